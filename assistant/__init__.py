@@ -1,0 +1,22 @@
+"""Etalase: phone photos to marketplace-ready listing images, offline.
+
+The public API; every front end (app.py, the CLI, the batch runner) goes through it.
+"""
+
+from __future__ import annotations
+
+from assistant.batch import run_batch
+from assistant.errors import AssistantError
+from assistant.photo import Notice, Photo, open_photo
+from assistant.pipeline import Output, Result, process, process_file
+from assistant.presets import Preset, list_presets, load_preset, load_presets
+from assistant.segment import remove_background
+from assistant.stages.lighting import standardize_lighting
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AssistantError", "Notice", "Output", "Photo", "Preset", "Result", "list_presets", "load_preset",
+    "load_presets", "open_photo", "process", "process_file", "remove_background", "run_batch",
+    "standardize_lighting", "__version__",
+]

@@ -1,0 +1,24 @@
+"""AssistantError: the one exception the library raises for a user's mistake or bad input.
+
+Each error carries a stable ``code`` (an i18n key, also used in reports and JSON) and the
+parameters its message needs, so every front end can show it in the user's language:
+app.py turns it into ``gr.Error``, cli.py into a message and an exit code, batch.py into
+a report row.
+"""
+
+from __future__ import annotations
+
+from assistant.i18n import t
+
+
+class AssistantError(Exception):
+    """A problem the user can understand and act on; ``message(lang)`` says what to do."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str | None = None) -> str:
+        """The message in ``lang`` (``id`` or ``en``; default from ``ETALASE_LANG``)."""
+        return t(self.code, lang, **self.params)

@@ -1,0 +1,48 @@
+"""User-facing strings, Bahasa Indonesia first, English second.
+
+Strings live in ``assistant/strings/*.toml`` (one file per area, so each part of the
+project owns its own table); every table maps a key to ``{id = "...", en = "..."}``.
+A key defined twice, or a string missing a language, fails at import: a vendor must
+never see a raw key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+_STRINGS_DIR = Path(__file__).with_name("strings")
+
+
+def _load() -> dict[str, dict[str, str]]:
+    table: dict[str, dict[str, str]] = {}
+    for path in sorted(_STRINGS_DIR.glob("*.toml")):
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+        for key, texts in data.items():
+            if key in table:
+                raise RuntimeError(f"{path.name}: string key {key!r} is defined twice")
+            missing = [lang for lang in LANGUAGES if not isinstance(texts.get(lang), str)]
+            if missing:
+                raise RuntimeError(f"{path.name}: string {key!r} lacks {', '.join(missing)}")
+            table[key] = {lang: texts[lang] for lang in LANGUAGES}
+    return table
+
+
+STRINGS = _load()
+
+
+def default_language() -> str:
+    """The language from ``ETALASE_LANG`` (``id`` or ``en``), Bahasa Indonesia otherwise."""
+    lang = os.environ.get("ETALASE_LANG", DEFAULT_LANGUAGE).lower()[:2]
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def t(key: str, lang: str | None = None, /, **params: object) -> str:
+    """The string ``key`` in ``lang``, with ``{name}`` placeholders filled from ``params``."""
+    lang = lang if lang in LANGUAGES else default_language()
+    text = STRINGS[key][lang]
+    return text.format(**params) if params else text

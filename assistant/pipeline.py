@@ -1,0 +1,174 @@
+"""The one pipeline every front end calls: photo -> cutout -> lighting -> framing -> export.
+
+Segmentation runs once per photo, however many presets are asked for. Everything after
+the model works at the size the outputs need: the product is cropped and scaled to the
+largest output first, lit once there, then resized per preset.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from assistant import segment
+from assistant.errors import AssistantError
+from assistant.photo import Notice, Photo, encode_image, open_photo, write_atomic
+from assistant.presets import LightingSettings, Preset, ShadowSettings, load_presets, parse_colour
+from assistant.stages import cutout, framing, lighting, shadow as shadows
+
+TRANSPARENT = "transparent"
+
+
+@dataclass(frozen=True)
+class Output:
+    """One finished image for one preset."""
+
+    preset: Preset
+    data: bytes
+    image: Image.Image
+    fill: float  # product's longer side as a share of the canvas's matching side
+    background: str  # "#RRGGBB" or "transparent"
+    notices: tuple[Notice, ...] = ()
+
+    @property
+    def format(self) -> str:
+        return "png" if self.background == TRANSPARENT else self.preset.image.format
+
+    @property
+    def extension(self) -> str:
+        return ".png" if self.background == TRANSPARENT else self.preset.extension
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.image.size
+
+
+@dataclass(frozen=True)
+class Result:
+    """What ``process`` made of one photo: the cut-out photo, its outputs, timings."""
+
+    photo: Photo
+    outputs: list[Output]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def working_side(presets: list[Preset]) -> int:
+    """The long side to decode at: enough for the largest output even when the product is small."""
+    return math.ceil(1.5 * max(max(p.size) for p in presets))
+
+
+def cut_out(photo: Photo, model: str | None = None) -> Photo:
+    """The photo with its alpha: a transparent PNG's own alpha, else the model's."""
+    if photo.hint_alpha is not None and np.asarray(photo.hint_alpha).min() == 0:
+        return photo.with_(alpha=photo.hint_alpha, history=photo.history + ("alpha from the file",))
+    rgb = np.asarray(photo.image)
+    segmenter = segment.get_segmenter(model)
+    soft = segmenter.predict(rgb)
+    alpha = cutout.refine_alpha(soft, rgb)
+    return photo.with_(alpha=Image.fromarray(alpha, "L"),
+                       history=photo.history + (f"cut out with {segmenter.name} on {segmenter.device}",))
+
+
+def _background_for(preset: Preset, background: str | None) -> tuple[tuple[int, int, int] | None, str, tuple]:
+    if background is None:
+        return preset.background_rgb, preset.image.background.upper(), ()
+    if background.strip().lower() == TRANSPARENT:
+        if preset.image.transparent_allowed:
+            return None, TRANSPARENT, ()
+        notice = Notice("transparent_not_allowed", {"preset": preset.title, "colour": preset.image.background})
+        return preset.background_rgb, preset.image.background.upper(), (notice,)
+    rgb = parse_colour(background.strip())
+    return rgb, "#%02X%02X%02X" % rgb, ()
+
+
+def process(photo: Photo, presets: list[Preset] | str, model: str | None = None,
+            background: str | None = None, lighting_settings: LightingSettings | None = None,
+            shadow: ShadowSettings | None = None) -> Result:
+    """Cut out, light, frame and export ``photo`` for each preset."""
+    if isinstance(presets, str):
+        presets = load_presets(presets)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    if photo.alpha is None:
+        photo = cut_out(photo, model)
+    timings["cutout"] = time.perf_counter() - t0
+    rgb = np.asarray(photo.image)
+    alpha = np.asarray(photo.alpha)
+    box = framing.product_box(alpha)
+    if box is None:
+        raise AssistantError("no_product_found", name=photo.source)
+    box_w, box_h = box[2] - box[0], box[3] - box[1]
+
+    # Light once, at the largest scale any output needs.
+    t0 = time.perf_counter()
+    scales = {p.name: framing.fit_scale(box, p.size, p.image.fill) for p in presets}
+    master_scale = max(scales.values())
+    master_rgb, master_alpha, offset = framing.crop_scaled(rgb, alpha, box, master_scale)
+    settings = lighting_settings or presets[0].lighting
+    lit = lighting.standardize_lighting(Image.fromarray(master_rgb), Image.fromarray(master_alpha), settings)
+    lit_rgb = np.asarray(lit)
+    timings["lighting"] = time.perf_counter() - t0
+
+    outputs: list[Output] = []
+    t0 = time.perf_counter()
+    for preset in presets:
+        ratio = scales[preset.name] / master_scale
+        if abs(ratio - 1.0) > 1e-6:
+            full = (0, 0, master_alpha.shape[1], master_alpha.shape[0])
+            p_rgb, p_alpha, _ = framing.crop_scaled(lit_rgb, master_alpha, full, ratio)
+            p_offset = (offset[0] * ratio, offset[1] * ratio)
+        else:
+            p_rgb, p_alpha, p_offset = lit_rgb, master_alpha, offset
+        scale = scales[preset.name]
+        p_light = lighting_settings or preset.lighting
+        if p_light.sharpen > 0:
+            p_rgb = np.asarray(lighting.sharpen_for_output(Image.fromarray(p_rgb), p_light, scale))
+        bg_rgb, bg_name, notices = _background_for(preset, background)
+        fg, canvas_alpha = framing.place(p_rgb, p_alpha, p_offset, (box_w * scale, box_h * scale),
+                                         preset.size)
+        shade = None
+        if bg_rgb is not None and preset.image.shadow_allowed:
+            shade = shadows.render_shadow(canvas_alpha, shadow or preset.shadow)
+        image = framing.compose(fg, canvas_alpha, bg_rgb, shade)
+        data = encode_image(image, "png" if bg_rgb is None else preset.image.format,
+                            preset.image.quality, preset.image.max_bytes)
+        fill = max(box_w * scale / preset.size[0], box_h * scale / preset.size[1])
+        outputs.append(Output(preset, data, image, round(fill, 4), bg_name, notices))
+    timings["framing_export"] = time.perf_counter() - t0
+    return Result(photo=photo, outputs=outputs, timings=timings)
+
+
+def output_path(out_dir: Path, preset: Preset, relative: Path, extension: str) -> Path:
+    """``out_dir/<preset>/<relative path>.<ext>``: the input's folder structure is kept."""
+    return out_dir / preset.name / relative.with_suffix(extension)
+
+
+def refuse_output_inside(out_dir: Path, inputs: list[Path]) -> None:
+    """Writing outputs into an input folder would mix them with the photos: refuse."""
+    out = Path(os.path.realpath(out_dir))
+    for src in inputs:
+        folder = Path(os.path.realpath(src if src.is_dir() else src.parent))
+        if src.is_dir() and (out == folder or folder in out.parents):
+            raise AssistantError("output_inside_input", out=str(out_dir), input=str(src))
+
+
+def process_file(src: str | os.PathLike, out_dir: str | os.PathLike, presets: list[str],
+                 model: str | None = None, background: str | None = None,
+                 relative: Path | None = None) -> list[Path]:
+    """Process one photo file and write one image per preset under ``out_dir/<preset>/``."""
+    chosen = load_presets(presets)
+    src = Path(src)
+    photo = open_photo(src, max_side=working_side(chosen))
+    result = process(photo, chosen, model=model, background=background)
+    paths = []
+    for output in result.outputs:
+        path = output_path(Path(out_dir), output.preset, relative or Path(src.name), output.extension)
+        write_atomic(path, output.data)
+        paths.append(path)
+    return paths

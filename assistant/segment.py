@@ -1,0 +1,124 @@
+"""Segmentation: the only module that imports rembg (lazily), one cached session per model.
+
+rembg creates the onnxruntime session (so its model classes, providers and checks are the
+ones its users know), but we feed the network ourselves: rembg's ``predict`` resizes the
+mask back to the full photo with LANCZOS, which on a 12 MP phone photo costs more than
+the model. Here the model's own low-resolution prediction comes back as it is, and the
+cutout stage upsamples it only where the output needs it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from assistant import models
+from assistant.errors import AssistantError
+
+_sessions: dict[str, Segmenter] = {}
+_lock = threading.Lock()
+
+
+@dataclass
+class Segmenter:
+    """A loaded model: ``predict`` maps an RGB array to the model's soft mask in [0, 1]."""
+
+    info: models.ModelInfo
+    session: object  # rembg BaseSession; its ``inner_session`` is the onnxruntime session
+    providers: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def device(self) -> str:
+        return "cuda" if "CUDAExecutionProvider" in self.providers else "cpu"
+
+    def prepare(self, rgb: np.ndarray) -> np.ndarray:
+        """The network's input tensor for an RGB uint8 array (rembg's normalisation).
+
+        The resize is Pillow's LANCZOS, as in rembg: u2netp's mask moves measurably with
+        other filters (IoU 0.96 against rembg's reference with OpenCV's INTER_AREA, 1.0
+        with this). ``reducing_gap`` lets Pillow box-reduce large photos first, which
+        halves the cost on a 2000 px photo and leaves photos under twice the input size alone.
+        """
+        size = self.info.input_size
+        small = Image.fromarray(rgb).resize((size, size), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        small = np.asarray(small, dtype=np.float32)
+        small /= max(float(small.max()), 1e-6)
+        small -= np.asarray(self.info.mean, np.float32)
+        small /= np.asarray(self.info.std, np.float32)
+        return small.transpose(2, 0, 1)[None]
+
+    def predict(self, rgb: np.ndarray) -> np.ndarray:
+        """The model's mask at its own input size (square), min-max scaled to [0, 1] as rembg does."""
+        inner = self.session.inner_session
+        out = inner.run(None, {inner.get_inputs()[0].name: self.prepare(rgb)})[0][0, 0]
+        lo, hi = float(out.min()), float(out.max())
+        return ((out - lo) / max(hi - lo, 1e-6)).astype(np.float32)
+
+
+def _threads() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def get_segmenter(model: str | None = None) -> Segmenter:
+    """The cached segmenter for ``model`` (default ISNet); loads and verifies it on first use."""
+    info = models.model_info(model)
+    with _lock:
+        if info.name in _sessions:
+            return _sessions[info.name]
+        path = models.verify(info.name)
+        import onnxruntime as ort
+        from rembg import new_session  # lazy: importing rembg costs a second
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = _threads()
+        opts.inter_op_num_threads = 1
+        providers = ["CPUExecutionProvider"]
+        if models.device() == "cuda":
+            providers.insert(0, "CUDAExecutionProvider")
+        # rembg only accepts model files under its home folder: point it at ours.
+        os.environ["U2NET_HOME"] = str(path.parent)
+        try:
+            if info.name == "u2netp":
+                session = new_session("u2netp", sess_opts=opts, providers=providers)
+            else:
+                session = new_session("dis_custom", sess_opts=opts, providers=providers,
+                                      model_path=str(path))
+        except Exception as exc:  # onnxruntime refuses a file it cannot parse
+            raise AssistantError("model_corrupt", name=info.name, path=str(path),
+                                 command=f"python -m assistant models install {info.name} --force") from exc
+        active = tuple(session.inner_session.get_providers())
+        segmenter = Segmenter(info, session, active)
+        _sessions[info.name] = segmenter
+        return segmenter
+
+
+def warm(models_to_load: tuple[str, ...] = (models.DEFAULT_MODEL, models.FAST_MODEL)) -> None:
+    """Load and run each installed model once, so the first real photo does not wait for it."""
+    for name in models_to_load:
+        if models.is_installed(name):
+            segmenter = get_segmenter(name)
+            segmenter.predict(np.zeros((64, 64, 3), np.uint8))
+
+
+def mask_at(soft: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The model's soft mask resized to ``size`` (w, h) as float32 in [0, 1]."""
+    return np.clip(cv2.resize(soft, size, interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
+
+
+def remove_background(image: Image.Image, model: str | None = None) -> Image.Image:
+    """The photo as RGBA, same size, alpha from the model (isnet-general-use or u2netp)."""
+    rgb = np.asarray(image.convert("RGB"))
+    soft = get_segmenter(model).predict(rgb)
+    alpha = (mask_at(soft, image.size) * 255.0 + 0.5).astype(np.uint8)
+    out = image.convert("RGB")
+    out.putalpha(Image.fromarray(alpha, "L"))
+    return out

@@ -1,0 +1,792 @@
+"""Lighting and colour standardisation: white balance, exposure, local contrast, denoise, sharpening.
+
+Phone photos of products come out yellow under kitchen bulbs, blue by a window and dark and
+noisy in a shop. This stage estimates the light's colour and the exposure from the photo,
+corrects both in linear RGB, then applies gentle local contrast and, for low-light photos,
+an edge-preserving denoise. A colour guard measures how much the product's colours moved
+(CIEDE2000) and limits the correction when the estimate is unsure, so a brand's red stays red.
+
+How the light is estimated, in order of trust:
+
+* the removed background, when it is a plain, bright surface (paper, a white table, a wall):
+  it is taken as the white reference; where its brightest channel is clipped, the clipped
+  channel's true level is read off the anti-aliased edge between product and background
+  (an edge pixel mixes the product's colour with the background's, and the channel that is
+  not clipped tells how much of each);
+* otherwise the consensus of the classic statistics on unclipped pixels: shades-of-grey
+  (Minkowski p=6), grey-edge (first order, p=2), bright pixels and grey-world.
+
+All heavy work is done on a small copy (at most 320 px); the full-size image only goes through
+per-channel look-up tables and a few OpenCV filters, so a 1200x1200 photo takes a few tens of
+milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from assistant.errors import AssistantError
+from assistant.i18n import t
+from assistant.presets import LightingSettings
+
+__all__ = [
+    "LightingReference", "LightingResult", "analyse_lighting", "estimate_reference",
+    "sharpen_for_output", "standardize_lighting",
+]
+
+_STATS_SIDE = 320       # the statistics need shape, not detail; keeps the estimate a few ms
+_CLIP = 250             # 8-bit level treated as clipped: JPEG ringing leaves true clips at 250..255
+_DARK = 0.003           # linear level below which quantisation and noise swamp the colour
+_MIN_GAIN_EV, _MAX_GAIN_EV = -2.0, 2.5
+_HUE_BOUND = 20.0       # degrees a saturated product colour may turn when the light estimate is unsure
+_HUE_BOUND_PRESERVE = 8.0
+_K3 = np.ones((3, 3), np.uint8)
+
+_I = np.arange(256, dtype=np.float64) / 255.0
+_DECODE = np.where(_I <= 0.04045, _I / 12.92, ((_I + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+def _encode(linear: np.ndarray) -> np.ndarray:
+    """sRGB transfer function on linear values in [0, 1] (float in, float in [0, 1] out)."""
+    x = np.clip(linear, 0.0, 1.0)
+    return np.where(x <= 0.0031308, x * 12.92, 1.055 * np.power(x, 1 / 2.4) - 0.055)
+
+
+@dataclass(frozen=True)
+class LightingReference:
+    """Shared white point and brightness for one vendor's batch, from ``estimate_reference``."""
+
+    illuminant: tuple[float, float, float]      # linear RGB, green = 1
+    background_lab: tuple[float, float, float] | None  # the corrected background's CIELAB colour
+    product_lightness: float                    # median L* of the corrected products
+    spread_deg: float                           # how far the photos' own lights were from the pooled one
+    count: int
+
+
+@dataclass(frozen=True)
+class LightingResult:
+    """The corrected photo and what was measured and done to it."""
+
+    image: Image.Image
+    illuminant: tuple[float, float, float]      # estimated light colour, linear RGB, green = 1
+    exposure_ev: float                          # brightness change applied to a neutral surface, in EV
+    delta_e: float                              # mean CIEDE2000 change of the product's colours
+    residual_cast: float                        # CIELAB chroma of the corrected white point (0 = neutral)
+    estimator: str                              # which estimate won: background, background-edge, consensus...
+    confidence: float                           # 0..1 agreement between independent estimates
+    hue_shift: float                            # 90th percentile hue turn of saturated product colours, degrees
+    wb_strength: float                          # share of the estimated cast that was removed (guard < 1)
+    denoised: bool
+    notes: tuple[str, ...] = field(default=())  # i18n keys, see ``messages``
+
+    def messages(self, lang: str | None = None) -> list[str]:
+        """The notes as sentences in ``lang``."""
+        params = {"ev": f"{self.exposure_ev:+.1f}", "cast": f"{self.residual_cast:.1f}",
+                  "de": f"{self.delta_e:.1f}", "hue": f"{self.hue_shift:.0f}"}
+        return [t(key, lang, **params) for key in self.notes]
+
+
+@dataclass
+class _Estimate:
+    white: np.ndarray          # linear RGB of a white surface under this light at this exposure (may exceed 1)
+    white_known: bool          # white's level is measured (not only its colour)
+    estimator: str
+    confidence: float
+    candidates: dict[str, np.ndarray]
+    clipped_white: bool        # the white reference itself is clipped in every channel
+
+
+# ---------------------------------------------------------------------------------------------
+# small helpers
+
+
+def _rgb_array(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+    if not isinstance(image, Image.Image):
+        raise AssistantError("lighting_not_image", kind=type(image).__name__)
+    if image.mode not in ("RGB", "RGBA"):
+        raise AssistantError("lighting_bad_mode", mode=image.mode)
+    arr = np.asarray(image)
+    if image.mode == "RGBA":
+        return np.ascontiguousarray(arr[..., :3]), arr[..., 3]
+    return np.ascontiguousarray(arr), None
+
+
+def _mask_array(mask: Image.Image | None, size: tuple[int, int], alpha: np.ndarray | None) -> np.ndarray | None:
+    if mask is None:
+        # a cutout's own alpha is the best mask there is
+        if alpha is not None and alpha.min() < 128:
+            return alpha
+        return None
+    if mask.size != size:
+        raise AssistantError("lighting_mask_size", mask=f"{mask.size[0]}x{mask.size[1]}",
+                             image=f"{size[0]}x{size[1]}")
+    return np.asarray(mask.convert("L"))
+
+
+def _log_chroma(rgb: np.ndarray) -> np.ndarray:
+    """(log r/g, log b/g): shifting by a constant is a change of light, so distances are casts."""
+    lg = np.log(np.maximum(np.asarray(rgb, np.float64), 1e-6))
+    return np.stack([lg[..., 0] - lg[..., 1], lg[..., 2] - lg[..., 1]], -1)
+
+
+def _angle(a: np.ndarray, b: np.ndarray) -> float:
+    a = np.asarray(a, np.float64) / np.linalg.norm(a)
+    b = np.asarray(b, np.float64) / np.linalg.norm(b)
+    return math.degrees(math.acos(float(np.clip(a @ b, -1.0, 1.0))))
+
+
+def _lab(linear: np.ndarray) -> np.ndarray:
+    """CIELAB (D65) of linear sRGB values (any shape ending in 3)."""
+    m = np.array([[0.4124564, 0.3575761, 0.1804375],
+                  [0.2126729, 0.7151522, 0.0721750],
+                  [0.0193339, 0.1191920, 0.9503041]])
+    xyz = np.clip(linear, 0, None) @ m.T / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], -1)
+
+
+def _ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
+    """CIEDE2000 colour difference, vectorised (same formula as skimage's deltaE_ciede2000)."""
+    l1, a1, b1 = np.moveaxis(lab1, -1, 0)
+    l2, a2, b2 = np.moveaxis(lab2, -1, 0)
+    c1, c2 = np.hypot(a1, b1), np.hypot(a2, b2)
+    cbar7 = ((c1 + c2) / 2) ** 7
+    g = 0.5 * (1 - np.sqrt(cbar7 / (cbar7 + 25.0 ** 7)))
+    a1p, a2p = a1 * (1 + g), a2 * (1 + g)
+    c1p, c2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
+    h1p = np.degrees(np.arctan2(b1, a1p)) % 360
+    h2p = np.degrees(np.arctan2(b2, a2p)) % 360
+    dl, dc = l2 - l1, c2p - c1p
+    dh = h2p - h1p
+    dh = np.where(dh > 180, dh - 360, np.where(dh < -180, dh + 360, dh))
+    dh = np.where(c1p * c2p == 0, 0, dh)
+    dhh = 2 * np.sqrt(c1p * c2p) * np.sin(np.radians(dh / 2))
+    lbar, cbar = (l1 + l2) / 2, (c1p + c2p) / 2
+    hsum = h1p + h2p
+    hbar = np.where(np.abs(h1p - h2p) > 180, (hsum + 360) / 2, hsum / 2)
+    hbar = np.where(c1p * c2p == 0, hsum, hbar) % 360
+    tt = (1 - 0.17 * np.cos(np.radians(hbar - 30)) + 0.24 * np.cos(np.radians(2 * hbar))
+          + 0.32 * np.cos(np.radians(3 * hbar + 6)) - 0.20 * np.cos(np.radians(4 * hbar - 63)))
+    sl = 1 + 0.015 * (lbar - 50) ** 2 / np.sqrt(20 + (lbar - 50) ** 2)
+    sc, sh = 1 + 0.045 * cbar, 1 + 0.015 * cbar * tt
+    cbar7 = cbar ** 7
+    rt = -2 * np.sqrt(cbar7 / (cbar7 + 25.0 ** 7)) * np.sin(np.radians(60 * np.exp(-(((hbar - 275) / 25) ** 2))))
+    return np.sqrt((dl / sl) ** 2 + (dc / sc) ** 2 + (dhh / sh) ** 2 + rt * (dc / sc) * (dhh / sh))
+
+
+# ---------------------------------------------------------------------------------------------
+# the small copy used for every statistic
+
+
+@dataclass
+class _Stats:
+    rgb: np.ndarray        # uint8 small copy
+    lin: np.ndarray        # float32 linear
+    clip: np.ndarray       # bool per channel: clipped somewhere in the full-size block
+    product: np.ndarray | None   # bool product mask (given or derived)
+    background: np.ndarray | None  # bool background region usable as a reference
+    mask_given: bool
+
+
+def _stats(rgb: np.ndarray, mask: np.ndarray | None) -> _Stats:
+    h, w = rgb.shape[:2]
+    scale = min(1.0, _STATS_SIDE / max(h, w))
+    clip_full = cv2.threshold(rgb, _CLIP - 1, 255, cv2.THRESH_BINARY)[1]
+    if scale < 1.0:
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        # a block with any clipped pixel is clipped: its average is not a measurement
+        clip = cv2.resize(clip_full, size, interpolation=cv2.INTER_AREA) > 0
+        m_small = cv2.resize(mask, size, interpolation=cv2.INTER_AREA) if mask is not None else None
+    else:
+        small, clip, m_small = rgb, clip_full > 0, mask
+    lin = _DECODE[small]
+    if m_small is not None:
+        product = m_small >= 128
+        background = ~cv2.dilate(product.astype(np.uint8), _K3, iterations=2).astype(bool)
+        background &= m_small < 32
+        return _Stats(small, lin, clip, product, background, True)
+    background = _border_background(small)
+    product = None if background is None else ~background
+    return _Stats(small, lin, clip, product, background, False)
+
+
+def _border_background(small: np.ndarray) -> np.ndarray | None:
+    """Without a mask: the plain surface that runs in from the photo's border, if there is one."""
+    h, w = small.shape[:2]
+    r = max(2, round(0.03 * min(h, w)))
+    ring = np.zeros((h, w), bool)
+    ring[:r], ring[-r:], ring[:, :r], ring[:, -r:] = True, True, True, True
+    ref = np.median(small[ring], axis=0)
+    near = (np.abs(small.astype(np.int16) - ref.astype(np.int16)).max(axis=2) <= 14).astype(np.uint8)
+    if near[ring].mean() < 0.6:
+        return None  # the border is a busy scene, not a backdrop
+    count, labels = cv2.connectedComponents(near, connectivity=4)
+    touching = np.unique(labels[ring & (near > 0)])
+    bg = np.isin(labels, touching[touching > 0])
+    bg = cv2.erode(bg.astype(np.uint8), _K3, iterations=2).astype(bool)
+    if bg.mean() < 0.08:
+        return None
+    return bg
+
+
+# ---------------------------------------------------------------------------------------------
+# illuminant candidates
+
+
+def _minkowski(values: np.ndarray, p: float) -> np.ndarray:
+    return np.power(np.mean(np.power(values, p), axis=0), 1.0 / p)
+
+
+def _gradients(lin: np.ndarray, sigma: float = 1.0) -> np.ndarray:
+    blurred = cv2.GaussianBlur(lin, (0, 0), sigma)
+    gx = cv2.Sobel(blurred, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(blurred, cv2.CV_32F, 0, 1, ksize=3)
+    return np.sqrt(gx * gx + gy * gy)
+
+
+def _scene_candidates(st: _Stats) -> dict[str, np.ndarray]:
+    """Classic estimates on pixels that are neither clipped nor too dark to carry colour."""
+    clipped = cv2.dilate(st.clip.any(axis=2).astype(np.uint8), _K3).astype(bool)
+    valid = ~clipped & (st.lin.max(axis=2) > _DARK)
+    if valid.sum() < 32:
+        return {}
+    px = st.lin[valid].astype(np.float64)
+    out = {"grey-world": px.mean(axis=0), "shades-of-grey": _minkowski(px, 6.0)}
+    total = px.sum(axis=1)
+    out["bright-pixels"] = px[total >= np.percentile(total, 97)].mean(axis=0)
+    grad = _gradients(st.lin)[valid].astype(np.float64)
+    if grad.max() > 1e-4:
+        out["grey-edge"] = _minkowski(grad, 2.0)
+    return {k: v for k, v in out.items() if np.all(np.isfinite(v)) and v.min() > 1e-6}
+
+
+def _edge_white(st: _Stats, white: np.ndarray, clipped: np.ndarray) -> dict[int, float]:
+    """Level of the background's clipped channels, read off the product's anti-aliased edge.
+
+    An edge pixel is a mix ``a*product + (1-a)*background`` (in the encoded values the
+    small copy was averaged in); the background's unclipped channel gives ``a``, and the
+    same ``a`` then gives the clipped channel's background level, which may exceed 1.
+    """
+    if st.product is None:
+        return {}
+    enc = st.rgb.astype(np.float32) / 255.0
+    unclipped = np.flatnonzero(~clipped)
+    if unclipped.size == 0:
+        return {}
+    white_enc = _encode(white)
+    u = int(unclipped[np.argmax(white_enc[unclipped])])
+    mu = st.product.astype(np.uint8)
+    deep = cv2.erode(mu, _K3, iterations=3).astype(bool)
+    if deep.sum() < 16:
+        return {}
+    band = cv2.dilate(mu, _K3, iterations=2).astype(bool) & ~deep
+    _, idx = ndimage.distance_transform_edt(~deep, return_indices=True)
+    inner = enc[idx[0][band], idx[1][band]]          # the product's colour just inside the edge
+    mixed, mclip = enc[band], st.clip[band]
+    den = white_enc[u] - inner[:, u]
+    ok_den = np.abs(den) > 0.15
+    a = np.where(ok_den, (white_enc[u] - mixed[:, u]) / np.where(ok_den, den, 1.0), -1.0)
+    out: dict[int, float] = {}
+    for c in np.flatnonzero(clipped):
+        ok = ok_den & (a > 0.05) & (a < 0.7) & ~mclip[:, c] & ~mclip[:, u] & ~st.clip[idx[0][band], idx[1][band], c]
+        if ok.sum() < 8:
+            continue
+        level = np.median((mixed[ok, c] - a[ok] * inner[ok, c]) / (1.0 - a[ok]))
+        # back to linear (above 1 the sRGB curve continues as its power law); clipped means >= 1
+        out[int(c)] = max(1.0, _encode_inv(float(level)))
+    return out
+
+
+def _encode_inv(v: float) -> float:
+    return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+
+def _project(estimate: np.ndarray, white: np.ndarray, clipped: np.ndarray) -> np.ndarray:
+    """The light closest to ``estimate`` that fits a white background clipped in ``clipped``."""
+    le = np.log(estimate)
+    le -= le.mean()
+    lw = np.log(np.maximum(white, 1e-6))
+    grid = np.linspace(0.0, 3.0, 121)   # a clipped channel's level is at least the clip (log >= 0)
+    cl = np.flatnonzero(clipped)
+    if cl.size == 1:
+        cand = np.repeat(lw[None], grid.size, axis=0)
+        cand[:, cl[0]] = grid
+    else:
+        g1, g2 = np.meshgrid(grid[::2], grid[::2])
+        cand = np.repeat(lw[None], g1.size, axis=0)
+        cand[:, cl[0]], cand[:, cl[1]] = g1.ravel(), g2.ravel()
+    centred = cand - cand.mean(axis=1, keepdims=True)
+    return np.exp(cand[np.argmin(((centred - le) ** 2).sum(axis=1))])
+
+
+def _estimate(st: _Stats) -> _Estimate:
+    cands = _scene_candidates(st)
+    scene = _consensus(cands)
+    spread = max((_angle(v, scene) for v in cands.values()), default=0.0) if scene is not None else 90.0
+    scene_conf = float(np.clip(1.0 - spread / 20.0, 0.0, 1.0))
+
+    bg = st.background
+    if bg is not None and bg.sum() >= max(32, 0.03 * bg.size):
+        vals = st.lin[bg].astype(np.float64)
+        bclip = st.clip[bg]
+        bright = vals.max(axis=1) > _DARK
+        vals, bclip = vals[bright], bclip[bright]
+        if len(vals) >= 32:
+            clipped = bclip.mean(axis=0) > 0.5
+            white = np.where(clipped, 1.0, np.median(vals, axis=0))
+            chroma = _log_chroma(vals[~bclip.any(axis=1)]) if (~bclip.any(axis=1)).sum() > 16 else None
+            uniform = chroma is None or float(np.median(np.abs(chroma - np.median(chroma, 0)))) < 0.06
+            if clipped.all():
+                # a backdrop blown to white in every channel: a coloured light would have left
+                # one channel below the clip, so the light is taken as neutral and the level as is
+                return _Estimate(np.ones(3), True, "background-clipped", 0.85, cands, True)
+            if clipped.any():
+                levels = _edge_white(st, white, clipped)
+                if len(levels) == int(clipped.sum()):
+                    for c, level in levels.items():
+                        white[c] = level
+                    return _Estimate(white, True, "background-edge", 0.9, cands, False)
+                base = scene if scene is not None else np.ones(3)
+                for c, level in levels.items():
+                    white[c] = level
+                still = clipped.copy()
+                for c in levels:
+                    still[c] = False
+                if still.any():
+                    white = _project(base, white, still)
+                return _Estimate(white, True, "background-projected", 0.6, cands, False)
+            if uniform:
+                bg_level = float(np.median(vals.mean(axis=1)))
+                prod_level = _product_level(st)
+                agree = scene is None or _angle(white, scene) < 12.0
+                if bg_level >= 0.8 * prod_level or agree:
+                    conf = 0.95 if agree else 0.7
+                    return _Estimate(white, True, "background", conf, cands, False)
+                # a dim, coloured surface (a wooden table): half-trust it
+                if scene is not None:
+                    mixed = np.exp(0.5 * (np.log(white / white[1]) + np.log(scene / scene[1])))
+                    return _Estimate(mixed, False, "background+consensus", 0.5 * scene_conf, cands, False)
+    if scene is None:
+        return _Estimate(np.ones(3), False, "none", 0.0, cands, False)
+    return _Estimate(scene, False, "consensus", scene_conf, cands, False)
+
+
+def _consensus(cands: dict[str, np.ndarray]) -> np.ndarray | None:
+    """Component-wise median of the candidates in log-chromaticity: one bad statistic is outvoted."""
+    if not cands:
+        return None
+    chroma = _log_chroma(np.array(list(cands.values())))
+    med = np.median(chroma, axis=0)
+    return np.exp(np.array([med[0], 0.0, med[1]]))
+
+
+def _product_level(st: _Stats) -> float:
+    region = st.product if st.product is not None and st.product.any() else np.ones(st.lin.shape[:2], bool)
+    px = st.lin[region]
+    return float(np.percentile(px.mean(axis=1), 95)) if len(px) else 1.0
+
+
+# ---------------------------------------------------------------------------------------------
+# building the correction
+
+
+def _exposure_gain(st: _Stats, est: _Estimate, wb: np.ndarray, settings: LightingSettings) -> tuple[float, list[str]]:
+    """Linear gain for a neutral surface: the white reference to white, product highlights unclipped."""
+    notes: list[str] = []
+    if not settings.exposure:
+        return 1.0, notes
+    region = st.product if st.product is not None and st.product.any() else np.ones(st.lin.shape[:2], bool)
+    px = st.lin[region] * wb
+    unclipped = ~st.clip[region].any(axis=1)
+    peak_all = np.percentile(px.max(axis=1), 99.5) if len(px) else 1.0
+    clipped_share = 1.0 - unclipped.mean() if len(px) else 0.0
+    if est.white_known:
+        level = float(est.white[1] * wb[1])           # the white reference after white balance
+        gain = 1.0 / max(level, 1e-4)
+        # brighten only as far as the product's own highlights allow
+        peak = np.percentile(px[unclipped].max(axis=1), 99.5) if unclipped.sum() > 16 else peak_all
+        if gain > 1.0:
+            gain = min(gain, max(1.0, 1.0 / max(peak, 1e-4)))
+    else:
+        # no white reference: the product's highlights go near white, never clipping it further
+        if clipped_share > 0.02 or peak_all >= 0.97:
+            gain = 1.0
+        else:
+            gain = 0.92 / max(peak_all, 1e-4)
+            gain = max(1.0, gain)   # without a reference, never darken
+    ev = float(np.clip(math.log2(max(gain, 1e-6)), _MIN_GAIN_EV, _MAX_GAIN_EV))
+    if abs(ev) < 0.03:
+        ev = 0.0
+    if ev >= 1.0:
+        notes.append("lighting_note_brightened")
+    elif ev <= -0.5:
+        notes.append("lighting_note_darkened")
+    return 2.0 ** ev, notes
+
+
+def _sample(st: _Stats, limit: int = 4000) -> np.ndarray:
+    region = st.product if st.product is not None and st.product.any() else np.ones(st.lin.shape[:2], bool)
+    px = st.lin[region & ~st.clip.any(axis=2)]
+    if len(px) > limit:
+        px = px[np.linspace(0, len(px) - 1, limit).astype(int)]
+    return px.astype(np.float64)
+
+
+def _hue_turn(before: np.ndarray, after: np.ndarray) -> float:
+    """90th percentile of the hue turn of saturated colours, in degrees."""
+    sat = np.hypot(before[:, 1], before[:, 2]) >= 25
+    if sat.sum() < 20:
+        return 0.0
+    hb = np.degrees(np.arctan2(before[sat, 2], before[sat, 1]))
+    ha = np.degrees(np.arctan2(after[sat, 2], after[sat, 1]))
+    turn = np.abs((ha - hb + 180) % 360 - 180)
+    # a colour washed out to grey has lost its hue as surely as one that turned
+    washed = np.hypot(after[sat, 1], after[sat, 2]) < 0.4 * np.hypot(before[sat, 1], before[sat, 2])
+    turn = np.where(washed, 180.0, turn)
+    return float(np.percentile(turn, 90))
+
+
+def _guard(sample: np.ndarray, est: _Estimate, wb: np.ndarray, settings: LightingSettings) -> tuple[float, float]:
+    """Share of the cast correction to keep (1 = all) and the hue turn it causes."""
+    if len(sample) < 20:
+        return 1.0, 0.0
+    before = _lab(sample)
+
+    def turn(strength: float) -> float:
+        g = np.power(wb, strength)
+        g = g / g[1]
+        after = np.clip(sample * g, 0, None)
+        after = after / max(np.percentile(after.max(axis=1), 99), 1e-6) * np.percentile(sample.max(axis=1), 99)
+        return _hue_turn(before, _lab(after))
+
+    full = turn(1.0)
+    bound = _HUE_BOUND_PRESERVE if settings.preserve_colors else _HUE_BOUND
+    # a measured white reference is trusted: the turn is the light's, not ours
+    if not settings.preserve_colors and est.confidence >= 0.85:
+        return 1.0, full
+    if full <= bound:
+        return 1.0, full
+    lo, hi = 0.0, 1.0
+    for _ in range(7):
+        mid = (lo + hi) / 2
+        if turn(mid) <= bound:
+            lo = mid
+        else:
+            hi = mid
+    return lo, turn(lo)
+
+
+def _channel_luts(gains: np.ndarray) -> np.ndarray:
+    """Per-channel 8-bit look-up tables: decode, multiply, encode."""
+    lin = _DECODE.astype(np.float64)[:, None] * gains[None, :]
+    return np.round(_encode(lin) * 255.0).astype(np.uint8)
+
+
+def _apply_gains(rgb: np.ndarray, gains: np.ndarray) -> np.ndarray:
+    if np.allclose(gains, 1.0, atol=2e-3):
+        return rgb.copy()
+    lut = _channel_luts(gains)
+    out = cv2.LUT(rgb, lut.reshape(256, 1, 3))
+    if gains.max() / gains.min() > 1.02:
+        out = _rebuild_highlights(rgb, out)
+    return out
+
+
+def _rebuild_highlights(rgb: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Clipped channels carry only a lower bound; fill them as neutral highlights.
+
+    After unequal gains a clipped white would turn pink or cyan; raising each clipped channel
+    to the pixel's brightest corrected channel keeps it white. The blend ramps in over the last
+    levels before the clip so no contour appears.
+    """
+    hot = rgb.max(axis=2) >= 235
+    if not hot.any():
+        return out
+    ys, xs = np.nonzero(hot)
+    src = rgb[ys, xs].astype(np.float32)
+    dst = out[ys, xs].astype(np.float32)
+    w = np.clip((src - 235.0) / (_CLIP - 235.0), 0.0, 1.0)
+    top = dst.max(axis=1, keepdims=True)
+    out = out.copy()
+    out[ys, xs] = np.round(dst + w * (np.maximum(dst, top) - dst)).astype(np.uint8)
+    return out
+
+
+def _noise_sigma(gray: np.ndarray) -> float:
+    """Immerkaer's fast noise estimate on 8-bit luma, skipping edges and textured areas."""
+    k = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
+    resp = np.abs(cv2.filter2D(gray.astype(np.float32), -1, k))
+    edges = cv2.Canny(gray, 40, 120)
+    flat = cv2.dilate(edges, _K3, iterations=2) == 0
+    vals = resp[1:-1, 1:-1][flat[1:-1, 1:-1]]
+    if vals.size < 256:
+        return 0.0
+    return float(np.sqrt(np.pi / 2) * vals.mean() / 6.0)
+
+
+def _denoise(rgb: np.ndarray, sigma: float) -> np.ndarray:
+    """Edge-preserving: a bilateral filter on luma, stronger smoothing on chroma (phone noise is mostly colour)."""
+    ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
+    y, cr, cb = cv2.split(ycc)
+    y = cv2.bilateralFilter(y, 5, max(6.0, 2.5 * sigma), 2.0)
+    cr = cv2.bilateralFilter(cr, 7, max(8.0, 3.0 * sigma), 3.0)
+    cb = cv2.bilateralFilter(cb, 7, max(8.0, 3.0 * sigma), 3.0)
+    return cv2.cvtColor(cv2.merge([y, cr, cb]), cv2.COLOR_YCrCb2RGB)
+
+
+def _tone(rgb: np.ndarray, strength: float, product: np.ndarray | None, lift: float) -> np.ndarray:
+    """Gentle local contrast (CLAHE on luma) and a shadow lift, applied as a luma ratio so hues stay put."""
+    if strength <= 0 and lift <= 0:
+        return rgb
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    target = gray.astype(np.float32)
+    if strength > 0:
+        clahe = cv2.createCLAHE(clipLimit=1.2 + 1.3 * strength, tileGridSize=(8, 8))
+        local = clahe.apply(gray).astype(np.float32)
+        target = target + strength * (local - target)
+    if lift > 0:
+        # raise the deep shadows only; mid-tones and highlights keep their level
+        x = target / 255.0
+        target = 255.0 * (x + lift * x * (1 - x) ** 3 * 2.0)
+    if product is not None:
+        # the background is replaced later; keep the edit on the product so its rim does not glow
+        weight = cv2.GaussianBlur(product.astype(np.float32), (0, 0), 2.0)
+        target = gray + weight * (target - gray)
+    ratio = (target + 1.0) / (gray.astype(np.float32) + 1.0)
+    ratio = np.clip(ratio, 0.5, 2.0)
+    out = rgb.astype(np.float32) * ratio[..., None]
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def _vibrance(rgb: np.ndarray, amount: float) -> np.ndarray:
+    """Raise the saturation of muted colours more than of strong ones (hue kept: scaled from luma)."""
+    f = rgb.astype(np.float32)
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)[..., None]
+    mx, mn = f.max(axis=2, keepdims=True), f.min(axis=2, keepdims=True)
+    sat = (mx - mn) / (mx + 1.0)
+    boost = 1.0 + 0.6 * amount * (1.0 - sat) ** 2
+    # keep the boost from pushing a channel past the clip: scale the boost per pixel
+    room = np.where(mx > gray, (255.0 - gray) / np.maximum(mx - gray, 1e-3), 10.0)
+    room = np.minimum(room, np.where(mn < gray, gray / np.maximum(gray - mn, 1e-3), 10.0))
+    boost = np.minimum(boost, np.maximum(room, 1.0))
+    return np.clip(gray + (f - gray) * boost + 0.5, 0, 255).astype(np.uint8)
+
+
+def _reference_adjust(st: _Stats, est: _Estimate, reference: LightingReference | None) -> tuple[_Estimate, list[str]]:
+    """Same setup as the batch: take the batch's light, so the photos match one another."""
+    if reference is None:
+        return est, []
+    ref = np.array(reference.illuminant, np.float64)
+    own = est.white / est.white[1]
+    tolerance = max(6.0, 1.5 * reference.spread_deg)
+    if _angle(own, ref) <= tolerance:
+        level = est.white[1]
+        return _Estimate(ref * level, est.white_known, est.estimator + "+batch", max(est.confidence, 0.9),
+                         est.candidates, est.clipped_white), ["lighting_note_batch"]
+    return est, ["lighting_note_batch_outlier"]
+
+
+# ---------------------------------------------------------------------------------------------
+# public API
+
+
+def analyse_lighting(image: Image.Image, mask: Image.Image | None = None,
+                     settings: LightingSettings | None = None,
+                     reference: LightingReference | None = None) -> LightingResult:
+    """Correct the light's colour and brightness and say what was measured and done."""
+    settings = settings or LightingSettings()
+    rgb, alpha = _rgb_array(image)
+    m = _mask_array(mask, image.size, alpha)
+    h, w = rgb.shape[:2]
+    if h < 8 or w < 8:
+        return LightingResult(image.copy(), (1.0, 1.0, 1.0), 0.0, 0.0, 0.0, "none", 0.0, 0.0, 0.0, False,
+                              ("lighting_note_too_small",))
+    st = _stats(rgb, m)
+    est = _estimate(st)
+    est, notes = _reference_adjust(st, est, reference)
+    light = est.white / est.white[1]
+    wb_full = 1.0 / light if settings.white_balance else np.ones(3)
+
+    sample = _sample(st)
+    strength, hue = _guard(sample, est, wb_full, settings) if settings.white_balance else (1.0, 0.0)
+    wb = np.power(wb_full, strength)
+    wb = wb / wb[1]
+    if strength < 0.999:
+        notes.append("lighting_note_guarded")
+    if settings.white_balance and est.confidence < 0.4 and est.estimator != "background-edge":
+        notes.append("lighting_note_unsure")
+
+    est_for_exposure = est
+    if strength < 0.999:
+        # the white reference's level is still the right anchor, but its colour is now partly kept
+        est_for_exposure = _Estimate(est.white, est.white_known, est.estimator, est.confidence, est.candidates,
+                                     est.clipped_white)
+    gain, exp_notes = _exposure_gain(st, est_for_exposure, wb, settings)
+    if reference is not None and settings.exposure and reference.background_lab is not None \
+            and st.background is not None and st.mask_given and not est.white_known:
+        gain *= _batch_brightness(st, wb * gain, reference)
+    notes += exp_notes
+    region = st.product if st.product is not None and st.product.any() else np.ones(st.rgb.shape[:2], bool)
+    if st.clip[region].any(axis=1).mean() > 0.05:
+        notes.append("lighting_note_clipped")
+    gains = wb * gain
+    out = _apply_gains(rgb, gains)
+
+    # noise is judged on the input; a big exposure lift makes it that much more visible
+    denoised = False
+    if settings.denoise:
+        gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        sigma = _noise_sigma(gray) * max(1.0, gain ** (1 / 2.4))
+        if sigma > 2.5:
+            out = _denoise(out, sigma)
+            denoised = True
+            notes.append("lighting_note_denoised")
+
+    product_full = None
+    if m is not None:
+        product_full = m >= 128
+    lift = 0.0
+    if settings.exposure:
+        after = sample * gains
+        if len(after):
+            lum = after @ np.array([0.2126, 0.7152, 0.0722])
+            median_l = 116 * np.cbrt(max(float(np.median(lum)), 1e-6)) - 16
+            # a product left in deep shadow after the exposure step gets its shadows opened a little
+            lift = float(np.clip((28.0 - median_l) / 28.0, 0.0, 0.6))
+    out = _tone(out, float(settings.local_contrast) * 0.5, product_full, lift)
+    if settings.vibrance > 0:
+        out = _vibrance(out, float(settings.vibrance))
+
+    # measure what happened to the product, on the small copy
+    after_small = _apply_gains(st.rgb, gains)
+    sel = region & ~st.clip.any(axis=2)
+    if sel.sum() >= 8:
+        lab_in = _lab(st.lin[sel].astype(np.float64))
+        lab_out = _lab(_DECODE[after_small[sel]].astype(np.float64))
+        delta_e = float(np.mean(_ciede2000(lab_in, lab_out)))
+        hue = _hue_turn(lab_in, lab_out)
+    else:
+        delta_e = 0.0
+    residual = _residual_cast(est, gains, light)
+    if alpha is not None:
+        result = Image.fromarray(np.dstack([out, alpha]), "RGBA")
+    else:
+        result = Image.fromarray(out, "RGB")
+    return LightingResult(
+        image=result,
+        illuminant=tuple(round(float(v), 4) for v in light),
+        exposure_ev=round(math.log2(gain), 3),
+        delta_e=round(delta_e, 2),
+        residual_cast=round(residual, 2),
+        estimator=est.estimator,
+        confidence=round(est.confidence, 2),
+        hue_shift=round(hue, 1),
+        wb_strength=round(strength, 3),
+        denoised=denoised,
+        notes=tuple(dict.fromkeys(notes)),
+    )
+
+
+def _residual_cast(est: _Estimate, gains: np.ndarray, light: np.ndarray) -> float:
+    """CIELAB chroma a white surface keeps after the correction (0 = neutral)."""
+    white = light * gains
+    white = white / white.max() * 0.9
+    lab = _lab(white)
+    return float(np.hypot(lab[1], lab[2]))
+
+
+def _batch_brightness(st: _Stats, gains: np.ndarray, reference: LightingReference) -> float:
+    """Extra gain that brings this photo's background to the batch's background lightness."""
+    vals = st.lin[st.background] * gains
+    if len(vals) < 32:
+        return 1.0
+    l_now = float(np.median(_lab(vals.astype(np.float64))[:, 0]))
+    l_ref = reference.background_lab[0]
+    if abs(l_now - l_ref) > 25:
+        return 1.0   # a different backdrop, not the same one shot darker
+    y_now = ((l_now + 16) / 116) ** 3
+    y_ref = ((l_ref + 16) / 116) ** 3
+    return float(np.clip(y_ref / max(y_now, 1e-4), 2 ** -0.5, 2 ** 0.5))
+
+
+def standardize_lighting(image: Image.Image, mask: Image.Image | None = None,
+                         settings: LightingSettings | None = None,
+                         reference: LightingReference | None = None) -> Image.Image:
+    """Neutral light, standard brightness and true colours; same size and mode as ``image``."""
+    return analyse_lighting(image, mask, settings, reference).image
+
+
+def estimate_reference(images_and_masks: Iterable[tuple[Image.Image, Image.Image | None]],
+                       settings: LightingSettings | None = None) -> LightingReference:
+    """Pool one vendor's photos into a shared white point and brightness."""
+    settings = settings or LightingSettings()
+    lights, weights, bg_labs, lightness = [], [], [], []
+    for image, mask in images_and_masks:
+        rgb, alpha = _rgb_array(image)
+        m = _mask_array(mask, image.size, alpha)
+        st = _stats(rgb, m)
+        est = _estimate(st)
+        light = est.white / est.white[1]
+        lights.append(_log_chroma(light))
+        weights.append(max(est.confidence, 0.05))
+        gain, _ = _exposure_gain(st, est, 1.0 / light, settings)
+        gains = gain / light
+        sample = _sample(st)
+        if len(sample):
+            lum = (sample * gains) @ np.array([0.2126, 0.7152, 0.0722])
+            lightness.append(116 * np.cbrt(max(float(np.median(lum)), 1e-6)) - 16)
+        if st.background is not None and st.mask_given and st.background.sum() >= 32:
+            bg_labs.append(np.median(_lab((st.lin[st.background] * gains).astype(np.float64)), axis=0))
+    if not lights:
+        raise AssistantError("lighting_reference_empty")
+    chroma = np.array(lights)
+    w = np.array(weights)
+    # weighted median per component: one odd photo does not drag the batch
+    pooled = np.array([_weighted_median(chroma[:, k], w) for k in range(2)])
+    illuminant = np.exp(np.array([pooled[0], 0.0, pooled[1]]))
+    spread = max(_angle(np.exp(np.array([c[0], 0.0, c[1]])), illuminant) for c in chroma)
+    bg_lab = tuple(float(v) for v in np.median(np.array(bg_labs), axis=0)) if bg_labs else None
+    return LightingReference(
+        illuminant=tuple(round(float(v), 4) for v in illuminant),
+        background_lab=bg_lab,
+        product_lightness=float(np.median(lightness)) if lightness else 50.0,
+        spread_deg=round(float(spread), 2),
+        count=len(lights),
+    )
+
+
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values)
+    cum = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cum, cum[-1] / 2)])
+
+
+def sharpen_for_output(image: Image.Image, settings: LightingSettings, scale: float) -> Image.Image:
+    """Unsharp mask on luma, radius and amount tuned to the resize factor (output px / source px)."""
+    amount = float(settings.sharpen)
+    if amount <= 0:
+        return image.copy()
+    rgb, alpha = _rgb_array(image)
+    scale = float(scale) if scale and scale > 0 else 1.0
+    # a downscale already packs detail into each pixel: small radius; an upscale spreads an edge
+    # over ~scale pixels: wider radius, less amount so the halo stays faint
+    sigma = float(np.clip(0.6 * max(1.0, scale), 0.6, 2.5))
+    gain = amount * (0.5 if scale <= 1.0 else 0.5 / math.sqrt(scale))
+    ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
+    y = ycc[..., 0].astype(np.float32)
+    detail = y - cv2.GaussianBlur(y, (0, 0), sigma)
+    # leave flat areas (and their JPEG/noise grain) alone
+    detail = np.where(np.abs(detail) < 2.0, 0.0, detail)
+    ycc[..., 0] = np.clip(y + gain * detail + 0.5, 0, 255).astype(np.uint8)
+    out = cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB)
+    if alpha is not None:
+        return Image.fromarray(np.dstack([out, alpha]), "RGBA")
+    return Image.fromarray(out, "RGB")

@@ -1,0 +1,138 @@
+"""Speed: this project's process_file against the model alone and against rembg's shortest path.
+
+One run, the same 12 MP JPEGs (made by upscaling ../shared/data photos) and the same model:
+  (a) the model's inference alone (onnxruntime on the prepared tensor);
+  (b) ``process_file`` to one preset (decode, cutout, lighting, framing, JPEG export);
+  (c) ``rembg.remove()`` on the opened Pillow image with a cached session, then a Pillow crop
+      to the alpha's box, resize, pad and JPEG save to the same preset.
+Prints medians, b/a and c/b per model, and the peak RSS of process_file on a 48 MP JPEG.
+Run by hand: `make bench` or `.venv/bin/python bench/speed.py [--photos N]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+SHARED = REPO.parent / "shared" / "data"
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from assistant import load_preset, models, process_file, segment  # noqa: E402
+from assistant.photo import open_photo  # noqa: E402
+from assistant.pipeline import working_side  # noqa: E402
+
+PRESET = "tokopedia"
+
+
+def make_photos(folder: Path, count: int) -> list[Path]:
+    sources = sorted((SHARED / "dis5k_products_dev" / "images").glob("*.jpg"))[:count // 2]
+    sources += sorted((SHARED / "bigbird6" / "images").glob("*.jpg"))[: count - len(sources)]
+    paths = []
+    for i, src in enumerate(sources):
+        img = Image.open(src).convert("RGB").resize((4000, 3000), Image.Resampling.BICUBIC)
+        path = folder / f"phone_{i:02d}.jpg"
+        img.save(path, quality=92)
+        paths.append(path)
+    return paths
+
+
+def rembg_path(photo: Path, session, out: Path) -> None:
+    """What a rembg user writes to get a marketplace JPEG: remove, crop, resize, pad, save."""
+    from rembg import remove
+
+    preset = load_preset(PRESET)
+    cut = remove(Image.open(photo), session=session)
+    cut = cut.crop(cut.getchannel("A").getbbox())
+    side = round(preset.size[0] * preset.image.fill)
+    cut.thumbnail((side, side), Image.Resampling.LANCZOS)
+    canvas = Image.new("RGB", preset.size, preset.image.background)
+    canvas.paste(cut, ((preset.size[0] - cut.width) // 2, (preset.size[1] - cut.height) // 2), cut)
+    canvas.save(out, "JPEG", quality=preset.image.quality)
+
+
+def rembg_session(name: str):
+    from rembg import new_session
+
+    os.environ["U2NET_HOME"] = str(models.models_dir())
+    if name == "u2netp":
+        return new_session("u2netp")
+    return new_session("dis_custom", model_path=str(models.model_path(name)))
+
+
+def median_time(fn, items) -> float:
+    times = []
+    for item in items:
+        start = time.perf_counter()
+        fn(item)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bench_model(name: str, photos: list[Path], out: Path) -> dict:
+    seg = segment.get_segmenter(name)
+    inner = seg.session.inner_session
+    input_name = inner.get_inputs()[0].name
+    side = working_side([load_preset(PRESET)])
+    tensors = [seg.prepare(np.asarray(open_photo(p, max_side=side).image)) for p in photos]
+    inner.run(None, {input_name: tensors[0]})  # warm
+    session = rembg_session(name)
+    rembg_path(photos[0], session, out / "warm.jpg")
+    process_file(photos[0], out / "warm", [PRESET], model=name)
+    # Interleave the three so machine noise hits them alike.
+    a, b, c = [], [], []
+    for i, photo in enumerate(photos):
+        a.append(median_time(lambda t: inner.run(None, {input_name: t}), [tensors[i]]))
+        b.append(median_time(lambda p: process_file(p, out / "ours", [PRESET], model=name), [photo]))
+        c.append(median_time(lambda p: rembg_path(p, session, out / f"rembg_{p.stem}.jpg"), [photo]))
+    ma, mb, mc = statistics.median(a), statistics.median(b), statistics.median(c)
+    return {"model": name, "a": ma, "b": mb, "c": mc, "b/a": mb / ma, "c/b": mc / mb}
+
+
+def peak_rss_48mp(model: str) -> float:
+    """Peak RSS (MB) of a fresh process running process_file on one 48 MP JPEG."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "48mp.jpg"
+        base = sorted((SHARED / "dis5k_products_dev" / "images").glob("*.jpg"))[1]
+        Image.open(base).convert("RGB").resize((8000, 6000), Image.Resampling.BILINEAR).save(src, quality=90)
+        code = ("import resource,sys; sys.path.insert(0, %r); from assistant import process_file; "
+                "process_file(%r, %r, ['%s'], model=%r); "
+                "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)") % (
+            str(REPO), str(src), str(Path(tmp) / "out"), PRESET, model)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        return int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--photos", type=int, default=8)
+    args = parser.parse_args()
+    if not SHARED.exists():
+        sys.exit("../shared/data is absent: the speed bench needs its real photos.")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        photos = make_photos(tmp, args.photos)
+        rows = [bench_model(m, photos, tmp) for m in ("isnet-general-use", "u2netp")]
+    print(f"\n{len(photos)} photos of 4000x3000 (12 MP), preset {PRESET}, device {models.device()}, "
+          f"{os.cpu_count()} cores\n")
+    print("| model | (a) inference alone | (b) process_file | (c) rembg.remove + Pillow | b/a | c/b |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['model']} | {r['a']:.3f} s | {r['b']:.3f} s | {r['c']:.3f} s | {r['b/a']:.2f} | {r['c/b']:.2f} |")
+    print(f"\npeak RSS of this bench: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    for m in ("u2netp", "isnet-general-use"):
+        print(f"peak RSS of process_file on a 48 MP JPEG ({m}): {peak_rss_48mp(m):.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
