@@ -1,14 +1,16 @@
 """``python -m assistant ...``: the only place that prints or exits.
 
 Exit codes: 0 everything succeeded, 1 some inputs failed (all others still written),
-2 bad usage (unknown preset, model or option).
+2 bad usage (unknown preset, model or option), 3 an internal error (a bug: please report it).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from pathlib import Path
 
 from assistant import i18n, models, presets
 from assistant.cli_process import add_process_parser
@@ -57,6 +59,39 @@ def cmd_presets(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from assistant.checks_runner import as_json, check_photo
+
+    results = check_photo(args.photo, preset=args.preset, model=args.model)
+    if args.json:
+        print(json.dumps(as_json(results, args.lang), ensure_ascii=False, indent=2))
+        return 0
+    marks = {"ok": "OK  ", "warn": "!   ", "fail": "XX  "}
+    for r in results:
+        print(f"{marks.get(r.status, r.status)}{r.check:<18} {r.value!s:<10} {r.tip(args.lang)}")
+    return 0  # warnings are advice, not failure
+
+
+def cmd_mockup(args: argparse.Namespace) -> int:
+    from assistant.packaging import mockup_files
+
+    paths = mockup_files(args.label, args.template, args.out, preset=args.preset, product=args.product,
+                         label_is_photo=args.label_photo, model=args.model)
+    for path in paths:
+        print(path)
+    return 0
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    from assistant.mockups import check_templates, list_templates
+
+    if args.action == "check":
+        print(i18n.t("cli_templates_ok", args.lang, count=len(check_templates())))
+    else:
+        print("\n".join(list_templates()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m assistant",
                                      description="Etalase: foto produk siap marketplace.")
@@ -72,6 +107,27 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--json", action="store_true")
     m.add_argument("--force", action="store_true")
     m.set_defaults(func=cmd_models)
+
+    c = sub.add_parser("check", help="listing-readiness checks with advice")
+    c.add_argument("photo", type=Path)
+    c.add_argument("--preset", default=None, help="judge the output for this marketplace too")
+    c.add_argument("--model", default=None)
+    c.add_argument("--json", action="store_true", help="a list of {check, status, value, tip}")
+    c.set_defaults(func=cmd_check)
+
+    k = sub.add_parser("mockup", help="packaging mockups with the vendor's label")
+    k.add_argument("--label", required=True, nargs="+", type=Path, help="label image(s) (PNG/JPG)")
+    k.add_argument("--template", required=True, help="template name(s), comma-separated (see: templates list)")
+    k.add_argument("--out", required=True, type=Path, help="output file (one label, one template) or folder")
+    k.add_argument("--preset", default="umum", help="marketplace preset giving the size (default umum)")
+    k.add_argument("--product", type=Path, default=None, help="product photo for a hero shot beside the packaging")
+    k.add_argument("--label-photo", action="store_true", help="the label is a phone photo of a printed sticker")
+    k.add_argument("--model", default=None, help="model for the product cutout")
+    k.set_defaults(func=cmd_mockup)
+
+    tp = sub.add_parser("templates", help="list or check packaging templates")
+    tp.add_argument("action", choices=["list", "check"])
+    tp.set_defaults(func=cmd_templates)
 
     s = sub.add_parser("presets", help="list, show or check marketplace presets")
     s.add_argument("action", choices=["list", "show", "check"])
@@ -94,6 +150,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `... --json | head`: the reader left, nothing to say
+        sys.stderr.close()
+        return 0
+    except Exception as exc:  # a bug of ours: say so plainly, keep the traceback for developers
+        if os.environ.get("ETALASE_DEBUG"):
+            raise
+        _print_err(i18n.t("cli_internal_error", args.lang, kind=type(exc).__name__))
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover
