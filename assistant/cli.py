@@ -76,7 +76,7 @@ def cmd_mockup(args: argparse.Namespace) -> int:
     from assistant.packaging import mockup_files
 
     paths = mockup_files(args.label, args.template, args.out, preset=args.preset, product=args.product,
-                         label_is_photo=args.label_photo, model=args.model)
+                         label_is_photo=args.label_photo, model=args.model, badge=args.badge)
     for path in paths:
         print(path)
     return 0
@@ -123,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--product", type=Path, default=None, help="product photo for a hero shot beside the packaging")
     k.add_argument("--label-photo", action="store_true", help="the label is a phone photo of a printed sticker")
     k.add_argument("--model", default=None, help="model for the product cutout")
+    k.add_argument("--badge", default=None, help="promo badge text, only where the preset allows overlays")
     k.set_defaults(func=cmd_mockup)
 
     tp = sub.add_parser("templates", help="list or check packaging templates")

@@ -15,41 +15,74 @@ def _print_err(text: str) -> None:
 
 def add_process_parser(sub) -> None:
     """Register the ``process`` subcommand on the CLI's subparsers."""
-    p = sub.add_parser("process", help="photos -> marketplace images")
-    p.add_argument("inputs", nargs="+", help="photo files or folders (recursive)")
+    p = sub.add_parser("process", help="photos -> marketplace images",
+                       description="Photos, folders (the first folder level is the vendor) and zip "
+                                   "archives to one image per preset, with report.csv, report.html, "
+                                   "upload sheets and a zip per vendor. A rerun into the same --out "
+                                   "skips what is already done.")
+    p.add_argument("inputs", nargs="+", help="photo files, folders (recursive) or .zip archives")
     p.add_argument("--preset", required=True, help="preset names, comma-separated, e.g. tokopedia,shopee")
     p.add_argument("--out", required=True, type=Path, help="output folder")
     p.add_argument("--model", default=None, help="isnet-general-use (default) or u2netp")
     p.add_argument("--background", default=None, help="#RRGGBB or 'transparent'")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="worker threads for decoding and encoding (default: one per CPU core)")
+    p.add_argument("--name", default=None, metavar="PATTERN",
+                   help="output names, e.g. '{vendor}/{stem}_{preset}'; fields: {preset} {path} {dir} "
+                        "{vendor} {stem} {name} {sku} {n}; default '{preset}/{path}'")
+    p.add_argument("--sku-map", default=None, type=Path, metavar="CSV",
+                   help="CSV of file name,SKU[,order]: fills {sku} and the upload sheets")
+    p.add_argument("--engine", choices=["local", "dask"], default="local",
+                   help="local (default) or dask (needs --scheduler)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="Dask scheduler address for --engine dask, e.g. tcp://192.168.1.10:8786")
+    p.add_argument("--zip", default="vendor,all", metavar="KINDS",
+                   help="zips for hand-over: vendor, all, both (default 'vendor,all') or none")
+    p.add_argument("--redo", action="store_true", help="ignore the journal and process everything again")
     p.set_defaults(func=cmd_process)
 
 
 def cmd_process(args: argparse.Namespace) -> int:
     from assistant.batch import run_batch
 
-    rows = run_batch(args.inputs, args.out, args.preset, model=args.model,
-                     background=args.background, lang=args.lang,
-                     progress=_progress_bar() if sys.stderr.isatty() else None)
-    failed = [r for r in rows if r.status == "error"]
-    ok = sum(r.status == "ok" for r in rows)
+    bar = _progress_bar() if sys.stderr.isatty() else None
+    try:
+        result = run_batch(args.inputs, args.out, args.preset, model=args.model,
+                           background=args.background, lang=args.lang, progress=bar,
+                           jobs=args.jobs, name=args.name, sku_map=args.sku_map, engine=args.engine,
+                           scheduler=args.scheduler, zips=args.zip, redo=args.redo)
+    finally:
+        if bar is not None:
+            bar.close()
+    failed = [r for r in result if r.status == "error"]
+    ok = sum(r.status == "ok" for r in result)
     for row in failed:
-        _print_err(f"{row.input} [{row.preset}]: {row.message}")
-    print(i18n.t("cli_process_summary", args.lang, ok=ok, failed=len(failed),
-                 report=str(Path(args.out) / "report.csv")))
+        _print_err(f"{row.input} [{row.preset or '-'}]: {row.message}")
+    if result.resumed:
+        print(i18n.t("batch_cli_resumed", args.lang, count=result.resumed))
+    print(i18n.t("cli_process_summary", args.lang, ok=ok, failed=len(failed), report=str(result.report_csv)))
+    print(i18n.t("batch_cli_html", args.lang, path=str(result.report_html)))
+    if result.vendor_zips or result.zip_path:
+        where = result.zip_path or next(iter(result.vendor_zips.values())).parent
+        print(i18n.t("batch_cli_handover", args.lang, path=str(where)))
     return 1 if failed else 0
 
 
-def _progress_bar():
-    from tqdm import tqdm
+class _progress_bar:
+    """A tqdm bar fed by ``run_batch``'s callback (count, rate and time left are tqdm's own)."""
 
-    bar = None
+    def __init__(self) -> None:
+        self.bar = None
 
-    def update(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = tqdm(total=total, unit="foto")
-        bar.update(done - bar.n)
-        if done == total:
-            bar.close()
+    def __call__(self, done: int, total: int, info=None) -> None:
+        from tqdm import tqdm
 
-    return update
+        if self.bar is None:
+            self.bar = tqdm(total=total, unit="foto", dynamic_ncols=True)
+        if info is not None:
+            self.bar.set_postfix(ok=info.ok, gagal=info.failed, lewat=info.resumed, refresh=False)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

@@ -56,8 +56,13 @@ def product_cutout(src: str | os.PathLike | bytes, preset: Preset, model: str | 
 
 
 def render(label: Image.Image, templates: list[str] | str, preset: str = "umum",
-           product: Image.Image | None = None, body_colour: str | None = None) -> list[Mockup]:
-    """One mockup per template at the preset's size, on its background, encoded within its cap."""
+           product: Image.Image | None = None, body_colour: str | None = None,
+           badge: str | None = None) -> list[Mockup]:
+    """One mockup per template at the preset's size, on its background, encoded within its cap.
+
+    ``badge`` (e.g. "PROMO -20%") is refused with the reason when the preset's main image
+    forbids overlays.
+    """
     chosen = load_preset(preset)
     names = templates.split(",") if isinstance(templates, str) else templates
     names = [n.strip() for n in names if n.strip()] or list_templates()
@@ -66,20 +71,23 @@ def render(label: Image.Image, templates: list[str] | str, preset: str = "umum",
         template = load_template(name)
         image = mockup.render_mockup(label, template, chosen.size, chosen.background_rgb,
                                      product=product, body_colour=body_colour)
+        if badge:
+            image = mockup.add_badge(image, badge, chosen.image.overlays_allowed).convert("RGB")
         data = encode_image(image, chosen.image.format, chosen.image.quality, chosen.image.max_bytes)
         out.append(Mockup(name, chosen, image, data))
     return out
 
 
 def mockup_files(labels: list[Path], templates: list[str] | str, out: Path, preset: str = "umum",
-                 product: Path | None = None, label_is_photo: bool = False, model: str | None = None) -> list[Path]:
+                 product: Path | None = None, label_is_photo: bool = False, model: str | None = None,
+                 badge: str | None = None) -> list[Path]:
     """Render every label on every template; one label and one template write ``out`` as a file."""
     chosen = load_preset(preset)
     cut = product_cutout(product, chosen, model) if product else None
     rendered: list[tuple[Path, Mockup]] = []
     for label_path in labels:
         label = open_label(label_path, is_photo=label_is_photo)
-        for item in render(label, templates, preset, cut):
+        for item in render(label, templates, preset, cut, badge=badge):
             rendered.append((label_path, item))
     paths = []
     single = len(rendered) == 1 and out.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp")

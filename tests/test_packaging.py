@@ -57,3 +57,16 @@ def test_unknown_template_is_a_clear_error(tmp_path, capsys):
     assert main(["--lang", "en", "mockup", "--label", str(label), "--template", "tupperware",
                  "--out", str(tmp_path / "x.jpg")]) == 2
     assert "tupperware" in capsys.readouterr().err
+
+
+def test_badge_only_where_the_preset_allows_overlays(tmp_path, capsys):
+    label = _label(tmp_path / "label.png")
+    assert main(["--lang", "id", "mockup", "--label", str(label), "--template", "box", "--out",
+                 str(tmp_path / "a.jpg"), "--preset", "shopee", "--badge", "PROMO -20%"]) == 2
+    assert "melarang lencana" in capsys.readouterr().err
+    assert not (tmp_path / "a.jpg").exists()
+    assert main(["mockup", "--label", str(label), "--template", "box", "--out", str(tmp_path / "b.jpg"),
+                 "--preset", "instagram-square", "--badge", "PROMO -20%"]) == 0
+    img = np.asarray(Image.open(tmp_path / "b.jpg")).astype(int)
+    top_right = img[:250, -250:]
+    assert ((top_right[..., 0] > 180) & (top_right[..., 1] < 100)).sum() > 500  # the red badge

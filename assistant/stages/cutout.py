@@ -1,30 +1,511 @@
-"""Cutout: from the model's low-resolution soft mask to an alpha at working resolution."""
+"""Cutout: from the model's low-resolution soft mask to a clean alpha at working resolution.
+
+API (``rgb`` is HxWx3 uint8, ``alpha`` HxW uint8 0..255, masks HxW bool):
+
+``refine_alpha(soft, rgb) -> alpha``
+    The pipeline's entry point. ``soft`` is the model's mask at its own square input size
+    (320 for u2netp, 1024 for ISNet), float32 0..1. ``clean_mask`` keeps the product and
+    drops the rest on the model's grid; the mask is then brought to the photo's size: where
+    one model pixel covers more than 2.5 photo pixels (u2netp) by a colour guided filter
+    computed at a reduced scale (He et al.'s "fast guided filter", box filters only), else
+    (ISNet, whose edges are already finer than a guided filter's window) by a bicubic
+    resize. A contrast curve around 0.5 then narrows the model's blur to the photo's edge
+    width, so alpha is decided (0 or 1) away from real edges while a soft edge keeps a ramp.
+``clean_mask(soft, rgb=None) -> (mask, keep)``
+    On the model's grid: the main component (model mass x solidity x nearness to the centre)
+    and what belongs with it: components touching it or joined to it through the model's
+    confidence, like-coloured ones (a set of items), near-equal ones, small bits close to
+    it, and on u2netp's coarse grid the pieces of a thin product. Dropped: other salient
+    things (props, a rig's clamps), thin frames around the product (a turntable's ring),
+    specks, and uncertain regions not joined to the product (ghosts). Tiny holes where the
+    model was unsure are filled; larger holes (a ring's middle, a handle) stay background.
+``decontaminate(rgb, alpha) -> rgb``
+    Foreground colours for partly transparent pixels (blur-fusion estimate, Forte & Pitie
+    2021), so the old background does not fringe the product on a new canvas. Opaque and
+    fully transparent pixels come back unchanged. ~40 ms at 1200x1200.
+``touch_up(rgb, alpha, keep, remove) -> alpha``
+    Re-cut after the user's brush strokes (``keep`` = "pertahankan", ``remove`` = "hapus",
+    HxW bool, any may be empty): GrabCut at a reduced scale seeded by the current alpha
+    (probable) and the strokes (certain); a separate part the user struck out goes whole;
+    changed edges are re-fitted to the photo with the guided filter; unchanged pixels keep
+    their alpha; strokes always win where drawn.
+``hand_score(rgb, alpha) -> float`` (0..1), ``detect_hand(rgb, alpha) -> bool``, ``hand_mask``
+    A skin-coloured part of the cutout that reaches the photo's border: a hand holding the
+    product. It is detected and reported, not removed (``touch_up`` with a "hapus" stroke
+    removes it). ``notices(rgb, alpha)`` gives ``(key, params)`` pairs for
+    ``assistant.i18n.t`` (keys ``cutout_*`` in ``assistant/strings/cutout.toml``).
+
+Nothing here reads or writes files or imports another stage or the model code.
+"""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
+# --------------------------------------------------------------------------- parameters
+# Shares are of the photo's long side or of the frame unless said otherwise. Tuned on
+# ../shared/data (bench/cutout_quality.py); see docs/cutout.md.
 
-def clean_mask(soft: np.ndarray) -> np.ndarray:
-    """Drop specks: keep components of at least 2 % of the largest one (at model resolution)."""
-    binary = (soft > 0.5).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    if count <= 2:
-        return soft
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    keep = np.zeros(count, bool)
-    keep[1:] = areas >= 0.02 * areas.max()
-    # Soft pixels near kept components stay soft; those near dropped specks go.
-    grown = cv2.dilate(keep[labels].astype(np.uint8), np.ones((5, 5), np.uint8))
-    near_speck = cv2.dilate((~keep[labels] & (labels > 0)).astype(np.uint8), np.ones((5, 5), np.uint8))
-    out = soft.copy()
-    out[(near_speck > 0) & (grown == 0)] = 0.0
+CORE = 0.5  # model confidence that makes a pixel part of a component
+SPECK = 0.0008  # components smaller than this share of the frame are specks
+TWIN = 0.85  # a component scoring this share of the main one's score: too close to call, kept
+ALIKE = 0.85  # colour likeness (Bhattacharyya, RGB 8x8x8) that makes it one of a set ...
+ALIKE_SCORE = 0.1  # ... when it also scores at least this share of the main one
+BIT = 0.2  # a component scoring at most this share of the main one ...
+BIT_GAP = 0.04  # ... and this close to a kept one is a detached bit of it (a cap, a tag)
+PIECE = 0.12  # coarse grid (< 512 px): pieces scoring this share are parts of a thin product
+TOUCH = 0.006  # components closer than this touch
+LINK = 0.25  # components joined through model confidence above this are one object
+FRAME_SOLIDITY = 0.3  # a thin component whose hull holds 25 % of the product is a frame/ring
+FAINT = 0.1  # faint model mask joined to the product stays soft (thin parts, edges)
+EDGE = 0.006  # soft values stay within this distance of the kept core
+PINHOLE = 0.002  # holes below this share of the product ...
+PINHOLE_PX = 8  # ... and below this many pixels of a 320 px grid ...
+PINHOLE_SOFT = 0.42  # ... where the model's mean confidence is above this are filled
+GUIDED_FROM = 2.5  # photo pixels per model pixel from which the guided filter pays
+GF_SIDE = 900  # the guided filter's coefficients are computed at most this size
+GF_R = 2.0  # guided filter radius, in model pixels
+GF_EPS = 1e-3  # guided filter regularisation (colours in 0..1)
+CONTRAST = 2.0  # alpha contrast around 0.5 after the upsampling
+
+
+# --------------------------------------------------------------------------- clean-up
+
+def _ellipse(rx: float, ry: float) -> np.ndarray:
+    rx, ry = max(1, round(rx)), max(1, round(ry))
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rx + 1, 2 * ry + 1))
+
+
+def _colours(grid_rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    hist = cv2.calcHist([grid_rgb], [0, 1, 2], mask.astype(np.uint8), [8, 8, 8], [0, 256] * 3).ravel()
+    return hist / max(float(hist.sum()), 1.0)
+
+
+def _select(soft: np.ndarray, aspect: float, grid_rgb: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Bool masks of the kept and the dropped components of ``soft > CORE`` (model grid).
+
+    ``aspect`` is the photo's width / height, so that distances are measured as in the
+    photo; ``grid_rgb`` is the photo resized to the grid (for colour likeness).
+    """
+    h, w = soft.shape
+    binary = (soft > CORE).astype(np.uint8)
+    none = np.zeros((h, w), bool)
+    count, labels, stats, centres = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    if count <= 1:
+        return none, none
+    frame = h * w
+    sx, sy = min(1.0, aspect), min(1.0, 1.0 / aspect)  # grid axis -> share of the long side
+    cands, specks = [], []
+    for i in range(1, count):
+        area = stats[i, cv2.CC_STAT_AREA]
+        if area < SPECK * frame:
+            specks.append(i)
+            continue
+        x, y, bw, bh = stats[i, :4]
+        comp = labels[y:y + bh, x:x + bw] == i
+        contours, _ = cv2.findContours(comp.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        hull = cv2.convexHull(np.vstack(contours)) + np.array([x, y], np.int32)
+        solidity = min(1.0, area / max(cv2.contourArea(hull), 1.0))
+        mass = float(soft[y:y + bh, x:x + bw][comp].sum()) / frame
+        d = np.hypot((centres[i][0] / w - 0.5) * sx, (centres[i][1] / h - 0.5) * sy)
+        cands.append((mass * solidity * np.exp(-(d / 0.4) ** 2), i, hull, solidity))
+    if not cands:
+        return none, labels > 0
+    cands.sort(key=lambda c: -c[0])
+    best, main = cands[0][0], cands[0][1]
+    keep = labels == main
+    dropped = none.copy()
+    x, y, bw, bh, main_area = stats[main]
+    main_box = np.s_[y:y + bh, x:x + bw]
+    main_mask = keep[main_box]
+
+    # Thin frames around the product (a turntable's ring) go first: nothing joins through them.
+    rest = []
+    for score, i, hull, solidity in cands[1:]:
+        if solidity < FRAME_SOLIDITY:
+            inside = np.zeros((h, w), np.uint8)
+            cv2.fillConvexPoly(inside, hull, 1)
+            if np.count_nonzero(inside[main_box] & main_mask) >= 0.25 * main_area:
+                dropped |= labels == i
+                continue
+        rest.append((score, i))
+
+    touch = _ellipse(TOUCH * w / sx, TOUCH * h / sy)
+
+    def joined_to_keep() -> np.ndarray:
+        """Per pixel: joined to a kept component through model confidence > LINK, or touching."""
+        near = cv2.dilate(keep.astype(np.uint8), touch) > 0
+        _, bridges = cv2.connectedComponents((((soft > LINK) & ~dropped) | near).astype(np.uint8),
+                                             connectivity=8)
+        linked = np.zeros(int(bridges.max()) + 1, bool)
+        linked[bridges[keep]] = True
+        linked[0] = False
+        return linked[bridges]
+
+    joined = joined_to_keep()
+    bit_kernel = _ellipse(BIT_GAP * w / sx, BIT_GAP * h / sy)
+    close = cv2.dilate(keep.astype(np.uint8), bit_kernel) > 0
+    coarse = max(h, w) < 512
+    main_colours = None
+    for score, i in rest:
+        comp = labels == i
+        alike = False
+        if grid_rgb is not None and score >= ALIKE_SCORE * best:
+            if main_colours is None:
+                main_colours = _colours(grid_rgb, labels == main)
+            alike = float(np.sqrt(_colours(grid_rgb, comp) * main_colours).sum()) >= ALIKE
+        piece = (coarse and score >= PIECE * best) or (score <= BIT * best and close[comp].any())
+        if score >= TWIN * best or alike or piece or joined[comp].any():
+            keep |= comp
+            close |= cv2.dilate(comp.astype(np.uint8), bit_kernel) > 0
+        else:
+            dropped |= comp
+    # Specks stay only where the model joins them to the product (a thin part's pieces).
+    if specks:
+        is_speck = np.zeros(count, bool)
+        is_speck[specks] = True
+        speck = is_speck[labels]
+        stays = speck & joined_to_keep()
+        keep |= stays
+        dropped |= speck & ~stays
+    return keep, dropped
+
+
+def _pinholes(soft: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Tiny holes of the kept mask where the model was unsure (a logo, a glint).
+
+    Real holes (a ring's middle, a handle, a chair's back) are larger or the model is sure
+    of them, and stay.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((~keep).astype(np.uint8), connectivity=4)
+    h, w = keep.shape
+    limit = min(PINHOLE * max(int(keep.sum()), 1), PINHOLE_PX * h * w / 320 ** 2)
+    out = np.zeros_like(keep)
+    for i in range(1, count):
+        x, y, bw, bh, area = stats[i]
+        if x == 0 or y == 0 or x + bw == w or y + bh == h or area > limit:
+            continue
+        region = labels[y:y + bh, x:x + bw] == i
+        if float(soft[y:y + bh, x:x + bw][region].mean()) > PINHOLE_SOFT:
+            out[y:y + bh, x:x + bw] |= region
     return out
 
 
-def refine_alpha(soft: np.ndarray, rgb: np.ndarray) -> np.ndarray:
-    """The model's soft mask, cleaned and upsampled to the photo's size, as uint8 alpha."""
+def clean_mask(soft: np.ndarray, rgb: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The model's mask with only the product: (soft float32, kept-core bool), model grid.
+
+    ``rgb`` is the photo (for its aspect and colours; None: a square photo, no colours).
+    Soft values stay where they are joined to the kept core through the model's faint mask
+    (thin parts, edges); dropped things and unjoined uncertain regions (ghosts) become 0;
+    pinholes become 1.
+    """
+    s = soft.astype(np.float32)
+    if rgb is None:
+        aspect, grid_rgb = 1.0, None
+    else:
+        aspect = rgb.shape[1] / rgb.shape[0]
+        grid_rgb = cv2.resize(rgb, (s.shape[1], s.shape[0]), interpolation=cv2.INTER_AREA)
+    keep, dropped = _select(s, aspect, grid_rgb)
+    if not keep.any():
+        return np.zeros_like(s), keep
+    holes = _pinholes(s, keep)
+    keep |= holes
+    n = max(s.shape)
+    sx, sy = min(1.0, aspect), min(1.0, 1.0 / aspect)
+    edge = _ellipse(max(2.0, EDGE * n / sx), max(2.0, EDGE * n / sy))
+    # Dropped things, their holes included (a checkerboard's dark squares), and a margin.
+    filled = np.zeros(s.shape, np.uint8)
+    if dropped.any():
+        contours, _ = cv2.findContours(dropped.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        cv2.drawContours(filled, contours, -1, 1, thickness=cv2.FILLED)
+    near_dropped = cv2.dilate(filled, edge) > 0
+    faint = ((s > FAINT) & ~near_dropped) | keep
+    count, labels = cv2.connectedComponents(faint.astype(np.uint8), connectivity=8)
+    attached = np.zeros(count, bool)
+    attached[labels[keep]] = True
+    attached[0] = False
+    band = attached[labels] | (cv2.dilate(keep.astype(np.uint8), edge) > 0)
+    out = np.where(band, s, 0.0).astype(np.float32)
+    out[keep] = np.maximum(out[keep], 0.5)
+    out[holes] = 1.0
+    return out, keep
+
+
+# --------------------------------------------------------------------------- edges
+
+def _box(x: np.ndarray, r: int) -> np.ndarray:
+    return cv2.boxFilter(x, -1, (2 * r + 1, 2 * r + 1), borderType=cv2.BORDER_REFLECT)
+
+
+def guided_filter_coeffs(guide: np.ndarray, p: np.ndarray, r: int, eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """Colour guided filter (He, Sun & Tang 2013): window-averaged (a, b), q = a . I + b.
+
+    ``guide`` HxWx3 float32 0..1, ``p`` HxW float32; box filters only (cv2.boxFilter).
+    """
+    mean_i = _box(guide, r)
+    mean_p = _box(p, r)
+    cov_ip = _box(guide * p[..., None], r) - mean_i * mean_p[..., None]
+    rr, rg, rb, gg, gb, bb = (_box(guide[..., j] * guide[..., k], r) - mean_i[..., j] * mean_i[..., k]
+                              for j, k in ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)))
+    rr, gg, bb = rr + eps, gg + eps, bb + eps
+    # The 3x3 covariance's inverse by cofactors (it is symmetric).
+    c00, c01, c02 = gg * bb - gb * gb, gb * rb - rg * bb, rg * gb - gg * rb
+    c11, c12, c22 = rr * bb - rb * rb, rb * rg - rr * gb, rr * gg - rg * rg
+    det = rr * c00 + rg * c01 + rb * c02
+    det = np.where(np.abs(det) < 1e-12, 1e-12, det)
+    cx, cy, cz = cov_ip[..., 0], cov_ip[..., 1], cov_ip[..., 2]
+    a = np.dstack([(c00 * cx + c01 * cy + c02 * cz) / det,
+                   (c01 * cx + c11 * cy + c12 * cz) / det,
+                   (c02 * cx + c12 * cy + c22 * cz) / det]).astype(np.float32)
+    b = (mean_p - (a * mean_i).sum(axis=2)).astype(np.float32)
+    return _box(a, r), _box(b, r)
+
+
+def guided_filter(guide: np.ndarray, p: np.ndarray, r: int, eps: float = GF_EPS) -> np.ndarray:
+    """The guided filter's output at the guide's size (``guide`` uint8 or float 0..1)."""
+    g = guide.astype(np.float32) / (255.0 if guide.dtype == np.uint8 else 1.0)
+    a, b = guided_filter_coeffs(g, p.astype(np.float32), r, eps)
+    return (a * g).sum(axis=2) + b
+
+
+def _guided_upsample(mask: np.ndarray, rgb: np.ndarray, radius_px: float) -> np.ndarray:
+    """``mask`` (any grid) to the photo's size along the photo's edges, float32.
+
+    The coefficients are computed at a reduced scale (at most GF_SIDE, about two samples per
+    ``radius_px / GF_R``), resized to the photo and applied there, only inside the
+    bounding box of the pixels that are not already certain.
+    """
     h, w = rgb.shape[:2]
-    mask = cv2.resize(clean_mask(soft), (w, h), interpolation=cv2.INTER_LINEAR)
-    return np.clip(mask * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    sub = max(1.0, radius_px / (2.0 * GF_R), max(h, w) / GF_SIDE)
+    lw, lh = max(8, round(w / sub)), max(8, round(h / sub))
+    small_rgb = cv2.resize(rgb, (lw, lh), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    small_p = cv2.resize(mask, (lw, lh), interpolation=cv2.INTER_AREA)
+    r = max(2, round(radius_px / sub))
+    a, b = guided_filter_coeffs(small_rgb, small_p, r, GF_EPS)
+    unsure = (small_p > 0.02) & (small_p < 0.98)
+    unsure = cv2.dilate(unsure.astype(np.uint8), np.ones((2 * r + 3, 2 * r + 3), np.uint8)) > 0
+    base = cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR)
+    ys, xs = np.nonzero(unsure)
+    if ys.size == 0:
+        return base
+    y0, y1 = int(ys.min() * h / lh), min(h, int((ys.max() + 1) * h / lh) + 1)
+    x0, x1 = int(xs.min() * w / lw), min(w, int((xs.max() + 1) * w / lw) + 1)
+    # Resize (a, b) straight into the window [y0:y1, x0:x1] of the photo.
+    fx, fy = lw / w, lh / h
+    m = np.float32([[1 / fx, 0, -x0 + 0.5 / fx - 0.5], [0, 1 / fy, -y0 + 0.5 / fy - 0.5]])
+    size = (x1 - x0, y1 - y0)
+    a_full = cv2.warpAffine(a, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    b_full = cv2.warpAffine(b, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    crop = rgb[y0:y1, x0:x1].astype(np.float32)
+    q = cv2.transform(cv2.multiply(a_full, crop, scale=1 / 255.0), np.ones((1, 3), np.float32)) + b_full
+    u_full = cv2.warpAffine(unsure.astype(np.uint8), m, size, flags=cv2.INTER_NEAREST) > 0
+    win = base[y0:y1, x0:x1]
+    win[u_full] = q[u_full]
+    return base
+
+
+def _to_alpha(mask: np.ndarray) -> np.ndarray:
+    return np.clip((mask - 0.5) * CONTRAST * 255.0 + 128.0, 0, 255).astype(np.uint8)
+
+
+def refine_alpha(soft: np.ndarray, rgb: np.ndarray) -> np.ndarray:
+    """The model's soft mask, cleaned and brought to the photo's size along its edges (uint8)."""
+    h, w = rgb.shape[:2]
+    mask, keep = clean_mask(soft, rgb)
+    if not keep.any():
+        return np.zeros((h, w), np.uint8)
+    scale = max(h, w) / max(mask.shape)  # photo pixels per model pixel
+    if scale >= GUIDED_FROM:
+        up = _guided_upsample(mask, rgb, GF_R * scale)
+    else:
+        up = cv2.resize(mask, (w, h), interpolation=cv2.INTER_CUBIC)
+    return _to_alpha(up)
+
+
+# --------------------------------------------------------------------------- colour
+
+def _blur(x: np.ndarray, r: int) -> np.ndarray:
+    return cv2.blur(x, (2 * r + 1, 2 * r + 1), borderType=cv2.BORDER_REPLICATE)
+
+
+def decontaminate(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """The photo with foreground colours estimated where alpha is partial (uint8 RGB).
+
+    Blur-fusion (Forte & Pitie 2021): a wide pass (done at a quarter size) estimates the
+    local foreground and background colours, a narrow pass at full size refines them, and
+    each edge pixel's colour becomes F from I = aF + (1 - a)B. Pixels with alpha 0 or 255
+    are returned unchanged, so the product's body is never altered.
+    """
+    partial = (alpha > 0) & (alpha < 255)
+    if not partial.any():
+        return rgb.copy()
+    h, w = alpha.shape
+    wide = max(8, round(0.04 * max(h, w)))
+    ys, xs = np.nonzero(partial)
+    pad = wide + 8
+    y0, y1 = max(0, ys.min() - pad), min(h, ys.max() + 1 + pad)
+    x0, x1 = max(0, xs.min() - pad), min(w, xs.max() + 1 + pad)
+    image = rgb[y0:y1, x0:x1].astype(np.float32) / 255.0
+    a = alpha[y0:y1, x0:x1].astype(np.float32)[..., None] / 255.0
+    ch, cw = a.shape[:2]
+    # Wide pass at a quarter size: local mean colours of the product and of the background.
+    k = 4
+    sw, sh = max(1, cw // k), max(1, ch // k)
+    small_i = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
+    small_a = cv2.resize(a[..., 0], (sw, sh), interpolation=cv2.INTER_AREA)[..., None]
+    r1 = max(2, wide // k)
+    blur_a = _blur(small_a[..., 0], r1)[..., None]
+    mean_f = _blur(small_i * small_a, r1) / (blur_a + 1e-5)
+    mean_b = _blur(small_i * (1 - small_a), r1) / (1 - blur_a + 1e-5)
+    mean_f = cv2.resize(mean_f, (cw, ch), interpolation=cv2.INTER_LINEAR)
+    mean_b = cv2.resize(mean_b, (cw, ch), interpolation=cv2.INTER_LINEAR)
+    f = np.clip(mean_f + a * (image - a * mean_f - (1 - a) * mean_b), 0, 1)
+    # Narrow pass at full size.
+    r2 = 3
+    blur_a = _blur(a[..., 0], r2)[..., None]
+    near_f = _blur(f * a, r2) / (blur_a + 1e-5)
+    near_b = _blur(mean_b * (1 - a), r2) / (1 - blur_a + 1e-5)
+    f = np.clip(near_f + a * (image - a * near_f - (1 - a) * near_b), 0, 1)
+    out = rgb.copy()
+    region = out[y0:y1, x0:x1]
+    part = partial[y0:y1, x0:x1]
+    region[part] = (f[part] * 255.0 + 0.5).astype(np.uint8)
+    return out
+
+
+# --------------------------------------------------------------------------- touch-up
+
+TOUCH_SIDE = 640  # GrabCut runs at most this size
+TOUCH_ITERATIONS = 4
+
+
+def touch_up(rgb: np.ndarray, alpha: np.ndarray, keep: np.ndarray | None = None,
+             remove: np.ndarray | None = None) -> np.ndarray:
+    """A new alpha after the user's "keep" (pertahankan) and "remove" (hapus) strokes.
+
+    GrabCut at a reduced scale, seeded with the current cutout as probable labels and the
+    strokes as certain ones. A separate part of the cutout that a "remove" stroke touches
+    (and no "keep" stroke) goes whole, however little of it was brushed. Where the new cut
+    agrees with the old one the old alpha is kept (soft edges stay); changed regions get
+    their edges fitted to the photo again. Stroke pixels are 255 / 0 in any case.
+    """
+    h, w = alpha.shape
+    keep = np.zeros((h, w), bool) if keep is None else keep.astype(bool)
+    remove = np.zeros((h, w), bool) if remove is None else remove.astype(bool) & ~keep
+    if not keep.any() and not remove.any():
+        return alpha.copy()
+    sub = max(1.0, max(h, w) / TOUCH_SIDE)
+    lw, lh = max(8, round(w / sub)), max(8, round(h / sub))
+    small = cv2.resize(rgb, (lw, lh), interpolation=cv2.INTER_AREA)
+    a = cv2.resize(alpha, (lw, lh), interpolation=cv2.INTER_AREA)
+    k = cv2.resize(keep.astype(np.uint8), (lw, lh), interpolation=cv2.INTER_NEAREST) > 0
+    k |= cv2.resize(keep.astype(np.uint8) * 255, (lw, lh), interpolation=cv2.INTER_AREA) > 0
+    rm = cv2.resize(remove.astype(np.uint8) * 255, (lw, lh), interpolation=cv2.INTER_AREA) > 0
+    rm &= ~k
+    fg = a > 127
+    # A separate part struck out goes whole.
+    count, labels = cv2.connectedComponents(fg.astype(np.uint8), connectivity=8)
+    if count > 2 and rm.any():
+        struck = np.zeros(count, bool)
+        struck[labels[rm & fg]] = True
+        kept = np.zeros(count, bool)
+        kept[labels[k & fg]] = True
+        areas = np.bincount(labels.ravel(), minlength=count)
+        areas[0] = 0
+        whole = struck & ~kept
+        whole[0] = False
+        whole[int(np.argmax(areas))] = False  # the main part is cut by colour, not dropped
+        fg &= ~whole[labels]
+    gc = np.where(fg, cv2.GC_PR_FGD, cv2.GC_PR_BGD).astype(np.uint8)
+    margin = max(2, round(0.03 * max(lw, lh)))
+    ring = _ellipse(margin, margin)
+    stroke_zone = cv2.dilate((k | rm).astype(np.uint8), _ellipse(3 * margin, 3 * margin)) > 0
+    sure_fg = (cv2.erode((a > 250).astype(np.uint8), ring) > 0) & fg & ~stroke_zone
+    sure_bg = (cv2.dilate(fg.astype(np.uint8), _ellipse(2 * margin, 2 * margin)) == 0) & ~stroke_zone
+    gc[sure_fg] = cv2.GC_FGD
+    gc[sure_bg] = cv2.GC_BGD
+    gc[k] = cv2.GC_FGD
+    gc[rm] = cv2.GC_BGD
+    if (gc == cv2.GC_FGD).any() or (gc == cv2.GC_PR_FGD).any():
+        try:
+            cv2.grabCut(np.ascontiguousarray(small[..., ::-1]), gc, None, np.zeros((1, 65)), np.zeros((1, 65)),
+                        TOUCH_ITERATIONS, cv2.GC_INIT_WITH_MASK)
+        except cv2.error:  # one of the classes is empty: nothing for GrabCut to learn from
+            pass
+    new = ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)).astype(np.float32)
+    new = cv2.morphologyEx(new, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    # Edges of the new cut, fitted to the photo; the old alpha where nothing changed.
+    refit = _to_alpha(_guided_upsample(new, rgb, max(2.0, 2.0 * sub)))
+    changed = cv2.resize((new > 0.5) != (a > 127).astype(bool), (w, h), interpolation=cv2.INTER_NEAREST)
+    changed = cv2.dilate(changed.astype(np.uint8), _ellipse(2 * sub, 2 * sub)) > 0
+    out = np.where(changed, refit, alpha).astype(np.uint8)
+    out[keep] = 255
+    out[remove] = 0
+    return out
+
+
+# --------------------------------------------------------------------------- hands
+
+HAND_MIN = 0.03  # a skin region smaller than this share of the cutout is not a hand
+HAND_SCORE = 0.5  # detect_hand's threshold on hand_score
+
+
+def _skin(rgb: np.ndarray) -> np.ndarray:
+    """Skin-coloured pixels (YCrCb box of Chai & Ngan, widened for darker skin tones)."""
+    ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
+    y, cr, cb = ycc[..., 0], ycc[..., 1], ycc[..., 2]
+    return (y > 40) & (cr >= 135) & (cr <= 180) & (cb >= 80) & (cb <= 130) & (cr.astype(np.int16) - cb > 15)
+
+
+def hand_mask(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Skin-coloured parts of the cutout that reach the photo's border (bool, photo size)."""
+    h, w = alpha.shape
+    sub = max(1.0, max(h, w) / 480)
+    lw, lh = max(8, round(w / sub)), max(8, round(h / sub))
+    small = cv2.resize(rgb, (lw, lh), interpolation=cv2.INTER_AREA)
+    product = cv2.resize(alpha, (lw, lh), interpolation=cv2.INTER_AREA) > 127
+    skin = _skin(small) & product
+    skin = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(skin, connectivity=8)
+    edge = max(1, round(0.02 * max(lw, lh)))
+    total = max(int(product.sum()), 1)
+    hand = np.zeros((lh, lw), bool)
+    for i in range(1, count):
+        x, y, bw, bh, area = stats[i]
+        at_border = x < edge or y < edge or x + bw > lw - edge or y + bh > lh - edge
+        if at_border and area >= HAND_MIN * total and area < 0.9 * total:
+            hand |= labels == i
+    return cv2.resize(hand.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
+
+
+def hand_score(rgb: np.ndarray, alpha: np.ndarray) -> float:
+    """0..1: how much the cutout looks like it includes a hand holding the product.
+
+    A skin-coloured region of the cutout that reaches the photo's border (where a hand
+    comes in from) and is a fair part of the cutout (full score at 15 % of it). Wood,
+    cardboard or a skin-toned product reaching the border can score too: it is a hint
+    to check, not a verdict.
+    """
+    product = alpha > 127
+    total = int(product.sum())
+    if total == 0:
+        return 0.0
+    share = float(hand_mask(rgb, alpha).sum()) / total
+    return float(np.clip(share / 0.15, 0.0, 1.0))
+
+
+def detect_hand(rgb: np.ndarray, alpha: np.ndarray) -> bool:
+    return hand_score(rgb, alpha) >= HAND_SCORE
+
+
+def notices(rgb: np.ndarray, alpha: np.ndarray) -> list[tuple[str, dict]]:
+    """User-facing findings about a cutout: ``(string key, params)`` for ``assistant.i18n.t``."""
+    found = []
+    if not (alpha > 127).any():
+        found.append(("cutout_empty", {}))
+        return found
+    score = hand_score(rgb, alpha)
+    if score >= HAND_SCORE:
+        found.append(("cutout_hand_detected", {"percent": round(100 * score)}))
+    return found
