@@ -1,0 +1,175 @@
+"""Load test of the web app: 20 concurrent gradio_client users x 5 photos each.
+
+Starts ``app.py`` on a free port with its own cache folder, runs the users against the
+``process_photo`` API with the fast model (u2netp, "Cepat": ISNet on a small CPU machine
+would take hours for 100 photos), and reports:
+
+- whether every request succeeded,
+- p50 / p95 latency per request (queue wait included: the queue is the point),
+- the server's peak RSS (psutil, the app process and its children), which must stay under
+  2.5 GB,
+- that the app's cache is empty again once the cache age has passed (here 60 s).
+
+Run: ``python bench/load_app.py [--users 20] [--photos 5] [--quality cepat]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared" / "data" / "rembg" / "examples"
+RSS_LIMIT = 2.5e9
+CACHE_AGE_S = 60  # longer than the longest queue wait here (20 users x ~1.2 s), or uploads expire while queued
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def photos(tmp: Path) -> list[Path]:
+    """The real example photos from ../shared when present, else generated ones."""
+    found = sorted(p for p in SHARED.glob("*.jpg")) if SHARED.is_dir() else []
+    if found:
+        return found[:5]
+    sys.path.insert(0, str(REPO))
+    from tests.conftest import jpeg_bytes, product_photo
+
+    made = []
+    for i in range(5):
+        path = tmp / f"produk-{i}.jpg"
+        path.write_bytes(jpeg_bytes(product_photo(seed=i, colour=(40 * i + 60, 80, 160 - 20 * i))))
+        made.append(path)
+    return made
+
+
+def start_app(tmp: Path) -> tuple[subprocess.Popen, str, Path]:
+    port = free_port()
+    cache = tmp / "cache"
+    run = (f"import sys, runpy; sys.argv = ['app.py', '--port', '{port}']; "
+           f"runpy.run_path({str(REPO / 'app.py')!r}, run_name='__main__')")
+    if not (REPO / "assistant" / "stages" / "lighting.py").exists():
+        run = "import stublight; " + run  # the lighting stage's stand-in until it lands
+    env = dict(os.environ, ETALASE_CACHE_DIR=str(cache), ETALASE_CACHE_MAX_AGE_S=str(CACHE_AGE_S),
+               ETALASE_WARM="u2netp", GRADIO_ANALYTICS_ENABLED="False")
+    log = (tmp / "app.log").open("wb")
+    proc = subprocess.Popen([sys.executable, "-c", run], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        if proc.poll() is not None:
+            sys.exit("the app exited:\n" + (tmp / "app.log").read_text()[-3000:])
+        try:
+            if httpx.get(url + "/", timeout=2).status_code == 200:
+                return proc, url, cache
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    proc.kill()
+    sys.exit("the app did not start")
+
+
+def cache_files(cache: Path) -> list[Path]:
+    return [p for p in cache.rglob("*") if p.is_file()]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--photos", type=int, default=5)
+    parser.add_argument("--quality", default="cepat", help="cepat (u2netp) or kualitas (ISNet)")
+    args = parser.parse_args()
+
+    from gradio_client import Client, handle_file
+
+    tmp = Path(tempfile.mkdtemp(prefix="etalase-load-"))
+    proc, url, cache = start_app(tmp)
+    server = psutil.Process(proc.pid)
+    peak = [0]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            try:
+                rss = server.memory_info().rss + sum(c.memory_info().rss for c in server.children(recursive=True))
+                peak[0] = max(peak[0], rss)
+            except psutil.Error:
+                pass
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    inputs = photos(tmp)
+    latencies: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    start_gate = threading.Barrier(args.users)
+
+    def user(n: int) -> None:
+        downloads = tmp / f"user-{n}"
+        client = Client(url, verbose=False, download_files=str(downloads))
+        start_gate.wait()
+        for i in range(args.photos):
+            photo = inputs[(n + i) % len(inputs)]
+            t0 = time.perf_counter()
+            try:
+                files = client.predict(handle_file(str(photo)), "umum", args.quality, api_name="/process_photo")
+                from PIL import Image
+
+                assert Image.open(files[0]).size == (1200, 1200)
+                with lock:
+                    latencies.append(time.perf_counter() - t0)
+            except Exception as exc:  # count it, keep going
+                with lock:
+                    failures.append(f"user {n} photo {i}: {type(exc).__name__}: {exc}")
+        client.close()
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=user, args=(n,)) for n in range(args.users)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    wall = time.perf_counter() - t0
+
+    in_cache = len(cache_files(cache))
+    deadline = time.time() + CACHE_AGE_S + 20
+    while cache_files(cache) and time.time() < deadline:
+        time.sleep(1)
+    left = cache_files(cache)
+    stop.set()
+    sampler.join()
+    proc.terminate()
+    proc.wait(timeout=20)
+
+    total = args.users * args.photos
+    q = statistics.quantiles(latencies, n=20) if len(latencies) >= 2 else latencies * 19
+    print(f"model: {args.quality} (u2netp = Cepat)  users: {args.users} x {args.photos} photos = {total} requests")
+    print(f"succeeded: {len(latencies)}/{total}  wall: {wall:.1f} s  throughput: {len(latencies) / wall:.2f} photos/s")
+    print(f"latency p50: {statistics.median(latencies):.1f} s  p95: {q[18]:.1f} s  max: {max(latencies):.1f} s")
+    print(f"server peak RSS: {peak[0] / 1e9:.2f} GB (limit {RSS_LIMIT / 1e9:.1f} GB)")
+    print(f"cache files right after the run: {in_cache}; {CACHE_AGE_S + 20} s later: {len(left)}")
+    for line in failures[:10]:
+        print("FAILED", line)
+    ok = not failures and peak[0] < RSS_LIMIT and not left
+    shutil.rmtree(tmp, ignore_errors=True)
+    print("OK" if ok else "NOT OK")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

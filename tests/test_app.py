@@ -1,0 +1,417 @@
+"""The web app (issue 3): its API through gradio_client, hostile input, the cache, in-process checks.
+
+One app runs in a subprocess for the module (u2netp, a 6-second cache age so expiry can be
+watched); the in-process checks import app.py directly.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+import zipfile
+from pathlib import Path
+
+import httpx
+import pytest
+from PIL import Image
+
+from tests.conftest import REPO, SHARED, jpeg_bytes, product_photo
+
+FAST = "cepat"  # u2netp: the tests use the fast model; the app's default is ISNet
+CACHE_AGE_S = 6
+
+
+# --- Starting the app (also used by test_app_browser.py) -------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def app_command(port: int) -> list[str]:
+    """``python app.py --port N``; until assistant/stages/lighting.py lands, a pass-through
+    stand-in (``stublight`` on PYTHONPATH) is imported first."""
+    run = f"import sys, runpy; sys.argv = ['app.py', '--port', '{port}']; runpy.run_path({str(REPO / 'app.py')!r}, run_name='__main__')"
+    if not (REPO / "assistant" / "stages" / "lighting.py").exists():
+        run = "import stublight; " + run
+    return [sys.executable, "-c", run]
+
+
+def start_app(tmp: Path, **env: str) -> tuple[subprocess.Popen, str, Path]:
+    """The app on a free port with its own cache folder; returns (process, url, cache dir)."""
+    port = free_port()
+    cache = tmp / "cache"
+    environ = dict(os.environ, ETALASE_CACHE_DIR=str(cache), ETALASE_WARM="u2netp", ETALASE_LANG="id",
+                   GRADIO_ANALYTICS_ENABLED="False", **env)
+    log = (tmp / "app.log").open("wb")
+    proc = subprocess.Popen(app_command(port), cwd=REPO, env=environ, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("the app exited:\n" + (tmp / "app.log").read_text()[-3000:])
+        try:
+            if httpx.get(url + "/", timeout=2).status_code == 200:
+                return proc, url, cache
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("the app did not start:\n" + (tmp / "app.log").read_text()[-3000:])
+
+
+def stop_app(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def sample_photo(tmp: Path) -> Path:
+    """rembg's car-1.jpg from ../shared, or a generated product photo when ../shared is absent."""
+    car = SHARED / "rembg" / "examples" / "car-1.jpg"
+    if car.exists():
+        return car
+    path = tmp / "produk.jpg"
+    path.write_bytes(jpeg_bytes(product_photo()))
+    return path
+
+
+
+
+def with_private_exif(src: Path, dst: Path) -> Path:
+    """``src`` re-saved with GPS, device and time EXIF, as a phone would write it."""
+    img = Image.open(src).convert("RGB")
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x0110] = "PhoneModel X"
+    exif[0x0132] = "2026:11:28 10:00:00"
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "S", 2: (6.0, 10.0, 30.0), 3: "E", 4: (106.0, 49.0, 0.0)})
+    img.save(dst, "JPEG", quality=92, exif=exif.tobytes())
+    assert Image.open(dst).getexif().get_ifd(0x8825), "the test photo should carry GPS"
+    return dst
+
+
+def assert_listing_image(path: str | Path, size: tuple[int, int]) -> None:
+    """Exact preset size, pure-white corners, no EXIF GPS/device/time."""
+    img = Image.open(path)
+    assert img.size == size
+    rgb = img.convert("RGB")
+    w, h = rgb.size
+    for xy in ((0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1), (3, 3), (w - 4, h - 4)):
+        assert rgb.getpixel(xy) == (255, 255, 255), xy
+    exif = img.getexif()
+    assert not exif.get_ifd(0x8825), "GPS data leaked"
+    for tag in (0x010F, 0x0110, 0x0132, 0x9003):
+        assert tag not in exif, hex(tag)
+
+
+# --- The server for this module --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("app")
+    proc, url, cache = start_app(tmp, ETALASE_CACHE_MAX_AGE_S=str(CACHE_AGE_S), ETALASE_MAX_UPLOAD_TOTAL_MB="30")
+    yield url, cache, tmp
+    stop_app(proc)
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    from gradio_client import Client
+
+    return Client(server[0], verbose=False)
+
+
+def test_process_photo_api_returns_listing_images(client, server, tmp_path):
+    from gradio_client import handle_file
+
+    photo = with_private_exif(sample_photo(tmp_path), tmp_path / "foto hp.jpg")
+    files = client.predict(handle_file(str(photo)), "umum,shopee", FAST, api_name="/process_photo")
+    assert [Path(f).name for f in files] == ["foto-hp-umum.jpg", "foto-hp-shopee.jpg"]
+    assert_listing_image(files[0], (1200, 1200))
+    assert_listing_image(files[1], (1024, 1024))
+    assert all(Path(f).stat().st_size <= 2_000_000 for f in files)
+
+
+def test_process_photo_api_defaults_to_umum(client, tmp_path):
+    from gradio_client import handle_file
+
+    files = client.predict(handle_file(str(sample_photo(tmp_path))), api_name="/process_photo",
+                           quality_value=FAST)
+    assert len(files) == 1
+    assert_listing_image(files[0], (1200, 1200))
+
+
+@pytest.mark.parametrize("content, lang, expected", [
+    (b"this is a text file, not a photo\n", "id", "bukan foto yang bisa dibaca"),
+    (b"this is a text file, not a photo\n", "en", "is not a photo we can read"),
+    (b"", "id", "kosong"),
+    (b"", "en", "is empty"),
+])
+def test_bad_files_get_a_friendly_message_and_the_next_request_works(client, tmp_path, content, lang, expected):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    bad = tmp_path / "produk.jpg"
+    bad.write_bytes(content)
+    with pytest.raises(AppError) as err:
+        client.predict(handle_file(str(bad)), "umum", FAST, lang, api_name="/process_photo")
+    assert expected in str(err.value)
+    assert "Traceback" not in str(err.value)
+    files = client.predict(handle_file(str(sample_photo(tmp_path))), "umum", FAST, api_name="/process_photo")
+    assert Image.open(files[0]).size == (1200, 1200)
+
+
+def test_unknown_preset_is_a_friendly_message(client, tmp_path):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="bukan-marketplace"):
+        client.predict(handle_file(str(sample_photo(tmp_path))), "bukan-marketplace", FAST,
+                       api_name="/process_photo")
+
+
+@pytest.mark.parametrize("path", [
+    "/gradio_api/file=..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+    "/gradio_api/file=../../../../etc/passwd",
+    "/gradio_api/file=/etc/passwd",
+    "/gradio_api/file=%2Fetc%2Fpasswd",
+    "/gradio_api/file=//etc/passwd",
+    "/gradio_api/file=/proc/self/environ",
+    "/gradio_api/file=app.py",
+    "/gradio_api/file=" + str(REPO / "app.py"),
+    "/file=/etc/passwd",
+    "/gradio_api/file=file:///etc/passwd",
+    "/gradio_api/file=http://127.0.0.1:1/x.jpg",
+    "/gradio_api/file=https://example.com/x.jpg",
+    "/gradio_api/proxy=http://127.0.0.1:1/x",
+    "/static/../../../../etc/passwd",
+    "/assets/..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+])
+def test_no_file_outside_the_cache_is_served(server, path):
+    url = server[0]
+    response = httpx.get(url + path, timeout=10)
+    body = response.content
+    assert not (response.status_code == 200 and (b"root:" in body or b"import gradio" in body
+                                                 or b"ETALASE" in body)), (path, response.status_code)
+    if "http" in path.split("=", 1)[-1]:
+        assert response.status_code == 403, "the server must not fetch user-given URLs"
+
+
+def test_url_inputs_are_refused(client, server):
+    from gradio_client.exceptions import AppError
+
+    # A URL where a file is expected: the server must not fetch it.
+    payload = {"path": "http://127.0.0.1:1/photo.jpg", "url": "http://127.0.0.1:1/photo.jpg",
+               "orig_name": "photo.jpg", "meta": {"_type": "gradio.FileData"}}
+    with pytest.raises(AppError) as err:
+        client.predict(payload, "umum", FAST, api_name="/process_photo")
+    assert "URL" in str(err.value)
+
+
+def test_a_server_path_as_input_is_refused(client):
+    from gradio_client.exceptions import AppError
+
+    payload = {"path": "/etc/passwd", "orig_name": "passwd.jpg", "meta": {"_type": "gradio.FileData"}}
+    with pytest.raises(AppError):
+        client.predict(payload, "umum", FAST, api_name="/process_photo")
+
+
+def test_upload_size_is_capped(server):
+    url = server[0]
+    big = b"\xff\xd8" + os.urandom(1024) * (26 * 1024)  # 26 MiB > 25 MB
+    response = httpx.post(url + "/gradio_api/upload", files={"files": ("big.jpg", big, "image/jpeg")}, timeout=60)
+    assert response.status_code == 413
+    ok = httpx.post(url + "/gradio_api/upload", files={"files": ("small.jpg", b"\xff\xd8" + b"0" * 1000)},
+                    timeout=10)
+    assert ok.status_code == 200
+    # Each file under the cap, the request over the total (30 MB in this server): refused unread.
+    part = b"\xff\xd8" + b"0" * 20_000_000
+    many = [("files", (f"{i}.jpg", part, "image/jpeg")) for i in range(2)]
+    assert httpx.post(url + "/gradio_api/upload", files=many, timeout=60).status_code == 413
+
+
+def test_queue_and_limits_in_the_config(server):
+    config = httpx.get(server[0] + "/config", timeout=10).json()
+    assert config["enable_queue"] is True
+    assert config["max_file_size"] == 25 * 1024 * 1024
+    names = [d.get("api_name") for d in config["dependencies"]]
+    assert "process_photo" in names
+
+
+def test_uploads_and_outputs_leave_the_cache(client, server, tmp_path):
+    """Run last in this module: with a 6 s age, every upload and output is deleted soon after."""
+    from gradio_client import handle_file
+
+    _, cache, _ = server
+    client.predict(handle_file(str(sample_photo(tmp_path))), "umum", FAST, api_name="/process_photo")
+
+    def files():
+        return [p for p in cache.rglob("*") if p.is_file()]
+
+    assert files(), "the request should have left files in the cache"
+    deadline = time.time() + CACHE_AGE_S + 10
+    while files() and time.time() < deadline:
+        time.sleep(0.5)
+    assert files() == []
+
+
+# --- In-process checks -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    os.environ["ETALASE_CACHE_DIR"] = str(tmp_path_factory.mktemp("inproc") / "cache")
+    if not (REPO / "assistant" / "stages" / "lighting.py").exists():
+        pytest.importorskip("stublight")
+    sys.path.insert(0, str(REPO))
+    return importlib.import_module("app")
+
+
+def test_every_app_string_exists_in_both_languages_and_is_used(app):
+    source = (REPO / "app.py").read_text()
+    strings = tomllib.loads((REPO / "assistant" / "strings" / "app.toml").read_text())
+    used = set(re.findall(r"[\"'](app_[a-z0-9_-]+[a-z0-9])[\"']", source)) - {"app_kwargs"}
+    assert used - set(strings) == set(), "keys used in app.py but missing from app.toml"
+    dynamic = ("app_light_", "app_shadow_", "app_guide_", "app_device_", "app_guide_kind_")
+    unused = {k for k in strings if k not in used and not k.startswith(dynamic)}
+    assert unused == set(), "strings nobody shows"
+    for key, texts in strings.items():
+        assert key.startswith("app_") and texts["id"].strip() and texts["en"].strip(), key
+
+
+def test_every_lighting_and_guide_field_has_its_strings(app):
+    from assistant.i18n import STRINGS
+
+    for name in app.LIGHT_FIELDS:
+        assert f"app_light_{name}_label" in STRINGS and f"app_light_{name}_info" in STRINGS, name
+    for style in app.SHADOW_CHOICES:
+        assert f"app_shadow_{style}" in STRINGS
+    for field in app.GUIDE_FIELDS:
+        assert f"app_guide_{field}" in STRINGS
+    for kind in ("official", "third-party", "default"):
+        assert f"app_guide_kind_{kind}" in STRINGS
+
+
+def test_app_settings(app):
+    demo = app.build_app()
+    assert demo.delete_cache == (app.CACHE_SWEEP_S, app.CACHE_MAX_AGE_S)
+    work = [fn for fn in demo.fns.values() if fn.concurrency_id == "work"]
+    assert len(work) == 3  # single photo, batch and the API share one limit
+    assert all(fn.concurrency_limit == app.CONCURRENCY for fn in work)
+    assert demo._queue.max_size == app.QUEUE_MAX
+    kwargs = app.launch_kwargs()
+    assert kwargs["max_file_size"] == "25mb" and kwargs["allowed_paths"] == []
+    assert str(REPO) in kwargs["blocked_paths"]
+    assert os.environ["GRADIO_TEMP_DIR"] == str(app.CACHE_DIR)
+
+
+def test_guide_shows_numbers_sources_and_dates(app):
+    from assistant.presets import list_presets, load_preset
+
+    for name in list_presets():
+        preset = load_preset(name)
+        for lang in ("id", "en"):
+            text = app.guide_md(name, lang)
+            assert f"{preset.image.width}×{preset.image.height} px" in text
+            assert preset.sources["width"].checked.isoformat() in text
+            assert preset.sources["width"].source.split()[0].replace("@", "@\u2060") in text
+    assert "Sumber" in app.guide_md("shopee", "id") and "Source" in app.guide_md("shopee", "en")
+
+
+def test_compliance_line(app):
+    entry = {"preset": "shopee", "title": "Shopee", "path": "/x/foto-shopee.jpg", "width": 1024, "height": 1024,
+             "bytes": 312_000, "want_width": 1024, "want_height": 1024, "max_bytes": 2_000_000,
+             "background": "#FFFFFF", "want_background": "#FFFFFF", "transparent_allowed": False,
+             "fill": 0.85, "want_fill": 0.85, "notices": []}
+    line = app.compliance_md(entry, "id")
+    assert "1024×1024 px" in line and "312 KB" in line and "2 MB" in line and "85%" in line
+    assert "Sesuai aturan" in line and "⚠" not in line
+    bad = dict(entry, background="#EEDDCC", bytes=2_500_000)
+    line = app.compliance_md(bad, "en")
+    assert "Check again" in line and "#EEDDCC" in line and "2,5" not in line and "2.5 MB" in line
+    assert app._download_label(entry, "id") == "Unduh JPG 1024×1024"
+
+
+def test_batch_file_count_is_limited(app, tmp_path, monkeypatch):
+    monkeypatch.setattr(app, "MAX_BATCH_FILES", 3)
+    photo = sample_photo(tmp_path)
+    with pytest.raises(app.AppMessage) as err:
+        app.stage_batch_inputs([str(photo)] * 4, tmp_path / "in")
+    assert err.value.key == "app_batch_too_many"
+    archive = tmp_path / "many.zip"  # one upload, five photos inside
+    with zipfile.ZipFile(archive, "w") as z:
+        for i in range(5):
+            z.write(photo, f"p{i}.jpg")
+    with pytest.raises(app.AppMessage) as err:
+        app.stage_batch_inputs([str(archive)], tmp_path / "in2")
+    assert err.value.key == "app_batch_too_many" and "5" in err.value.message("en")
+    with pytest.raises(app.AppMessage) as err:
+        app.stage_batch_inputs([], tmp_path / "in3")
+    assert err.value.key == "app_batch_need_files"
+    assert app.stage_batch_inputs([str(photo), str(photo)], tmp_path / "in4") == 2  # same name twice: kept apart
+
+
+def test_batch_runs_and_zips_outputs_with_report(app, tmp_path):
+    photo = sample_photo(tmp_path)
+    bad = tmp_path / "rusak.jpg"
+    bad.write_bytes(b"not a photo")
+    archive = tmp_path / "toko.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(photo, "rak/produk.jpg")
+        z.writestr("../../jahat.jpg", b"x")
+    calls = []
+    zip_path, result = app.run_batch_files([str(photo), str(bad), str(archive)], ["umum"], "u2netp", None, "id",
+                                           progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1][0] == calls[-1][1] >= 3
+    with zipfile.ZipFile(zip_path) as z:
+        names = set(z.namelist())
+        report = z.read("report.csv").decode()
+    assert {"report.csv", "report.html", f"umum/{photo.name}", "umum/rak/produk.jpg"} <= names
+    assert not any("jahat" in n or n.startswith(("/", "..")) for n in names)
+    assert "rusak.jpg" in report and "bukan foto" in report
+    assert Path(zip_path).is_relative_to(app.OUT_ROOT)
+    assert not any(app.WORK_ROOT.iterdir()), "the batch's work folder is removed"
+    summary = app.batch_summary_md(result, 3.2, "id")
+    assert "2 foto berhasil" in summary and "rusak.jpg" in summary
+
+
+def test_sweep_removes_old_files_only(app):
+    old = app.OUT_ROOT / "old" / "a.jpg"
+    new = app.OUT_ROOT / "new" / "b.jpg"
+    for p in (old, new):
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"x")
+    past = time.time() - app.CACHE_MAX_AGE_S - 5
+    os.utime(old, (past, past))
+    app.sweep_cache()
+    assert not old.exists() and not old.parent.exists()
+    assert new.exists()
+
+
+def test_messages_are_escaped(app):
+    from assistant import AssistantError
+
+    text = app._friendly(AssistantError("photo_not_image", name="<img src=x onerror=alert(1)>.jpg"), "id")
+    assert "<img" not in text and "&lt;img" in text
+
+
+def test_outputs_written_by_the_app_carry_no_metadata(app, tmp_path):
+    photo = with_private_exif(sample_photo(tmp_path), tmp_path / "gps.jpg")
+    state, _ = app.process_photo_files(str(photo), "umum,shopee", "u2netp")
+    for entry in state["outputs"]:
+        assert_listing_image(entry["path"], (entry["want_width"], entry["want_height"]))
+    assert not Image.open(state["before"]).getexif()

@@ -1,0 +1,225 @@
+"""End-to-end: the app in a real browser (Debian's Chromium driven by Playwright for Python).
+
+The app runs in a subprocess on a free port. Screenshots of every tab, desktop (1280x900)
+and phone (390x844), go to ``$ETALASE_SCREENSHOTS`` when set, else to a temporary folder:
+``ETALASE_SCREENSHOTS=docs/screenshots python -m pytest tests/test_app_browser.py`` refreshes
+the documentation's screenshots.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tests.test_app import assert_listing_image, sample_photo, start_app, stop_app
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "device_scale_factor": 1}
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+MAX_SHOT_BYTES = 400_000
+RESULT_TIMEOUT_MS = 120_000
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (make browser installs it)")
+    pytest.importorskip("playwright")
+    tmp = tmp_path_factory.mktemp("browser-app")
+    proc, url, cache = start_app(tmp)
+    yield url, tmp
+    stop_app(proc)
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    target = os.environ.get("ETALASE_SCREENSHOTS")
+    path = Path(target) if target else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def open_page(browser, server, device: dict, lang: str = "id"):
+    context = browser.new_context(locale="id-ID" if lang == "id" else "en-US", accept_downloads=True, **device)
+    page = context.new_page()
+    page.goto(server[0] + ("/?lang=en" if lang == "en" else "/"))
+    page.wait_for_selector("#process-btn")
+    return context, page
+
+
+def no_horizontal_scroll(page) -> None:
+    width, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+    assert width <= inner, f"horizontal scrolling: {width} > {inner}"
+
+
+def save_shot(page, path: Path) -> None:
+    """A full-page PNG under 400 KB (palette-reduced when the photos make it larger)."""
+    png = page.screenshot(full_page=True)
+    if len(png) > MAX_SHOT_BYTES:
+        img = Image.open(io.BytesIO(png)).convert("RGB")
+        for colours in (256, 128, 64):
+            buf = io.BytesIO()
+            img.quantize(colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+                buf, "PNG", optimize=True)
+            png = buf.getvalue()
+            if len(png) <= MAX_SHOT_BYTES:
+                break
+    path.write_bytes(png)
+    assert len(png) <= MAX_SHOT_BYTES, path
+
+
+def upload_photo(page, file) -> None:
+    remove = page.locator("#photo-input button[aria-label='Remove Image']")
+    if remove.count():
+        remove.click()
+    page.set_input_files("#photo-input input[type=file]", file)
+
+
+def process(page, quality_label: str = "Cepat"):
+    page.locator("#quality").get_by_label(quality_label).check()
+    page.evaluate("document.querySelectorAll('#status div').forEach(e => e.dataset.old = '1')")
+    page.click("#process-btn")
+    page.wait_for_selector("#status .etalase-ok:not([data-old]), #status .etalase-alert:not([data-old])",
+                           timeout=RESULT_TIMEOUT_MS)
+    return page.inner_text("#status")
+
+
+def pick(page, dropdown: str, option: str) -> None:
+    """Choose ``option`` in a dropdown and wait until its list has closed."""
+    page.click(f"{dropdown} input")
+    page.get_by_role("option", name=option, exact=True).click()
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.wait_for_selector("[data-testid=dropdown-option]", state="detached")
+
+
+def download(page, selector: str, target: Path) -> Path:
+    with page.expect_download() as info:
+        page.click(selector)
+    info.value.save_as(target)
+    return target
+
+
+def test_single_photo_desktop(browser, server, shots, tmp_path):
+    context, page = open_page(browser, server, DESKTOP)
+    save_shot(page, shots / "foto-produk-desktop-kosong.png")
+    upload_photo(page, str(sample_photo(tmp_path)))
+    status = process(page)
+    assert "Selesai" in status, status
+    assert "1200×1200 px" in page.inner_text("#line-0") and "Sesuai aturan" in page.inner_text("#line-0")
+    out = download(page, "#download-0", tmp_path / "hasil.jpg")
+    assert_listing_image(out, (1200, 1200))
+    save_shot(page, shots / "foto-produk-desktop.png")
+    context.close()
+
+
+def test_single_photo_phone(browser, server, shots, tmp_path):
+    context, page = open_page(browser, server, PHONE)
+    no_horizontal_scroll(page)
+    save_shot(page, shots / "foto-produk-phone-kosong.png")
+    upload_photo(page, str(sample_photo(tmp_path)))
+    # Two marketplaces: two outputs, two download buttons.
+    pick(page, "#presets", "Shopee")
+    no_horizontal_scroll(page)
+    # Manual lighting and a contact shadow: the settings panel must fit the phone too.
+    page.locator("#advanced").get_by_text("Atur cahaya").click()
+    page.locator("#light-auto").get_by_label("Cahaya otomatis").uncheck()
+    page.locator("#shadow").get_by_label("Bayangan di alas").check()
+    page.get_by_text("Kepekatan bayangan").wait_for()
+    no_horizontal_scroll(page)
+    save_shot(page, shots / "foto-produk-phone-pengaturan.png")
+    button = page.locator("#process-btn")
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["height"] >= 44
+    status = process(page)
+    assert "Selesai" in status, status
+    no_horizontal_scroll(page)
+    for img in page.locator("#slider img").all():
+        assert img.bounding_box()["width"] <= 390
+    page.locator("#view").get_by_label("Shopee").check()
+    page.wait_for_function("[...document.querySelectorAll('#slider img')].some(i => i.src.includes('shopee'))")
+    shopee = download(page, "#download-1", tmp_path / "shopee.jpg")
+    assert_listing_image(shopee, (1024, 1024))
+    assert_listing_image(download(page, "#download-0", tmp_path / "umum.jpg"), (1200, 1200))
+    save_shot(page, shots / "foto-produk-phone.png")
+    context.close()
+
+
+def test_bad_files_show_a_friendly_message_in_the_chosen_language(browser, server, tmp_path):
+    context, page = open_page(browser, server, DESKTOP)
+    upload_photo(page, {"name": "produk.jpg", "mimeType": "image/jpeg", "buffer": b"just some text\n"})
+    assert "bukan foto yang bisa dibaca" in process(page)
+    page.locator("#lang").get_by_label("English").check()
+    page.wait_for_function("document.querySelector('#process-btn').innerText.includes('Process photo')")
+    upload_photo(page, {"name": "empty.jpg", "mimeType": "image/jpeg", "buffer": b""})
+    assert "is empty" in process(page, "Fast")
+    upload_photo(page, str(sample_photo(tmp_path)))
+    status = process(page, "Fast")
+    assert "Done" in status, status
+    assert "Meets the marketplace" in page.inner_text("#line-0")
+    context.close()
+
+
+def test_batch_and_screenshots(browser, server, shots, tmp_path):
+    photo = sample_photo(tmp_path)
+    archive = tmp_path / "toko-ani.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(photo, "keripik.jpg")
+        z.write(photo, "sambal.jpg")
+    bad = tmp_path / "catatan.jpg"
+    bad.write_text("not a photo")
+    for name, device in (("desktop", DESKTOP), ("phone", PHONE)):
+        context, page = open_page(browser, server, device)
+        page.get_by_role("tab", name="Banyak Foto").click()
+        page.wait_for_selector("#batch-btn")
+        no_horizontal_scroll(page)
+        page.set_input_files("#batch-files input[type=file]", [str(photo), str(bad), str(archive)])
+        page.locator("#batch-quality").get_by_label("Cepat").check()
+        page.click("#batch-btn")
+        page.wait_for_function("document.querySelector('#batch-status').innerText.includes('Selesai')",
+                               timeout=RESULT_TIMEOUT_MS)
+        assert "3 foto berhasil, 1 gagal" in page.inner_text("#batch-status")
+        no_horizontal_scroll(page)
+        save_shot(page, shots / f"banyak-foto-{name}.png")
+        if name == "desktop":
+            target = download(page, "#batch-zip a[download]", tmp_path / "hasil.zip")
+            with zipfile.ZipFile(target) as z:
+                names = set(z.namelist())
+                assert {"report.csv", "report.html", "umum/toko-ani/keripik.jpg", "umum/toko-ani/sambal.jpg"} <= names
+                with z.open(f"umum/{photo.name}") as f:
+                    assert Image.open(f).size == (1200, 1200)
+        page.get_by_role("tab", name="Panduan").click()
+        page.wait_for_selector("#guide-card h3")
+        pick(page, "#guide-pick", "Shopee")
+        page.wait_for_function("document.querySelector('#guide-card').innerText.includes('1024×1024')")
+        no_horizontal_scroll(page)
+        save_shot(page, shots / f"panduan-{name}.png")
+        context.close()
+    # The English interface, chosen in the app (?lang=en), on a phone.
+    context, page = open_page(browser, server, PHONE, lang="en")
+    page.wait_for_function("document.querySelector('#process-btn').innerText.includes('Process photo')")
+    no_horizontal_scroll(page)
+    save_shot(page, shots / "product-photo-phone-english.png")
+    context.close()
+    made = sorted(p.name for p in shots.glob("*.png"))
+    assert len(made) >= 9, made
