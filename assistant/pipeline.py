@@ -71,8 +71,11 @@ def cut_out(photo: Photo, model: str | None = None) -> Photo:
     segmenter = segment.get_segmenter(model)
     soft = segmenter.predict(rgb)
     alpha = cutout.refine_alpha(soft, rgb)
-    return photo.with_(alpha=Image.fromarray(alpha, "L"),
-                       history=photo.history + (f"cut out with {segmenter.name} on {segmenter.device}",))
+    photo = photo.with_(alpha=Image.fromarray(alpha, "L"),
+                        history=photo.history + (f"cut out with {segmenter.name} on {segmenter.device}",))
+    for code, params in cutout.notices(rgb, alpha):
+        photo = photo.noted(code, **params)
+    return photo
 
 
 def _background_for(preset: Preset, background: str | None) -> tuple[tuple[int, int, int] | None, str, tuple]:
@@ -110,6 +113,8 @@ def process(photo: Photo, presets: list[Preset] | str, model: str | None = None,
     scales = {p.name: framing.fit_scale(box, p.size, p.image.fill) for p in presets}
     master_scale = max(scales.values())
     master_rgb, master_alpha, offset = framing.crop_scaled(rgb, alpha, box, master_scale)
+    # The old background's colour must not fringe the product's edge on the new canvas.
+    master_rgb = cutout.decontaminate(master_rgb, master_alpha)
     settings = lighting_settings or presets[0].lighting
     lit = lighting.standardize_lighting(Image.fromarray(master_rgb), Image.fromarray(master_alpha), settings)
     lit_rgb = np.asarray(lit)
@@ -134,7 +139,7 @@ def process(photo: Photo, presets: list[Preset] | str, model: str | None = None,
                                          preset.size)
         shade = None
         if bg_rgb is not None and preset.image.shadow_allowed:
-            shade = shadows.render_shadow(canvas_alpha, shadow or preset.shadow)
+            shade = shadows.render_shadow(canvas_alpha, shadow or preset.shadow, rgb_canvas=fg)
         image = framing.compose(fg, canvas_alpha, bg_rgb, shade)
         data = encode_image(image, "png" if bg_rgb is None else preset.image.format,
                             preset.image.quality, preset.image.max_bytes)

@@ -64,10 +64,16 @@ PINHOLE = 0.002  # holes below this share of the product ...
 PINHOLE_PX = 8  # ... and below this many pixels of a 320 px grid ...
 PINHOLE_SOFT = 0.42  # ... where the model's mean confidence is above this are filled
 GUIDED_FROM = 2.5  # photo pixels per model pixel from which the guided filter pays
+FINE_RESIZE = cv2.INTER_CUBIC  # below it: resize the model's own (finer) edges
 GF_SIDE = 900  # the guided filter's coefficients are computed at most this size
 GF_R = 2.0  # guided filter radius, in model pixels
-GF_EPS = 1e-3  # guided filter regularisation (colours in 0..1)
+GF_DENSITY = 1.0  # guided filter samples per model pixel
+GF_EPS = 3e-4  # guided filter regularisation (colours in 0..1)
+SPUR = 0.8  # one-pixel hairlines of the kept mask below this confidence are dropped
 CONTRAST = 2.0  # alpha contrast around 0.5 after the upsampling
+INTERIOR = True
+PIVOT = 0.5  # the contrast curve's fixed point (alpha 0.5)
+PIVOT_COARSE = 0.4  # ... on a coarse grid (u2netp), whose 0.5 line runs inside thin parts
 
 
 # --------------------------------------------------------------------------- clean-up
@@ -77,16 +83,24 @@ def _ellipse(rx: float, ry: float) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rx + 1, 2 * ry + 1))
 
 
+def _shrink(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Area-average downsampling to ``size`` (w, h): exact halvings first (much faster)."""
+    while img.shape[1] >= 2 * size[0] and img.shape[0] >= 2 * size[1]:
+        h, w = img.shape[:2]
+        img = cv2.resize(img[:h // 2 * 2, :w // 2 * 2], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    return cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+
+
 def _colours(grid_rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     hist = cv2.calcHist([grid_rgb], [0, 1, 2], mask.astype(np.uint8), [8, 8, 8], [0, 256] * 3).ravel()
     return hist / max(float(hist.sum()), 1.0)
 
 
-def _select(soft: np.ndarray, aspect: float, grid_rgb: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _select(soft: np.ndarray, aspect: float, rgb: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Bool masks of the kept and the dropped components of ``soft > CORE`` (model grid).
 
     ``aspect`` is the photo's width / height, so that distances are measured as in the
-    photo; ``grid_rgb`` is the photo resized to the grid (for colour likeness).
+    photo; ``rgb`` is the photo (for colour likeness; resized to the grid when needed).
     """
     h, w = soft.shape
     binary = (soft > CORE).astype(np.uint8)
@@ -144,31 +158,37 @@ def _select(soft: np.ndarray, aspect: float, grid_rgb: np.ndarray | None = None)
         return linked[bridges]
 
     joined = joined_to_keep()
-    bit_kernel = _ellipse(BIT_GAP * w / sx, BIT_GAP * h / sy)
-    close = cv2.dilate(keep.astype(np.uint8), bit_kernel) > 0
+    # Distance to the kept components (grid px, both axes scaled to the long side's share).
+    gap = BIT_GAP * np.sqrt((w / sx) * (h / sy))
+    dist = cv2.distanceTransform((~keep).astype(np.uint8), cv2.DIST_L2, 3)
     coarse = max(h, w) < 512
-    main_colours = None
+    main_colours = grid_rgb = None
     for score, i in rest:
         comp = labels == i
         alike = False
-        if grid_rgb is not None and score >= ALIKE_SCORE * best:
+        if rgb is not None and score >= ALIKE_SCORE * best:
             if main_colours is None:
+                grid_rgb = _shrink(rgb, (w, h))
                 main_colours = _colours(grid_rgb, labels == main)
             alike = float(np.sqrt(_colours(grid_rgb, comp) * main_colours).sum()) >= ALIKE
-        piece = (coarse and score >= PIECE * best) or (score <= BIT * best and close[comp].any())
+        piece = (coarse and score >= PIECE * best) or (score <= BIT * best and float(dist[comp].min()) <= gap)
         if score >= TWIN * best or alike or piece or joined[comp].any():
             keep |= comp
-            close |= cv2.dilate(comp.astype(np.uint8), bit_kernel) > 0
+            dist = np.minimum(dist, cv2.distanceTransform((~comp).astype(np.uint8), cv2.DIST_L2, 3))
         else:
             dropped |= comp
     # Specks stay only where the model joins them to the product (a thin part's pieces).
     if specks:
         is_speck = np.zeros(count, bool)
         is_speck[specks] = True
+        # ... but not those touching a dropped thing (the rest of a ring passing behind).
+        if dropped.any():
+            by_dropped = cv2.dilate(dropped.astype(np.uint8), touch) > 0
+            is_speck[labels[by_dropped]] = False
         speck = is_speck[labels]
         stays = speck & joined_to_keep()
         keep |= stays
-        dropped |= speck & ~stays
+        dropped |= (labels > 0) & ~keep
     return keep, dropped
 
 
@@ -201,14 +221,21 @@ def clean_mask(soft: np.ndarray, rgb: np.ndarray | None = None) -> tuple[np.ndar
     pinholes become 1.
     """
     s = soft.astype(np.float32)
-    if rgb is None:
-        aspect, grid_rgb = 1.0, None
-    else:
-        aspect = rgb.shape[1] / rgb.shape[0]
-        grid_rgb = cv2.resize(rgb, (s.shape[1], s.shape[0]), interpolation=cv2.INTER_AREA)
-    keep, dropped = _select(s, aspect, grid_rgb)
+    aspect = 1.0 if rgb is None else rgb.shape[1] / rgb.shape[0]
+    keep, dropped = _select(s, aspect, rgb)
     if not keep.any():
         return np.zeros_like(s), keep
+    # Hairlines the model was unsure of, sticking out of the product towards a dropped thing
+    # (the back of a turntable's ring passing behind the product).
+    spur = np.zeros_like(keep)
+    if dropped.any():
+        opened = cv2.morphologyEx(keep.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
+        spur = keep & ~opened & (s < SPUR)
+        if spur.any():
+            n = max(s.shape)
+            spur &= cv2.dilate(dropped.astype(np.uint8), _ellipse(0.02 * n / min(1.0, aspect),
+                                                                  0.02 * n / min(1.0, 1.0 / aspect))) > 0
+            keep &= ~spur
     holes = _pinholes(s, keep)
     keep |= holes
     n = max(s.shape)
@@ -226,9 +253,13 @@ def clean_mask(soft: np.ndarray, rgb: np.ndarray | None = None) -> tuple[np.ndar
     attached[labels[keep]] = True
     attached[0] = False
     band = attached[labels] | (cv2.dilate(keep.astype(np.uint8), edge) > 0)
+    band &= keep | ~(cv2.dilate(dropped.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
     out = np.where(band, s, 0.0).astype(np.float32)
+    out[(cv2.dilate(spur.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~keep] = 0.0
     out[keep] = np.maximum(out[keep], 0.5)
     out[holes] = 1.0
+    if INTERIOR:
+        out[cv2.erode(keep.astype(np.uint8), edge) > 0] = 1.0  # inside the product: decided
     return out, keep
 
 
@@ -269,44 +300,47 @@ def guided_filter(guide: np.ndarray, p: np.ndarray, r: int, eps: float = GF_EPS)
     return (a * g).sum(axis=2) + b
 
 
-def _guided_upsample(mask: np.ndarray, rgb: np.ndarray, radius_px: float) -> np.ndarray:
-    """``mask`` (any grid) to the photo's size along the photo's edges, float32.
+def _to_alpha(mask: np.ndarray, pivot: float = PIVOT) -> np.ndarray:
+    """Soft mask (float32) to uint8 alpha through the contrast curve (``pivot`` -> 0.5)."""
+    return cv2.addWeighted(mask, CONTRAST * 255.0, mask, 0.0, 128.0 - CONTRAST * 255.0 * pivot, dtype=cv2.CV_8U)
 
-    The coefficients are computed at a reduced scale (at most GF_SIDE, about two samples per
-    ``radius_px / GF_R``), resized to the photo and applied there, only inside the
-    bounding box of the pixels that are not already certain.
+
+TILE = 16  # guided filter coefficients are applied at full size in tiles of this many samples
+
+
+def _guided_upsample(mask: np.ndarray, rgb: np.ndarray, radius_px: float, pivot: float = PIVOT) -> np.ndarray:
+    """``mask`` (any grid, float32) to uint8 alpha at the photo's size along the photo's edges.
+
+    The coefficients are computed at a reduced scale (GF_DENSITY samples per ``radius_px /
+    GF_R``, at most GF_SIDE), and evaluated at full size only in the tiles where the mask is
+    not already certain; elsewhere the mask is simply resized.
     """
     h, w = rgb.shape[:2]
-    sub = max(1.0, radius_px / (2.0 * GF_R), max(h, w) / GF_SIDE)
+    sub = max(1.0, radius_px / (GF_DENSITY * GF_R), max(h, w) / GF_SIDE)
     lw, lh = max(8, round(w / sub)), max(8, round(h / sub))
-    small_rgb = cv2.resize(rgb, (lw, lh), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
-    small_p = cv2.resize(mask, (lw, lh), interpolation=cv2.INTER_AREA)
+    small_rgb = _shrink(rgb, (lw, lh)).astype(np.float32) / 255.0
+    small_p = cv2.resize(mask.astype(np.float32), (lw, lh), interpolation=cv2.INTER_AREA)
     r = max(2, round(radius_px / sub))
     a, b = guided_filter_coeffs(small_rgb, small_p, r, GF_EPS)
+    out = cv2.resize(_to_alpha(mask.astype(np.float32), pivot), (w, h), interpolation=cv2.INTER_LINEAR)
     unsure = (small_p > 0.02) & (small_p < 0.98)
-    unsure = cv2.dilate(unsure.astype(np.uint8), np.ones((2 * r + 3, 2 * r + 3), np.uint8)) > 0
-    base = cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR)
-    ys, xs = np.nonzero(unsure)
-    if ys.size == 0:
-        return base
-    y0, y1 = int(ys.min() * h / lh), min(h, int((ys.max() + 1) * h / lh) + 1)
-    x0, x1 = int(xs.min() * w / lw), min(w, int((xs.max() + 1) * w / lw) + 1)
-    # Resize (a, b) straight into the window [y0:y1, x0:x1] of the photo.
-    fx, fy = lw / w, lh / h
-    m = np.float32([[1 / fx, 0, -x0 + 0.5 / fx - 0.5], [0, 1 / fy, -y0 + 0.5 / fy - 0.5]])
-    size = (x1 - x0, y1 - y0)
-    a_full = cv2.warpAffine(a, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    b_full = cv2.warpAffine(b, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    crop = rgb[y0:y1, x0:x1].astype(np.float32)
-    q = cv2.transform(cv2.multiply(a_full, crop, scale=1 / 255.0), np.ones((1, 3), np.float32)) + b_full
-    u_full = cv2.warpAffine(unsure.astype(np.uint8), m, size, flags=cv2.INTER_NEAREST) > 0
-    win = base[y0:y1, x0:x1]
-    win[u_full] = q[u_full]
-    return base
-
-
-def _to_alpha(mask: np.ndarray) -> np.ndarray:
-    return np.clip((mask - 0.5) * CONTRAST * 255.0 + 128.0, 0, 255).astype(np.uint8)
+    unsure = cv2.dilate(unsure.astype(np.uint8), np.ones((2 * r + 3, 2 * r + 3), np.uint8))
+    fx, fy = w / lw, h / lh  # full-size pixels per sample
+    ones = np.ones((1, 3), np.float32)
+    for ty in range(0, lh, TILE):
+        for tx in range(0, lw, TILE):
+            if not unsure[ty:ty + TILE, tx:tx + TILE].any():
+                continue
+            x0, x1 = round(tx * fx), min(w, round((tx + TILE) * fx))
+            y0, y1 = round(ty * fy), min(h, round((ty + TILE) * fy))
+            # Resize (a, b) straight into this window of the photo.
+            m = np.float32([[fx, 0, 0.5 * fx - 0.5 - x0], [0, fy, 0.5 * fy - 0.5 - y0]])
+            size = (x1 - x0, y1 - y0)
+            a_t = cv2.warpAffine(a, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            b_t = cv2.warpAffine(b, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            q = cv2.transform(cv2.multiply(a_t, rgb[y0:y1, x0:x1], scale=1 / 255.0, dtype=cv2.CV_32F), ones)
+            out[y0:y1, x0:x1] = _to_alpha(q + b_t, pivot)
+    return out
 
 
 def refine_alpha(soft: np.ndarray, rgb: np.ndarray) -> np.ndarray:
@@ -317,10 +351,8 @@ def refine_alpha(soft: np.ndarray, rgb: np.ndarray) -> np.ndarray:
         return np.zeros((h, w), np.uint8)
     scale = max(h, w) / max(mask.shape)  # photo pixels per model pixel
     if scale >= GUIDED_FROM:
-        up = _guided_upsample(mask, rgb, GF_R * scale)
-    else:
-        up = cv2.resize(mask, (w, h), interpolation=cv2.INTER_CUBIC)
-    return _to_alpha(up)
+        return _guided_upsample(mask, rgb, GF_R * scale, PIVOT_COARSE)
+    return _to_alpha(cv2.resize(mask, (w, h), interpolation=FINE_RESIZE), PIVOT)
 
 
 # --------------------------------------------------------------------------- colour
@@ -346,38 +378,44 @@ def decontaminate(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     pad = wide + 8
     y0, y1 = max(0, ys.min() - pad), min(h, ys.max() + 1 + pad)
     x0, x1 = max(0, xs.min() - pad), min(w, xs.max() + 1 + pad)
-    image = rgb[y0:y1, x0:x1].astype(np.float32) / 255.0
-    a = alpha[y0:y1, x0:x1].astype(np.float32)[..., None] / 255.0
-    ch, cw = a.shape[:2]
+    image = rgb[y0:y1, x0:x1].astype(np.float32) * (1.0 / 255.0)
+    a1 = alpha[y0:y1, x0:x1].astype(np.float32) * (1.0 / 255.0)
+    ch, cw = a1.shape
+    part = partial[y0:y1, x0:x1]
+    ys, xs = np.nonzero(part)
+    a_p = a1[ys, xs][:, None]
+    i_p = image[ys, xs]
     # Wide pass at a quarter size: local mean colours of the product and of the background.
     k = 4
     sw, sh = max(1, cw // k), max(1, ch // k)
     small_i = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
-    small_a = cv2.resize(a[..., 0], (sw, sh), interpolation=cv2.INTER_AREA)[..., None]
+    small_a = cv2.resize(a1, (sw, sh), interpolation=cv2.INTER_AREA)
     r1 = max(2, wide // k)
-    blur_a = _blur(small_a[..., 0], r1)[..., None]
-    mean_f = _blur(small_i * small_a, r1) / (blur_a + 1e-5)
-    mean_b = _blur(small_i * (1 - small_a), r1) / (1 - blur_a + 1e-5)
+    blur_a = _blur(small_a, r1)[..., None]
+    mean_f = _blur(small_i * small_a[..., None], r1) / (blur_a + 1e-5)
+    mean_b = _blur(small_i * (1 - small_a[..., None]), r1) / (1 - blur_a + 1e-5)
     mean_f = cv2.resize(mean_f, (cw, ch), interpolation=cv2.INTER_LINEAR)
     mean_b = cv2.resize(mean_b, (cw, ch), interpolation=cv2.INTER_LINEAR)
-    f = np.clip(mean_f + a * (image - a * mean_f - (1 - a) * mean_b), 0, 1)
-    # Narrow pass at full size.
+    mf_p = mean_f[ys, xs]
+    f_p = np.clip(mf_p + a_p * (i_p - a_p * mf_p - (1 - a_p) * mean_b[ys, xs]), 0, 1)
+    # Narrow pass at full size. Where alpha is 1, F is the photo; where 0, F*a is 0.
     r2 = 3
-    blur_a = _blur(a[..., 0], r2)[..., None]
-    near_f = _blur(f * a, r2) / (blur_a + 1e-5)
-    near_b = _blur(mean_b * (1 - a), r2) / (1 - blur_a + 1e-5)
-    f = np.clip(near_f + a * (image - a * near_f - (1 - a) * near_b), 0, 1)
+    fa = cv2.multiply(image, cv2.merge([a1, a1, a1]))
+    fa[ys, xs] = f_p * a_p
+    inv = 1.0 - a1
+    ba = cv2.multiply(mean_b, cv2.merge([inv, inv, inv]))
+    near_f = _blur(fa, r2)[ys, xs] / (_blur(a1, r2)[ys, xs][:, None] + 1e-5)
+    near_b = _blur(ba, r2)[ys, xs] / (_blur(inv, r2)[ys, xs][:, None] + 1e-5)
+    f_p = np.clip(near_f + a_p * (i_p - a_p * near_f - (1 - a_p) * near_b), 0, 1)
     out = rgb.copy()
-    region = out[y0:y1, x0:x1]
-    part = partial[y0:y1, x0:x1]
-    region[part] = (f[part] * 255.0 + 0.5).astype(np.uint8)
+    out[ys + y0, xs + x0] = (f_p * 255.0 + 0.5).astype(np.uint8)
     return out
 
 
 # --------------------------------------------------------------------------- touch-up
 
-TOUCH_SIDE = 640  # GrabCut runs at most this size
-TOUCH_ITERATIONS = 4
+TOUCH_SIDE = 512  # GrabCut runs at most this size
+TOUCH_ITERATIONS = 3
 
 
 def touch_up(rgb: np.ndarray, alpha: np.ndarray, keep: np.ndarray | None = None,
@@ -397,7 +435,7 @@ def touch_up(rgb: np.ndarray, alpha: np.ndarray, keep: np.ndarray | None = None,
         return alpha.copy()
     sub = max(1.0, max(h, w) / TOUCH_SIDE)
     lw, lh = max(8, round(w / sub)), max(8, round(h / sub))
-    small = cv2.resize(rgb, (lw, lh), interpolation=cv2.INTER_AREA)
+    small = _shrink(rgb, (lw, lh))
     a = cv2.resize(alpha, (lw, lh), interpolation=cv2.INTER_AREA)
     k = cv2.resize(keep.astype(np.uint8), (lw, lh), interpolation=cv2.INTER_NEAREST) > 0
     k |= cv2.resize(keep.astype(np.uint8) * 255, (lw, lh), interpolation=cv2.INTER_AREA) > 0
@@ -436,7 +474,7 @@ def touch_up(rgb: np.ndarray, alpha: np.ndarray, keep: np.ndarray | None = None,
     new = ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)).astype(np.float32)
     new = cv2.morphologyEx(new, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     # Edges of the new cut, fitted to the photo; the old alpha where nothing changed.
-    refit = _to_alpha(_guided_upsample(new, rgb, max(2.0, 2.0 * sub)))
+    refit = _guided_upsample(new, rgb, max(2.0, 2.0 * sub))
     changed = cv2.resize((new > 0.5) != (a > 127).astype(bool), (w, h), interpolation=cv2.INTER_NEAREST)
     changed = cv2.dilate(changed.astype(np.uint8), _ellipse(2 * sub, 2 * sub)) > 0
     out = np.where(changed, refit, alpha).astype(np.uint8)
@@ -449,6 +487,7 @@ def touch_up(rgb: np.ndarray, alpha: np.ndarray, keep: np.ndarray | None = None,
 
 HAND_MIN = 0.03  # a skin region smaller than this share of the cutout is not a hand
 HAND_SCORE = 0.5  # detect_hand's threshold on hand_score
+HAND_SKIN_MAX = 0.45  # above this share of skin colour the product itself is skin-toned
 
 
 def _skin(rgb: np.ndarray) -> np.ndarray:
@@ -463,7 +502,7 @@ def hand_mask(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     h, w = alpha.shape
     sub = max(1.0, max(h, w) / 480)
     lw, lh = max(8, round(w / sub)), max(8, round(h / sub))
-    small = cv2.resize(rgb, (lw, lh), interpolation=cv2.INTER_AREA)
+    small = _shrink(rgb, (lw, lh))
     product = cv2.resize(alpha, (lw, lh), interpolation=cv2.INTER_AREA) > 127
     skin = _skin(small) & product
     skin = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
@@ -471,11 +510,19 @@ def hand_mask(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     edge = max(1, round(0.02 * max(lw, lh)))
     total = max(int(product.sum()), 1)
     hand = np.zeros((lh, lw), bool)
+    if int(skin.sum()) > HAND_SKIN_MAX * total:  # a skin-toned product: cannot tell
+        return np.zeros((h, w), bool)
     for i in range(1, count):
         x, y, bw, bh, area = stats[i]
-        at_border = x < edge or y < edge or x + bw > lw - edge or y + bh > lh - edge
-        if at_border and area >= HAND_MIN * total and area < 0.9 * total:
-            hand |= labels == i
+        if area < HAND_MIN * total or bw > 0.6 * lw or bh > 0.6 * lh:
+            continue
+        comp = labels == i
+        # Where it meets the border, an arm is narrow: a wrist, not a whole side.
+        contact = max(int(comp[:edge].any(axis=0).sum()), int(comp[-edge:].any(axis=0).sum()),
+                      int(comp[:, :edge].any(axis=1).sum()), int(comp[:, -edge:].any(axis=1).sum()))
+        sides = (lw if comp[:edge].any() or comp[-edge:].any() else lh)
+        if 0 < contact <= 0.5 * sides:
+            hand |= comp
     return cv2.resize(hand.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
 
 

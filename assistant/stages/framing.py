@@ -64,14 +64,18 @@ def compose(fg: np.ndarray, alpha: np.ndarray, background: tuple[int, int, int] 
             shadow: np.ndarray | None = None) -> Image.Image:
     """Flatten the placed product onto ``background`` (RGBA when it is None).
 
-    ``shadow`` is an opacity map (0..1) that darkens the background under the product.
+    ``shadow`` is either an opacity map (HxW, 0..1) that darkens the background under the
+    product, or an HxWx4 overlay (premultiplied colour 0..255 and coverage 0..1, a reflection).
     """
     if background is None:
         return Image.fromarray(np.dstack([fg, alpha]), "RGBA")
     bg = np.empty(fg.shape, np.uint8)
     bg[:] = background
-    if shadow is not None:
+    if shadow is not None and shadow.ndim == 2:
         bg = cv2.multiply(bg, cv2.merge([1.0 - shadow] * 3), dtype=cv2.CV_8U)
+    elif shadow is not None:
+        over = bg.astype(np.float32) * (1.0 - shadow[..., 3:]) + shadow[..., :3]
+        bg = np.clip(over + 0.5, 0, 255).astype(np.uint8)
     weight = alpha.astype(np.float32) * (1.0 / 255.0)
     # blendLinear is 7x faster than the same arithmetic in numpy at 1200x1200.
     return Image.fromarray(cv2.blendLinear(fg, bg, weight, 1.0 - weight), "RGB")
