@@ -286,7 +286,8 @@ def test_every_app_string_exists_in_both_languages_and_is_used(app):
     strings = tomllib.loads((REPO / "assistant" / "strings" / "app.toml").read_text())
     used = set(re.findall(r"[\"'](app_[a-z0-9_-]+[a-z0-9])[\"']", source)) - {"app_kwargs"}
     assert used - set(strings) == set(), "keys used in app.py but missing from app.toml"
-    dynamic = ("app_light_", "app_shadow_", "app_guide_", "app_device_", "app_guide_kind_")
+    dynamic = ("app_light_", "app_shadow_", "app_guide_", "app_device_", "app_guide_kind_", "app_mockup_source_",
+               "app_mockup_hint_")
     unused = {k for k in strings if k not in used and not k.startswith(dynamic)}
     assert unused == set(), "strings nobody shows"
     for key, texts in strings.items():
@@ -310,7 +311,7 @@ def test_app_settings(app):
     demo = app.build_app()
     assert demo.delete_cache == (app.CACHE_SWEEP_S, app.CACHE_MAX_AGE_S)
     work = [fn for fn in demo.fns.values() if fn.concurrency_id == "work"]
-    assert len(work) == 3  # single photo, batch and the API share one limit
+    assert len(work) == 5  # single photo, touch-up, batch, mockups and the API share one limit
     assert all(fn.concurrency_limit == app.CONCURRENCY for fn in work)
     assert demo._queue.max_size == app.QUEUE_MAX
     kwargs = app.launch_kwargs()
@@ -415,3 +416,136 @@ def test_outputs_written_by_the_app_carry_no_metadata(app, tmp_path):
     for entry in state["outputs"]:
         assert_listing_image(entry["path"], (entry["want_width"], entry["want_height"]))
     assert not Image.open(state["before"]).getexif()
+
+
+# --- Listing checks, touch-up brush, packaging mockups, photo guide ------------------------------
+
+
+@pytest.fixture(scope="module")
+def blurred(app, tmp_path_factory):
+    """A blurred phone photo processed for "umum" with the fast model: (state, Result)."""
+    from PIL import ImageFilter
+
+    path = tmp_path_factory.mktemp("blur") / "buram.jpg"
+    path.write_bytes(jpeg_bytes(product_photo().filter(ImageFilter.GaussianBlur(6))))
+    return app.process_photo_files(str(path), "umum", "u2netp", checks=True)
+
+
+def test_checks_beside_a_blurred_result_give_the_tip(app, blurred):
+    state, _ = blurred
+    entry = state["outputs"][0]
+    found = {c.check: c.status for c in entry["checks"]}
+    assert found["blur"] in ("warn", "fail")
+    text = app.checks_md(entry, "id")
+    assert "Ketajaman" in text and "Foto kurang tajam" in text and "pegang HP dengan dua tangan" in text
+    assert "pemeriksaan lain sudah bagus" in text  # the checks that passed are folded into a count
+    assert "not sharp" in app.checks_md(entry, "en")
+    assert app.checks_md(dict(entry, checks=[]), "id") == ""
+
+
+def _product_box(alpha):
+    import numpy as np
+
+    ys, xs = np.nonzero(np.asarray(alpha) > 127)
+    return xs.min(), ys.min(), xs.max(), ys.max()
+
+
+def test_touch_up_remove_stroke_takes_that_part_away(app, blurred):
+    import numpy as np
+
+    state, result = blurred
+    photo = result.photo
+    x0, y0, x1, y1 = _product_box(photo.alpha)
+    mid = (x0 + x1) // 2
+    # The editor shows the photo at most TOUCH_VIEW_SIDE px: strokes come back at that size.
+    view = app.touch_view(photo)
+    assert max(view.size) <= app.TOUCH_VIEW_SIDE
+    sx, sy = view.size[0] / photo.size[0], view.size[1] / photo.size[1]
+    layer = np.zeros((view.size[1], view.size[0], 4), np.uint8)
+    layer[int((y0 - 10) * sy):int((y1 + 10) * sy), int((mid + 8) * sx):int((x1 + 30) * sx)] = (220, 38, 38, 255)
+    keep, remove = app.stroke_masks({"background": None, "layers": [layer], "composite": None}, photo.size)
+    assert remove.shape == (photo.size[1], photo.size[0]) and remove.any() and not keep.any()
+    before = np.asarray(photo.alpha) > 127
+    new_state, touched = app.touch_up_files(photo, keep, remove, "umum", "u2netp", stem="buram", checks=True)
+    after = np.asarray(touched.photo.alpha) > 127
+    right, left = np.s_[:, mid + 20:], np.s_[:, :mid - 20]
+    assert after[right].sum() < 0.1 * before[right].sum(), "the brushed half is removed"
+    assert after[left].sum() > 0.8 * before[left].sum(), "the rest of the product stays"
+    # The listing image is made again from the touched cut-out: the product is now much narrower.
+    out = Image.open(new_state["outputs"][0]["path"]).convert("L")
+    bx0, by0, bx1, by1 = Image.eval(out, lambda v: 255 if v < 235 else 0).getbbox()
+    old = Image.open(state["outputs"][0]["path"]).convert("L")
+    ox0, oy0, ox1, oy1 = Image.eval(old, lambda v: 255 if v < 235 else 0).getbbox()
+    assert (bx1 - bx0) / (by1 - by0) < 0.75 * (ox1 - ox0) / (oy1 - oy0)
+    assert new_state["outputs"][0]["checks"], "the checks run on the new result too"
+    with pytest.raises(app.AppMessage) as err:
+        app.touch_up_files(photo, np.zeros_like(keep), np.zeros_like(keep), "umum", "u2netp")
+    assert err.value.key == "app_touch_need_strokes"
+
+
+def test_stroke_colours_and_scaling(app):
+    import numpy as np
+
+    layer = np.zeros((50, 100, 4), np.uint8)
+    layer[10:20, 10:20] = (22, 163, 74, 255)  # keep (green)
+    layer[30:40, 60:80] = (220, 38, 38, 255)  # remove (red)
+    keep, remove = app.stroke_masks({"layers": [layer]}, (200, 100))
+    assert keep.shape == (100, 200)
+    assert keep[30, 30] and not keep[70, 140] and remove[70, 140] and not remove[30, 30]
+    assert keep.sum() == 20 * 20 and remove.sum() == 40 * 20
+    empty = app.stroke_masks(None, (20, 10))
+    assert not empty[0].any() and not empty[1].any()
+
+
+def test_mockups_at_the_preset_size_and_badge_reason(app, tmp_path):
+    from assistant import AssistantError
+
+    assert app.HAS_MOCKUPS and "pouch" in app.template_names()
+    thumbs = app.template_thumbnails()
+    assert set(thumbs) == set(app.template_names()) and all(v.startswith("data:image/webp") for v in thumbs.values())
+    assert app.template_title("pouch", "id") != "pouch"
+    label = app.make_label("brand", brand_name="Keripik Bu Ani", brand_colour="rgba(194, 65, 12, 1)",
+                           tagline="Renyah")
+    entries = app.mockup_files(label, "pouch,jar", "shopee", body_colour="#1E3A8A")
+    assert [e["template"] for e in entries] == ["pouch", "jar"]
+    for e in entries:
+        assert Image.open(e["path"]).size == (1024, 1024) == (e["width"], e["height"])
+        assert Path(e["path"]).is_relative_to(app.OUT_ROOT)
+    assert "Standing pouch" in app._mockup_download_label(entries[0], "id")
+    # A design file, and a badge where the preset allows overlays (Instagram).
+    design = tmp_path / "label.png"
+    label.save(design)
+    made = app.mockup_files(app.make_label("design", str(design)), ["box"], "instagram-portrait", badge="PROMO -20%")
+    assert Image.open(made[0]["path"]).size == (1080, 1350)
+    # A badge on a marketplace whose main image forbids overlays: the reason, in the vendor's language.
+    with pytest.raises(AssistantError) as err:
+        app.mockup_files(label, ["pouch"], "umum", badge="PROMO -20%")
+    assert err.value.code == "mockup_overlays_forbidden"
+    assert "melarang" in app._friendly(err.value, "id") and "forbids" in app._friendly(err.value, "en")
+    for kwargs, key in ((dict(source="brand"), "app_mockup_need_brand"),
+                        (dict(source="design"), "app_mockup_need_label")):
+        with pytest.raises(app.AppMessage) as msg:
+            app.make_label(**kwargs)
+        assert msg.value.key == key
+    with pytest.raises(app.AppMessage) as msg:
+        app.mockup_files(label, "", "umum")
+    assert msg.value.key == "app_mockup_need_template"
+
+
+def test_photo_guide_text_and_pictures(app, tmp_path, monkeypatch):
+    from assistant.i18n import t
+
+    text = app.photo_guide_md("id")
+    assert text.startswith("### Panduan foto")
+    steps = app.guide_steps()
+    assert steps and all(k.startswith("check_guide_") for k in steps)
+    positions = [text.find(t(k, "id").split(":")[-1].strip()[:30]) for k in steps]
+    assert all(p > 0 for p in positions) and positions == sorted(positions), "every step, in order"
+    assert "Photo guide" in app.photo_guide_md("en")
+    # Pictures are shown only for pairs that are on disk.
+    monkeypatch.setattr(app, "GUIDE_PICTURES_DIR", tmp_path)
+    assert app.guide_pictures() == []
+    key, before, after = app.CHECK_GUIDE.GUIDE_PICTURES[0]
+    for name in (before, after):
+        Image.new("RGB", (200, 200), "white").save(tmp_path / name)
+    assert app.guide_pictures() == [(key, tmp_path / before, tmp_path / after)]

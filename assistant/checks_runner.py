@@ -1,0 +1,79 @@
+"""Listing-readiness checks on a photo file: open it, cut it out, make the output, check it all.
+
+``check_photo`` is what ``python -m assistant check PHOTO [--preset NAME] [--json]`` calls;
+``check_outputs`` checks what ``pipeline.process`` already made (the app and the batch
+report), without running the model again. The checks themselves live in
+``assistant/stages/checks.py`` and see only pixels and numbers.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import BinaryIO
+
+import numpy as np
+
+from assistant import pipeline
+from assistant.photo import Photo, open_photo
+from assistant.presets import Preset, load_preset
+from assistant.stages import framing
+from assistant.stages.checks import CheckResult, run_checks
+
+DEFAULT_PRESET = "umum"  # what a photo is judged against when no preset is named
+
+
+def _preset(preset: str | Preset | None) -> Preset | None:
+    return load_preset(preset) if isinstance(preset, str) else preset
+
+
+def _second_alpha(photo: Photo, model: str | None, second_model: str | None) -> np.ndarray | None:
+    """The other model's alpha (for ``cutout_uncertain``); None when not asked for or the same model."""
+    if not second_model or second_model == model or photo.alpha is None:
+        return None
+    if "alpha from the file" in photo.history:
+        return None  # a transparent PNG's own alpha: nothing to compare
+    return np.asarray(pipeline.cut_out(photo.with_(alpha=None, hint_alpha=None), second_model).alpha)
+
+
+def check_photo(src: str | os.PathLike | bytes | BinaryIO, preset: str | Preset | None = None,
+                model: str | None = None, lang: str | None = None,
+                second_model: str | None = None) -> list[CheckResult]:
+    """Every check that applies to the photo ``src``, in ``CHECK_NAMES`` order.
+
+    Without ``preset`` the photo is judged as for Etalase's general preset "umum" for its
+    resolution, and no output is made (no ``background`` / ``file_size``; ``color_cast``
+    is read off the photo). With a preset the output is made as ``process`` makes it and
+    checked too. ``second_model`` (e.g. "u2netp" beside the default ISNet) adds the two
+    models' disagreement to ``cutout_uncertain``; it costs a second cutout. ``lang`` is
+    not needed here: each result renders its tip with ``.tip(lang)`` / ``.as_dict(lang)``.
+    """
+    del lang  # results are language-free; kept so every front end can call it alike
+    chosen = _preset(preset)
+    photo = open_photo(src, max_side=pipeline.working_side([chosen or load_preset(DEFAULT_PRESET)]))
+    photo = pipeline.cut_out(photo, model)
+    second = _second_alpha(photo, model, second_model)
+    output = None
+    alpha = np.asarray(photo.alpha)
+    if chosen is not None and framing.product_box(alpha) is not None:
+        output = pipeline.process(photo, [chosen], model=model).outputs[0]
+    return run_checks(np.asarray(photo.image), alpha, original_size=photo.original_size, preset=chosen,
+                      output=None if output is None else output.image,
+                      output_bytes=None if output is None else len(output.data),
+                      second_alpha=second)
+
+
+def check_outputs(result: pipeline.Result, second_alpha: np.ndarray | None = None,
+                  residual_cast: float | None = None) -> dict[str, list[CheckResult]]:
+    """The checks for each output of ``result`` (keyed by preset name), the source photo's included."""
+    photo = result.photo
+    rgb = np.asarray(photo.image)
+    alpha = None if photo.alpha is None else np.asarray(photo.alpha)
+    return {out.preset.name: run_checks(rgb, alpha, original_size=photo.original_size, preset=out.preset,
+                                        output=out.image, output_bytes=len(out.data),
+                                        residual_cast=residual_cast, second_alpha=second_alpha)
+            for out in result.outputs}
+
+
+def as_json(results: list[CheckResult], lang: str | None = None) -> list[dict]:
+    """``[{"check", "status", "value", "tip"}, ...]`` for ``--json`` and reports."""
+    return [r.as_dict(lang) for r in results]

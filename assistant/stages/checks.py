@@ -1,0 +1,648 @@
+"""Listing-readiness checks: what is wrong with a photo or an output, and what to do about it.
+
+Each check measures one thing, compares it with its limits (``LIMITS``) and returns a
+``CheckResult``: a stable name, ``ok`` / ``warn`` / ``fail``, the measured value and an
+i18n key for a short tip in plain Bahasa Indonesia (English too). Nothing here reads or
+writes files or runs a model: ``run_checks`` gets the pixels, the cutout's alpha and a few
+numbers; ``assistant.checks_runner`` does the rest.
+
+What each check measures (``value``):
+
+- ``blur``: Crete et al.'s no-reference blur effect (0 sharp .. 1 flat) on the product's
+  box, measured with the box's long side at most ``BLUR_SIDE`` px (what a buyer sees).
+- ``exposure``: the product's median brightness (0-255). Too dark: the frame's brightest
+  1 % is dim; too bright: product pixels with two or three channels clipped (the tip says
+  which, and how much).
+- ``resolution``: the upscale factor the preset needs (product's long side in the camera's
+  pixels against the canvas side times the preset's fill).
+- ``cutoff``: the longest run of product along one photo edge, as a share of the product's
+  width (top/bottom) or height (left/right) there. The product is the cutout's largest
+  blob without the hand; on a plain background, the blob of cutout + whatever differs from
+  the paper that holds most of the cutout (the model may drop the part at the edge).
+- ``product_size``: the product box's larger share of the frame's width or height.
+- ``multiple_products``: separate blobs of at least a third of the largest one, in the
+  cutout and, on a plain background, in everything that differs from it (a salient-object
+  model often keeps only one of two products).
+- ``cutout_uncertain``: the share of semi-transparent alpha in the product (at the model's
+  scale), or 1 - IoU with a second model's alpha when one is given, whichever is larger.
+- ``white_on_white``: the colour difference (CIELAB dE) between a band just inside the
+  product's edge and a band just outside, when both are bright and nearly colourless.
+- ``background``: on an output, the share of the outer 2 % frame that is not the preset's
+  background colour (shadows keep that frame clean, see stages/shadow.py).
+- ``file_size``: the output's bytes against the preset's cap.
+- ``color_cast``: the chroma (CIELAB a*b* length) of the light, read off the brightest
+  near-neutral surfaces (white paper); ``residual_cast`` from the lighting stage wins.
+- ``hand``: a solid skin-coloured region that reaches the photo's edge and touches the
+  product, and is not the product itself (see ``find_hand``), as a share of the frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from assistant.i18n import t
+
+CHECK_NAMES = ("blur", "exposure", "resolution", "cutoff", "product_size", "multiple_products",
+               "cutout_uncertain", "white_on_white", "background", "file_size", "color_cast", "hand")
+STATUSES = ("ok", "warn", "fail")
+OK, WARN, FAIL = STATUSES
+
+# Without a preset the resolution is judged against Etalase's general preset "umum"
+# (1200 x 1200, fill 0.85); its TOML is not read here (no file I/O in a stage).
+DEFAULT_CANVAS = (1200, 1200)
+DEFAULT_FILL = 0.85
+WORK_SIDE = 512  # masks and colour statistics are measured at this long side
+BLUR_SIDE = 512  # the product box is measured for blur with its long side at most this
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Every threshold, in one place (docs/checks.md explains how they were set)."""
+
+    blur_warn: float = 0.50
+    blur_fail: float = 0.60
+    dark_p99: float = 160.0  # the frame's brightest 1 % below this (0-255): too dark
+    dark_fail_p99: float = 100.0
+    dark_fail_median: float = 25.0  # ... or the product's median below this: fail
+    clip_warn: float = 0.10  # share of product pixels with two or three channels at 250+
+    clip_fail: float = 0.35
+    upscale_warn: float = 1.5
+    upscale_fail: float = 3.0
+    cutoff_warn: float = 0.15
+    cutoff_fail: float = 0.35
+    size_warn: float = 0.35
+    size_fail: float = 0.20
+    multi_share: float = 0.33  # a second blob at least this share of the largest counts
+    multi_min_frame: float = 0.01  # ... and at least this share of the frame
+    plain_de: float = 20.0  # on a plain background, pixels this far (CIELAB dE) from it are things
+    plain_share: float = 0.7  # a background is plain when this share of the frame is one colour
+    uncertain_warn: float = 0.12
+    uncertain_fail: float = 0.25
+    wow_bright: float = 200.0  # both bands brighter than this (median brightness) ...
+    wow_chroma: float = 12.0  # ... and less colourful than this (CIELAB chroma) ...
+    wow_de: float = 10.0  # ... and closer than this dE: white on white
+    background_tolerance: int = 4  # levels off the preset's colour (JPEG keeps white within 2)
+    background_warn: float = 0.01
+    background_fail: float = 0.10
+    size_cap_warn: float = 0.95  # share of the preset's byte cap
+    cast_candidate: float = 25.0  # surfaces less colourful than this may be white under a cast
+    cast_warn: float = 6.0
+    cast_fail: float = 14.0
+    hand_min: float = 0.04  # a hand covers at least this share of the frame
+    hand_pile_blob: float = 0.004  # skin-coloured blobs of this frame share ...
+    hand_pile_count: int = 4  # ... this many of them: a pile of fruit, no hand judged
+    hand_solidity: float = 0.5  # a hand fills at least this share of its convex hull
+    hand_product_skin: float = 0.2  # a held product is at most this share skin-coloured itself
+    hand_max_product: float = 0.6  # a "hand" covering more of the cutout than this is the product
+    hand_same_colour: float = 12.0  # ... or one this close (CIELAB a*b*) to the rest of the cutout
+
+
+LIMITS = Limits()
+
+# The photo guide ("Panduan foto"): its steps in order (i18n keys), then before/after
+# pairs made by Etalase from phone photos (caption key, files under docs/panduan/).
+GUIDE_TITLE = "check_guide_title"
+GUIDE_INTRO = "check_guide_intro"
+GUIDE_STEPS = ("check_guide_light", "check_guide_paper", "check_guide_down", "check_guide_one",
+               "check_guide_frame", "check_guide_steady", "check_guide_send")
+GUIDE_PICTURES = (
+    ("check_guide_pic_hand", "hand_before.png", "hand_after.png"),
+    ("check_guide_pic_cut", "cut_before.png", "cut_after.png"),
+    ("check_guide_pic_busy", "busy_before.png", "busy_after.png"),
+    ("check_guide_pic_pile", "pile_before.png", "pile_after.png"),
+)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check's verdict on one image."""
+
+    check: str  # one of CHECK_NAMES
+    status: str  # "ok" | "warn" | "fail"
+    value: float | str  # the measured value (see the module docstring)
+    tip_key: str  # i18n key in assistant/strings/checks.toml
+    params: dict = field(default_factory=dict)
+
+    def tip(self, lang: str | None = None) -> str:
+        return t(self.tip_key, lang, **self.params)
+
+    def label(self, lang: str | None = None) -> str:
+        return t(f"check_label_{self.check}", lang)
+
+    def as_dict(self, lang: str | None = None) -> dict:
+        return {"check": self.check, "status": self.status, "value": self.value, "tip": self.tip(lang)}
+
+
+def _result(check: str, status: str, value: float | str, tip_key: str | None = None, **params) -> CheckResult:
+    if isinstance(value, float):
+        value = round(value, 4)
+    key = tip_key or f"check_{check}_{'ok' if status == OK else 'bad'}"
+    return CheckResult(check, status, value, key, params)
+
+
+def _grade(value: float, warn: float, fail: float, higher_is_worse: bool = True) -> str:
+    if not higher_is_worse:
+        value, warn, fail = -value, -warn, -fail
+    return FAIL if value >= fail else WARN if value >= warn else OK
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _as_array(image) -> np.ndarray:
+    return np.asarray(image) if isinstance(image, Image.Image) else image
+
+
+def _rgb3(arr: np.ndarray) -> np.ndarray:
+    arr = np.asarray(arr)
+    if arr.ndim == 2:
+        arr = np.repeat(arr[..., None], 3, axis=2)
+    if arr.shape[2] == 4:
+        arr = arr[..., :3]
+    if arr.dtype != np.uint8:
+        arr = np.clip(arr, 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(arr)
+
+
+def _resize_long(arr: np.ndarray, side: int, interp=cv2.INTER_AREA) -> np.ndarray:
+    h, w = arr.shape[:2]
+    if max(h, w) <= side:
+        return arr
+    s = side / max(h, w)
+    return cv2.resize(arr, (max(1, round(w * s)), max(1, round(h * s))), interpolation=interp)
+
+
+def brightness(rgb: np.ndarray) -> np.ndarray:
+    """Rec. 709 weights on the sRGB values: brightness as the eye reads a photo, 0-255."""
+    rgb = rgb.astype(np.float32)
+    return rgb[..., 0] * 0.2126 + rgb[..., 1] * 0.7152 + rgb[..., 2] * 0.0722
+
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    """CIELAB (L 0-100, a, b) of an sRGB uint8 array, float32."""
+    lab = cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    return lab
+
+
+def _box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
+    ys, xs = np.nonzero(mask)
+    if xs.size == 0:
+        return None
+    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+
+
+# --------------------------------------------------------------------------- measures
+
+def blur_effect(gray: np.ndarray, h_size: int = 11) -> float:
+    """Crete et al. (2007): how much a strong re-blur changes neighbour differences; 0 sharp, 1 flat."""
+    f = gray.astype(np.float32)
+    if min(f.shape) < 3 * h_size:
+        return 0.0
+    worst = 0.0
+    m = h_size // 2 + 1
+    for axis, k in ((0, (1, h_size)), (1, (h_size, 1))):
+        b = cv2.blur(f, k)
+        df = np.abs(np.diff(f, axis=axis))
+        db = np.abs(np.diff(b, axis=axis))
+        df, db = df[m:-m, m:-m], db[m:-m, m:-m]
+        s_f = float(df.sum())
+        if s_f <= 1e-6:
+            continue  # no detail along this axis: nothing to judge
+        s_v = float(np.maximum(0.0, df - db).sum())
+        worst = max(worst, (s_f - s_v) / s_f)
+    return worst
+
+
+def measure_blur(rgb: np.ndarray, mask: np.ndarray | None) -> float:
+    """Blur effect on the product's box (plus a margin), long side at most ``BLUR_SIDE``."""
+    h, w = rgb.shape[:2]
+    box = _box(mask) if mask is not None else None
+    if box is None:
+        box = (0, 0, w, h)
+    x0, y0, x1, y1 = box
+    scale = min(1.0, BLUR_SIDE / max(x1 - x0, y1 - y0, 1))
+    pad = 8 / scale  # the edge must stay clear of the measure's own border
+    mx, my = int(max(0.05 * (x1 - x0), pad)), int(max(0.05 * (y1 - y0), pad))
+    crop = rgb[max(0, y0 - my):min(h, y1 + my), max(0, x0 - mx):min(w, x1 + mx)]
+    gray = _resize_long(brightness(crop), BLUR_SIDE)
+    return blur_effect(gray)
+
+
+def skin_mask(rgb: np.ndarray) -> np.ndarray:
+    """Skin-coloured pixels: reddish (hue up to about 28 degrees), saturated, Cr/Cb in the skin box.
+
+    Tuned on phone photos of hands in shops (light to brown skin); cream walls, white
+    cartons under warm light and kraft paper (a yellower hue) stay out. Bread, peaches
+    and potatoes do not: ``find_hand`` must tell them apart by shape and place.
+    """
+    ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    y, cr, cb = ycc[..., 0], ycc[..., 1], ycc[..., 2]
+    h, s = hsv[..., 0], hsv[..., 1]
+    return ((y > 40) & (cr >= 145) & (cr <= 178) & (cb >= 78) & (cb <= 114)
+            & ((h <= 14) | (h >= 172)) & (s >= 50))
+
+
+def _touches_border(mask: np.ndarray, width: int = 2) -> np.ndarray:
+    border = np.zeros_like(mask, dtype=bool)
+    border[:width], border[-width:], border[:, :width], border[:, -width:] = True, True, True, True
+    return border & mask
+
+
+def find_hand(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The skin-coloured region holding the product, as a boolean mask (all False: none).
+
+    A hand is a solid skin-coloured blob that reaches the photo's edge and touches the
+    product (inside the cutout or just outside it). Not a hand: the speckled skin tones at
+    the edges of fruit (not solid), many skin-coloured blobs (a pile of apples or potatoes),
+    one that spans the frame from side to side (a loaf of bread filling the photo),.
+    """
+    h, w = mask.shape
+    skin = skin_mask(rgb).astype(np.uint8)
+    skin = cv2.morphologyEx(skin, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    skin = cv2.morphologyEx(skin, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(skin, connectivity=8)
+    hand = np.zeros(mask.shape, bool)
+    if count <= 1:
+        return hand
+    # Skin-coloured blobs that are mostly product: many of them make a pile of fruit.
+    inside = np.bincount(labels[mask], minlength=count)
+    areas = stats[:, cv2.CC_STAT_AREA]
+    pile = (areas[1:] >= LIMITS.hand_pile_blob * mask.size) & (inside[1:] > 0.5 * areas[1:])
+    if pile.sum() >= LIMITS.hand_pile_count:
+        return hand
+    reach = max(3, int(0.03 * min(h, w)))
+    near_product = cv2.dilate(mask.astype(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
+    for i in range(1, count):
+        area = stats[i, cv2.CC_STAT_AREA]
+        if area < LIMITS.hand_min * mask.size:
+            continue
+        comp = labels == i
+        sides = (comp[:3].any(), comp[-3:].any(), comp[:, :3].any(), comp[:, -3:].any())
+        if not any(sides) or not (comp & near_product).any():
+            continue
+        if (sides[0] and sides[1]) or (sides[2] and sides[3]):
+            continue  # spans the frame: the product itself, not a hand
+        hull = cv2.convexHull(cv2.findNonZero(comp.astype(np.uint8)))
+        if area < LIMITS.hand_solidity * cv2.contourArea(hull):
+            continue  # lacy: the skin-toned edges of many fruits, not a hand
+        hand |= comp
+    if hand.any():
+        # The held product is not skin-coloured itself: if the rest of it is, the "hand"
+        # is more of the same product (a beet cut by the frame, a pile of peaches).
+        # And a "hand" that is most of the cutout, or the same colour as the rest of it,
+        # is the product too (a loaf, a peach cut by the frame).
+        rest = mask & ~cv2.dilate(hand.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+        same = False
+        if rest.sum() >= 20:
+            ab_hand = np.median(_lab(rgb[hand][None])[0][:, 1:], axis=0)
+            ab_rest = np.median(_lab(rgb[rest][None])[0][:, 1:], axis=0)
+            same = float(np.linalg.norm(ab_hand - ab_rest)) < LIMITS.hand_same_colour
+        if same or (rest & skin.astype(bool)).sum() > LIMITS.hand_product_skin * rest.sum() \
+                or (hand & mask).sum() > LIMITS.hand_max_product * mask.sum():
+            return np.zeros(mask.shape, bool)
+    return hand
+
+
+def edge_contact(mask: np.ndarray) -> float:
+    """Longest share of the product's extent that lies on one photo edge (0 .. 1)."""
+    box = _box(mask)
+    if box is None:
+        return 0.0
+    x0, y0, x1, y1 = box
+    bw, bh = x1 - x0, y1 - y0
+    sides = [(mask[:2].any(axis=0), bw), (mask[-2:].any(axis=0), bw),
+             (mask[:, :2].any(axis=1), bh), (mask[:, -2:].any(axis=1), bh)]
+    return max(float(on.sum()) / max(extent, 1) for on, extent in sides)
+
+
+def blobs(mask: np.ndarray) -> list[int]:
+    """Areas of the separate product blobs, largest first (specks merged by a small close)."""
+    m = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+    return sorted((int(a) for a in stats[1:, cv2.CC_STAT_AREA]), reverse=True)
+
+
+def semi_share(alpha: np.ndarray) -> float:
+    """Share of semi-transparent alpha in the product, at the model's scale (long side 320)."""
+    a = _resize_long(alpha, 320)
+    product = int((a > 128).sum())
+    if product == 0:
+        return 1.0
+    semi = int(((a > 32) & (a < 224)).sum())
+    # A clean edge is about one pixel wide at this scale: count only what exceeds it.
+    edge = cv2.morphologyEx((a > 128).astype(np.uint8), cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    return max(0.0, semi - 0.5 * float(edge.sum())) / product
+
+
+def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
+    if a.shape != b.shape:
+        b = cv2.resize(b, (a.shape[1], a.shape[0]), interpolation=cv2.INTER_LINEAR)
+    ma, mb = a > 128, b > 128
+    union = int((ma | mb).sum())
+    return 1.0 if union == 0 else int((ma & mb).sum()) / union
+
+
+def edge_bands(rgb: np.ndarray, mask: np.ndarray, width: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels just inside and just outside the product's edge (``width`` px bands)."""
+    m = mask.astype(np.uint8)
+    k = np.ones((2 * width + 1, 2 * width + 1), np.uint8)
+    inner = (m > 0) & (cv2.erode(m, np.ones((3, 3), np.uint8)) == 0) | ((m > 0) & (cv2.erode(m, k) == 0))
+    outer = (cv2.dilate(m, k) > 0) & (m == 0)
+    # The photo's own edge is not the product's edge.
+    inner &= ~_touches_border(np.ones(m.shape, bool), width + 1)
+    outer &= ~_touches_border(np.ones(m.shape, bool), width + 1)
+    return rgb[inner], rgb[outer]
+
+
+def white_on_white(rgb: np.ndarray, mask: np.ndarray) -> tuple[bool, float]:
+    """(both sides of the edge are white-ish, dE between them)."""
+    inner, outer = edge_bands(rgb, mask)
+    if len(inner) < 20 or len(outer) < 20:
+        return False, 100.0
+    li = _lab(inner[None])[0]
+    lo = _lab(outer[None])[0]
+    med_i, med_o = np.median(li, axis=0), np.median(lo, axis=0)
+    bright = (np.median(brightness(inner)) > LIMITS.wow_bright and np.median(brightness(outer)) > LIMITS.wow_bright)
+    pale = np.hypot(*med_i[1:]) < LIMITS.wow_chroma and np.hypot(*med_o[1:]) < LIMITS.wow_chroma
+    return bool(bright and pale), float(np.linalg.norm(med_i - med_o))
+
+
+def neutral_cast(rgb: np.ndarray, exclude: np.ndarray | None = None) -> float:
+    """Chroma (CIELAB a*b* length) of the light, read off the brightest near-neutral surfaces.
+
+    Candidates are pixels whose chroma is below ``LIMITS.cast_candidate`` (white paper,
+    labels, walls; a cast of that size still passes); the brightest tenth of them is the
+    white reference and the length of its median (a*, b*) is the cast. A photo with no
+    near-neutral surface at all (a pile of lemons) gives 0: nothing to judge by.
+    """
+    small = _resize_long(rgb, 256)
+    px = small.reshape(-1, 3)
+    keep = px.max(axis=1) > 40
+    if exclude is not None:
+        keep &= ~_resize_long(exclude.astype(np.uint8), 256).reshape(-1).astype(bool)
+    lab = _lab(px[None])[0]
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    keep &= chroma < LIMITS.cast_candidate
+    if keep.sum() < max(20, 0.005 * len(px)):
+        return 0.0
+    light = lab[keep]
+    top = light[:, 0] >= np.percentile(light[:, 0], 90)
+    return float(np.hypot(np.median(light[top, 1]), np.median(light[top, 2])))
+
+
+def plain_foreground(rgb: np.ndarray) -> np.ndarray | None:
+    """On a plain background (paper, a wall), everything that differs from it; None on a busy one.
+
+    The background colour is the median of the photo's outer frame; it counts as plain when
+    ``plain_share`` of the frame pixels lie within dE 10 of it.
+    """
+    h, w = rgb.shape[:2]
+    e = max(2, int(0.03 * min(h, w)))
+    frame = np.ones((h, w), bool)
+    frame[e:-e, e:-e] = False
+    lab = _lab(rgb)
+    ref = np.median(lab[frame], axis=0)
+    de = np.linalg.norm(lab - ref, axis=2)
+    if (de[frame] < 10).mean() < LIMITS.plain_share:
+        return None
+    fg = (de > LIMITS.plain_de).astype(np.uint8)
+    fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    return fg > 0
+
+
+# --------------------------------------------------------------------------- the checks
+
+def check_blur(rgb: np.ndarray, mask: np.ndarray | None) -> CheckResult:
+    value = measure_blur(rgb, mask)
+    return _result("blur", _grade(value, LIMITS.blur_warn, LIMITS.blur_fail), value)
+
+
+def check_exposure(rgb: np.ndarray, mask: np.ndarray | None) -> CheckResult:
+    """Too dark: even the frame's brightest 1 % is dim. Too bright: product pixels with two
+    or three channels clipped (a cast clips one channel, a white label is not most of it)."""
+    y = brightness(rgb)
+    region = mask if mask is not None and mask.sum() >= 50 else np.ones(y.shape, bool)
+    inner = cv2.erode(region.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    if inner.sum() >= 50:
+        region = inner
+    median = float(np.median(y[region]))
+    p99 = float(np.percentile(y, 99))
+    clipped = float((np.sort(rgb[region], axis=1)[:, 1] >= 250).mean())
+    if p99 < LIMITS.dark_p99:
+        status = FAIL if p99 < LIMITS.dark_fail_p99 or median < LIMITS.dark_fail_median else WARN
+        return _result("exposure", status, median, "check_exposure_dark", brightness=round(median))
+    status = _grade(clipped, LIMITS.clip_warn, LIMITS.clip_fail)
+    if status != OK:
+        return _result("exposure", status, median, "check_exposure_bright", clipped=round(100 * clipped))
+    return _result("exposure", OK, median, "check_exposure_ok", brightness=round(median))
+
+
+def upscale_factor(box_px: tuple[int, int], canvas: tuple[int, int], fill: float) -> float:
+    """How much a product of ``box_px`` (w, h camera pixels) must grow to fill ``fill`` of ``canvas``."""
+    bw, bh = max(box_px[0], 1), max(box_px[1], 1)
+    return fill * min(canvas[0] / bw, canvas[1] / bh)
+
+
+def check_resolution(mask: np.ndarray | None, shape: tuple[int, int], original_size: tuple[int, int],
+                     preset=None) -> CheckResult:
+    h, w = shape
+    box = _box(mask) if mask is not None else None
+    if box is None:
+        box = (0, 0, w, h)
+    sx, sy = original_size[0] / w, original_size[1] / h
+    px = (round((box[2] - box[0]) * sx), round((box[3] - box[1]) * sy))
+    canvas = preset.size if preset is not None else DEFAULT_CANVAS
+    fill = preset.image.fill if preset is not None else DEFAULT_FILL
+    factor = upscale_factor(px, canvas, fill)
+    need = round(fill * max(canvas))
+    status = _grade(factor, LIMITS.upscale_warn, LIMITS.upscale_fail)
+    return _result("resolution", status, factor, have=max(px), need=need, factor=f"{factor:.1f}")
+
+
+def largest_blob(mask: np.ndarray) -> np.ndarray:
+    """The largest connected part of ``mask`` (the product; smaller ones are other things)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if count <= 2:
+        return mask.astype(bool)
+    return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+
+
+def _product_region(mask: np.ndarray, fg: np.ndarray | None) -> np.ndarray:
+    """The product: on a plain background the blob of cutout + things-on-the-paper holding
+    most of the cutout (the model may drop a part, never the paper); else the largest blob."""
+    if fg is None:
+        return largest_blob(mask)
+    count, labels = cv2.connectedComponents((fg | mask).astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return mask.astype(bool)
+    inside = np.bincount(labels[mask], minlength=count)
+    inside[0] = 0
+    if inside.max() == 0:
+        return largest_blob(mask)
+    return labels == int(np.argmax(inside))
+
+
+def check_cutoff(mask: np.ndarray, hand: np.ndarray, fg: np.ndarray | None = None) -> CheckResult:
+    region = _product_region(mask & ~hand, None if fg is None else fg & ~hand)
+    value = edge_contact(region)
+    return _result("cutoff", _grade(value, LIMITS.cutoff_warn, LIMITS.cutoff_fail), value)
+
+
+def check_product_size(mask: np.ndarray, hand: np.ndarray) -> CheckResult:
+    h, w = mask.shape
+    box = _box(mask & ~hand) or _box(mask)
+    if box is None:
+        return _result("product_size", FAIL, 0.0, percent=0)
+    share = max((box[2] - box[0]) / w, (box[3] - box[1]) / h)
+    status = _grade(share, LIMITS.size_warn, LIMITS.size_fail, higher_is_worse=False)
+    return _result("product_size", status, share, percent=round(100 * share))
+
+
+def _count_blobs(mask: np.ndarray) -> int:
+    areas = blobs(mask)
+    if not areas:
+        return 0
+    return len([a for a in areas if a >= LIMITS.multi_share * areas[0] and a >= LIMITS.multi_min_frame * mask.size])
+
+
+def check_multiple(mask: np.ndarray, fg: np.ndarray | None = None, hand: np.ndarray | None = None) -> CheckResult:
+    """Separate blobs in the cutout, and on a plain background also in the photo itself: a
+    salient-object model often keeps only one of two products, so the cutout alone undercounts."""
+    count = _count_blobs(mask)
+    if fg is not None:  # the cutout joins the parts of one product that match the paper
+        both = fg | mask
+        if hand is not None:
+            both &= ~hand
+        count = max(count, _count_blobs(both))
+    count = max(1, count)
+    return _result("multiple_products", WARN if count >= 2 else OK, float(count), count=count)
+
+
+def check_cutout_uncertain(alpha: np.ndarray, second_alpha: np.ndarray | None) -> CheckResult:
+    value = semi_share(alpha)
+    if second_alpha is not None:
+        value = max(value, 1.0 - mask_iou(alpha, _as_array(second_alpha)))
+    status = _grade(value, LIMITS.uncertain_warn, LIMITS.uncertain_fail)
+    return _result("cutout_uncertain", status, value, percent=round(100 * value))
+
+
+def check_white_on_white(rgb: np.ndarray, mask: np.ndarray) -> CheckResult:
+    pale, de = white_on_white(rgb, mask)
+    status = WARN if pale and de < LIMITS.wow_de else OK
+    return _result("white_on_white", status, de)
+
+
+def check_background(output: np.ndarray, preset=None) -> CheckResult | None:
+    if output.ndim == 3 and output.shape[2] == 4:
+        return None  # a transparent PNG has no background to judge
+    rgb = _rgb3(output)
+    want = np.array(preset.background_rgb if preset is not None else (255, 255, 255), np.int16)
+    h, w = rgb.shape[:2]
+    e = max(2, int(0.02 * min(w, h)))
+    band = np.ones((h, w), bool)
+    band[e:-e, e:-e] = False
+    off = np.abs(rgb[band].astype(np.int16) - want).max(axis=1) > LIMITS.background_tolerance
+    share = float(off.mean())
+    colour = "#%02X%02X%02X" % tuple(int(c) for c in want)
+    return _result("background", _grade(share, LIMITS.background_warn, LIMITS.background_fail), share,
+                   percent=round(100 * share, 1), colour=colour)
+
+
+def check_file_size(nbytes: int, preset=None) -> CheckResult:
+    kb = round(nbytes / 1000)
+    if preset is None:
+        return _result("file_size", OK, float(nbytes), "check_file_size_nocap", kb=kb)
+    cap = preset.image.max_bytes
+    share = nbytes / cap
+    status = FAIL if share > 1.0 else WARN if share > LIMITS.size_cap_warn else OK
+    key = {OK: "check_file_size_ok", WARN: "check_file_size_near", FAIL: "check_file_size_bad"}[status]
+    return _result("file_size", status, float(nbytes), key, kb=kb, cap_kb=round(cap / 1000))
+
+
+def check_color_cast(rgb: np.ndarray, residual_cast: float | None = None,
+                     exclude: np.ndarray | None = None) -> CheckResult:
+    value = float(residual_cast) if residual_cast is not None else neutral_cast(rgb, exclude)
+    return _result("color_cast", _grade(value, LIMITS.cast_warn, LIMITS.cast_fail), value)
+
+
+def check_hand(hand: np.ndarray) -> CheckResult:
+    share = float(hand.mean())
+    return _result("hand", WARN if share > 0 else OK, share)
+
+
+# --------------------------------------------------------------------------- all at once
+
+def run_checks(rgb: np.ndarray, alpha: np.ndarray | None, *, original_size: tuple[int, int],
+               preset=None, output: Image.Image | np.ndarray | None = None, output_bytes: int | None = None,
+               residual_cast: float | None = None, second_alpha: np.ndarray | None = None) -> list[CheckResult]:
+    """Every check that applies, in ``CHECK_NAMES`` order.
+
+    ``rgb``/``alpha``: the source photo at working resolution and its cutout (uint8, same
+    size; PIL images are accepted). ``original_size``: the photo's (w, h) as the camera
+    stored it. ``preset``: an ``assistant.presets.Preset`` (None: judged as Etalase's
+    general preset "umum"). ``output``/``output_bytes``: one finished image and its
+    encoded size, for ``background``, ``file_size`` and ``color_cast``. ``residual_cast``:
+    the lighting stage's own measure of the cast left (CIELAB chroma). ``second_alpha``: a
+    second model's alpha for ``cutout_uncertain``.
+
+    Checks that need what was not given are left out: without ``alpha`` the six cutout
+    checks, without ``output`` ``background``, without ``output_bytes`` ``file_size``.
+    ``color_cast`` is measured on the output when there is one, else on the source.
+    """
+    rgb = _rgb3(_as_array(rgb))
+    full_h, full_w = rgb.shape[:2]
+    small = _resize_long(rgb, WORK_SIDE)
+    a_small = None
+    if alpha is not None:
+        alpha = _as_array(alpha)
+        if alpha.ndim == 3:
+            alpha = alpha[..., -1]
+        a_full = cv2.resize(alpha, (full_w, full_h), interpolation=cv2.INTER_LINEAR) \
+            if alpha.shape != (full_h, full_w) else alpha
+        a_small = cv2.resize(a_full, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_AREA) \
+            if small.shape[:2] != a_full.shape else a_full
+        mask_full = a_full > 128
+    mask = a_small > 128 if a_small is not None else None
+
+    results: dict[str, CheckResult] = {}
+    results["blur"] = check_blur(rgb, mask_full if alpha is not None else None)
+    results["exposure"] = check_exposure(small, mask)
+    results["resolution"] = check_resolution(mask, small.shape[:2], original_size, preset)
+    if mask is not None:
+        hand = find_hand(small, mask)
+        fg = plain_foreground(small)
+        results["cutoff"] = check_cutoff(mask, hand, fg)
+        results["product_size"] = check_product_size(mask, hand)
+        results["multiple_products"] = check_multiple(mask & ~hand, fg, hand)
+        results["cutout_uncertain"] = check_cutout_uncertain(a_small, second_alpha)
+        results["white_on_white"] = check_white_on_white(small, mask)
+        results["hand"] = check_hand(hand)
+    out = None
+    if output is not None:
+        out = _as_array(output)
+        bg = check_background(out, preset)
+        if bg is not None:
+            results["background"] = bg
+    if output_bytes is not None:
+        results["file_size"] = check_file_size(int(output_bytes), preset)
+    if out is not None:
+        # On an output the canvas is not a surface of the photo: judge the product only.
+        o_small = _resize_long(np.ascontiguousarray(out), WORK_SIDE)
+        if o_small.ndim == 3 and o_small.shape[2] == 4:
+            canvas = o_small[..., 3] < 128
+        else:
+            bg = np.array(preset.background_rgb if preset is not None else (255, 255, 255), np.int16)
+            canvas = (np.abs(_rgb3(o_small).astype(np.int16) - bg).max(axis=2) <= 3)
+        results["color_cast"] = check_color_cast(_rgb3(o_small), residual_cast, exclude=canvas)
+    else:
+        results["color_cast"] = check_color_cast(small, residual_cast)
+    return [results[name] for name in CHECK_NAMES if name in results]
+
+
+def worst(results: list[CheckResult]) -> str:
+    """The worst status in ``results`` ("ok" when empty)."""
+    return max((r.status for r in results), key=STATUSES.index, default=OK)

@@ -1,0 +1,364 @@
+"""Listing-readiness checks (issue 7): each check on images made in code, on both sides of its limit."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from assistant import i18n, models
+from assistant.presets import load_preset
+from assistant.stages import checks
+from assistant.stages.checks import CHECK_NAMES, LIMITS, run_checks
+from tests.conftest import REPO, jpeg_bytes, product_photo
+
+PAPER = (236, 235, 231)
+
+
+def scene(size=(600, 600), box=(180, 120, 420, 480), colour=(200, 40, 40), bg=PAPER, seed=0):
+    """A product with a printed label (sharp detail) on a sheet of paper, and its exact alpha."""
+    w, h = size
+    rng = np.random.default_rng(seed)
+    rgb = np.empty((h, w, 3), np.float32)
+    rgb[:] = bg
+    rgb += rng.normal(0, 1.5, rgb.shape)
+    alpha = np.zeros((h, w), np.uint8)
+    x0, y0, x1, y1 = box
+    cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    rgb[cy0:cy1, cx0:cx1] = colour
+    alpha[cy0:cy1, cx0:cx1] = 255
+    # A label with text-like strokes: the detail a sharp photo keeps.
+    lx0, ly0 = x0 + (x1 - x0) // 6, y0 + (y1 - y0) // 3
+    lx1, ly1 = x1 - (x1 - x0) // 6, y0 + 2 * (y1 - y0) // 3
+    label = np.zeros((h, w), bool)
+    label[max(ly0, 0):max(min(ly1, h), 0), max(lx0, 0):max(min(lx1, w), 0)] = True
+    rgb[label] = (245, 240, 225)
+    for k, y in enumerate(range(ly0 + 8, ly1 - 8, 14)):
+        for x in range(lx0 + 6, lx1 - 10, 11 + k % 3):
+            if 0 <= y < h - 4 and 0 <= x < w - 6:
+                rgb[y:y + 5, x:x + 6 - (x % 2)] = (30, 30, 30)
+    return np.clip(rgb, 0, 255).astype(np.uint8), alpha
+
+
+def run(rgb, alpha, **kw):
+    kw.setdefault("original_size", (rgb.shape[1] * 4, rgb.shape[0] * 4))
+    return {r.check: r for r in run_checks(rgb, alpha, **kw)}
+
+
+def linear_gain(rgb, gains):
+    c = rgb.astype(np.float32) / 255.0
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4) * np.asarray(gains, np.float32)
+    lin = np.clip(lin, 0, 1)
+    out = np.where(lin <= 0.0031308, lin * 12.92, 1.055 * lin ** (1 / 2.4) - 0.055)
+    return np.clip(out * 255 + 0.5, 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def clean():
+    rgb, alpha = scene()
+    return rgb, alpha, run(rgb, alpha)
+
+
+def test_clean_scene_passes_every_check(clean):
+    _, _, res = clean
+    assert list(res) == [n for n in CHECK_NAMES if n in res]
+    assert {r.status for r in res.values()} == {"ok"}, {n: (r.status, r.value) for n, r in res.items()}
+    assert "background" not in res and "file_size" not in res  # no output given
+
+
+# ------------------------------------------------------------------ blur
+
+def test_blur_both_sides(clean):
+    rgb, alpha, res = clean
+    assert res["blur"].value < LIMITS.blur_warn
+    soft = cv2.GaussianBlur(rgb, (0, 0), 3.0)
+    r = run(soft, alpha)["blur"]
+    assert r.status != "ok" and r.value >= LIMITS.blur_warn
+    assert "dua tangan" in r.tip("id")
+
+
+def test_blur_is_measured_at_the_buyers_scale():
+    # A big product blurred by 2 px is sharp once shown at the check's scale (long side 512).
+    rgb, alpha = scene(size=(2400, 2400), box=(400, 300, 2000, 2100))
+    assert run(cv2.GaussianBlur(rgb, (0, 0), 1.5), alpha)["blur"].status == "ok"
+
+
+# ------------------------------------------------------------------ exposure
+
+def test_exposure_dark_bright_and_right(clean):
+    rgb, alpha, res = clean
+    assert res["exposure"].tip_key == "check_exposure_ok"
+    dark = run(linear_gain(rgb, (0.2, 0.2, 0.2)), alpha)["exposure"]
+    assert dark.status != "ok" and dark.tip_key == "check_exposure_dark"
+    bright = run(linear_gain(rgb, (4.0, 4.0, 4.0)), alpha)["exposure"]
+    assert bright.status != "ok" and bright.tip_key == "check_exposure_bright"
+    assert "%" in bright.tip("id")
+
+
+def test_exposure_dark_product_in_a_bright_photo_is_fine():
+    rgb, alpha = scene(colour=(25, 25, 30))
+    assert run(rgb, alpha)["exposure"].status == "ok"
+
+
+def test_exposure_white_print_is_not_overexposure():
+    rgb, alpha = scene(colour=(60, 90, 160))
+    stripes = (alpha > 0) & ((np.arange(rgb.shape[1]) % 40) < 3)[None, :]
+    rgb[stripes] = 255  # pure white print on the pack: about 7 % of it
+    assert run(rgb, alpha)["exposure"].status == "ok"
+
+
+# ------------------------------------------------------------------ resolution
+
+def test_resolution_upscale_factor_both_sides():
+    rgb, alpha = scene()  # product box 240 x 360 of 600 x 600
+    big = run(rgb, alpha, original_size=(3000, 3000))["resolution"]
+    assert big.status == "ok" and big.value < LIMITS.upscale_warn
+    small = run(rgb, alpha, original_size=(600, 600))["resolution"]
+    # 360 camera pixels must become 0.85 * 1200 = 1020 for the default preset: x2.8
+    assert small.status == "warn" and small.value == pytest.approx(1020 / 360, rel=0.02)
+    tiny = run(rgb, alpha, original_size=(300, 300))["resolution"]
+    assert tiny.status == "fail" and "180" in tiny.tip("id")
+
+
+def test_resolution_uses_the_preset():
+    rgb, alpha = scene()
+    shopee = load_preset("shopee")
+    r = run(rgb, alpha, original_size=(900, 900), preset=shopee)["resolution"]
+    assert r.value == pytest.approx(shopee.image.fill * shopee.size[1] / 540, rel=0.02)
+
+
+# ------------------------------------------------------------------ cutoff
+
+def test_cutoff_both_sides(clean):
+    assert clean[2]["cutoff"].status == "ok"
+    rgb, alpha = scene(box=(180, 300, 420, 760))  # the bottom third is outside the frame
+    r = run(rgb, alpha)["cutoff"]
+    assert r.status != "ok" and r.value > LIMITS.cutoff_warn
+    grazing = scene(box=(180, 120, 420, 480))[1]
+    grazing[598:, 300:304] = 255  # four pixels of alpha at the edge: not a cut
+    assert run(clean[0], grazing)["cutoff"].status == "ok"
+
+
+# ------------------------------------------------------------------ product_size
+
+def test_product_size_both_sides(clean):
+    assert clean[2]["product_size"].status == "ok"
+    rgb, alpha = scene(box=(270, 260, 330, 340))
+    r = run(rgb, alpha)["product_size"]
+    assert r.status == "fail" and r.value < LIMITS.size_fail and "13%" in r.tip("id")
+    rgb, alpha = scene(box=(210, 200, 390, 380))  # 30 % of the frame
+    assert run(rgb, alpha)["product_size"].status == "warn"
+
+
+# ------------------------------------------------------------------ multiple_products
+
+def test_multiple_products_both_sides(clean):
+    assert clean[2]["multiple_products"].value == 1
+    a_rgb, a_alpha = scene(box=(60, 150, 260, 450))
+    b_rgb, b_alpha = scene(box=(340, 150, 540, 450), colour=(40, 120, 200))
+    rgb = np.where(b_alpha[..., None] > 0, b_rgb, a_rgb)
+    both = np.maximum(a_alpha, b_alpha)
+    r = run(rgb, both)["multiple_products"]
+    assert r.status == "warn" and r.value == 2 and "2" in r.tip("id")
+    # A salient-object model that kept only one of them: the plain paper still shows two.
+    assert run(rgb, a_alpha)["multiple_products"].value == 2
+    # A small crumb beside the product is not a second product.
+    crumb = clean[1].copy()
+    crumb[40:50, 40:50] = 255
+    assert run(clean[0], crumb)["multiple_products"].status == "ok"
+
+
+# ------------------------------------------------------------------ cutout_uncertain
+
+def test_cutout_uncertain_both_sides(clean):
+    rgb, alpha, res = clean
+    assert res["cutout_uncertain"].status == "ok"
+    fuzzy = alpha.copy()
+    fuzzy[60:120, 120:480] = 120  # a band the model was unsure about
+    fuzzy[480:560, 150:450] = 180
+    r = run(rgb, fuzzy)["cutout_uncertain"]
+    assert r.status != "ok" and r.value >= LIMITS.uncertain_warn
+    other = np.zeros_like(alpha)
+    other[120:480, 180:300] = 255  # the second model kept only half the product
+    assert run(rgb, alpha, second_alpha=other)["cutout_uncertain"].status == "fail"
+    assert run(rgb, alpha, second_alpha=alpha)["cutout_uncertain"].status == "ok"
+
+
+# ------------------------------------------------------------------ white_on_white
+
+def test_white_on_white_both_sides(clean):
+    assert clean[2]["white_on_white"].status == "ok"
+    rgb, alpha = scene(colour=(246, 245, 242), bg=(240, 240, 238))
+    r = run(rgb, alpha)["white_on_white"]
+    assert r.status == "warn" and r.value < LIMITS.wow_de and "kertas" in r.tip("id")
+    rgb, alpha = scene(colour=(246, 245, 242), bg=(60, 70, 90))  # white on dark cloth: fine
+    assert run(rgb, alpha)["white_on_white"].status == "ok"
+
+
+# ------------------------------------------------------------------ background / file_size (outputs)
+
+def test_background_on_outputs():
+    preset = load_preset("umum")
+    canvas = np.full((400, 400, 3), 255, np.uint8)
+    canvas[100:300, 120:280] = (200, 40, 40)
+    rgb, alpha = scene()
+    assert run(rgb, alpha, output=Image.fromarray(canvas), preset=preset)["background"].status == "ok"
+    grey = canvas.copy()
+    grey[(canvas == 255).all(axis=2)] = (244, 244, 246)
+    r = run(rgb, alpha, output=grey, preset=preset)["background"]
+    assert r.status == "fail" and "#FFFFFF" in r.tip("id")
+    touching = canvas.copy()
+    touching[100:, 120:280] = (200, 40, 40)  # product runs off the canvas at the bottom
+    assert run(rgb, alpha, output=touching, preset=preset)["background"].status != "ok"
+    rgba = np.dstack([canvas, np.full((400, 400), 255, np.uint8)])
+    assert "background" not in run(rgb, alpha, output=rgba, preset=preset)
+
+
+def test_file_size_both_sides():
+    preset = load_preset("lazada")  # 500 KB cap
+    rgb, alpha = scene()
+    cap = preset.image.max_bytes
+    assert run(rgb, alpha, output_bytes=cap // 2, preset=preset)["file_size"].status == "ok"
+    assert run(rgb, alpha, output_bytes=int(cap * 0.97), preset=preset)["file_size"].status == "warn"
+    over = run(rgb, alpha, output_bytes=cap + 1, preset=preset)["file_size"]
+    assert over.status == "fail" and "500 KB" in over.tip("id")
+    assert run(rgb, alpha, output_bytes=10**9)["file_size"].tip_key == "check_file_size_nocap"
+
+
+# ------------------------------------------------------------------ color_cast
+
+def test_color_cast_both_sides(clean):
+    rgb, alpha, res = clean
+    assert res["color_cast"].status == "ok"
+    warm = run(linear_gain(rgb, (1.15, 0.95, 0.6)), alpha)["color_cast"]
+    assert warm.status != "ok" and warm.value >= LIMITS.cast_warn
+    slight = run(linear_gain(rgb, (1.02, 1.0, 0.96)), alpha)["color_cast"]
+    assert slight.status == "ok"
+    assert run(rgb, alpha, residual_cast=20.0)["color_cast"].status == "fail"
+
+
+def test_color_cast_on_an_output_ignores_the_white_canvas():
+    rgb, alpha = scene()
+    canvas = np.full((400, 400, 3), 255, np.uint8)
+    product = linear_gain(rgb[120:480, 180:420], (1.15, 0.95, 0.6))
+    canvas[20:380, 80:320] = product
+    assert run(rgb, alpha, output=canvas)["color_cast"].status != "ok"
+
+
+# ------------------------------------------------------------------ hand
+
+SKIN = (190, 130, 100)
+
+
+def test_hand_both_sides(clean):
+    assert clean[2]["hand"].status == "ok"
+    rgb, alpha = scene()
+    arm = np.zeros(alpha.shape, np.uint8)
+    cv2.line(arm, (0, 560), (250, 330), 1, 70)  # an arm from the left edge to the product
+    rgb[arm > 0] = SKIN
+    res = run(rgb, np.maximum(alpha, arm * 255))
+    assert res["hand"].status == "warn" and "meja" in res["hand"].tip("id")
+    assert res["cutoff"].status == "ok"  # the arm at the edge is not the product cut off
+    # The same skin colour not reaching the edge (a peach beside the box) is no hand.
+    rgb2, alpha2 = scene()
+    cv2.circle(rgb2, (500, 300), 60, SKIN, -1)
+    assert run(rgb2, alpha2)["hand"].status == "ok"
+
+
+def test_hand_skin_coloured_product_is_not_a_hand():
+    rgb, alpha = scene(box=(-20, 100, 620, 560), colour=SKIN)  # bread filling the frame
+    assert run(rgb, alpha)["hand"].status == "ok"
+
+
+# ------------------------------------------------------------------ the record and the strings
+
+def test_result_record_and_json(clean):
+    res = clean[2]
+    d = res["blur"].as_dict("en")
+    assert set(d) == {"check", "status", "value", "tip"}
+    json.dumps([r.as_dict("id") for r in res.values()])
+    assert checks.worst(list(res.values())) == "ok"
+    assert checks.worst([checks.CheckResult("blur", "fail", 1.0, "check_blur_bad")]) == "fail"
+
+
+def test_every_key_is_translated_and_formats():
+    table = tomllib.loads((REPO / "assistant" / "strings" / "checks.toml").read_text())
+    assert all(key.startswith("check_") for key in table)
+    for name in CHECK_NAMES:
+        assert f"check_label_{name}" in i18n.STRINGS
+    for key in (checks.GUIDE_TITLE, checks.GUIDE_INTRO, *checks.GUIDE_STEPS,
+                *(p[0] for p in checks.GUIDE_PICTURES)):
+        assert i18n.t(key, "id") and i18n.t(key, "en")
+    params = dict(brightness=1, clipped=2, have=3, need=4, factor="2.0", percent=5, count=2,
+                  colour="#FFFFFF", kb=6, cap_kb=7)
+    for key, texts in table.items():
+        for lang in ("id", "en"):
+            texts[lang].format(**params)  # no unknown placeholder
+    assert " - " in i18n.t("check_blur_bad", "id")
+
+
+def test_guide_pictures_are_there_and_small():
+    for _, before, after in checks.GUIDE_PICTURES:
+        for name in (before, after):
+            path = REPO / "docs" / "panduan" / name
+            assert path.exists(), path
+            assert path.stat().st_size < 200_000, path
+            with Image.open(path) as img:
+                assert img.format == "PNG" and min(img.size) >= 150
+
+
+def test_alpha_optional_and_pil_inputs(clean):
+    rgb, alpha, _ = clean
+    names = [r.check for r in run_checks(Image.fromarray(rgb), None, original_size=(2400, 2400))]
+    assert names == ["blur", "exposure", "resolution", "color_cast"]
+    pil = run_checks(Image.fromarray(rgb), Image.fromarray(alpha), original_size=(2400, 2400))
+    assert [r.check for r in pil] == [n for n in CHECK_NAMES if n not in ("background", "file_size")]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(40, 300), st.integers(40, 300), st.integers(0, 2**31 - 1), st.booleans())
+def test_any_image_gives_valid_results(w, h, seed, empty):
+    rng = np.random.default_rng(seed)
+    rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    alpha = np.zeros((h, w), np.uint8) if empty else rng.integers(0, 256, (h, w), dtype=np.uint8)
+    out = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    for r in run_checks(rgb, alpha, original_size=(w, h), output=out, output_bytes=1000):
+        assert r.check in CHECK_NAMES and r.status in checks.STATUSES
+        assert r.tip("id") and r.tip("en")
+
+
+# ------------------------------------------------------------------ on the model, from a file
+
+needs_u2netp = pytest.mark.skipif(not models.is_installed("u2netp"), reason="u2netp is not installed")
+
+
+@needs_u2netp
+def test_check_photo_on_a_file_with_a_preset(tmp_path):
+    from assistant.checks_runner import as_json, check_photo
+
+    path = tmp_path / "produk.jpg"
+    path.write_bytes(jpeg_bytes(product_photo((640, 500))))
+    got = {r.check: r for r in check_photo(path, preset="shopee", model="u2netp")}
+    assert list(got)[:3] == ["blur", "exposure", "resolution"]
+    assert got["background"].status == "ok" and got["file_size"].status == "ok"
+    assert got["blur"].status == "ok" and got["cutoff"].status == "ok"
+    rows = as_json(list(got.values()), "en")
+    assert json.loads(json.dumps(rows)) == rows
+
+
+@needs_u2netp
+def test_check_photo_without_a_preset_small_photo(tmp_path):
+    from assistant.checks_runner import check_photo
+
+    path = tmp_path / "kecil.jpg"
+    path.write_bytes(jpeg_bytes(product_photo((300, 240))))
+    got = {r.check: r for r in check_photo(path, model="u2netp")}
+    assert "background" not in got and "file_size" not in got
+    assert got["resolution"].status == "fail"
