@@ -23,6 +23,9 @@ from assistant.presets import LightingSettings, Preset, ShadowSettings, load_pre
 from assistant.stages import cutout, framing, lighting, shadow as shadows
 
 TRANSPARENT = "transparent"
+# Share of the product's size kept around it for the lighting stage: it reads the light's
+# colour from the table or paper around the product (it needs at least 15 % of the crop).
+LIGHTING_CONTEXT = 0.12
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,8 @@ def process(photo: Photo, presets: list[Preset] | str, model: str | None = None,
     t0 = time.perf_counter()
     scales = {p.name: framing.fit_scale(box, p.size, p.image.fill) for p in presets}
     master_scale = max(scales.values())
-    master_rgb, master_alpha, offset = framing.crop_scaled(rgb, alpha, box, master_scale)
+    master_rgb, master_alpha, offset = framing.crop_scaled(rgb, alpha, box, master_scale,
+                                                           context=LIGHTING_CONTEXT)
     # The old background's colour must not fringe the product's edge on the new canvas.
     master_rgb = cutout.decontaminate(master_rgb, master_alpha)
     settings = lighting_settings or presets[0].lighting

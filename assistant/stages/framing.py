@@ -25,13 +25,15 @@ def fit_scale(box: tuple[int, int, int, int], canvas: tuple[int, int], fill: flo
 
 
 def crop_scaled(rgb: np.ndarray, alpha: np.ndarray, box: tuple[int, int, int, int],
-                scale: float) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
-    """The product's box (plus a margin for soft edges) resized by ``scale``.
+                scale: float, context: float = 0.0) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
+    """The product's box plus a margin resized by ``scale``.
 
+    The margin covers soft edges, and ``context`` (a share of the box's longer side) keeps
+    some of the surroundings, which the lighting stage reads as its white reference.
     Returns the RGB and alpha crops and where the box's top-left corner lies inside them.
     """
     h, w = alpha.shape
-    margin = max(2, int(round(2 / max(scale, 1e-6))))
+    margin = max(2, int(round(2 / max(scale, 1e-6))), int(context * max(box[2] - box[0], box[3] - box[1])))
     x0, y0 = max(0, box[0] - margin), max(0, box[1] - margin)
     x1, y1 = min(w, box[2] + margin), min(h, box[3] + margin)
     size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))

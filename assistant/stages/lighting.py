@@ -15,7 +15,7 @@ How the light is estimated, in order of trust:
 * otherwise the consensus of the classic statistics on unclipped pixels: shades-of-grey
   (Minkowski p=6), grey-edge (first order, p=2), bright pixels and grey-world.
 
-All heavy work is done on a small copy (at most 320 px); the full-size image only goes through
+All heavy work is done on a small copy (at most 256 px); the full-size image only goes through
 per-channel look-up tables and a few OpenCV filters, so a 1200x1200 photo takes a few tens of
 milliseconds.
 """
@@ -41,8 +41,10 @@ __all__ = [
 
 _STATS_SIDE = 256       # the statistics need shape, not detail; keeps the estimate a few ms
 _CLIP = 250             # 8-bit level treated as clipped: JPEG ringing leaves true clips at 250..255
-_DARK = 0.003           # linear level below which quantisation and noise swamp the colour
-_MIN_GAIN_EV, _MAX_GAIN_EV = -2.0, 2.5
+_DARK = 0.002           # linear level below which quantisation and noise swamp the colour
+_DARK_REL = 0.03        # ... and relative to the scene's bright end, so a darker shot keeps the same pixels
+_MIN_GAIN_EV, _MAX_GAIN_EV = -2.0, 2.5   # a wider swing is a broken photo, not a dim one
+_LIGHT_MIN, _LIGHT_MAX = 0.12, 3.0   # red/green and blue/green of any plausible light
 _HUE_BOUND = 20.0       # degrees a saturated product colour may turn when the light estimate is unsure
 _HUE_BOUND_PRESERVE = 8.0
 _K3 = np.ones((3, 3), np.uint8)
@@ -64,7 +66,7 @@ class LightingReference:
     illuminant: tuple[float, float, float]      # linear RGB, green = 1
     background_lab: tuple[float, float, float] | None  # the corrected background's CIELAB colour
     product_lightness: float                    # median L* of the corrected products
-    spread_deg: float                           # how far the photos' own lights were from the pooled one
+    spread_deg: float                           # median distance of the photos' own lights from the pooled one
     count: int
 
 
@@ -204,9 +206,18 @@ class _Stats:
     clip: np.ndarray       # bool per channel: clipped somewhere in the full-size block
     clip_any: np.ndarray   # bool: any channel clipped
     bright: np.ndarray     # linear level of the brightest channel
+    dark: float            # level below which a pixel's colour is not trusted
     product: np.ndarray | None   # bool product mask (given or derived)
     background: np.ndarray | None  # bool background region usable as a reference
     mask_given: bool
+    _grad: np.ndarray | None = None
+
+    @property
+    def grad(self) -> np.ndarray:
+        """Per-channel gradient magnitude of the linear image (computed once)."""
+        if self._grad is None:
+            self._grad = _gradients(self.lin)
+        return self._grad
 
 
 def _stats(rgb: np.ndarray, mask: np.ndarray | None) -> _Stats:
@@ -224,14 +235,16 @@ def _stats(rgb: np.ndarray, mask: np.ndarray | None) -> _Stats:
         small, clip, m_small = rgb, clip_full > 0, mask
     lin = _DECODE[small]
     clip_any, bright = _any3(clip), _max3(lin)
+    top = float(np.percentile(_thin(bright.ravel()), 97))
+    dark = max(_DARK, _DARK_REL * top)
     if m_small is not None:
         product = m_small >= 128
         background = ~cv2.dilate(product.astype(np.uint8), _K3, iterations=2).astype(bool)
         background &= m_small < 32
-        return _Stats(small, lin, clip, clip_any, bright, product, background, True)
+        return _Stats(small, lin, clip, clip_any, bright, dark, product, background, True)
     background = _border_background(small)
     product = None if background is None else ~background
-    return _Stats(small, lin, clip, clip_any, bright, product, background, False)
+    return _Stats(small, lin, clip, clip_any, bright, dark, product, background, False)
 
 
 def _border_background(small: np.ndarray) -> np.ndarray | None:
@@ -244,7 +257,7 @@ def _border_background(small: np.ndarray) -> np.ndarray | None:
     near = (np.abs(small.astype(np.int16) - ref.astype(np.int16)).max(axis=2) <= 14).astype(np.uint8)
     if near[ring].mean() < 0.6:
         return None  # the border is a busy scene, not a backdrop
-    count, labels = cv2.connectedComponents(near, connectivity=4)
+    _, labels = cv2.connectedComponents(near, connectivity=4)
     touching = np.unique(labels[ring & (near > 0)])
     bg = np.isin(labels, touching[touching > 0])
     bg = cv2.erode(bg.astype(np.uint8), _K3, iterations=2).astype(bool)
@@ -277,17 +290,23 @@ def _gradients(lin: np.ndarray, sigma: float = 1.0) -> np.ndarray:
     return np.sqrt(gx * gx + gy * gy)
 
 
-def _scene_candidates(st: _Stats) -> dict[str, np.ndarray]:
+def _scene_candidates(st: _Stats, region: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Classic estimates on pixels that are neither clipped nor too dark to carry colour."""
     clipped = cv2.dilate(st.clip_any.astype(np.uint8), _K3).astype(bool)
-    valid = ~clipped & (st.bright > _DARK)
+    # near the top of its own channel counts as clipped too: what clipped in one exposure is
+    # just below the top in a darker one, and must be left out of both for the same answer
+    tops = np.percentile(_thin(st.lin.reshape(-1, 3)), 99.9, axis=0).astype(np.float32)
+    clipped |= _any3(st.lin >= 0.93 * tops)
+    valid = ~clipped & (st.bright > st.dark)
+    if region is not None:
+        valid &= region
     if valid.sum() < 32:
         return {}
     px = _thin(st.lin[valid]).astype(np.float64)
     out = {"grey-world": px.mean(axis=0), "shades-of-grey": _minkowski(px, 6)}
     total = px.sum(axis=1)
     out["bright-pixels"] = px[total >= np.percentile(total, 97)].mean(axis=0)
-    grad = _thin(_gradients(st.lin)[valid]).astype(np.float64)
+    grad = _thin(st.grad[valid]).astype(np.float64)
     if grad.max() > 1e-4:
         out["grey-edge"] = _minkowski(grad, 2)
     return {k: v for k, v in out.items() if np.all(np.isfinite(v)) and v.min() > 1e-6}
@@ -298,10 +317,10 @@ def _product_grey_edge(st: _Stats) -> np.ndarray | None:
     if st.product is None:
         return None
     clipped = cv2.dilate(st.clip_any.astype(np.uint8), _K3).astype(bool)
-    valid = st.product & ~clipped & (st.bright > _DARK)
+    valid = st.product & ~clipped & (st.bright > st.dark)
     if valid.sum() < 32:
         return None
-    est = _gradients(st.lin)[valid].astype(np.float64).mean(axis=0)
+    est = st.grad[valid].astype(np.float64).mean(axis=0)
     return est if est.min() > 1e-7 else None
 
 
@@ -323,20 +342,32 @@ def _project(estimate: np.ndarray, white: np.ndarray, clipped: np.ndarray) -> np
     return np.exp(cand[np.argmin(((centred - le) ** 2).sum(axis=1))])
 
 
-def _estimate(st: _Stats) -> _Estimate:
-    cands = _scene_candidates(st)
-    scene = _consensus(cands)
-    # confidence: how well the robust statistics agree (grey-world is the usual outlier, so it
-    # votes in the consensus but does not count against it)
+def _agreement(cands: dict[str, np.ndarray], scene: np.ndarray | None) -> float:
+    """0..1: how well the robust statistics agree (grey-world, the usual outlier, votes but is not counted)."""
     robust = [v for k, v in cands.items() if k != "grey-world"]
     spread = max((_angle(v, scene) for v in robust), default=90.0) if scene is not None else 90.0
-    scene_conf = float(np.clip(1.0 - spread / 10.0, 0.0, 1.0))
+    return float(np.clip(1.0 - spread / 10.0, 0.0, 1.0))
+
+
+def _estimate_raw(st: _Stats) -> _Estimate:
+    cands: dict[str, np.ndarray] = {}
+    scene_name = "consensus"
+    if st.mask_given and st.background is not None and st.background.mean() >= 0.15:
+        # with a cutout mask, the scene around the product is measured without the product:
+        # a big red pack cannot then pass for a red light
+        cands = _scene_candidates(st, st.background)
+        scene_name = "background-scene"
+    if not cands:
+        cands = _scene_candidates(st)
+        scene_name = "consensus"
+    scene = _consensus(cands)
+    scene_conf = _agreement(cands, scene)
 
     bg = st.background
     if bg is not None and bg.sum() >= max(32, 0.03 * bg.size):
         vals = _thin(st.lin[bg]).astype(np.float64)
         bclip = _thin(st.clip[bg])
-        bright = _max3(vals) > _DARK
+        bright = _max3(vals) > st.dark
         vals, bclip = vals[bright], bclip[bright]
         if len(vals) >= 32:
             # clipped means piled up at the top, not merely brushing the threshold: a backdrop
@@ -361,7 +392,10 @@ def _estimate(st: _Stats) -> _Estimate:
             if uniform:
                 bg_level = float(np.median(_mean3(vals)))
                 prod_level = _product_level(st)
-                agree = scene is None or _angle(white, scene) < 12.0
+                # agreement is checked against the whole frame's statistics: the backdrop's own
+                # statistics always agree with its median
+                whole = _consensus(_scene_candidates(st)) if scene_name == "background-scene" else scene
+                agree = whole is None or _angle(white, whole) < 12.0
                 if bg_level >= 0.8 * prod_level or agree:
                     conf = 0.95 if agree else 0.7
                     # a neutral but dim surface (a grey table) sets the colour, not the level
@@ -372,7 +406,20 @@ def _estimate(st: _Stats) -> _Estimate:
                     return _Estimate(mixed, False, "background+consensus", 0.5 * scene_conf, cands, False)
     if scene is None:
         return _Estimate(np.ones(3), False, "none", 0.0, cands, False)
-    return _Estimate(scene, False, "consensus", scene_conf, cands, False)
+    return _Estimate(scene, False, scene_name, scene_conf, cands, False)
+
+
+def _estimate(st: _Stats) -> _Estimate:
+    """The light's colour and level, kept within what real lights do."""
+    est = _estimate_raw(st)
+    light = est.white / est.white[1]
+    # red or blue below an eighth of green, or above three times it, is a scene without that
+    # colour (a crushed channel), not a light: correcting it would multiply noise tenfold
+    bounded = np.clip(light, [_LIGHT_MIN, 1.0, _LIGHT_MIN], [_LIGHT_MAX, 1.0, _LIGHT_MAX])
+    if not np.allclose(bounded, light):
+        return _Estimate(bounded * est.white[1], est.white_known, est.estimator + "-bounded",
+                         min(est.confidence, 0.3), est.candidates, est.clipped_white)
+    return est
 
 
 def _consensus(cands: dict[str, np.ndarray]) -> np.ndarray | None:
@@ -395,15 +442,10 @@ def _product_level(st: _Stats) -> float:
 
 
 def _exposure_gain(st: _Stats, est: _Estimate, wb: np.ndarray, settings: LightingSettings) -> tuple[float, list[str]]:
-    """Linear gain for a neutral surface: the white reference to white, product highlights unclipped."""
+    """Linear gain for a neutral surface: the white reference to white, else the scene's bright end near white."""
     notes: list[str] = []
     if not settings.exposure:
         return 1.0, notes
-    region = st.product if st.product is not None and st.product.any() else np.ones(st.lin.shape[:2], bool)
-    px = _thin(st.lin[region]) * wb
-    unclipped = ~_any3(_thin(st.clip[region]))
-    peak_all = np.percentile(_max3(px), 99.5) if len(px) else 1.0
-    clipped_share = 1.0 - unclipped.mean() if len(px) else 0.0
     if est.white_known:
         level = float(est.white[1] * wb[1])           # the white reference after white balance
         gain = 1.0 / max(level, 1e-4)
@@ -411,12 +453,15 @@ def _exposure_gain(st: _Stats, est: _Estimate, wb: np.ndarray, settings: Lightin
         # about as bright as the product, and JPEG overshoot on saturated print (and the noise a
         # strong cast correction amplifies) makes the product's peak a poor judge
     else:
-        # no white reference: the product's highlights go near white, never clipping it further
-        if clipped_share > 0.02 or peak_all >= 0.97:
-            gain = 1.0
-        else:
-            gain = 0.92 / max(peak_all, 1e-4)
-            gain = max(1.0, gain)   # without a reference, never darken
+        # no white reference: the scene's bright end (not the product's: a black bag must stay
+        # black) goes near white. A high percentile of luma scales exactly with the
+        # exposure, so the same scene shot darker or brighter comes out the same.
+        scene_px = _thin(st.lin.reshape(-1, 3)) * wb
+        luma = scene_px @ np.array([0.2126, 0.7152, 0.0722])
+        level = float(np.percentile(luma, 99)) if len(luma) else 1.0
+        gain = 0.95 / max(level, 1e-4)
+        if float(np.mean(_any3(_thin(st.clip.reshape(-1, 3))))) > 0.03:
+            gain = max(gain, 1.0)   # blown highlights do not come back: darkening only greys them
     ev = float(np.clip(math.log2(max(gain, 1e-6)), _MIN_GAIN_EV, _MAX_GAIN_EV))
     if abs(ev) < 0.03:
         ev = 0.0
@@ -444,35 +489,56 @@ def _hue_turn(before: np.ndarray, after: np.ndarray) -> float:
     ha = np.degrees(np.arctan2(after[sat, 2], after[sat, 1]))
     turn = np.abs((ha - hb + 180) % 360 - 180)
     # a colour washed out to grey has lost its hue as surely as one that turned
-    washed = np.hypot(after[sat, 1], after[sat, 2]) < 0.4 * np.hypot(before[sat, 1], before[sat, 2])
+    washed = np.hypot(after[sat, 1], after[sat, 2]) < 0.65 * np.hypot(before[sat, 1], before[sat, 2])
     turn = np.where(washed, 180.0, turn)
     return float(np.percentile(turn, 90))
 
 
-def _guard(sample: np.ndarray, est: _Estimate, wb: np.ndarray, settings: LightingSettings) -> tuple[float, float]:
+def _partial(wb: np.ndarray, strength: float) -> np.ndarray:
+    """Gains that remove ``strength`` of the cast (in log terms), green kept."""
+    g = np.power(wb, strength)
+    return g / g[1]
+
+
+def _headroom(est: _Estimate, wb: np.ndarray) -> float:
+    """Exposure factor that keeps a white surface's brightest channel at white under partial gains."""
+    if not est.white_known:
+        return 1.0   # no white surface was measured, so there is none to keep from clipping
+    white = est.white / est.white[1] * wb
+    return float(1.0 / max(white.max(), 1.0))
+
+
+def _guard(sample: np.ndarray, est: _Estimate, wb: np.ndarray, exposure: float, settings: LightingSettings,
+           product_share: float | None) -> tuple[float, float]:
     """Share of the cast correction to keep (1 = all) and the hue turn it causes."""
     if len(sample) < 20:
         return 1.0, 0.0
     before = _lab(sample)
 
     def turn(strength: float) -> float:
-        g = np.power(wb, strength)
-        g = g / g[1]
-        after = np.clip(sample * g, 0, None)
-        after = after / max(np.percentile(_max3(after), 99), 1e-6) * np.percentile(_max3(sample), 99)
+        g = _partial(wb, strength)
+        # with the exposure gain and the clip: a channel pushed past white turns the hue too
+        after = np.clip(sample * (g * exposure * _headroom(est, g)), 0, 1)
         return _hue_turn(before, _lab(after))
 
     full = turn(1.0)
-    bound = _HUE_BOUND_PRESERVE if settings.preserve_colors else _HUE_BOUND
-    # a measured white reference, or statistics that agree, are trusted: the turn is the light's
-    if not settings.preserve_colors and est.confidence >= 0.5:
+    # A measured white reference is trusted: the turn is the light's. So are scene statistics
+    # when the product is a small part of the frame; when it fills the frame (the pipeline's
+    # crop, a pile of melons, any photo without a mask) they measure the product's own colour.
+    white_ref = est.estimator.startswith("background") and not est.estimator.startswith("background+")
+    # (background-scene: the statistics of the scene around the product, the product left out)
+    small_product = product_share is not None and product_share < 0.4
+    trusted = (white_ref and est.confidence >= 0.5) or small_product
+    if not settings.preserve_colors and trusted:
         return 1.0, full
+    bound = _HUE_BOUND_PRESERVE if settings.preserve_colors else _HUE_BOUND
     if full <= bound:
         return 1.0, full
     lo, hi = 0.0, 1.0
     for _ in range(7):
         mid = (lo + hi) / 2
-        if turn(mid) <= bound:
+        # a little inside the bound: the later steps (tone, highlights, 8-bit) add a degree or so
+        if turn(mid) <= 0.85 * bound:
             lo = mid
         else:
             hi = mid
@@ -529,7 +595,7 @@ def _noise_sigma(gray: np.ndarray) -> float:
         c = 192
         ys = [h // 4 - c // 2, h // 4 - c // 2, 3 * h // 4 - c // 2, 3 * h // 4 - c // 2, h // 2 - c // 2]
         xs = [w // 4 - c // 2, 3 * w // 4 - c // 2, w // 4 - c // 2, 3 * w // 4 - c // 2, w // 2 - c // 2]
-        gray = np.concatenate([gray[y:y + c, x:x + c] for y, x in zip(ys, xs)], axis=1)
+        gray = np.concatenate([gray[y:y + c, x:x + c] for y, x in zip(ys, xs, strict=True)], axis=1)
     k = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
     resp = np.abs(cv2.filter2D(gray.astype(np.float32), -1, k))
     edges = cv2.Canny(gray, 40, 120)
@@ -582,7 +648,8 @@ def _vibrance(rgb: np.ndarray, amount: float) -> np.ndarray:
     """Raise the saturation of muted colours more than of strong ones (hue kept: scaled from luma)."""
     f = rgb.astype(np.float32)
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)[..., None]
-    mx, mn = f.max(axis=2, keepdims=True), f.min(axis=2, keepdims=True)
+    mx = _max3(f)[..., None]
+    mn = np.minimum(np.minimum(f[..., 0], f[..., 1]), f[..., 2])[..., None]
     sat = (mx - mn) / (mx + 1.0)
     boost = 1.0 + 0.6 * amount * (1.0 - sat) ** 2
     # keep the boost from pushing a channel past the clip: scale the boost per pixel
@@ -601,7 +668,7 @@ def _reference_adjust(st: _Stats, est: _Estimate, reference: LightingReference |
     tolerance = max(6.0, 1.5 * reference.spread_deg)
     if _angle(own, ref) <= tolerance:
         level = est.white[1]
-        return _Estimate(ref * level, est.white_known, est.estimator + "+batch", max(est.confidence, 0.9),
+        return _Estimate(ref * level, est.white_known, est.estimator + "-batch", max(est.confidence, 0.9),
                          est.candidates, est.clipped_white), ["lighting_note_batch"]
     return est, ["lighting_note_batch_outlier"]
 
@@ -627,21 +694,20 @@ def analyse_lighting(image: Image.Image, mask: Image.Image | None = None,
     light = est.white / est.white[1]
     wb_full = 1.0 / light if settings.white_balance else np.ones(3)
 
+    # the level comes first: with the green-normalised gains it does not depend on how much of
+    # the cast the guard lets through, and the guard must see what the exposure will clip
+    gain, exp_notes = _exposure_gain(st, est, wb_full, settings)
     sample = _sample(st)
-    strength, hue = _guard(sample, est, wb_full, settings) if settings.white_balance else (1.0, 0.0)
-    wb = np.power(wb_full, strength)
-    wb = wb / wb[1]
+    # the product's share of the frame: from the mask, or from a plain backdrop found without one
+    share = float(st.product.mean()) if st.product is not None else None
+    strength, hue = (_guard(sample, est, wb_full, gain, settings, share) if settings.white_balance
+                     else (1.0, 0.0))
+    wb = _partial(wb_full, strength)
     if strength < 0.999:
         notes.append("lighting_note_guarded")
+        gain *= _headroom(est, wb)
     if settings.white_balance and est.confidence < 0.4:
         notes.append("lighting_note_unsure")
-
-    est_for_exposure = est
-    if strength < 0.999:
-        # the white reference's level is still the right anchor, but its colour is now partly kept
-        est_for_exposure = _Estimate(est.white, est.white_known, est.estimator, est.confidence, est.candidates,
-                                     est.clipped_white)
-    gain, exp_notes = _exposure_gain(st, est_for_exposure, wb, settings)
     if reference is not None and settings.exposure and reference.background_lab is not None \
             and st.background is not None and st.mask_given and not est.white_known:
         gain *= _batch_brightness(st, wb * gain, reference)
@@ -768,7 +834,9 @@ def estimate_reference(images_and_masks: Iterable[tuple[Image.Image, Image.Image
     # weighted median per component: one odd photo does not drag the batch
     pooled = np.array([_weighted_median(chroma[:, k], w) for k in range(2)])
     illuminant = np.exp(np.array([pooled[0], 0.0, pooled[1]]))
-    spread = max(_angle(np.exp(np.array([c[0], 0.0, c[1]])), illuminant) for c in chroma)
+    # the typical distance, not the largest: one photo under another lamp must not widen the
+    # tolerance that decides who belongs to the batch
+    spread = float(np.median([_angle(np.exp(np.array([c[0], 0.0, c[1]])), illuminant) for c in chroma]))
     bg_lab = tuple(float(v) for v in np.median(np.array(bg_labs), axis=0)) if bg_labs else None
     return LightingReference(
         illuminant=tuple(round(float(v), 4) for v in illuminant),

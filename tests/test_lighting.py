@@ -1,0 +1,315 @@
+"""The lighting and colour stage on images made in code (and a few real packshots when ../shared is here)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from PIL import Image
+from skimage.color import deltaE_ciede2000, rgb2lab
+
+from assistant.errors import AssistantError
+from assistant.i18n import STRINGS
+from assistant.presets import LightingSettings
+from assistant.stages.lighting import (
+    LightingReference,
+    analyse_lighting,
+    estimate_reference,
+    sharpen_for_output,
+    standardize_lighting,
+)
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+WARM = np.array([1.0, 0.72, 0.38])      # a kitchen bulb, linear RGB (green-normalised ~ 1.39 : 1 : 0.53)
+
+
+def decode(rgb: np.ndarray) -> np.ndarray:
+    x = rgb / 255.0
+    return np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4)
+
+
+def encode(lin: np.ndarray) -> np.ndarray:
+    x = np.clip(lin, 0, 1)
+    return np.round(255 * np.where(x <= 0.0031308, 12.92 * x, 1.055 * x ** (1 / 2.4) - 0.055)).astype(np.uint8)
+
+
+def cast(rgb: np.ndarray, light: np.ndarray, ev: float = 0.0) -> np.ndarray:
+    """Re-light an sRGB image: multiply in linear RGB, as a different lamp would."""
+    return encode(decode(rgb) * light * 2.0 ** ev)
+
+
+def jpeg(rgb: np.ndarray, quality: int = 90) -> np.ndarray:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "JPEG", quality=quality)
+    return np.asarray(Image.open(buf).convert("RGB"))
+
+
+def scene(size: int = 240, seed: int = 0, paper: float = 242) -> tuple[np.ndarray, np.ndarray]:
+    """Paper with a product on it: a grey card, a red, a blue and a yellow patch; and its mask."""
+    rng = np.random.default_rng(seed)
+    img = np.full((size, size, 3), paper, np.float64)
+    if paper < 250:
+        img *= np.linspace(1.0, 0.93, size)[:, None, None]          # light falls off a little, as under a lamp
+    mask = np.zeros((size, size), np.uint8)
+    a, b = size // 4, 3 * size // 4
+    mask[a:b, a:b] = 255
+    m = (a + b) // 2
+    img[a:m, a:m] = (128, 128, 128)
+    img[a:m, m:b] = (200, 30, 35)
+    img[m:b, a:m] = (40, 70, 170)
+    img[m:b, m:b] = (230, 190, 40)
+    img += rng.normal(0, 1.5, img.shape)
+    return np.clip(img, 0, 255).astype(np.uint8), mask
+
+
+def lab_mean(rgb: np.ndarray, box: tuple[slice, slice]) -> np.ndarray:
+    return rgb2lab(rgb[box].astype(np.uint8)).reshape(-1, 3).mean(axis=0)
+
+
+GREY = (slice(70, 110), slice(70, 110))
+RED = (slice(70, 110), slice(130, 170))
+
+
+# --- white balance ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("with_mask", [True, False])
+def test_grey_card_under_a_strong_warm_cast_comes_out_neutral(with_mask):
+    clean, mask = scene()
+    warm = jpeg(cast(clean, WARM, ev=-0.5))
+    before = lab_mean(warm, GREY)
+    assert np.hypot(before[1], before[2]) > 15            # the cast is strong
+    res = analyse_lighting(Image.fromarray(warm), Image.fromarray(mask) if with_mask else None)
+    after = lab_mean(np.asarray(res.image), GREY)
+    assert np.hypot(after[1], after[2]) < 2.5, (after, res)
+    # as bright as under white light, give or take the paper (slightly grey here) becoming white
+    assert -1 < after[0] - lab_mean(clean, GREY)[0] < 6
+    assert res.residual_cast < 2.0
+    assert res.illuminant[0] > 1.2 and res.illuminant[2] < 0.7   # it saw a warm light
+
+
+def test_blue_daylight_cast_is_removed_too():
+    clean, mask = scene(seed=1)
+    blue = jpeg(cast(clean, np.array([0.75, 0.9, 1.0])))
+    out = standardize_lighting(Image.fromarray(blue), Image.fromarray(mask))
+    grey = lab_mean(np.asarray(out), GREY)
+    assert np.hypot(grey[1], grey[2]) < 2.5
+
+
+def test_settings_turn_white_balance_and_exposure_off():
+    clean, mask = scene()
+    warm = jpeg(cast(clean, WARM, ev=-1.0))
+    off = LightingSettings(white_balance=False, exposure=False, local_contrast=0.0, denoise=False)
+    res = analyse_lighting(Image.fromarray(warm), Image.fromarray(mask), off)
+    assert res.exposure_ev == 0.0
+    assert np.abs(np.asarray(res.image).astype(int) - warm).max() <= 1
+
+
+def test_dark_photo_is_brightened():
+    clean, mask = scene()
+    dark = jpeg(cast(clean, np.ones(3), ev=-1.5))
+    res = analyse_lighting(Image.fromarray(dark), Image.fromarray(mask))
+    assert 1.4 < res.exposure_ev < 2.0
+    assert -1 < lab_mean(np.asarray(res.image), GREY)[0] - lab_mean(clean, GREY)[0] < 6
+
+
+# --- colour fidelity ----------------------------------------------------------------------------
+
+def hue(lab: np.ndarray) -> float:
+    return float(np.degrees(np.arctan2(lab[2], lab[1])))
+
+
+def test_saturated_red_keeps_its_hue_on_a_neutral_background():
+    clean, mask = scene()
+    out = np.asarray(standardize_lighting(Image.fromarray(clean), Image.fromarray(mask)))
+    assert abs(hue(lab_mean(out, RED)) - hue(lab_mean(clean, RED))) < 8.0
+
+
+def red_pack(size: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    """A red pack filling most of the frame, on a dim red-brown table: nothing in view is neutral."""
+    img = np.zeros((size, size, 3), np.float64)
+    img[:] = (120, 70, 55)
+    mask = np.zeros((size, size), np.uint8)
+    mask[15:-15, 20:-20] = 255
+    img[mask > 0] = (205, 25, 30)
+    img[60:90, 50:150] = (235, 200, 60)       # a yellow label
+    img += np.random.default_rng(3).normal(0, 2, img.shape)
+    return np.clip(img, 0, 255).astype(np.uint8), mask
+
+
+def test_a_red_product_filling_the_frame_keeps_its_hue_within_the_bound():
+    img, mask = red_pack()
+    res = analyse_lighting(Image.fromarray(img), Image.fromarray(mask))
+    out = np.asarray(res.image)
+    box = (slice(120, 170), slice(40, 160))
+    turn = abs(hue(lab_mean(out, box)) - hue(lab_mean(img, box)))
+    assert turn <= 20.0 + 1.0, res
+    assert res.hue_shift <= 21.0
+
+
+def test_preserve_colours_bounds_the_hue_turn_tighter():
+    clean, mask = scene()
+    warm = jpeg(cast(clean, WARM))
+    keep = LightingSettings(preserve_colors=True)
+    res = analyse_lighting(Image.fromarray(warm), Image.fromarray(mask), keep)
+    assert res.hue_shift <= 8.5, res
+    assert res.wb_strength < 1.0
+    assert "lighting_note_guarded" in res.notes
+
+
+def test_delta_e_of_the_product_is_measured():
+    clean, mask = scene()
+    warm = jpeg(cast(clean, WARM))
+    res = analyse_lighting(Image.fromarray(warm), Image.fromarray(mask))
+    assert res.delta_e > 5                      # the cast removal moved the product's colours
+    clean, mask = scene(paper=255)
+    same = analyse_lighting(Image.fromarray(clean), Image.fromarray(mask))
+    assert same.delta_e < 1.0
+
+
+# --- do no harm, size, mode, alpha ----------------------------------------------------------
+
+def test_clean_photo_passes_through_almost_unchanged():
+    clean, mask = scene(paper=255)          # a packshot: neutral light, white backdrop
+    for m in (Image.fromarray(mask), None):
+        out = np.asarray(standardize_lighting(Image.fromarray(clean), m))
+        d = deltaE_ciede2000(rgb2lab(clean), rgb2lab(out))
+        assert np.median(d[mask > 0]) <= 1.0          # the product: the paper may go a shade whiter
+        assert np.percentile(d[mask > 0], 95) <= 2.5
+
+
+@pytest.mark.parametrize("size", [(37, 53), (640, 480), (5, 5)])
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+def test_output_has_the_inputs_size_and_mode(size, mode):
+    rng = np.random.default_rng(1)
+    arr = rng.integers(0, 256, (size[1], size[0], len(mode)), dtype=np.uint8)
+    out = standardize_lighting(Image.fromarray(arr, mode))
+    assert out.size == size and out.mode == mode
+
+
+def test_alpha_is_untouched():
+    clean, mask = scene()
+    alpha = np.tile(np.linspace(0, 255, clean.shape[1]).astype(np.uint8), (clean.shape[0], 1))
+    rgba = Image.fromarray(np.dstack([jpeg(cast(clean, WARM)), alpha]), "RGBA")
+    res = analyse_lighting(rgba, Image.fromarray(mask))
+    assert res.image.mode == "RGBA"
+    assert np.array_equal(np.asarray(res.image)[..., 3], alpha)
+    # and with no mask the cutout's own alpha is used; still untouched
+    out = standardize_lighting(Image.fromarray(np.dstack([clean, mask]), "RGBA"))
+    assert np.array_equal(np.asarray(out)[..., 3], mask)
+
+
+@hsettings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(w=st.integers(1, 70), h=st.integers(1, 70), rgba=st.booleans(), seed=st.integers(0, 2**16),
+       level=st.sampled_from([0, 3, 128, 250, 255]))
+def test_any_small_image_keeps_size_mode_and_alpha(w, h, rgba, seed, level):
+    rng = np.random.default_rng(seed)
+    arr = np.clip(rng.normal(level, 30, (h, w, 4 if rgba else 3)), 0, 255).astype(np.uint8)
+    img = Image.fromarray(arr, "RGBA" if rgba else "RGB")
+    out = standardize_lighting(img, Image.fromarray((rng.random((h, w)) > 0.5).astype(np.uint8) * 255))
+    assert out.size == img.size and out.mode == img.mode
+    if rgba:
+        assert np.array_equal(np.asarray(out)[..., 3], arr[..., 3])
+
+
+def test_bad_input_is_an_assistant_error():
+    with pytest.raises(AssistantError) as err:
+        standardize_lighting(Image.new("L", (20, 20)))
+    assert err.value.code == "lighting_bad_mode"
+    with pytest.raises(AssistantError) as err:
+        standardize_lighting(Image.new("RGB", (20, 20)), Image.new("L", (10, 20)))
+    assert err.value.code == "lighting_mask_size"
+
+
+def test_every_note_has_both_languages():
+    clean, mask = scene()
+    dark = jpeg(cast(clean, WARM, ev=-2.0), quality=70)
+    for res in (analyse_lighting(Image.fromarray(dark), Image.fromarray(mask)),
+                analyse_lighting(Image.fromarray(dark), Image.fromarray(mask), LightingSettings(preserve_colors=True))):
+        for key in res.notes:
+            assert key in STRINGS
+        assert all(res.messages(lang) for lang in ("id", "en"))
+
+
+# --- noise and sharpness --------------------------------------------------------------------
+
+def test_low_light_noise_is_smoothed_only_when_needed():
+    clean, mask = scene(size=300)
+    rng = np.random.default_rng(5)
+    dim = decode(clean) * 2.0 ** -2.2
+    noisy = encode(np.clip(dim + rng.normal(0, 0.004, dim.shape), 0, 1))
+    res = analyse_lighting(Image.fromarray(noisy), Image.fromarray(np.pad(mask, 30)[30:-30, 30:-30]))
+    assert res.denoised
+    flat = (slice(200, 230), slice(10, 60))                       # plain paper
+    assert np.asarray(res.image)[flat].std(axis=(0, 1)).mean() < 0.8 * (
+        encode(np.clip(dim + rng.normal(0, 0.004, dim.shape), 0, 1) * 2.0 ** 2.2)[flat].std(axis=(0, 1)).mean())
+    assert not analyse_lighting(Image.fromarray(clean), Image.fromarray(mask)).denoised
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA"])
+@pytest.mark.parametrize("scale", [0.3, 1.0, 2.5])
+def test_sharpen_for_output_keeps_size_mode_and_alpha(mode, scale):
+    clean, mask = scene(size=120)
+    arr = np.dstack([clean, mask]) if mode == "RGBA" else clean
+    img = Image.fromarray(arr, mode)
+    out = sharpen_for_output(img, LightingSettings(sharpen=1.0), scale)
+    assert out.size == img.size and out.mode == mode
+    if mode == "RGBA":
+        assert np.array_equal(np.asarray(out)[..., 3], mask)
+    # edges get crisper, flat paper does not get grainier
+    a, b = np.asarray(img)[..., :3].astype(int), np.asarray(out)[..., :3].astype(int)
+    assert np.abs(np.diff(b[..., 1], axis=1)).sum() > np.abs(np.diff(a[..., 1], axis=1)).sum()
+    off = sharpen_for_output(img, LightingSettings(sharpen=0.0), scale)
+    assert np.array_equal(np.asarray(off), arr)
+
+
+# --- batch consistency --------------------------------------------------------------------
+
+def test_batch_reference_gives_one_vendors_photos_the_same_white_point():
+    shots = []
+    for seed, ev in ((0, -0.4), (1, 0.0), (2, -0.9), (3, -0.2)):
+        clean, mask = scene(seed=seed)
+        shots.append((Image.fromarray(jpeg(cast(clean, WARM, ev))), Image.fromarray(mask)))
+    ref = estimate_reference(shots)
+    assert isinstance(ref, LightingReference) and ref.count == 4
+    assert ref.illuminant[0] > 1.2 and ref.illuminant[2] < 0.7
+    papers = []
+    for img, mask in shots:
+        out = np.asarray(standardize_lighting(img, mask, reference=ref))
+        papers.append(lab_mean(out, (slice(5, 30), slice(5, 235))))
+    papers = np.array(papers)
+    assert np.ptp(papers[:, 0]) < 2.5                      # same brightness
+    assert np.abs(papers[:, 1:]).max() < 2.5               # same, neutral white point
+
+
+def test_reference_ignores_a_photo_under_a_different_light():
+    clean, mask = scene()
+    ref = estimate_reference([(Image.fromarray(jpeg(cast(clean, WARM))), Image.fromarray(mask))] * 3)
+    blue = jpeg(cast(clean, np.array([0.7, 0.9, 1.0])))
+    res = analyse_lighting(Image.fromarray(blue), Image.fromarray(mask), reference=ref)
+    grey = lab_mean(np.asarray(res.image), GREY)
+    assert np.hypot(grey[1], grey[2]) < 3.0
+    assert "lighting_note_batch_outlier" in res.notes
+
+
+# --- real packshots (../shared) -------------------------------------------------------------
+
+@pytest.mark.shared
+def test_real_packshots_under_casts_come_back_close_to_the_clean_reference():
+    folder = SHARED / "grocery_packshots" / "images"
+    if not folder.exists():
+        pytest.skip(f"../shared/data not found: {folder} (real-photo test skipped)")
+    lights = [np.array([0.45, 1.0, 0.72]), np.array([1.35, 1.0, 0.45]), np.array([0.8, 1.0, 1.1])]
+    errors = []
+    for i, path in enumerate(sorted(folder.glob("*.jpg"))[::10]):
+        ref = np.asarray(Image.open(path).convert("RGB"))
+        mask = (ref.min(axis=2) < 245).astype(np.uint8) * 255
+        x = jpeg(cast(ref, lights[i % 3], ev=-0.7), 85)
+        out = np.asarray(standardize_lighting(Image.fromarray(x), Image.fromarray(mask)))
+        d = deltaE_ciede2000(rgb2lab(ref), rgb2lab(out))
+        errors.append(d[mask > 0].mean())
+    assert np.median(errors) < 4.0, errors       # JPEG 4:2:0 alone costs ~2 on these 198 px shots
