@@ -55,7 +55,7 @@ def _corrupt_exif_jpeg() -> bytes:
 
 
 def _animated(fmt: str) -> bytes:
-    frames = [Image.new("RGB", (200, 200), c) for c in ("red", "green", "blue")]
+    frames = [product_photo((240, 200), seed=i, colour=c) for i, c in enumerate(((200, 40, 40), (40, 160, 60), (40, 60, 200)))]
     buf = io.BytesIO()
     frames[0].save(buf, fmt, save_all=True, append_images=frames[1:], duration=100, loop=0)
     return buf.getvalue()
@@ -103,9 +103,9 @@ CORPUS: dict[str, tuple[str, bytes, str]] = {
     "bomb_jpeg_header": ("bom.jpg", _jpeg_with_dims(60000, 60000), "photo_too_many_pixels"),
     "zero_dims_jpeg": ("nol.jpg", _jpeg_with_dims(0, 0), "photo_truncated|photo_not_image|photo_too_small"),
     "animated_gif": ("animasi.gif", _animated("GIF"), "ok:photo_first_frame"),
-    "animated_webp": ("animasi.webp", _animated("WEBP"), "ok:photo_first_frame"),
-    "png_16bit_rgb": ("enambelas.png", cv2.imencode(".png", np.full((200, 200, 3), 40000, np.uint16))[1].tobytes(), "ok"),
-    "png_16bit_grey": ("abu16.png", png_bytes(Image.fromarray(np.full((200, 200), 30000, np.uint16))), "ok"),
+    "animated_webp": ("animasi_webp.webp", _animated("WEBP"), "ok:photo_first_frame"),
+    "png_16bit_rgb": ("enambelas.png", cv2.imencode(".png", np.asarray(GOOD).astype(np.uint16) * 257)[1].tobytes(), "ok"),
+    "png_16bit_grey": ("abu16.png", png_bytes(Image.fromarray(np.asarray(GOOD.convert("L")).astype(np.uint16) * 257)), "ok"),
     "cmyk_jpeg": ("cmyk.jpg", jpeg_bytes(GOOD.convert("CMYK")), "ok"),
     "grey_alpha": ("abu_alpha.png", png_bytes(GOOD.convert("LA")), "ok"),
     "palette_transparency": ("palet.png", _palette_transparent(), "ok"),
@@ -175,12 +175,12 @@ def test_whole_corpus_in_one_folder_costs_only_its_own_rows(tmp_path):
         row = by_input[name]
         if expected.startswith("ok") and "|" not in expected:
             assert row.status == "ok", (name, row.message)
-            assert Path(row.output).is_file()
+            assert (out / row.output).is_file()
         if row.status == "error":
             assert row.message and "Traceback" not in row.message
     for odd in NAMES_ODD:
         assert by_input[odd].status == "ok"
-        assert Path(by_input[odd].output).is_file()
+        assert (out / by_input[odd].output).is_file()
     assert not (Path.cwd() / "pwned").exists()
     report = list(csv.DictReader((out / "report.csv").open(encoding="utf-8")))
     assert len(report) == len(rows)
