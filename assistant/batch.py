@@ -63,6 +63,7 @@ NAME_FIELDS = ("preset", "path", "dir", "vendor", "stem", "name", "sku", "n")
 JOURNAL = Path(".etalase") / "journal.jsonl"
 THUMB_SIDE = 200
 BATCH_FORMAT = 1  # bump when the journal's meaning changes
+_MACHINE_ERRORS = ("model_", "batch_worker_", "batch_internal", "batch_scheduler", "batch_dask", "batch_cluster")
 
 
 # --------------------------------------------------------------------------- inputs
@@ -459,7 +460,8 @@ def finish_stage(decoded: Decoded, soft: np.ndarray | None, recipe: Recipe, cuto
 def _failure(exc: BaseException, before: bytes | None = None, code: str = "") -> PhotoResult:
     if isinstance(exc, AssistantError):
         return PhotoResult(error=(exc.code, dict(exc.params)), before=before, code=code)
-    return PhotoResult(internal=f"{type(exc).__name__}: {exc}", before=before, code=code)
+    detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+    return PhotoResult(internal=detail, before=before, code=code)
 
 
 def process_bytes(data: bytes, name: str, recipe: Recipe) -> PhotoResult:
@@ -591,7 +593,8 @@ def _progress_caller(cb: Callable | None) -> Callable[[BatchProgress], None]:
         return lambda info: None
     try:
         params = inspect.signature(cb).parameters.values()
-        n = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+        # only a third positional parameter without a default asks for the details
+        n = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty for p in params)
         three = n >= 3 or any(p.kind == p.VAR_POSITIONAL for p in params)
     except (TypeError, ValueError):
         three = False
@@ -650,6 +653,8 @@ def _write_result(plan: Plan, key: str, result: PhotoResult, out_dir: Path) -> R
     if record.status == "ok":
         for made in result.outputs:
             path = plan.paths[made.preset]
+            if not path.endswith(made.extension):  # the plan guessed the format wrong: trust the output
+                path = str(PurePosixPath(path).with_suffix(made.extension))
             write_atomic(out_dir / path, made.data)
             name = _thumb_name(key, rel, made.preset)
             write_atomic(out_dir / name, made.thumb)
@@ -696,8 +701,8 @@ def _run_local(plans: list[Plan], prepare: Callable[[Plan], tuple[str, bytes] | 
                out_dir: Path, jobs: int, done: Callable[[Record], None],
                cancel: threading.Event | None) -> None:
     """Three overlapping stages: ``jobs`` threads read, hash and decode ahead, the model runs
-    on this thread, ``jobs`` threads finish, encode and write. At most ``jobs + 1`` photos
-    wait at each stage, so memory does not grow with the batch."""
+    on this thread, ``jobs`` threads finish, encode and write. At most ``max(2, jobs)``
+    photos are decoded ahead and ``jobs`` finishing, so memory does not grow with the batch."""
     decode_pool = ThreadPoolExecutor(jobs, thread_name_prefix="etalase-decode")
     finish_pool = ThreadPoolExecutor(jobs, thread_name_prefix="etalase-finish")
     pending: deque[tuple[Plan, Future]] = deque()
@@ -723,7 +728,7 @@ def _run_local(plans: list[Plan], prepare: Callable[[Plan], tuple[str, bytes] | 
         return _write_result(plan, key, item, out_dir)
 
     def feed() -> None:
-        while len(pending) <= jobs and not (cancel and cancel.is_set()):
+        while len(pending) < max(2, jobs) and not (cancel and cancel.is_set()):
             plan = next(todo, None)
             if plan is None:
                 return
@@ -754,7 +759,7 @@ def _run_local(plans: list[Plan], prepare: Callable[[Plan], tuple[str, bytes] | 
                 except Exception as exc:
                     item = _failure(exc, item.before, recipe.code)
                 cutout_s = time.perf_counter() - t0
-            while len(finishing) > jobs:
+            while len(finishing) >= jobs:
                 harvest(block=True)
             finishing.add(finish_pool.submit(finish, plan, key, item, soft, cutout_s))
             harvest(block=False)
@@ -809,8 +814,9 @@ def _run_dask(plans: list[Plan], prepare: Callable[[Plan], tuple[str, bytes] | R
             plan, key = meta.pop(fut.key)
             try:
                 result = fut.result()
-            except Exception as exc:  # a worker died, or could not unpickle the task
-                result = _failure(exc, code=recipe.code)
+            except Exception as exc:  # a worker died, or the cluster cannot import Etalase
+                detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+                result = PhotoResult(error=("batch_cluster_failed", {"detail": detail}), code=recipe.code)
             fut.release()
             done(_write_result(plan, key, result, out_dir))
             submit()
@@ -850,9 +856,10 @@ class BatchResult:
 
 
 def default_jobs() -> int:
-    """Worker threads per stage: one per core (the model uses every core on its own)."""
+    """Worker threads per stage: one per core, at most 4 (the model already uses every core
+    for one photo; more threads only hold more photos in memory)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(8, cores))
+    return max(1, min(4, cores))
 
 
 def _clean_parts(out_dir: Path) -> None:
@@ -908,6 +915,9 @@ def run_batch(inputs: Iterable[str | Path], out_dir: str | Path, presets: list[s
     refuse_output_inside(out_dir, inputs)
     _refuse_input_inside_output(out_dir, inputs)
     jobs_n = max(1, int(jobs or default_jobs()))
+    if engine == "local" and not models.is_installed(model_name):  # one clear message, not one per photo
+        raise AssistantError("model_missing", name=model_name,
+                             command=f"python -m assistant models install {model_name}")
     out_dir.mkdir(parents=True, exist_ok=True)
     _clean_parts(out_dir)
 
@@ -927,8 +937,11 @@ def run_batch(inputs: Iterable[str | Path], out_dir: str | Path, presets: list[s
         tracker.step(record)
 
     def done(record: Record) -> None:
-        """One photo finished (on the calling thread): journal it, count it, report progress."""
-        if record.key and not record.resumed and not record.internal:
+        """One photo finished (on the calling thread): journal it, count it, report progress.
+        An error that is the machine's, not the photo's (a model, a worker, a bug), is not
+        journaled: the next run tries that photo again."""
+        machine_error = record.internal or (record.error and record.error[0].startswith(_MACHINE_ERRORS))
+        if record.key and not record.resumed and not machine_error:
             journal.add(record)
         records.append(record)
         tracker.step(record)
@@ -1097,7 +1110,7 @@ h1{font-size:22px;margin:0 0 4px} h2{font-size:18px;margin:28px 0 8px;padding-bo
 .meta{color:#5b6670;font-size:13px;margin-bottom:10px}
 .summary span{display:inline-block;margin-right:14px;font-weight:600}
 .ok{color:#1a7f37}.bad{color:#c62828}.warn{color:#8a5a00}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(400px,1fr));gap:12px}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:12px}
 .card{background:#fff;border:1px solid #d8dde3;border-radius:8px;padding:10px;min-width:0}
 .card.warning{border:2px solid #e0a100;background:#fff8e1}
 .card.error{border:2px solid #d32f2f;background:#fdecea}
@@ -1117,6 +1130,41 @@ td,th{border:1px solid #d8dde3;padding:4px 8px;text-align:left;vertical-align:to
 """
 
 
+def _card(r: Record, vendor: str, titles: dict[str, str], lang: str | None) -> str:
+    """One photo on the contact sheet: name, before, after per preset, its messages."""
+    esc = html.escape
+    warnings = _warnings(r, lang)
+    cls = "error" if r.status != "ok" else ("warning" if warnings else "")
+    shown = r.relative[len(vendor) + 1:] if vendor and r.relative.startswith(vendor + "/") else r.relative
+    tags = f"<span class=\"tag\">SKU {esc(r.sku)}</span>" if r.sku else ""
+    if r.resumed:
+        tags += f"<span class=\"tag\">{esc(t('batch_html_resumed_tag', lang))}</span>"
+    out = [f"<div class=\"card {cls}\"><div class=\"name\" title=\"{esc(r.input)}\">{esc(shown)}{tags}</div>",
+           "<div class=\"pics\">"]
+    before = r.thumbs.get("before")
+    if before:
+        out.append(f"<figure class=\"before\"><img src=\"{esc(quote(before))}\" alt=\"\" loading=\"lazy\">"
+                   f"<figcaption>{esc(t('batch_html_before', lang))}</figcaption></figure>")
+    else:
+        out.append(f"<div class=\"noimg\">{esc(t('batch_html_no_thumb', lang))}</div>")
+    if r.outputs:
+        out.append("<div class=\"arrow\">&#8594;</div>")
+    for o in r.outputs:
+        thumb = r.thumbs.get(o["preset"])
+        if thumb:
+            out.append(f"<figure><a href=\"{esc(quote(o['path']))}\"><img src=\"{esc(quote(thumb))}\" alt=\"\" "
+                       f"loading=\"lazy\"></a><figcaption title=\"{esc(titles.get(o['preset'], ''))}\">"
+                       f"{esc(o['preset'])}</figcaption></figure>")
+    out.append("</div>")
+    if r.status != "ok":
+        code, params = (("batch_internal_error", {"name": r.relative, "detail": r.internal})
+                        if r.internal else (r.error[0], r.error[1]))
+        warnings = [t(code, lang, **params)]
+    out.extend(f"<div class=\"msg\">&#9888; {esc(message)}</div>" for message in warnings)
+    out.append("</div>")
+    return "".join(out)
+
+
 def write_html_report(path: Path, records: list[Record], rows: list[ReportRow], presets: list[Preset],
                       model: str, lang: str | None) -> None:
     """``report.html``: a contact sheet per vendor, before and after, warnings and errors marked.
@@ -1130,61 +1178,31 @@ def write_html_report(path: Path, records: list[Record], rows: list[ReportRow], 
         if row.status == "skipped" or (row.status == "error" and not row.preset):
             others[row.vendor].append(row)
     ok = sum(r.status == "ok" for r in records)
-    failed = len(records) - ok
-    warned = sum(1 for r in records if r.status == "ok" and _warnings(r, lang))
-    resumed = sum(r.resumed for r in records)
-    skipped = sum(len(v) for v in others.values())
+    counts = {"batch_html_ok": ("ok", ok), "batch_html_warned": ("warn", sum(
+                  1 for r in records if r.status == "ok" and _warnings(r, lang))),
+              "batch_html_failed": ("bad", len(records) - ok),
+              "batch_html_skipped": ("", sum(len(v) for v in others.values())),
+              "batch_html_resumed": ("", sum(r.resumed for r in records))}
     title = t("batch_html_title", lang)
+    meta = t("batch_html_meta", lang, presets=", ".join(p.title for p in presets), model=model,
+             when=time.strftime("%Y-%m-%d %H:%M"))
     out = [f"<!DOCTYPE html><html lang=\"{esc(lang or 'id')}\"><head><meta charset=\"utf-8\">",
            "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">",
            f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>",
-           f"<h1>{esc(title)}</h1>",
-           f"<div class=\"meta\">{esc(t('batch_html_meta', lang, presets=', '.join(p.title for p in presets), model=model, when=time.strftime('%Y-%m-%d %H:%M')))}</div>",
-           "<div class=\"summary\">",
-           f"<span class=\"ok\">{esc(t('batch_html_ok', lang, count=ok))}</span>",
-           f"<span class=\"warn\">{esc(t('batch_html_warned', lang, count=warned))}</span>",
-           f"<span class=\"bad\">{esc(t('batch_html_failed', lang, count=failed))}</span>",
-           f"<span>{esc(t('batch_html_skipped', lang, count=skipped))}</span>",
-           f"<span>{esc(t('batch_html_resumed', lang, count=resumed))}</span></div>"]
+           f"<h1>{esc(title)}</h1><div class=\"meta\">{esc(meta)}</div><div class=\"summary\">"]
+    out += [f"<span class=\"{cls}\">{esc(t(key, lang, count=n))}</span>" for key, (cls, n) in counts.items()]
+    out.append("</div>")
     titles = {p.name: p.title for p in presets}
     for vendor in sorted(set(by_vendor) | set(others), key=lambda v: (v == "", v.lower())):
         recs = by_vendor.get(vendor, [])
         label = vendor or t("batch_html_no_vendor", lang)
-        n_bad = sum(r.status != "ok" for r in recs)
-        out.append(f"<h2>{esc(label)} <span class=\"tag\">{esc(t('batch_html_count', lang, count=len(recs), failed=n_bad))}</span></h2>")
-        out.append("<div class=\"grid\">")
-        for r in recs:
-            warnings = _warnings(r, lang)
-            cls = "error" if r.status != "ok" else ("warning" if warnings else "")
-            shown = r.relative[len(vendor) + 1:] if vendor and r.relative.startswith(vendor + "/") else r.relative
-            out.append(f"<div class=\"card {cls}\"><div class=\"name\" title=\"{esc(r.input)}\">{esc(shown)}"
-                       + (f"<span class=\"tag\">SKU {esc(r.sku)}</span>" if r.sku else "")
-                       + (f"<span class=\"tag\">{esc(t('batch_html_resumed_tag', lang))}</span>" if r.resumed else "")
-                       + "</div><div class=\"pics\">")
-            before = r.thumbs.get("before")
-            if before:
-                out.append(f"<figure class=\"before\"><img src=\"{esc(before)}\" alt=\"\" loading=\"lazy\">"
-                           f"<figcaption>{esc(t('batch_html_before', lang))}</figcaption></figure>")
-            else:
-                out.append(f"<div class=\"noimg\">{esc(t('batch_html_no_thumb', lang))}</div>")
-            if r.outputs:
-                out.append("<div class=\"arrow\">&#8594;</div>")
-            for o in r.outputs:
-                thumb = r.thumbs.get(o["preset"])
-                if thumb:
-                    out.append(f"<figure><a href=\"{esc(quote(o['path']))}\"><img src=\"{esc(thumb)}\" alt=\"\" loading=\"lazy\"></a>"
-                               f"<figcaption title=\"{esc(titles.get(o['preset'], ''))}\">{esc(o['preset'])}</figcaption></figure>")
-            out.append("</div>")
-            if r.status != "ok":
-                code, params = (("batch_internal_error", {"name": r.relative, "detail": r.internal})
-                                if r.internal else (r.error[0], r.error[1]))
-                out.append(f"<div class=\"msg\">&#9888; {esc(t(code, lang, **params))}</div>")
-            for message in warnings:
-                out.append(f"<div class=\"msg\">&#9888; {esc(message)}</div>")
-            out.append("</div>")
+        tag = t("batch_html_count", lang, count=len(recs), failed=sum(r.status != "ok" for r in recs))
+        out.append(f"<h2>{esc(label)} <span class=\"tag\">{esc(tag)}</span></h2><div class=\"grid\">")
+        out.extend(_card(r, vendor, titles, lang) for r in recs)
         out.append("</div>")
         if others.get(vendor):
-            out.append(f"<table><tr><th>{esc(t('batch_html_not_processed', lang))}</th><th></th></tr>")
+            out.append(f"<table><tr><th>{esc(t('batch_html_not_processed', lang))}</th>"
+                       f"<th>{esc(t('batch_html_reason', lang))}</th></tr>")
             for row in others[vendor]:
                 cls = "bad" if row.status == "error" else ""
                 out.append(f"<tr><td>{esc(row.input)}</td><td class=\"{cls}\">{esc(row.message)}</td></tr>")

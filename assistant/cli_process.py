@@ -26,7 +26,7 @@ def add_process_parser(sub) -> None:
     p.add_argument("--model", default=None, help="isnet-general-use (default) or u2netp")
     p.add_argument("--background", default=None, help="#RRGGBB or 'transparent'")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
-                   help="worker threads for decoding and encoding (default: one per CPU core)")
+                   help="worker threads for decoding and encoding (default: one per CPU core, at most 4)")
     p.add_argument("--name", default=None, metavar="PATTERN",
                    help="output names, e.g. '{vendor}/{stem}_{preset}'; fields: {preset} {path} {dir} "
                         "{vendor} {stem} {name} {sku} {n}; default '{preset}/{path}'")
@@ -74,13 +74,12 @@ class _progress_bar:
     def __init__(self) -> None:
         self.bar = None
 
-    def __call__(self, done: int, total: int, info=None) -> None:
+    def __call__(self, done: int, total: int, info) -> None:
         from tqdm import tqdm
 
         if self.bar is None:
             self.bar = tqdm(total=total, unit="foto", dynamic_ncols=True)
-        if info is not None:
-            self.bar.set_postfix(ok=info.ok, gagal=info.failed, lewat=info.resumed, refresh=False)
+        self.bar.set_postfix(ok=info.ok, gagal=info.failed, lewat=info.resumed, refresh=False)
         self.bar.update(done - self.bar.n)
 
     def close(self) -> None:

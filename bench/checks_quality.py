@@ -12,7 +12,8 @@ the undegraded grocery_packshots. The cutout is u2netp (fast), as the pipeline m
 
 Writes ``results.csv`` (every variant, every check: label, status, value), ``table.md``
 (the table in docs/checks.md) and a few degraded samples under ``samples/`` to look at.
-Model alphas are cached under ``<out>/cache`` (keyed by the pixels), so a rerun is quick.
+The models' soft masks are cached under ``<out>/cache`` (keyed by the pixels), so a rerun
+is quick; the cutout stage's refinement is redone every run.
 """
 
 from __future__ import annotations
@@ -325,7 +326,8 @@ def build(bases: list[Base]) -> list[Variant]:
         fill = (255, 255, 255) if b.group == "pack" else tuple(int(c) for c in np.median(edge, axis=0))
         rgb = cv2.copyMakeBorder(b.rgb, py, py, px, px, cv2.BORDER_CONSTANT, value=fill)
         gt = cv2.copyMakeBorder(b.gt.astype(np.uint8), py, py, px, px, cv2.BORDER_CONSTANT, value=0) > 0
-        rgb, gt = _fit(rgb), cv2.resize(gt.astype(np.uint8), _fit(rgb).shape[1::-1], interpolation=cv2.INTER_NEAREST) > 0
+        rgb = _fit(rgb)
+        gt = cv2.resize(gt.astype(np.uint8), rgb.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 0
         v = add(b, "zoomed_out", rgb, gt, original=(round(b.original[0] * k), round(b.original[1] * k)),
                 blur=False, exposure=False, multiple_products=False if b.group == "pack" else None,
                 hand=False if b.group == "pack" else None)
@@ -395,17 +397,19 @@ def build(bases: list[Base]) -> list[Variant]:
 # ----------------------------------------------------------------------------- running
 
 def cached_alpha(rgb: np.ndarray, cache: Path, model: str = MODEL) -> np.ndarray:
+    """The pipeline's alpha (model, then ``cutout.refine_alpha``); the model's soft mask is
+    cached by pixels and model, the refinement is redone each run (it follows the code)."""
     key = hashlib.sha1(rgb.tobytes() + str(rgb.shape).encode() + model.encode()).hexdigest()
-    path = cache / f"{key}.png"
+    path = cache / f"{key}.soft.npy"
     if path.exists():
-        return np.asarray(Image.open(path))
-    soft = segment.get_segmenter(model).predict(rgb)
-    alpha = cutout.refine_alpha(soft, rgb)
-    cache.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
-    Image.fromarray(alpha, "L").save(tmp, "PNG")
-    os.replace(tmp, path)
-    return alpha
+        soft = np.load(path).astype(np.float32)
+    else:
+        soft = segment.get_segmenter(model).predict(rgb)
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".part.npy")
+        np.save(tmp, soft.astype(np.float16))
+        os.replace(tmp, path)
+    return cutout.refine_alpha(soft, rgb)
 
 
 def iou(alpha: np.ndarray, gt: np.ndarray) -> float:

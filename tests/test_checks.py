@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import tomllib
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -362,3 +361,13 @@ def test_check_photo_without_a_preset_small_photo(tmp_path):
     got = {r.check: r for r in check_photo(path, model="u2netp")}
     assert "background" not in got and "file_size" not in got
     assert got["resolution"].status == "fail"
+
+
+def test_second_model_auto_is_the_fast_one_beside_the_default():
+    from assistant.checks_runner import _second_alpha
+    from assistant.photo import Photo
+
+    photo = Photo(image=Image.new("RGB", (64, 64)), alpha=Image.new("L", (64, 64)))
+    assert _second_alpha(photo, "u2netp", "auto") is None  # already the fast model
+    assert _second_alpha(photo, None, None) is None
+    assert _second_alpha(photo.with_(alpha=None), None, "u2netp") is None  # nothing cut out yet

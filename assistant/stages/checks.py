@@ -350,7 +350,7 @@ def edge_bands(rgb: np.ndarray, mask: np.ndarray, width: int = 4) -> tuple[np.nd
     """Pixels just inside and just outside the product's edge (``width`` px bands)."""
     m = mask.astype(np.uint8)
     k = np.ones((2 * width + 1, 2 * width + 1), np.uint8)
-    inner = (m > 0) & (cv2.erode(m, np.ones((3, 3), np.uint8)) == 0) | ((m > 0) & (cv2.erode(m, k) == 0))
+    inner = (m > 0) & (cv2.erode(m, k) == 0)
     outer = (cv2.dilate(m, k) > 0) & (m == 0)
     # The photo's own edge is not the product's edge.
     inner &= ~_touches_border(np.ones(m.shape, bool), width + 1)
