@@ -146,6 +146,25 @@ def test_process_photo_api_returns_listing_images(client, server, tmp_path):
     assert all(Path(f).stat().st_size <= 2_000_000 for f in files)
 
 
+def test_concurrent_users_all_get_their_images(server, tmp_path):
+    """A small load test: users at once wait in the queue and each gets a correct image."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gradio_client import Client, handle_file
+
+    photo = sample_photo(tmp_path)
+
+    def one_user(i: int) -> list:
+        user = Client(server[0], verbose=False)
+        return user.predict(handle_file(str(photo)), "shopee", FAST, api_name="/process_photo")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(one_user, range(4)))
+    assert len(results) == 4
+    for files in results:
+        assert_listing_image(files[0], (1024, 1024))
+
+
 def test_process_photo_api_defaults_to_umum(client, tmp_path):
     from gradio_client import handle_file
 
