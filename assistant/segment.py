@@ -81,6 +81,9 @@ def get_segmenter(model: str | None = None) -> Segmenter:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = _threads()
         opts.inter_op_num_threads = 1
+        # The arena keeps the largest activations for the life of the process: without it a
+        # 200-photo batch stays under 1 GB (u2netp 793 -> 348 MB) for 5-10 % more CPU.
+        opts.enable_cpu_mem_arena = False
         providers = ["CPUExecutionProvider"]
         if models.device() == "cuda":
             providers.insert(0, "CUDAExecutionProvider")
