@@ -16,30 +16,24 @@ Run: ``python bench/load_app.py [--users 20] [--photos 5] [--quality cepat]``.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-import httpx
 import psutil
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.appserver import start_app  # noqa: E402
+
 SHARED = REPO.parent / "shared" / "data" / "rembg" / "examples"
 RSS_LIMIT = 2.5e9
 CACHE_AGE_S = 60  # longer than the longest queue wait here (20 users x ~1.2 s), or uploads expire while queued
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def photos(tmp: Path) -> list[Path]:
@@ -47,7 +41,6 @@ def photos(tmp: Path) -> list[Path]:
     found = sorted(p for p in SHARED.glob("*.jpg")) if SHARED.is_dir() else []
     if found:
         return found[:5]
-    sys.path.insert(0, str(REPO))
     from tests.conftest import jpeg_bytes, product_photo
 
     made = []
@@ -56,31 +49,6 @@ def photos(tmp: Path) -> list[Path]:
         path.write_bytes(jpeg_bytes(product_photo(seed=i, colour=(40 * i + 60, 80, 160 - 20 * i))))
         made.append(path)
     return made
-
-
-def start_app(tmp: Path) -> tuple[subprocess.Popen, str, Path]:
-    port = free_port()
-    cache = tmp / "cache"
-    run = (f"import sys, runpy; sys.argv = ['app.py', '--port', '{port}']; "
-           f"runpy.run_path({str(REPO / 'app.py')!r}, run_name='__main__')")
-    if not (REPO / "assistant" / "stages" / "lighting.py").exists():
-        run = "import stublight; " + run  # the lighting stage's stand-in until it lands
-    env = dict(os.environ, ETALASE_CACHE_DIR=str(cache), ETALASE_CACHE_MAX_AGE_S=str(CACHE_AGE_S),
-               ETALASE_WARM="u2netp", GRADIO_ANALYTICS_ENABLED="False")
-    log = (tmp / "app.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-c", run], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        if proc.poll() is not None:
-            sys.exit("the app exited:\n" + (tmp / "app.log").read_text()[-3000:])
-        try:
-            if httpx.get(url + "/", timeout=2).status_code == 200:
-                return proc, url, cache
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    proc.kill()
-    sys.exit("the app did not start")
 
 
 def cache_files(cache: Path) -> list[Path]:
@@ -97,7 +65,7 @@ def main() -> int:
     from gradio_client import Client, handle_file
 
     tmp = Path(tempfile.mkdtemp(prefix="etalase-load-"))
-    proc, url, cache = start_app(tmp)
+    proc, url, cache = start_app(tmp, ETALASE_CACHE_MAX_AGE_S=str(CACHE_AGE_S))
     server = psutil.Process(proc.pid)
     peak = [0]
     stop = threading.Event()

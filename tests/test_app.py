@@ -7,11 +7,8 @@ watched); the in-process checks import app.py directly.
 from __future__ import annotations
 
 import importlib
-import io
 import os
 import re
-import socket
-import subprocess
 import sys
 import time
 import tomllib
@@ -22,59 +19,11 @@ import httpx
 import pytest
 from PIL import Image
 
+from tests.appserver import start_app, stop_app
 from tests.conftest import REPO, SHARED, jpeg_bytes, product_photo
 
 FAST = "cepat"  # u2netp: the tests use the fast model; the app's default is ISNet
 CACHE_AGE_S = 6
-
-
-# --- Starting the app (also used by test_app_browser.py) -------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def app_command(port: int) -> list[str]:
-    """``python app.py --port N``; until assistant/stages/lighting.py lands, a pass-through
-    stand-in (``stublight`` on PYTHONPATH) is imported first."""
-    run = f"import sys, runpy; sys.argv = ['app.py', '--port', '{port}']; runpy.run_path({str(REPO / 'app.py')!r}, run_name='__main__')"
-    if not (REPO / "assistant" / "stages" / "lighting.py").exists():
-        run = "import stublight; " + run
-    return [sys.executable, "-c", run]
-
-
-def start_app(tmp: Path, **env: str) -> tuple[subprocess.Popen, str, Path]:
-    """The app on a free port with its own cache folder; returns (process, url, cache dir)."""
-    port = free_port()
-    cache = tmp / "cache"
-    environ = dict(os.environ, ETALASE_CACHE_DIR=str(cache), ETALASE_WARM="u2netp", ETALASE_LANG="id",
-                   GRADIO_ANALYTICS_ENABLED="False", **env)
-    log = (tmp / "app.log").open("wb")
-    proc = subprocess.Popen(app_command(port), cwd=REPO, env=environ, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("the app exited:\n" + (tmp / "app.log").read_text()[-3000:])
-        try:
-            if httpx.get(url + "/", timeout=2).status_code == 200:
-                return proc, url, cache
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("the app did not start:\n" + (tmp / "app.log").read_text()[-3000:])
-
-
-def stop_app(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 def sample_photo(tmp: Path) -> Path:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -18,7 +17,8 @@ import pytest
 from PIL import Image, ImageFilter
 
 from tests.conftest import REPO, jpeg_bytes, product_photo
-from tests.test_app import assert_listing_image, sample_photo, start_app, stop_app
+from tests.appserver import start_app, stop_app
+from tests.test_app import assert_listing_image, sample_photo
 
 pytestmark = pytest.mark.browser
 

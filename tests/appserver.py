@@ -1,0 +1,59 @@
+"""Starting ``app.py`` in a subprocess on a free port with its own cache folder.
+
+Shared by the app tests, the browser tests and the app benches (``bench/load_app.py``,
+``bench/cold_start.py``), so they all start the app the way ``make run`` does.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(tmp: Path, timeout_s: float = 90, **env: str) -> tuple[subprocess.Popen, str, Path]:
+    """``python app.py --port N`` with its cache under ``tmp``; returns (process, url, cache dir)
+    once the page answers. ``env`` adds to (or overrides) the defaults below."""
+    port = free_port()
+    cache = tmp / "cache"
+    environ = dict(os.environ, ETALASE_CACHE_DIR=str(cache), ETALASE_WARM="u2netp", ETALASE_LANG="id",
+                   GRADIO_ANALYTICS_ENABLED="False")
+    environ.update(env)
+    log_path = tmp / "app.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen([sys.executable, str(REPO / "app.py"), "--port", str(port)], cwd=REPO,
+                                env=environ, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("the app exited:\n" + log_path.read_text()[-3000:])
+        try:
+            if httpx.get(url + "/", timeout=2).status_code == 200:
+                return proc, url, cache
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the app did not start:\n" + log_path.read_text()[-3000:])
+
+
+def stop_app(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
