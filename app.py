@@ -1048,6 +1048,25 @@ def _footer(lang: str) -> str:
                                      age=_duration(CACHE_MAX_AGE_S, lang))) + "</small>"
 
 
+def _output_controls(T: _Texts, lang0: str, id_prefix: str) -> tuple:
+    """Marketplaces, quality, background mode and colour: the same four controls on the
+    photo and batch tabs (``id_prefix`` keeps their element ids apart)."""
+    presets = T(gr.Dropdown(_preset_choices(), value=[DEFAULT_PRESET], multiselect=True, filterable=False,
+                            label=t("app_presets_label", lang0), info=t("app_presets_info", lang0),
+                            elem_id=f"{id_prefix}presets"),
+                label="app_presets_label", info="app_presets_info")
+    quality = T(gr.Radio(_quality_choices(lang0), value=default_model(), label=t("app_quality_label", lang0),
+                         elem_id=f"{id_prefix}quality"),
+                label="app_quality_label", choices=_quality_choices)
+    bg_mode = T(gr.Radio(_background_choices(lang0, [DEFAULT_PRESET]), value="white",
+                         label=t("app_background_label", lang0), info=t("app_background_info", lang0),
+                         elem_id=f"{id_prefix}bg-mode"),
+                label="app_background_label", info="app_background_info")
+    bg_colour = T(gr.ColorPicker("#FFFFFF", label=t("app_colour_label", lang0), visible=False,
+                                 elem_id=f"{id_prefix}bg-colour"), label="app_colour_label")
+    return presets, quality, bg_mode, bg_colour
+
+
 def build_app() -> gr.Blocks:
     lang0 = default_language()
     T = _Texts(lang0)
@@ -1074,19 +1093,7 @@ def build_app() -> gr.Blocks:
                                              sources=["upload", "webcam"], height=300, elem_id="photo-input",
                                              placeholder=t("app_photo_placeholder", lang0)),
                                   label="app_photo_label", placeholder="app_photo_placeholder")
-                        presets = T(gr.Dropdown(_preset_choices(), value=[DEFAULT_PRESET], multiselect=True,
-                                                filterable=False, label=t("app_presets_label", lang0),
-                                                info=t("app_presets_info", lang0), elem_id="presets"),
-                                    label="app_presets_label", info="app_presets_info")
-                        quality = T(gr.Radio(_quality_choices(lang0), value=default_model(),
-                                             label=t("app_quality_label", lang0), elem_id="quality"),
-                                    label="app_quality_label", choices=_quality_choices)
-                        bg_mode = T(gr.Radio(_background_choices(lang0, [DEFAULT_PRESET]), value="white",
-                                             label=t("app_background_label", lang0),
-                                             info=t("app_background_info", lang0), elem_id="bg-mode"),
-                                    label="app_background_label", info="app_background_info")
-                        bg_colour = T(gr.ColorPicker("#FFFFFF", label=t("app_colour_label", lang0),
-                                                     visible=False, elem_id="bg-colour"), label="app_colour_label")
+                        presets, quality, bg_mode, bg_colour = _output_controls(T, lang0, id_prefix="")
                         run_btn = T(gr.Button(t("app_process_button", lang0), variant="primary",
                                               elem_id="process-btn", elem_classes=["etalase-big"]),
                                     value="app_process_button")
@@ -1162,19 +1169,8 @@ def build_app() -> gr.Blocks:
                                               file_types=["image", ".zip", ".heic", ".heif", ".avif"],
                                               elem_id="batch-files", height=160),
                                     label="app_batch_files_label")
-                        b_presets = T(gr.Dropdown(_preset_choices(), value=[DEFAULT_PRESET], multiselect=True,
-                                                  filterable=False, label=t("app_presets_label", lang0),
-                                                  info=t("app_presets_info", lang0), elem_id="batch-presets"),
-                                      label="app_presets_label", info="app_presets_info")
-                        b_quality = T(gr.Radio(_quality_choices(lang0), value=default_model(),
-                                               label=t("app_quality_label", lang0), elem_id="batch-quality"),
-                                      label="app_quality_label", choices=_quality_choices)
-                        b_bg_mode = T(gr.Radio(_background_choices(lang0, [DEFAULT_PRESET]), value="white",
-                                               label=t("app_background_label", lang0),
-                                               info=t("app_background_info", lang0), elem_id="batch-bg-mode"),
-                                      label="app_background_label", info="app_background_info")
-                        b_bg_colour = T(gr.ColorPicker("#FFFFFF", label=t("app_colour_label", lang0), visible=False),
-                                        label="app_colour_label")
+                        b_presets, b_quality, b_bg_mode, b_bg_colour = _output_controls(T, lang0,
+                                                                                        id_prefix="batch-")
                         b_run = T(gr.Button(t("app_batch_button", lang0), variant="primary", elem_id="batch-btn",
                                             elem_classes=["etalase-big"]), value="app_batch_button")
                         b_cancel = T(gr.Button(t("app_batch_cancel", lang0), variant="secondary", size="sm",
