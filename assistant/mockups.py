@@ -23,7 +23,6 @@ import dataclasses
 import functools
 import math
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -32,6 +31,7 @@ import cv2
 import numpy as np
 
 from assistant.errors import AssistantError
+from assistant.presets import read_toml
 
 MOCKUPS_DIR = Path(__file__).resolve().parent.parent / "presets" / "mockups"
 KINDS = ("pouch", "sachet", "box", "bag", "jar", "bottle", "cup")
@@ -48,13 +48,6 @@ _MATERIALS = {
 _CLOSURE_MATERIALS = ("glossy", "matte", "metal", "clear")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _NAME = re.compile(r"^[a-z0-9-]+$")
-
-
-def parse_colour(text: str) -> tuple[int, int, int]:
-    """``#RRGGBB`` to an RGB tuple; anything else is an ``AssistantError``."""
-    if not isinstance(text, str) or not _COLOUR.match(text):
-        raise AssistantError("mockup_colour_invalid", value=text)
-    return tuple(int(text[i:i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------- schema
@@ -244,6 +237,21 @@ def _lut(table: np.ndarray, idx: np.ndarray) -> np.ndarray:
     idx = np.ascontiguousarray(idx, np.float32)
     zero = np.zeros_like(idx)
     return cv2.remap(table, idx, zero, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _coarse_grid(x: np.ndarray, y: np.ndarray, px: float, step: int
+                 ) -> tuple[np.ndarray, np.ndarray, tuple[int, int]] | None:
+    """For a large pixel grid given as a row ``x`` and a column ``y``: every ``step``-th
+    coordinate (one past the end, so ``_upsample`` can interpolate the last pixels) and the
+    full grid's shape. None for small or scattered points, which are solved directly."""
+    if not (x.ndim == 2 and y.ndim == 2 and x.shape[0] == 1 and y.shape[1] == 1 and x.size * y.size > 40000):
+        return None
+    h, w = y.shape[0], x.shape[1]
+    dx = float(x[0, 1] - x[0, 0]) if w > 1 else px
+    dy = float(y[1, 0] - y[0, 0]) if h > 1 else px
+    xc = (x[0, 0] + np.arange((w - 1) // step + 2, dtype=np.float32) * (step * dx))[None, :]
+    yc = (y[0, 0] + np.arange((h - 1) // step + 2, dtype=np.float32) * (step * dy))[:, None]
+    return xc, yc, (h, w)
 
 
 def _upsample(coarse: np.ndarray, shape: tuple[int, int], step: int) -> np.ndarray:
@@ -497,16 +505,12 @@ class _Revolve(Geometry):
         above, or, through a cup's opening, the inside of its back wall.
         """
         x, y = np.asarray(x, np.float32), np.asarray(y, np.float32)
-        step = 2
-        if x.ndim == 2 and y.ndim == 2 and x.shape[0] == 1 and y.shape[1] == 1 and x.size * y.size > 40000:
+        grid = _coarse_grid(x, y, px, step=2)
+        if grid is not None:
             # The surface is smooth: solve on every 2nd pixel, interpolate the rest exactly aligned.
-            hh, ww = y.shape[0], x.shape[1]
-            dx = float(x[0, 1] - x[0, 0]) if ww > 1 else px
-            dy = float(y[1, 0] - y[0, 0]) if hh > 1 else px
-            xc = (x[0, 0] + np.arange((ww - 1) // step + 2, dtype=np.float32) * (step * dx))[None, :]
-            yc = (y[0, 0] + np.arange((hh - 1) // step + 2, dtype=np.float32) * (step * dy))[:, None]
+            xc, yc, shape = grid
             h, sa, ca, _, back = self._locate(xc, yc, px)
-            maps = _upsample(np.dstack([h, sa, ca, back.astype(np.float32)]), (hh, ww), step)
+            maps = _upsample(np.dstack([h, sa, ca, back.astype(np.float32)]), shape, 2)
             h, sa = np.ascontiguousarray(maps[..., 0]), np.clip(maps[..., 1], -1, 1)
             ca = np.where(maps[..., 2] < 0, -1.0, 1.0).astype(np.float32) * np.sqrt(1 - sa * sa)
             return h, sa, ca, _lut(self.r_table, (h - self.h0) / self.dh), maps[..., 3] > 0.5
@@ -857,16 +861,12 @@ class _Mesh(Geometry):
 
     def surface(self, part: str, x: np.ndarray, y: np.ndarray, px: float) -> dict[str, Any]:
         x, y = np.asarray(x, np.float32), np.asarray(y, np.float32)
-        step = 4
-        if x.ndim == 2 and y.ndim == 2 and x.shape[0] == 1 and y.shape[1] == 1 and x.size * y.size > 40000:
+        grid = _coarse_grid(x, y, px, step=4)
+        if grid is not None:
             # The panel map is smooth: solve it on every 4th pixel, interpolate the rest exactly aligned.
-            h, w = y.shape[0], x.shape[1]
-            dx = float(x[0, 1] - x[0, 0]) if w > 1 else px
-            dy = float(y[1, 0] - y[0, 0]) if h > 1 else px
-            xc = (x[0, 0] + np.arange((w - 1) // step + 2, dtype=np.float32) * (step * dx))[None, :]
-            yc = (y[0, 0] + np.arange((h - 1) // step + 2, dtype=np.float32) * (step * dy))[:, None]
+            xc, yc, shape = grid
             s, t, nx, ny = self._solve(xc, yc)
-            maps = _upsample(np.dstack([s, t, nx, ny]), (h, w), step)
+            maps = _upsample(np.dstack([s, t, nx, ny]), shape, 4)
             s, t, nx, ny = (np.ascontiguousarray(maps[..., i]) for i in range(4))
             nz = np.sqrt(np.clip(1 - nx * nx - ny * ny, 0, 1))
         else:
@@ -999,12 +999,7 @@ def _build(path: Path, data: dict) -> MockupTemplate:
 
 def parse_template(path: Path) -> MockupTemplate:
     """Read, validate and build one template file."""
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise AssistantError("mockup_syntax", file=path.name, detail=str(exc)) from None
-    return _build(path, data)
+    return _build(path, read_toml(path, "mockup_syntax"))
 
 
 @functools.cache

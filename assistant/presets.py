@@ -169,13 +169,18 @@ def _settings(path: Path, section: str, cls: type, table: Any) -> Any:
     return cls(**values)
 
 
-def parse_preset(path: Path) -> Preset:
-    """Read and validate one preset file."""
+def read_toml(path: Path, syntax_code: str) -> dict:
+    """A data file's top table; a syntax error becomes ``syntax_code`` naming the file."""
     try:
         with path.open("rb") as handle:
-            data = tomllib.load(handle)
+            return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
-        raise AssistantError("preset_syntax", file=path.name, detail=str(exc)) from None
+        raise AssistantError(syntax_code, file=path.name, detail=str(exc)) from None
+
+
+def parse_preset(path: Path) -> Preset:
+    """Read and validate one preset file."""
+    data = read_toml(path, "preset_syntax")
     _check_keys(path, "", data, _TOP_KEYS, {"title", "group", "image"})
     group = data["group"]
     if group not in _GROUPS:

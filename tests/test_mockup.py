@@ -359,7 +359,7 @@ def test_bad_size_and_colour_are_refused():
         M.render_mockup(lab, t, (10, 10))
     with pytest.raises(AssistantError) as err:
         M.render_mockup(lab, t, (300, 300), body_colour="red")
-    assert err.value.code == "mockup_colour_invalid"
+    assert err.value.code == "colour_invalid"
 
 
 def test_body_colour_changes_the_body_not_the_label():

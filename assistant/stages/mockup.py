@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from assistant.errors import AssistantError
 from assistant.mockups import MockupTemplate, Part
+from assistant.presets import parse_colour
 
 CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
 _HERO_SCALE, _HERO_CENTRE = 0.8, 0.35  # packaging's share and centre (x) of the scene in a hero shot
@@ -54,12 +55,9 @@ def _size(size: tuple[int, int]) -> tuple[int, int]:
 def _rgb01(colour: str | tuple[int, int, int]) -> np.ndarray:
     """``#RRGGBB`` or an (r, g, b) tuple of 0..255 as float32 0..1; anything else is an ``AssistantError``."""
     if isinstance(colour, str):
-        text = colour.strip()
-        if len(text) != 7 or text[0] != "#" or any(c not in "0123456789abcdefABCDEF" for c in text[1:]):
-            raise AssistantError("mockup_colour_invalid", value=colour)
-        colour = tuple(int(text[i:i + 2], 16) for i in (1, 3, 5))
+        colour = parse_colour(colour.strip())
     if len(colour) != 3 or not all(isinstance(c, (int, np.integer)) and 0 <= c <= 255 for c in colour):
-        raise AssistantError("mockup_colour_invalid", value=str(colour))
+        raise AssistantError("colour_invalid", value=str(colour))
     return np.array(colour, np.float32) / 255.0
 
 
