@@ -46,13 +46,12 @@ from urllib.parse import quote
 import numpy as np
 from PIL import Image
 
-from assistant import archive, models, segment
+from assistant import archive, models, pipeline
 from assistant.errors import AssistantError
 from assistant.i18n import t
 from assistant.photo import MAX_BYTES, Notice, Photo, open_photo, write_atomic
 from assistant.pipeline import output_path, process, refuse_output_inside, working_side
 from assistant.presets import Preset, load_presets
-from assistant.stages import cutout
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".heic", ".heif", ".avif", ".gif",
                   ".bmp", ".tif", ".tiff"}
@@ -424,7 +423,7 @@ def decode_stage(data: bytes, name: str, recipe: Recipe) -> Decoded:
     source = io.BytesIO(data)
     source.name = name  # open_photo's messages name the file
     photo = open_photo(source, max_side=working_side(list(recipe.presets)))
-    needs_model = not (photo.hint_alpha is not None and np.asarray(photo.hint_alpha).min() == 0)
+    needs_model = not pipeline.uses_file_alpha(photo)
     before = _thumb(photo.image, recipe.thumb_side)
     return Decoded(photo, before, needs_model, time.perf_counter() - t0)
 
@@ -433,20 +432,16 @@ def model_stage(decoded: Decoded, recipe: Recipe) -> np.ndarray | None:
     """The model's soft mask (the only stage that needs the model); None for a cut-out PNG."""
     if not decoded.needs_model:
         return None
-    return segment.get_segmenter(recipe.model).predict(np.asarray(decoded.photo.image))
+    return pipeline.soft_mask(decoded.photo, recipe.model)
 
 
 def finish_stage(decoded: Decoded, soft: np.ndarray | None, recipe: Recipe, cutout_s: float) -> PhotoResult:
     """Alpha, lighting, framing and encoding for every preset: ``pipeline.process`` after the cut."""
-    photo = decoded.photo
     t0 = time.perf_counter()
     if soft is None:
-        photo = photo.with_(alpha=photo.hint_alpha, history=photo.history + ("alpha from the file",))
+        photo = pipeline.cut_out(decoded.photo)  # the file's own alpha
     else:
-        seg = segment.get_segmenter(recipe.model)
-        alpha = cutout.refine_alpha(soft, np.asarray(photo.image))
-        photo = photo.with_(alpha=Image.fromarray(alpha, "L"),
-                            history=photo.history + (f"cut out with {seg.name} on {seg.device}",))
+        photo = pipeline.with_mask(decoded.photo, soft, recipe.model)
     cutout_s += time.perf_counter() - t0
     result = process(photo, list(recipe.presets), model=recipe.model, background=recipe.background)
     outputs = [MadeOutput(o.preset.name, o.extension, o.data, o.size[0], o.size[1], list(o.notices),

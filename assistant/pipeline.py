@@ -66,19 +66,34 @@ def working_side(presets: list[Preset]) -> int:
     return math.ceil(1.5 * max(max(p.size) for p in presets))
 
 
-def cut_out(photo: Photo, model: str | None = None) -> Photo:
-    """The photo with its alpha: a transparent PNG's own alpha, else the model's."""
-    if photo.hint_alpha is not None and np.asarray(photo.hint_alpha).min() == 0:
-        return photo.with_(alpha=photo.hint_alpha, history=photo.history + ("alpha from the file",))
+def uses_file_alpha(photo: Photo) -> bool:
+    """A transparent PNG already says what the product is: its alpha is used, not the model."""
+    return photo.hint_alpha is not None and np.asarray(photo.hint_alpha).min() == 0
+
+
+def soft_mask(photo: Photo, model: str | None = None) -> np.ndarray:
+    """The model's soft mask at its own input size: the only step that needs the model.
+    The batch runner calls it on its model thread, and ``with_mask`` on its workers."""
+    return segment.get_segmenter(model).predict(np.asarray(photo.image))
+
+
+def with_mask(photo: Photo, soft: np.ndarray, model: str | None = None) -> Photo:
+    """The photo with its refined alpha from the model's ``soft`` mask, and the cutout's notices."""
     rgb = np.asarray(photo.image)
     segmenter = segment.get_segmenter(model)
-    soft = segmenter.predict(rgb)
     alpha = cutout.refine_alpha(soft, rgb)
     photo = photo.with_(alpha=Image.fromarray(alpha, "L"),
                         history=photo.history + (f"cut out with {segmenter.name} on {segmenter.device}",))
     for code, params in cutout.notices(rgb, alpha):
         photo = photo.noted(code, **params)
     return photo
+
+
+def cut_out(photo: Photo, model: str | None = None) -> Photo:
+    """The photo with its alpha: a transparent PNG's own alpha, else the model's."""
+    if uses_file_alpha(photo):
+        return photo.with_(alpha=photo.hint_alpha, history=photo.history + ("alpha from the file",))
+    return with_mask(photo, soft_mask(photo, model), model)
 
 
 def _background_for(preset: Preset, background: str | None) -> tuple[tuple[int, int, int] | None, str, tuple]:
