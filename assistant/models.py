@@ -128,15 +128,40 @@ def _sizes(info: ModelInfo) -> set[int]:
     return {info.size} if len(info.md5) == 1 else {info.size, 178_648_008}
 
 
+def _stamp_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.verified")
+
+
+def _file_identity(path: Path) -> dict:
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
+
+
 def verify(name: str) -> Path:
-    """The model's path after checking its checksum; a missing or corrupt file is an AssistantError."""
+    """The model's path after checking its checksum; a missing or corrupt file is an AssistantError.
+
+    The md5 of ISNet's 88 MB costs a fifth of a second in every new process (each CLI run,
+    each app start). Once a file has passed, a stamp beside it records its size, mtime and
+    inode; while those are unchanged the file is taken as checked. Any rewrite changes them.
+    """
     info = model_info(name)
     path = model_path(name)
     if not path.is_file():
         raise AssistantError("model_missing", name=name, command=f"python -m assistant models install {name}")
+    stamp = _stamp_path(path)
+    identity = _file_identity(path)
+    try:
+        if json.loads(stamp.read_text()) == dict(identity, md5=list(info.md5)):
+            return path
+    except (OSError, ValueError):
+        pass
     if _md5(path) not in info.md5:
         raise AssistantError("model_corrupt", name=name, path=str(path),
                              command=f"python -m assistant models install {name} --force")
+    try:
+        stamp.write_text(json.dumps(dict(identity, md5=list(info.md5))))
+    except OSError:  # a read-only models folder: check the md5 every time
+        pass
     return path
 
 

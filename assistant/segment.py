@@ -1,10 +1,15 @@
-"""Segmentation: the only module that imports rembg (lazily), one cached session per model.
+"""Segmentation: one cached onnxruntime session per model, fed the way rembg feeds it.
 
-rembg creates the onnxruntime session (so its model classes, providers and checks are the
-ones its users know), but we feed the network ourselves: rembg's ``predict`` resizes the
-mask back to the full photo with LANCZOS, which on a 12 MP phone photo costs more than
-the model. Here the model's own low-resolution prediction comes back as it is, and the
-cutout stage upsamples it only where the output needs it.
+The models are rembg's (u2netp and ISNet general-use, the same files rembg verifies) and the
+input is prepared exactly as rembg prepares it (LANCZOS to the model's size, rembg's mean and
+std), so the masks match rembg's own reference outputs (tests/test_segment.py). The session is
+onnxruntime's own: importing rembg costs 1.5-2 s per process (it loads pymatting and numba),
+which every CLI run and every app start would pay for nothing but a session wrapper. rembg is
+still used to download models where it can (models.py) and as the baseline in the benches.
+
+rembg's ``predict`` also resizes the mask back to the full photo with LANCZOS, which on a
+12 MP phone photo costs more than the model; here the model's own low-resolution prediction
+comes back as it is, and the cutout stage upsamples it only where the output needs it.
 """
 
 from __future__ import annotations
@@ -29,8 +34,10 @@ class Segmenter:
     """A loaded model: ``predict`` maps an RGB array to the model's soft mask in [0, 1]."""
 
     info: models.ModelInfo
-    session: object  # rembg BaseSession; its ``inner_session`` is the onnxruntime session
+    session: object  # onnxruntime.InferenceSession
     providers: tuple[str, ...]
+    input_name: str
+    output_name: str  # the final mask; the side outputs of the deep supervision are not fetched
 
     @property
     def name(self) -> str:
@@ -58,8 +65,7 @@ class Segmenter:
 
     def predict(self, rgb: np.ndarray) -> np.ndarray:
         """The model's mask at its own input size (square), min-max scaled to [0, 1] as rembg does."""
-        inner = self.session.inner_session
-        out = inner.run(None, {inner.get_inputs()[0].name: self.prepare(rgb)})[0][0, 0]
+        out = self.session.run([self.output_name], {self.input_name: self.prepare(rgb)})[0][0, 0]
         lo, hi = float(out.min()), float(out.max())
         return ((out - lo) / max(hi - lo, 1e-6)).astype(np.float32)
 
@@ -76,7 +82,6 @@ def get_segmenter(model: str | None = None) -> Segmenter:
             return _sessions[info.name]
         path = models.verify(info.name)
         import onnxruntime as ort
-        from rembg import new_session  # lazy: importing rembg costs a second
 
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = _threads()
@@ -87,19 +92,14 @@ def get_segmenter(model: str | None = None) -> Segmenter:
         providers = ["CPUExecutionProvider"]
         if models.device() == "cuda":
             providers.insert(0, "CUDAExecutionProvider")
-        # rembg only accepts model files under its home folder: point it at ours.
-        os.environ["U2NET_HOME"] = str(path.parent)
         try:
-            if info.name == "u2netp":
-                session = new_session("u2netp", sess_opts=opts, providers=providers)
-            else:
-                session = new_session("dis_custom", sess_opts=opts, providers=providers,
-                                      model_path=str(path))
+            session = ort.InferenceSession(str(path), opts, providers=providers)
         except Exception as exc:  # onnxruntime refuses a file it cannot parse
             raise AssistantError("model_corrupt", name=info.name, path=str(path),
                                  command=f"python -m assistant models install {info.name} --force") from exc
-        active = tuple(session.inner_session.get_providers())
-        segmenter = Segmenter(info, session, active)
+        active = tuple(session.get_providers())
+        segmenter = Segmenter(info, session, active, session.get_inputs()[0].name,
+                              session.get_outputs()[0].name)
         _sessions[info.name] = segmenter
         return segmenter
 
