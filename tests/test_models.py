@@ -70,3 +70,26 @@ def test_unknown_model_name_is_a_clear_error():
     with pytest.raises(AssistantError) as err:
         models.model_info("u2netpp")
     assert "u2netp" in err.value.message("en")
+
+
+def test_runtime_file_is_isnet_widened_to_fp32_with_only_the_mask():
+    import onnx
+    from onnx import TensorProto
+
+    source = onnx.load(str(models.verify("isnet-general-use")), load_external_data=False)
+    runtime = onnx.load(str(models.runtime_path("isnet-general-use")))
+    assert any(t.data_type == TensorProto.FLOAT16 for t in source.graph.initializer)
+    assert not any(t.data_type == TensorProto.FLOAT16 for t in runtime.graph.initializer)
+    assert [o.name for o in runtime.graph.output] == [source.graph.output[0].name]
+    assert len(runtime.graph.initializer) == len(source.graph.initializer)
+
+
+def test_runtime_file_is_rebuilt_when_the_model_changes(tmp_path, monkeypatch):
+    shutil.copy(models.model_path("u2netp"), tmp_path / "u2netp.onnx")
+    monkeypatch.setenv("ETALASE_MODELS", str(tmp_path))
+    first = models.runtime_path("u2netp")
+    built = first.stat().st_mtime_ns
+    assert models.runtime_path("u2netp").stat().st_mtime_ns == built  # kept while the model is unchanged
+    shutil.copy(models.model_path("u2netp"), tmp_path / "u2netp.onnx.new")
+    (tmp_path / "u2netp.onnx.new").replace(tmp_path / "u2netp.onnx")  # the same bytes, a new file
+    assert models.runtime_path("u2netp").stat().st_mtime_ns != built
