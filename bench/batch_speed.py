@@ -11,11 +11,9 @@
    output per preset or an error row, with nothing already journaled done again.
 
 The photos are made once from ../shared/data (upscaled to 4032x3024 with a little noise,
-JPEG q90) into ``--work``. rembg's CLI needs its ``cli`` extra (click, filetype, watchdog,
-aiohttp, asyncer...); when ``rembg p --help`` fails here, point ``--rembg-pythonpath`` at a
-folder holding those packages (``pip install --no-deps --target DIR filetype==1.2.0
-watchdog==6.0.0 aiohttp==3.14.5 asyncer==0.0.12 sniffio==1.3.1 multidict yarl propcache
-aiohappyeyeballs aiosignal frozenlist``), so the project's own environment stays as pinned.
+JPEG q90) into ``--work``. rembg's CLI needs its ``cli`` extra (filetype, watchdog, aiohttp,
+asyncer...): ``make bench`` installs those into ``.bench/rembg-cli`` and passes that folder as
+``--rembg-pythonpath`` (``REMBG_CLI_PATH``), so the project's own environment stays as pinned.
 
 Options: ``--quick`` (u2netp only, 60-photo memory run, one kill), ``--repeat N``,
 ``--skip speed,memory,kill``, ``--json PATH``.
