@@ -1608,7 +1608,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("ETALASE_PORT", "7860")))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    warm = [n.strip() for n in os.environ.get("ETALASE_WARM", ",".join(models.MODELS)).split(",") if n.strip()]
+    # The default model first: the first user most likely asks for it.
+    default_warm = f"{models.DEFAULT_MODEL},{models.FAST_MODEL}"
+    warm = [n.strip() for n in os.environ.get("ETALASE_WARM", default_warm).split(",") if n.strip()]
     threading.Thread(target=_warm, args=(warm,), daemon=True, name="warm-models").start()
     threading.Thread(target=_sweeper, daemon=True, name="cache-sweeper").start()
     demo = build_app()

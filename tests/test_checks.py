@@ -156,6 +156,7 @@ def test_product_size_both_sides(clean):
     assert run(rgb, alpha)["product_size"].status == "warn"
 
 
+
 # ------------------------------------------------------------------ multiple_products
 
 def test_multiple_products_both_sides(clean):
@@ -229,6 +230,59 @@ def test_file_size_both_sides():
     over = run(rgb, alpha, output_bytes=cap + 1, preset=preset)["file_size"]
     assert over.status == "fail" and "500 KB" in over.tip("id")
     assert run(rgb, alpha, output_bytes=10**9)["file_size"].tip_key == "check_file_size_nocap"
+
+
+def test_file_size_refused_and_fitted():
+    preset = load_preset("lazada")
+    rgb, alpha = scene()
+    cap = preset.image.max_bytes
+    # The pipeline could not get under the cap: a fail with its own tip, at any size it reached.
+    refused = run(rgb, alpha, output_bytes=cap + 1, output_refused=True, preset=preset)["file_size"]
+    assert refused.status == "fail" and refused.tip_key == "check_file_size_refused"
+    assert "500 KB" in refused.tip("id") and "berbintik" in refused.tip("id")
+    # A file encode_image fitted under the cap is within it: no "near the cap" warning ...
+    near = run(rgb, alpha, output_bytes=int(cap * 0.99), output_fitted=True, preset=preset)["file_size"]
+    assert near.status == "ok"
+    # ... but a fitted size over the cap is still over it.
+    assert run(rgb, alpha, output_bytes=cap + 1, output_fitted=True, preset=preset)["file_size"].status == "fail"
+
+
+def grainy_photo(size=(900, 700), sigma=0.0, seed=0) -> tuple[Image.Image, Image.Image]:
+    """``product_photo`` with high-ISO grain, and the box's alpha (no model needed)."""
+    from tests.conftest import product_photo
+
+    img = np.asarray(product_photo(size), np.float32)
+    rng = np.random.default_rng(seed)
+    img = img + rng.normal(0, sigma, img.shape[:2])[..., None] + rng.normal(0, sigma / 2, img.shape)
+    w, h = size
+    alpha = np.zeros((h, w), np.uint8)
+    bw, bh = int(w * 0.32), int(h * 0.55)
+    x0, y0 = (w - bw) // 2, int(h * 0.8) - bh
+    alpha[y0:y0 + bh, x0:x0 + bw] = 255
+    return Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)), Image.fromarray(alpha)
+
+
+@pytest.mark.parametrize("sigma, status", [(0.0, "ok"), (40.0, "fail")])
+def test_file_size_on_the_real_output_both_sides(sigma, status):
+    """The runner makes the output as the pipeline does: a grainy photo that no JPEG quality
+    brings under a 100 KB cap is a file_size fail (not an output_too_large error); the same
+    photo without grain fits."""
+    import dataclasses
+
+    from assistant.checks_runner import check_cut_photo
+    from assistant.photo import Photo
+
+    base = load_preset("lazada")
+    small = dataclasses.replace(base, image=dataclasses.replace(base.image, max_bytes=100_000))
+    image, alpha = grainy_photo(sigma=sigma)
+    photo = Photo(image=image, alpha=alpha, original_size=image.size)
+    got = {r.check: r for r in check_cut_photo(photo, small)}
+    assert got["file_size"].status == status
+    if status == "fail":
+        assert got["file_size"].tip_key == "check_file_size_refused" and got["file_size"].value > 100_000
+        assert "background" not in got  # no output was made
+    else:
+        assert got["file_size"].value <= 100_000 and got["background"].status == "ok"
 
 
 # ------------------------------------------------------------------ color_cast

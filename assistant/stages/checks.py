@@ -552,14 +552,21 @@ def check_background(output: np.ndarray, preset=None) -> CheckResult | None:
                    percent=round(100 * share, 1), colour=colour)
 
 
-def check_file_size(nbytes: int, preset=None) -> CheckResult:
+def check_file_size(nbytes: int, preset=None, refused: bool = False, fitted: bool = False) -> CheckResult:
+    """``nbytes`` against the preset's cap. ``refused``: the pipeline could not bring the
+    output under the cap even at its lowest JPEG quality, and ``nbytes`` is the smallest it
+    reached (``photo.encode_image`` refuses; no file was written). ``fitted``: ``nbytes`` is
+    the size of a file ``encode_image`` made, which steps the quality down until it fits, so
+    being close to the cap is no risk there and gives no warning."""
     kb = round(nbytes / 1000)
     if preset is None:
         return _result("file_size", OK, float(nbytes), "check_file_size_nocap", kb=kb)
     cap = preset.image.max_bytes
     share = nbytes / cap
-    status = FAIL if share > 1.0 else WARN if share > LIMITS.size_cap_warn else OK
+    status = FAIL if refused or share > 1.0 else WARN if share > LIMITS.size_cap_warn and not fitted else OK
     key = {OK: "check_file_size_ok", WARN: "check_file_size_near", FAIL: "check_file_size_bad"}[status]
+    if refused:
+        key = "check_file_size_refused"
     return _result("file_size", status, float(nbytes), key, kb=kb, cap_kb=round(cap / 1000))
 
 
@@ -578,7 +585,8 @@ def check_hand(hand: np.ndarray) -> CheckResult:
 
 def run_checks(rgb: np.ndarray, alpha: np.ndarray | None, *, original_size: tuple[int, int],
                preset=None, output: Image.Image | np.ndarray | None = None, output_bytes: int | None = None,
-               residual_cast: float | None = None, second_alpha: np.ndarray | None = None) -> list[CheckResult]:
+               residual_cast: float | None = None, second_alpha: np.ndarray | None = None,
+               output_refused: bool = False, output_fitted: bool = False) -> list[CheckResult]:
     """Every check that applies, in ``CHECK_NAMES`` order.
 
     ``rgb``/``alpha``: the source photo at working resolution and its cutout (uint8, same
@@ -587,7 +595,11 @@ def run_checks(rgb: np.ndarray, alpha: np.ndarray | None, *, original_size: tupl
     general preset "umum"). ``output``/``output_bytes``: one finished image and its
     encoded size, for ``background``, ``file_size`` and ``color_cast``. ``residual_cast``:
     the lighting stage's own measure of the cast left (CIELAB chroma). ``second_alpha``: a
-    second model's alpha for ``cutout_uncertain``.
+    second model's alpha for ``cutout_uncertain``. ``output_refused``: the pipeline could
+    not make the output under the preset's byte cap (``output_bytes`` is then the smallest
+    size it reached and ``output`` is None): ``file_size`` fails with its own tip.
+    ``output_fitted``: ``output_bytes`` is what ``photo.encode_image`` wrote for the preset
+    (it lowers the quality until the file fits), so a file near the cap is not warned about.
 
     Checks that need what was not given are left out: without ``alpha`` the six cutout
     checks, without ``output`` ``background``, without ``output_bytes`` ``file_size``.
@@ -628,7 +640,7 @@ def run_checks(rgb: np.ndarray, alpha: np.ndarray | None, *, original_size: tupl
         if bg is not None:
             results["background"] = bg
     if output_bytes is not None:
-        results["file_size"] = check_file_size(int(output_bytes), preset)
+        results["file_size"] = check_file_size(int(output_bytes), preset, output_refused, output_fitted)
     if out is not None:
         # On an output the canvas is not a surface of the photo: judge the product only.
         o_small = _resize_long(np.ascontiguousarray(out), WORK_SIDE)
