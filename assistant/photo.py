@@ -36,7 +36,10 @@ MAX_BYTES = 60_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own guard as a backstop to ours
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is an error, not a grey half-photo
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-_SRGB_BYTES = _SRGB.tobytes()
+# LittleCMS stamps the profile with the time it was made (header bytes 24-35), so every
+# process would embed different bytes and the same photo would give different files. A fixed
+# date (2026-01-01 00:00:00) keeps outputs byte-for-byte reproducible.
+_SRGB_BYTES = _SRGB.tobytes()[:24] + bytes.fromhex("07ea00010001000000000000") + _SRGB.tobytes()[36:]
 
 
 @dataclass(frozen=True)

@@ -162,3 +162,22 @@ def test_export_strips_gps_and_device_metadata():
     assert len(out.getexif()) == 0
     assert b"PhoneMaker" not in data and b"GPS" not in data
     assert out.info.get("icc_profile")  # sRGB is stated
+
+
+def test_the_same_image_encodes_to_the_same_bytes_in_every_process():
+    # The embedded sRGB profile must not carry the time the process made it.
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO
+
+    code = ("import hashlib, numpy as np; from PIL import Image; from assistant.photo import encode_image; "
+            "img = Image.fromarray(np.arange(64 * 64 * 3, dtype=np.uint8).reshape(64, 64, 3)); "
+            "print(hashlib.sha256(encode_image(img, 'jpeg', 90)).hexdigest())")
+    digests = set()
+    for _ in range(2):
+        digests.add(subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                                   check=True).stdout.strip())
+        time.sleep(1.1)  # the profile's date has whole seconds
+    assert len(digests) == 1 and len(next(iter(digests))) == 64
