@@ -128,6 +128,31 @@ def test_guided_filter_follows_the_photo_edge():
     assert row[30] < blurry[32, 30] and row[34] > blurry[32, 34]  # and is steeper than it was
 
 
+
+def test_a_broken_thin_part_next_to_the_product_stays_and_a_dot_goes():
+    s = np.zeros((1024, 1024), np.float32)
+    cv2.rectangle(s, (400, 300), (620, 600), 1.0, -1)  # the product
+    s[620:780, 500:504] = 0.9  # a leg the model broke off: 4 x 160 px, 20 px below it
+    s[300:316, 700:716] = 0.9  # a dot-sized speck as far away: not a thin part
+    _, keep = cutout.clean_mask(s)
+    assert keep[700, 502]
+    assert not keep[308, 708]
+
+
+def test_a_fine_mask_is_fitted_to_the_photo_edge():
+    # ISNet-like: the model's 1024 grid is finer than the photo (800 px); its soft edge is a
+    # ramp a few pixels wide around the photo's real, sharp edge at x = 400.
+    rgb = np.full((800, 800, 3), 40, np.uint8)
+    rgb[:, 400:] = 220
+    soft = np.clip((np.arange(1024, dtype=np.float32) - 511) / 6 + 0.5, 0, 1)[None, :].repeat(1024, 0)
+    resized = cutout._to_alpha(cv2.resize(soft, (800, 800), interpolation=cv2.INTER_CUBIC), cutout.PIVOT)
+    alpha = cutout.refine_alpha(soft, rgb)
+    row, before = alpha[400].astype(int), resized[400].astype(int)
+    assert np.argmax(row > 127) == 400  # decided at the photo's edge
+    assert row[399] < before[399] and row[400] >= before[400]  # the ramp pulled onto it
+    assert np.count_nonzero((row > 0) & (row < 255)) < np.count_nonzero((before > 0) & (before < 255))
+    assert row[390] == 0 and row[410] == 255
+
 # --------------------------------------------------------------------------- colour, touch-up, hands
 
 def test_decontaminate_removes_the_old_background_from_the_edge():

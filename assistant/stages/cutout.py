@@ -9,13 +9,15 @@ API (``rgb`` is HxWx3 uint8, ``alpha`` HxW uint8 0..255, masks HxW bool):
     one model pixel covers more than 2.5 photo pixels (u2netp) by a colour guided filter
     computed at a reduced scale (He et al.'s "fast guided filter", box filters only), else
     (ISNet, whose edges are already finer than a guided filter's window) by a bicubic
-    resize. A contrast curve around 0.5 then narrows the model's blur to the photo's edge
+    resize whose edge ramps a 3x3 grey guided filter at full size pulls onto the photo's
+    own edges. A contrast curve around 0.5 then narrows the model's blur to the photo's edge
     width, so alpha is decided (0 or 1) away from real edges while a soft edge keeps a ramp.
 ``clean_mask(soft, rgb=None) -> (mask, keep)``
     On the model's grid: the main component (model mass x solidity x nearness to the centre)
     and what belongs with it: components touching it or joined to it through the model's
     confidence, like-coloured ones (a set of items), near-equal ones, small bits close to
-    it, and on u2netp's coarse grid the pieces of a thin product. Dropped: other salient
+    it, on u2netp's coarse grid the pieces of a thin product, and speck-sized lines close to
+    it (a thin part the model broke). Dropped: other salient
     things (props, a rig's clamps), thin frames around the product (a turntable's ring),
     specks, and uncertain regions not joined to the product (ghosts). Tiny holes where the
     model was unsure are filled; larger holes (a ring's middle, a handle) stay background.
@@ -60,6 +62,8 @@ LINK = 0.25  # components joined through model confidence above this are one obj
 FRAME_SOLIDITY = 0.3  # a thin component whose hull holds 25 % of the product is a frame/ring
 FAINT = 0.1  # faint model mask joined to the product stays soft (thin parts, edges)
 EDGE = 0.006  # soft values stay within this distance of the kept core
+LINE = 0.05  # a speck at least this long (share of the grid) ...
+LINE_WIDTH = 0.005  # ... and at most this wide on average is a piece of a thin part
 PINHOLE = 0.002  # holes below this share of the product ...
 PINHOLE_PX = 8  # ... and below this many pixels of a 320 px grid ...
 PINHOLE_SOFT = 0.42  # ... where the model's mean confidence is above this are filled
@@ -187,6 +191,15 @@ def _select(soft: np.ndarray, aspect: float, rgb: np.ndarray | None = None) -> t
             is_speck[labels[by_dropped]] = False
         speck = is_speck[labels]
         stays = speck & joined_to_keep()
+        # A speck-sized line close to the product is a piece of a thin part (a tripod's leg
+        # the model broke), not a speck.
+        n = max(h, w)
+        for i in np.flatnonzero(is_speck):
+            x, y, bw, bh, area = stats[i]
+            long_side = max(bw, bh)
+            if (long_side >= LINE * n and area <= LINE_WIDTH * n * long_side
+                    and float(dist[labels == i].min()) <= gap):
+                stays |= labels == i
         keep |= stays
         dropped |= (labels > 0) & ~keep
     return keep, dropped
@@ -352,7 +365,49 @@ def refine_alpha(soft: np.ndarray, rgb: np.ndarray) -> np.ndarray:
     scale = max(h, w) / max(mask.shape)  # photo pixels per model pixel
     if scale >= GUIDED_FROM:
         return _guided_upsample(mask, rgb, GF_R * scale, PIVOT_COARSE)
-    return _to_alpha(cv2.resize(mask, (w, h), interpolation=FINE_RESIZE), PIVOT)
+    return _fine_upsample(mask, rgb)
+
+
+FINE_R = 1  # photo px: the guided filter's radius on a fine grid's resized edges
+FINE_EPS = 1e-3
+FINE_TILE = 48  # model px per tile in which the edges are fitted
+
+
+def gray_guided_filter(guide: np.ndarray, p: np.ndarray, r: int, eps: float) -> np.ndarray:
+    """The guided filter with a grey guide (HxW float32 0..1): a third of the colour one's cost."""
+    mean_i, mean_p = _box(guide, r), _box(p, r)
+    a = (_box(guide * p, r) - mean_i * mean_p) / (_box(guide * guide, r) - mean_i * mean_i + eps)
+    b = mean_p - a * mean_i
+    return _box(a, r) * guide + _box(b, r)
+
+
+def _fine_upsample(mask: np.ndarray, rgb: np.ndarray) -> np.ndarray:
+    """A fine grid's mask (ISNet) to uint8 alpha: resized, then fitted to the photo's edges.
+
+    The model's own edges are finer than a guided filter computed at a reduced scale (that
+    cost thin DIS5K structures), so the mask is resized (bicubic) and a guided filter of
+    radius FINE_R (3x3 windows, grey guide) at full size then pulls each edge's ramp onto
+    the photo's own edge where one lies within a pixel; flat regions keep the resized mask.
+    It runs only in the tiles where the mask is not already decided.
+    """
+    h, w = rgb.shape[:2]
+    up = cv2.resize(mask, (w, h), interpolation=FINE_RESIZE)
+    out = _to_alpha(up, PIVOT)
+    gh, gw = mask.shape
+    unsure = ((mask > 0.02) & (mask < 0.98)).astype(np.uint8)
+    fy, fx = h / gh, w / gw
+    pad = 2 * FINE_R + 2
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) * (1.0 / 255.0)
+    for ty in range(0, gh, FINE_TILE):
+        for tx in range(0, gw, FINE_TILE):
+            if not unsure[ty:ty + FINE_TILE, tx:tx + FINE_TILE].any():
+                continue
+            y0, y1 = round(ty * fy), min(h, round((ty + FINE_TILE) * fy))
+            x0, x1 = round(tx * fx), min(w, round((tx + FINE_TILE) * fx))
+            py0, py1, px0, px1 = max(0, y0 - pad), min(h, y1 + pad), max(0, x0 - pad), min(w, x1 + pad)
+            q = gray_guided_filter(gray[py0:py1, px0:px1], up[py0:py1, px0:px1], FINE_R, FINE_EPS)
+            out[y0:y1, x0:x1] = _to_alpha(q[y0 - py0:y1 - py0, x0 - px0:x1 - px0].astype(np.float32), PIVOT)
+    return out
 
 
 # --------------------------------------------------------------------------- colour
