@@ -18,6 +18,7 @@ photo, so it returns an alpha of the same size.
 
     .venv/bin/python bench/cutout_quality.py              # full run, writes docs/cutout.md
     .venv/bin/python bench/cutout_quality.py --limit 2 --sets bigbird6 --models u2netp --no-write
+    .venv/bin/python bench/cutout_quality.py --figure   # only redraws docs/cutout/before_after.png
 
 It exits with status 2 (and a message) when ../shared/data is absent.
 """
@@ -197,6 +198,48 @@ def _save_pair(folder: Path, name: str, rgb: np.ndarray, ours: np.ndarray, ref: 
     Image.fromarray(np.hstack(tiles)).save(folder / f"{name}.png")
 
 
+# ----------------------------------------------------------------------------- figure
+
+FIGURE = (("honey_bunches__NP2_342", "isnet-general-use"), ("nature_valley__NP2_123", "u2netp"),
+          ("mahatma_rice__NP5_348", "isnet-general-use"))  # bigbird6 only: DIS5K never goes in docs
+
+
+def figure(path: Path = REPO / "docs" / "cutout" / "before_after.png", tile_w: int = 250) -> None:
+    """Photo | rembg's cutout | ours, on white, one row per (bigbird6 photo, model) of FIGURE."""
+    from PIL import ImageDraw
+    from rembg import remove
+
+    from assistant import models as model_registry
+    from assistant import segment
+    from assistant.stages import cutout
+
+    models_dir = str(model_registry.verify(FIGURE[0][1]).parent)
+    rows = []
+    for stem, model in FIGURE:
+        image = SHARED / "bigbird6" / "images" / f"{stem}.jpg"
+        rgb, _, _ = load(image, SHARED / "bigbird6" / "masks" / f"{stem}.png")
+        ours = cutout.refine_alpha(segment.get_segmenter(model).predict(rgb), rgb)
+        ref = np.asarray(remove(Image.fromarray(rgb), session=rembg_session(model, models_dir)))[..., 3]
+        size = (tile_w, round(tile_w * rgb.shape[0] / rgb.shape[1]))
+        tiles = []
+        short = "ISNet" if model.startswith("isnet") else model
+        for label, alpha in ((f"photo (bigbird6, {short})", None), ("rembg remove", ref), ("Etalase", ours)):
+            if alpha is None:
+                out = rgb
+            else:
+                a = alpha.astype(np.float32)[..., None] / 255.0
+                out = (255 + a * (rgb.astype(np.float32) - 255) + 0.5).astype(np.uint8)
+            tile = Image.fromarray(cv2.resize(out, size, interpolation=cv2.INTER_AREA))
+            ImageDraw.Draw(tile).text((4, 3), label, fill=(0, 0, 0))
+            tiles.append(np.asarray(tile))
+        gap = np.full((size[1], 6, 3), 200, np.uint8)
+        rows.append(np.hstack([tiles[0], gap, tiles[1], gap, tiles[2]]))
+    bar = np.full((6, rows[0].shape[1], 3), 200, np.uint8)
+    stacked = [r for row in rows for r in (row, bar)][:-1]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.vstack(stacked)).quantize(256).save(path, optimize=True)
+
+
 # ----------------------------------------------------------------------------- report
 
 def _mean(values: list[float]) -> float:
@@ -267,11 +310,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="photos per set")
     parser.add_argument("--no-write", action="store_true", help="print the table, leave docs/cutout.md")
     parser.add_argument("--save", type=Path, default=None, help="folder for rembg|ours pictures")
+    parser.add_argument("--figure", action="store_true", help="only redraw docs/cutout/before_after.png")
     args = parser.parse_args(argv)
     if not SHARED.exists():
         print(f"{SHARED} is absent: the cutout harness needs the shared data sets.", file=sys.stderr)
         return 2
     sys.path.insert(0, str(REPO))
+    if args.figure:
+        figure()
+        return 0
     rows = run(args.sets, args.models, args.limit, save_dir=args.save)
     print(table(rows))
     if not args.no_write:
