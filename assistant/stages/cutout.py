@@ -436,10 +436,15 @@ def decontaminate(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     image = rgb[y0:y1, x0:x1].astype(np.float32) * (1.0 / 255.0)
     a1 = alpha[y0:y1, x0:x1].astype(np.float32) * (1.0 / 255.0)
     ch, cw = a1.shape
-    part = partial[y0:y1, x0:x1]
-    ys, xs = np.nonzero(part)
-    a_p = a1[ys, xs][:, None]
-    i_p = image[ys, xs]
+    # Edge pixels by flat index: np.take on a flat view gathers several times faster than
+    # 2-D fancy indexing, which matters where a soft mask leaves half the crop partial.
+    at = np.flatnonzero(partial[y0:y1, x0:x1])
+
+    def gather(x: np.ndarray) -> np.ndarray:
+        return np.take(x.reshape(ch * cw, -1), at, axis=0)
+
+    a_p = gather(a1)
+    i_p = gather(image)
     # Wide pass at a quarter size: local mean colours of the product and of the background.
     k = 4
     sw, sh = max(1, cw // k), max(1, ch // k)
@@ -451,19 +456,26 @@ def decontaminate(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     mean_b = _blur(small_i * (1 - small_a[..., None]), r1) / (1 - blur_a + 1e-5)
     mean_f = cv2.resize(mean_f, (cw, ch), interpolation=cv2.INTER_LINEAR)
     mean_b = cv2.resize(mean_b, (cw, ch), interpolation=cv2.INTER_LINEAR)
-    mf_p = mean_f[ys, xs]
-    f_p = np.clip(mf_p + a_p * (i_p - a_p * mf_p - (1 - a_p) * mean_b[ys, xs]), 0, 1)
+    mf_p = gather(mean_f)
+    f_p = np.clip(mf_p + a_p * (i_p - a_p * mf_p - (1 - a_p) * gather(mean_b)), 0, 1)
     # Narrow pass at full size. Where alpha is 1, F is the photo; where 0, F*a is 0.
     r2 = 3
     fa = cv2.multiply(image, cv2.merge([a1, a1, a1]))
-    fa[ys, xs] = f_p * a_p
+    fa.reshape(ch * cw, 3)[at] = f_p * a_p
     inv = 1.0 - a1
     ba = cv2.multiply(mean_b, cv2.merge([inv, inv, inv]))
-    near_f = _blur(fa, r2)[ys, xs] / (_blur(a1, r2)[ys, xs][:, None] + 1e-5)
-    near_b = _blur(ba, r2)[ys, xs] / (_blur(inv, r2)[ys, xs][:, None] + 1e-5)
+    near_f = gather(_blur(fa, r2)) / (gather(_blur(a1, r2)) + 1e-5)
+    near_b = gather(_blur(ba, r2)) / (gather(_blur(inv, r2)) + 1e-5)
     f_p = np.clip(near_f + a_p * (i_p - a_p * near_f - (1 - a_p) * near_b), 0, 1)
     out = rgb.copy()
-    out[ys + y0, xs + x0] = (f_p * 255.0 + 0.5).astype(np.uint8)
+    window = out[y0:y1, x0:x1]  # a view: writing through it writes ``out``
+    flat = window.reshape(ch * cw, 3) if window.flags.c_contiguous else None
+    values = (f_p * 255.0 + 0.5).astype(np.uint8)
+    if flat is not None:
+        flat[at] = values
+    else:
+        yy, xx = np.divmod(at, cw)
+        window[yy, xx] = values
     return out
 
 
@@ -555,6 +567,13 @@ def _skin(rgb: np.ndarray) -> np.ndarray:
 def hand_mask(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """Skin-coloured parts of the cutout that reach the photo's border (bool, photo size)."""
     h, w = alpha.shape
+    hand, _ = _hand_small(rgb, alpha)
+    return cv2.resize(hand.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
+
+
+def _hand_small(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``hand_mask`` and the product's mask at the ~480 px scale the search runs at."""
+    h, w = alpha.shape
     sub = max(1.0, max(h, w) / 480)
     lw, lh = max(8, round(w / sub)), max(8, round(h / sub))
     small = _shrink(rgb, (lw, lh))
@@ -566,7 +585,7 @@ def hand_mask(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     total = max(int(product.sum()), 1)
     hand = np.zeros((lh, lw), bool)
     if int(skin.sum()) > HAND_SKIN_MAX * total:  # a skin-toned product: cannot tell
-        return np.zeros((h, w), bool)
+        return hand, product
     for i in range(1, count):
         x, y, bw, bh, area = stats[i]
         if area < HAND_MIN * total or bw > 0.6 * lw or bh > 0.6 * lh:
@@ -578,7 +597,7 @@ def hand_mask(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
         sides = (lw if comp[:edge].any() or comp[-edge:].any() else lh)
         if 0 < contact <= 0.5 * sides:
             hand |= comp
-    return cv2.resize(hand.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
+    return hand, product
 
 
 def hand_score(rgb: np.ndarray, alpha: np.ndarray) -> float:
@@ -589,11 +608,11 @@ def hand_score(rgb: np.ndarray, alpha: np.ndarray) -> float:
     cardboard or a skin-toned product reaching the border can score too: it is a hint
     to check, not a verdict.
     """
-    product = alpha > 127
+    hand, product = _hand_small(rgb, alpha)  # measured where it is found: no full-size masks
     total = int(product.sum())
     if total == 0:
         return 0.0
-    share = float(hand_mask(rgb, alpha).sum()) / total
+    share = float(hand.sum()) / total
     return float(np.clip(share / 0.15, 0.0, 1.0))
 
 
