@@ -123,6 +123,50 @@ def hue(lab: np.ndarray) -> float:
     return float(np.degrees(np.arctan2(lab[2], lab[1])))
 
 
+def carton(size: int = 240) -> tuple[np.ndarray, np.ndarray]:
+    """A white carton on white paper: a lit front, a shaded side (neutral, half as bright), a red print."""
+    img = np.full((size, size, 3), 255.0)
+    mask = np.zeros((size, size), np.uint8)
+    mask[40:200, 50:190] = 255
+    img[40:200, 50:130] = 255                      # the lit front
+    img[40:200, 130:190] = 150                     # the shaded side: the same white, in shadow
+    img[90:150, 60:120] = (200, 30, 35)            # a red print on the front
+    img += np.random.default_rng(5).normal(0, 1.5, img.shape)
+    return np.clip(img, 0, 255).astype(np.uint8), mask
+
+
+def test_over_exposed_backdrop_takes_the_light_from_a_neutral_surface_on_the_product():
+    # a green-blue daylight cast (raw-camera style) and +0.8 EV: the paper is blown in green
+    # and blue, so its colour is only known in red; the carton's shaded side still shows it
+    clean, mask = carton()
+    light = np.array([0.45, 1.0, 0.72])
+    shot = jpeg(cast(clean, light, ev=0.8), 85)
+    res = analyse_lighting(Image.fromarray(shot), Image.fromarray(mask))
+    assert res.estimator == "background-neutral", res
+    est = np.array(res.illuminant)
+    assert np.abs(np.log(est / light)).max() < 0.06, (est, light)
+    side = (slice(60, 180), slice(140, 180))
+    lab = lab_mean(np.asarray(res.image), side)
+    assert np.hypot(lab[1], lab[2]) < 3.0, lab
+    assert abs(lab[0] - lab_mean(clean, side)[0]) < 4.0, lab
+
+
+def test_a_colour_blown_in_one_channel_keeps_its_colour():
+    # a lemon-yellow print whose green clips under a green light at +0.8 EV: its green is only
+    # known to be at least the clip, and filling it up to white (as for the blown paper) would
+    # bleach the yellow
+    clean, mask = carton()
+    clean[160:190, 60:120] = (250, 215, 20)
+    light = np.array([0.45, 1.0, 0.72])
+    shot = jpeg(cast(clean, light, ev=0.8), 90)
+    box = (slice(165, 185), slice(65, 115))
+    assert (shot[box][..., 1] >= 250).mean() > 0.9      # green is blown on the print
+    out = np.asarray(standardize_lighting(Image.fromarray(shot), Image.fromarray(mask)))
+    before, after = lab_mean(clean, box), lab_mean(out, box)
+    assert abs(hue(after) - hue(before)) < 8.0, (before, after)
+    assert np.hypot(after[1], after[2]) > 0.8 * np.hypot(before[1], before[2]), (before, after)
+
+
 def test_saturated_red_keeps_its_hue_on_a_neutral_background():
     clean, mask = scene()
     out = np.asarray(standardize_lighting(Image.fromarray(clean), Image.fromarray(mask)))

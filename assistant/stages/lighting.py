@@ -10,8 +10,9 @@ How the light is estimated, in order of trust:
 
 * the removed background, when it is a plain, bright surface (paper, a white table, a wall):
   it is taken as the white reference; where some of its channels are clipped (over-exposure),
-  the unclipped ones still fix their share exactly and the clipped ones are taken from the
-  product's grey-edge, projected onto the levels the clipped backdrop allows;
+  the unclipped ones still fix their share exactly and the clipped ones are read from a neutral
+  surface on the product (a carton's shaded side) or, without one, taken from the product's
+  grey-edge, projected onto the levels the clipped backdrop allows;
 * otherwise the consensus of the classic statistics on unclipped pixels: shades-of-grey
   (Minkowski p=6), grey-edge (first order, p=2), bright pixels and grey-world.
 
@@ -324,6 +325,65 @@ def _product_grey_edge(st: _Stats) -> np.ndarray | None:
     return est if est.min() > 1e-7 else None
 
 
+
+
+def _neutral_white(st: _Stats, white: np.ndarray, clipped: np.ndarray, prior: np.ndarray,
+                   width: float = 0.25, tol: float = 0.06) -> np.ndarray | None:
+    """The clipped backdrop's white from the product's own neutral surfaces, if it has some.
+
+    A neutral surface under this light is the backdrop's white scaled down: matched to the
+    backdrop on its unclipped channels, its other channels read the levels the clip hid (a white
+    carton's shaded side, grey print). Every light, unclipped product pixel is scaled that way;
+    those that disagree on the known channels (when two are known) or would put the white below
+    the clip cannot be neutral. Of the peaks in the density of the rest, the one best supported
+    and nearest ``prior`` (the product's grey-edge, projected) is taken.
+    """
+    if st.product is None:
+        return None
+    clipd = cv2.dilate(st.clip_any.astype(np.uint8), _K3).astype(bool)
+    valid = st.product & ~clipd & (st.bright > max(st.dark, 0.02))
+    if valid.sum() < 32:
+        return None
+    lp = np.log(np.maximum(_thin(st.lin[valid]).astype(np.float64), 1e-5))
+    lw = np.log(np.maximum(white, 1e-6))
+    known, free = np.flatnonzero(~clipped), np.flatnonzero(clipped)
+    cand = lp + (lw[known] - lp[:, known]).mean(axis=1)[:, None]
+    # a light surface only (a quarter of white or more): a dark one's colour is mostly JPEG noise,
+    # and dark skins and shadows, scaled up to the backdrop, fit any light by chance
+    ok = (lp[:, known] - lw[known]).min(axis=1) >= math.log(0.25)
+    if known.size > 1:
+        ok &= np.abs(cand[:, known] - lw[known]).max(axis=1) < tol
+    for c in free:
+        ok &= cand[:, c] >= -0.02
+    if ok.sum() < 8:
+        return None
+    cand = cand[ok]
+    lpr = np.log(prior)
+    lpr = lpr - lpr[known].mean() + lw[known].mean()
+    # the peaks of the candidates' density; the prior only chooses among them, so it cannot
+    # drag a peak's position towards itself
+    step = 0.03 if free.size == 1 else 0.045
+    edges = np.arange(-0.02, 3.0, step)
+    if free.size == 1:
+        hist = np.histogram(cand[:, free[0]], edges)[0].astype(np.float32)[None]
+        hist = cv2.GaussianBlur(hist, (0, 0), sigmaX=1.5, sigmaY=0.1)
+    else:
+        hist = np.histogram2d(cand[:, free[0]], cand[:, free[1]], [edges, edges])[0].astype(np.float32)
+        hist = cv2.GaussianBlur(hist, (0, 0), 1.5)
+    peaks = (hist >= cv2.dilate(hist, np.ones((3, 3), np.uint8))) & (hist > 0.02 * hist.max())
+    idx = np.argwhere(peaks)
+    centres = edges[idx] + step / 2
+    if free.size == 1:
+        centres = centres[:, 1:]
+    d2 = ((centres - lpr[free]) ** 2).sum(axis=1) / width ** 2
+    score = hist[peaks] * np.exp(-0.5 * d2)
+    if not score.size or score.max() <= 0:
+        return None
+    out = lw.copy()
+    out[free] = centres[int(np.argmax(score))]
+    return np.exp(out)
+
+
 def _project(estimate: np.ndarray, white: np.ndarray, clipped: np.ndarray) -> np.ndarray:
     """The light closest to ``estimate`` that fits a white background clipped in ``clipped``."""
     le = np.log(estimate)
@@ -388,7 +448,12 @@ def _estimate_raw(st: _Stats) -> _Estimate:
                 base = _product_grey_edge(st)
                 if base is None:
                     base = scene if scene is not None else np.ones(3)
-                return _Estimate(_project(base, white, clipped), True, "background-projected", 0.85, cands, False)
+                projected = _project(base, white, clipped)
+                # better still: a neutral surface on the product itself, seen below the clip
+                neutral = _neutral_white(st, white, clipped, projected)
+                if neutral is not None:
+                    return _Estimate(neutral, True, "background-neutral", 0.85, cands, False)
+                return _Estimate(projected, True, "background-projected", 0.85, cands, False)
             if uniform:
                 bg_level = float(np.median(_mean3(vals)))
                 prod_level = _product_level(st)
@@ -568,6 +633,9 @@ def _channel_max(rgb: np.ndarray) -> np.ndarray:
 
 _RAMP = np.clip((np.arange(256) - 235.0) / (_CLIP - 235.0), 0, 1)
 _RAMP_LUT = np.round(_RAMP * 255).astype(np.uint8)
+_COLOURED_SHARE = 0.5   # share of the neutral lift a clipped channel of a coloured pixel gets
+_SHARE_LUT = np.round(255 * (_COLOURED_SHARE + (1 - _COLOURED_SHARE)
+                             * np.clip((np.arange(256) / 255.0 - 0.55) / 0.3, 0, 1))).astype(np.uint8)
 
 
 def _rebuild_highlights(rgb: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -584,7 +652,14 @@ def _rebuild_highlights(rgb: np.ndarray, out: np.ndarray) -> np.ndarray:
     top = _channel_max(out)
     raised = cv2.max(out, cv2.merge([top, top, top]))
     lift = cv2.multiply(cv2.subtract(raised, out), weight, scale=1.0 / 255.0)
-    return cv2.add(out, lift)
+    full = cv2.add(out, lift)
+    # a pixel that is white once lifted (a blown backdrop) takes the whole lift; a coloured one
+    # (a lemon blown in green, its blue near zero) only part of it: its clipped channel lies
+    # somewhere between the clip and the brightest channel, not at white
+    r, g, b = cv2.split(full)
+    ratio = cv2.divide(cv2.min(cv2.min(r, g), b), cv2.max(top, 1), scale=255.0)
+    share = cv2.LUT(ratio, _SHARE_LUT)
+    return cv2.add(out, cv2.multiply(lift, cv2.merge([share, share, share]), scale=1.0 / 255.0))
 
 
 def _noise_sigma(gray: np.ndarray) -> float:
