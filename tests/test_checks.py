@@ -156,6 +156,23 @@ def test_product_size_both_sides(clean):
     assert run(rgb, alpha)["product_size"].status == "warn"
 
 
+def test_product_size_not_judged_on_a_doubtful_cutout():
+    rgb, alpha = scene(box=(270, 260, 330, 340))  # 13 % of the frame
+    # A second model that agrees: the product is small.
+    assert run(rgb, alpha, second_alpha=alpha)["product_size"].status == "fail"
+    # A second model that sees a large product: the cutout is doubtful (cutout_uncertain
+    # fails), and the size is not judged on it: ok, with the tip that says why.
+    big = scene(box=(120, 80, 480, 520))[1]
+    res = run(rgb, alpha, second_alpha=big)
+    assert res["cutout_uncertain"].status == "fail"
+    r = res["product_size"]
+    assert r.status == "ok" and r.tip_key == "check_product_size_unsure" and r.value < LIMITS.size_fail
+    # Under the uncertainty's fail limit (a warn) the size is judged.
+    edge = alpha.copy()
+    edge[240:260, 270:330] = 255  # IoU 0.80 with the first: 1 - IoU = 0.20
+    res = run(rgb, alpha, second_alpha=edge)
+    assert res["cutout_uncertain"].status == "warn" and res["product_size"].status == "fail"
+
 
 # ------------------------------------------------------------------ multiple_products
 

@@ -19,7 +19,8 @@ What each check measures (``value``):
   width (top/bottom) or height (left/right) there. The product is the cutout's largest
   blob without the hand; on a plain background, the blob of cutout + whatever differs from
   the paper that holds most of the cutout (the model may drop the part at the edge).
-- ``product_size``: the product box's larger share of the frame's width or height.
+- ``product_size``: the product box's larger share of the frame's width or height; not
+  judged when ``cutout_uncertain`` fails (a lost product looks small).
 - ``multiple_products``: separate blobs of at least a third of the largest one, in the
   cutout and, on a plain background, in everything that differs from it (a salient-object
   model often keeps only one of two products).
@@ -492,12 +493,17 @@ def check_cutoff(mask: np.ndarray, hand: np.ndarray, fg: np.ndarray | None = Non
     return _result("cutoff", _grade(value, LIMITS.cutoff_warn, LIMITS.cutoff_fail), value)
 
 
-def check_product_size(mask: np.ndarray, hand: np.ndarray) -> CheckResult:
+def check_product_size(mask: np.ndarray, hand: np.ndarray, uncertain: CheckResult | None = None) -> CheckResult:
+    """The product box's larger share of the frame. Not judged (``ok``, its own tip) when
+    ``uncertain`` (the ``cutout_uncertain`` result) fails: a cutout that lost the product
+    makes a large product look small, and the cutout's own tip is the advice to act on."""
     h, w = mask.shape
     box = _box(mask & ~hand) or _box(mask)
+    share = 0.0 if box is None else max((box[2] - box[0]) / w, (box[3] - box[1]) / h)
+    if uncertain is not None and uncertain.status == FAIL:
+        return _result("product_size", OK, share, "check_product_size_unsure", percent=round(100 * share))
     if box is None:
         return _result("product_size", FAIL, 0.0, percent=0)
-    share = max((box[2] - box[0]) / w, (box[3] - box[1]) / h)
     status = _grade(share, LIMITS.size_warn, LIMITS.size_fail, higher_is_worse=False)
     return _result("product_size", status, share, percent=round(100 * share))
 
@@ -628,9 +634,9 @@ def run_checks(rgb: np.ndarray, alpha: np.ndarray | None, *, original_size: tupl
         hand = find_hand(small, mask)
         fg = plain_foreground(small)
         results["cutoff"] = check_cutoff(mask, hand, fg)
-        results["product_size"] = check_product_size(mask, hand)
-        results["multiple_products"] = check_multiple(mask & ~hand, fg, hand)
         results["cutout_uncertain"] = check_cutout_uncertain(a_small, second_alpha)
+        results["product_size"] = check_product_size(mask, hand, results["cutout_uncertain"])
+        results["multiple_products"] = check_multiple(mask & ~hand, fg, hand)
         results["white_on_white"] = check_white_on_white(small, mask)
         results["hand"] = check_hand(hand)
     out = None
