@@ -206,6 +206,12 @@ def test_cutout_uncertain_both_sides(clean):
     other[120:480, 180:300] = 255  # the second model kept only half the product
     assert run(rgb, alpha, second_alpha=other)["cutout_uncertain"].status == "fail"
     assert run(rgb, alpha, second_alpha=alpha)["cutout_uncertain"].status == "ok"
+    # A model that barely found the product: more haze than product is 100 %, not more.
+    haze = np.zeros_like(alpha)
+    haze[100:500, 100:500] = 90
+    haze[280:300, 290:310] = 255
+    r = run(rgb, haze)["cutout_uncertain"]
+    assert r.status == "fail" and r.value == 1.0 and "100%" in r.tip("id")
 
 
 # ------------------------------------------------------------------ white_on_white

@@ -336,7 +336,8 @@ def semi_share(alpha: np.ndarray) -> float:
     semi = int(((a > 32) & (a < 224)).sum())
     # A clean edge is about one pixel wide at this scale: count only what exceeds it.
     edge = cv2.morphologyEx((a > 128).astype(np.uint8), cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
-    return max(0.0, semi - 0.5 * float(edge.sum())) / product
+    # More haze than product (a model that barely found it) is as uncertain as it gets: 1.
+    return min(1.0, max(0.0, semi - 0.5 * float(edge.sum())) / product)
 
 
 def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
