@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -56,7 +57,7 @@ class Segmenter:
         halves the cost on a 2000 px photo and leaves photos under twice the input size alone.
         """
         size = self.info.input_size
-        small = np.asarray(Image.fromarray(rgb).resize((size, size), Image.Resampling.LANCZOS, reducing_gap=2.0))
+        small = np.asarray(_lanczos_square(Image.fromarray(rgb), size))
         # rembg: (x / max - mean) / std per channel, as NCHW float32. OpenCV's blob maker does
         # it in one pass as (x - mean * max) / (max * std): 2.7 ms instead of 11 at 1024x1024.
         top = max(float(small.max()), 1e-6)
@@ -72,6 +73,35 @@ class Segmenter:
         out = self.session.run([self.output_name], {self.input_name: self.prepare(rgb)})[0][0, 0]
         lo, hi = float(out.min()), float(out.max())
         return ((out - lo) / max(hi - lo, 1e-6)).astype(np.float32)
+
+
+_resize_pool: ThreadPoolExecutor | None = None
+
+
+def _lanczos_square(image: Image.Image, size: int) -> Image.Image:
+    """``image.resize((size, size), LANCZOS, reducing_gap=2.0)``, the two halves of the rows in
+    two threads when no box reduction applies (ISNet's 1024 from a 2000 px photo: 43 -> 23 ms).
+
+    Pillow releases the GIL while it resamples, and a band resized from its own source box
+    (support still read across the band's edges) gives exactly the pixels of the whole resize.
+    """
+    global _resize_pool
+    w, h = image.size
+    if int(w / size / 2.0) > 1 or int(h / size / 2.0) > 1 or _threads() < 2:
+        return image.resize((size, size), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    if _resize_pool is None:
+        _resize_pool = ThreadPoolExecutor(2, thread_name_prefix="etalase-resize")
+    half = size // 2
+
+    def band(rows: tuple[int, int]) -> Image.Image:
+        y0, y1 = rows
+        return image.resize((size, y1 - y0), Image.Resampling.LANCZOS, box=(0, y0 * h / size, w, y1 * h / size))
+
+    top, bottom = _resize_pool.map(band, ((0, half), (half, size)))
+    out = Image.new(image.mode, (size, size))
+    out.paste(top, (0, 0))
+    out.paste(bottom, (0, half))
+    return out
 
 
 def _threads() -> int:

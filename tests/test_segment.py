@@ -32,3 +32,23 @@ def test_u2netp_finds_a_generated_product():
     box[int(480 * 0.8) - int(480 * 0.55):int(480 * 0.8), 320 - 102:320 + 102] = True  # the box's front
     assert _iou(alpha, box) > 0.6
     assert not alpha[:20, :20].any() and not alpha[-20:, -20:].any()
+
+
+@pytest.mark.parametrize("model", ["isnet-general-use", "u2netp"])
+@pytest.mark.parametrize("size", [(1999, 1499), (1100, 825), (4000, 3000)])
+def test_the_model_input_is_exactly_rembgs(model, size):
+    """The documented preparation, pixel for pixel: rembg's LANCZOS to the input size (box-reduced
+    first past twice that size), (x / max - mean) / std, NCHW; whatever shortcuts prepare takes
+    (a resize split over two threads, OpenCV's blob maker)."""
+    from assistant import segment
+
+    rgb = np.random.default_rng(7).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+    seg = segment.get_segmenter(model)
+    side = seg.info.input_size
+    small = Image.fromarray(rgb).resize((side, side), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    x = np.asarray(small, np.float32)
+    x = (x / x.max() - np.asarray(seg.info.mean, np.float32)) / np.asarray(seg.info.std, np.float32)
+    expected = x.transpose(2, 0, 1)[None]
+    got = seg.prepare(rgb)
+    assert got.shape == expected.shape and got.dtype == np.float32
+    assert float(np.abs(got - expected).max()) < 1e-5
