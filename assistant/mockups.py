@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 
 from assistant.errors import AssistantError
-from assistant.presets import read_toml
+from assistant.presets import check_keys, read_toml
 
 MOCKUPS_DIR = Path(__file__).resolve().parent.parent / "presets" / "mockups"
 KINDS = ("pouch", "sachet", "box", "bag", "jar", "bottle", "cup")
@@ -132,12 +132,7 @@ def _keys(path: Path, prefix: str, table: Any, allowed: dict[str, Any], required
     if not isinstance(table, dict):
         raise AssistantError("mockup_bad_value", file=path.name, key=prefix.rstrip(".") or "(file)",
                              value=repr(table), expected="table")
-    for key in table:
-        if key not in allowed:
-            raise AssistantError("mockup_unknown_key", file=path.name, key=f"{prefix}{key}",
-                                 allowed=", ".join(sorted(allowed)))
-    for key in sorted(required - table.keys()):
-        raise AssistantError("mockup_missing_key", file=path.name, key=f"{prefix}{key}")
+    check_keys(path, prefix, table, allowed, required, area="mockup")
 
 
 # --------------------------------------------------------------------------- dataclasses

@@ -18,6 +18,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 from assistant.errors import AssistantError
@@ -150,13 +151,15 @@ def _check_value(path: Path, key: str, spec: dataclasses.Field, value: Any) -> A
     return float(value) if expected == "float" else value
 
 
-def _check_keys(path: Path, section: str, table: dict, allowed: set[str], required: set[str]) -> None:
+def check_keys(path: Path, section: str, table: dict, allowed: Iterable[str], required: set[str],
+               area: str = "preset") -> None:
+    """Unknown or missing keys of one TOML table: ``{area}_unknown_key`` / ``{area}_missing_key``."""
     for key in table:
         if key not in allowed:
-            raise AssistantError("preset_unknown_key", file=path.name, key=f"{section}{key}",
+            raise AssistantError(f"{area}_unknown_key", file=path.name, key=f"{section}{key}",
                                  allowed=", ".join(sorted(allowed)))
     for key in sorted(required - table.keys()):
-        raise AssistantError("preset_missing_key", file=path.name, key=f"{section}{key}")
+        raise AssistantError(f"{area}_missing_key", file=path.name, key=f"{section}{key}")
 
 
 def _settings(path: Path, section: str, cls: type, table: Any) -> Any:
@@ -164,7 +167,7 @@ def _settings(path: Path, section: str, cls: type, table: Any) -> Any:
         raise AssistantError("preset_bad_value", file=path.name, key=section, value=repr(table),
                              expected="table")
     fields = {f.name: f for f in dataclasses.fields(cls)}
-    _check_keys(path, f"{section}.", table, set(fields), set())
+    check_keys(path, f"{section}.", table, set(fields), set())
     values = {k: _check_value(path, f"{section}.{k}", fields[k], v) for k, v in table.items()}
     return cls(**values)
 
@@ -181,17 +184,17 @@ def read_toml(path: Path, syntax_code: str) -> dict:
 def parse_preset(path: Path) -> Preset:
     """Read and validate one preset file."""
     data = read_toml(path, "preset_syntax")
-    _check_keys(path, "", data, _TOP_KEYS, {"title", "group", "image"})
+    check_keys(path, "", data, _TOP_KEYS, {"title", "group", "image"})
     group = data["group"]
     if group not in _GROUPS:
         raise AssistantError("preset_bad_choice", file=path.name, key="group", value=group,
                              choices=", ".join(_GROUPS))
     notes = data.get("notes", {})
-    _check_keys(path, "notes.", notes, {"id", "en"}, {"id", "en"} if notes else set())
+    check_keys(path, "notes.", notes, {"id", "en"}, {"id", "en"} if notes else set())
 
     image_fields = {f.name: f for f in dataclasses.fields(ImageRules)}
     image = data["image"]
-    _check_keys(path, "image.", image, set(image_fields), set(image_fields))
+    check_keys(path, "image.", image, set(image_fields), set(image_fields))
     values: dict[str, Any] = {}
     sources: dict[str, Sourced] = {}
     for key, entry in image.items():
@@ -199,7 +202,7 @@ def parse_preset(path: Path) -> Preset:
         if not isinstance(entry, dict):
             raise AssistantError("preset_bad_value", file=path.name, key=where, value=repr(entry),
                                  expected="{ value, kind, source, checked }")
-        _check_keys(path, f"{where}.", entry, {"value", "kind", "source", "checked"},
+        check_keys(path, f"{where}.", entry, {"value", "kind", "source", "checked"},
                     {"value", "kind", "source", "checked"})
         if entry["kind"] not in SOURCE_KINDS:
             raise AssistantError("preset_bad_choice", file=path.name, key=f"{where}.kind",

@@ -340,20 +340,28 @@ def _guided_upsample(mask: np.ndarray, rgb: np.ndarray, radius_px: float, pivot:
     unsure = cv2.dilate(unsure.astype(np.uint8), np.ones((2 * r + 3, 2 * r + 3), np.uint8))
     fx, fy = w / lw, h / lh  # full-size pixels per sample
     ones = np.ones((1, 3), np.float32)
-    for ty in range(0, lh, TILE):
-        for tx in range(0, lw, TILE):
-            if not unsure[ty:ty + TILE, tx:tx + TILE].any():
-                continue
-            x0, x1 = round(tx * fx), min(w, round((tx + TILE) * fx))
-            y0, y1 = round(ty * fy), min(h, round((ty + TILE) * fy))
-            # Resize (a, b) straight into this window of the photo.
-            m = np.float32([[fx, 0, 0.5 * fx - 0.5 - x0], [0, fy, 0.5 * fy - 0.5 - y0]])
-            size = (x1 - x0, y1 - y0)
-            a_t = cv2.warpAffine(a, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            b_t = cv2.warpAffine(b, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            q = cv2.transform(cv2.multiply(a_t, rgb[y0:y1, x0:x1], scale=1 / 255.0, dtype=cv2.CV_32F), ones)
-            out[y0:y1, x0:x1] = _to_alpha(q + b_t, pivot)
+    for x0, x1, y0, y1 in _unsure_windows(unsure, TILE, (w, h)):
+        # Resize (a, b) straight into this window of the photo.
+        m = np.float32([[fx, 0, 0.5 * fx - 0.5 - x0], [0, fy, 0.5 * fy - 0.5 - y0]])
+        size = (x1 - x0, y1 - y0)
+        a_t = cv2.warpAffine(a, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        b_t = cv2.warpAffine(b, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        q = cv2.transform(cv2.multiply(a_t, rgb[y0:y1, x0:x1], scale=1 / 255.0, dtype=cv2.CV_32F), ones)
+        out[y0:y1, x0:x1] = _to_alpha(q + b_t, pivot)
     return out
+
+
+def _unsure_windows(unsure: np.ndarray, tile: int, size: tuple[int, int]):
+    """Photo windows (x0, x1, y0, y1), photo size ``size`` (w, h), over the tiles of the
+    grid ``unsure`` in which the mask is not yet decided."""
+    gh, gw = unsure.shape
+    w, h = size
+    fx, fy = w / gw, h / gh
+    for ty in range(0, gh, tile):
+        for tx in range(0, gw, tile):
+            if unsure[ty:ty + tile, tx:tx + tile].any():
+                yield (round(tx * fx), min(w, round((tx + tile) * fx)),
+                       round(ty * fy), min(h, round((ty + tile) * fy)))
 
 
 def refine_alpha(soft: np.ndarray, rgb: np.ndarray) -> np.ndarray:
@@ -393,20 +401,13 @@ def _fine_upsample(mask: np.ndarray, rgb: np.ndarray) -> np.ndarray:
     h, w = rgb.shape[:2]
     up = cv2.resize(mask, (w, h), interpolation=FINE_RESIZE)
     out = _to_alpha(up, PIVOT)
-    gh, gw = mask.shape
     unsure = ((mask > 0.02) & (mask < 0.98)).astype(np.uint8)
-    fy, fx = h / gh, w / gw
     pad = 2 * FINE_R + 2
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) * (1.0 / 255.0)
-    for ty in range(0, gh, FINE_TILE):
-        for tx in range(0, gw, FINE_TILE):
-            if not unsure[ty:ty + FINE_TILE, tx:tx + FINE_TILE].any():
-                continue
-            y0, y1 = round(ty * fy), min(h, round((ty + FINE_TILE) * fy))
-            x0, x1 = round(tx * fx), min(w, round((tx + FINE_TILE) * fx))
-            py0, py1, px0, px1 = max(0, y0 - pad), min(h, y1 + pad), max(0, x0 - pad), min(w, x1 + pad)
-            q = gray_guided_filter(gray[py0:py1, px0:px1], up[py0:py1, px0:px1], FINE_R, FINE_EPS)
-            out[y0:y1, x0:x1] = _to_alpha(q[y0 - py0:y1 - py0, x0 - px0:x1 - px0].astype(np.float32), PIVOT)
+    for x0, x1, y0, y1 in _unsure_windows(unsure, FINE_TILE, (w, h)):
+        py0, py1, px0, px1 = max(0, y0 - pad), min(h, y1 + pad), max(0, x0 - pad), min(w, x1 + pad)
+        q = gray_guided_filter(gray[py0:py1, px0:px1], up[py0:py1, px0:px1], FINE_R, FINE_EPS)
+        out[y0:y1, x0:x1] = _to_alpha(q[y0 - py0:y1 - py0, x0 - px0:x1 - px0].astype(np.float32), PIVOT)
     return out
 
 
