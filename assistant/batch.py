@@ -46,7 +46,7 @@ from urllib.parse import quote
 import numpy as np
 from PIL import Image
 
-from assistant import archive, models, pipeline
+from assistant import archive, checks_runner, models, pipeline
 from assistant.errors import AssistantError
 from assistant.i18n import t
 from assistant.photo import MAX_BYTES, Notice, Photo, open_photo, write_atomic
@@ -61,7 +61,7 @@ DEFAULT_NAME = "{preset}/{path}"
 NAME_FIELDS = ("preset", "path", "dir", "vendor", "stem", "name", "sku", "n")
 JOURNAL = Path(".etalase") / "journal.jsonl"
 THUMB_SIDE = 200
-BATCH_FORMAT = 1  # bump when the journal's meaning changes
+BATCH_FORMAT = 2  # bump when the journal's meaning changes (2: the listing checks' notices)
 _MACHINE_ERRORS = ("model_", "batch_worker_", "batch_internal", "batch_scheduler", "batch_dask", "batch_cluster")
 
 
@@ -330,8 +330,8 @@ def plan_outputs(jobs: list[Job], presets: list[Preset], pattern: str, backgroun
 
 # --------------------------------------------------------------------------- the recipe
 
-_CODE_FILES = ("pipeline.py", "photo.py", "segment.py", "stages/cutout.py", "stages/framing.py",
-               "stages/lighting.py", "stages/shadow.py")
+_CODE_FILES = ("pipeline.py", "photo.py", "segment.py", "checks_runner.py", "stages/checks.py",
+               "stages/cutout.py", "stages/framing.py", "stages/lighting.py", "stages/shadow.py")
 
 
 @functools.lru_cache(maxsize=1)
@@ -444,7 +444,11 @@ def finish_stage(decoded: Decoded, soft: np.ndarray | None, recipe: Recipe, cuto
         photo = pipeline.with_mask(decoded.photo, soft, recipe.model)
     cutout_s += time.perf_counter() - t0
     result = process(photo, list(recipe.presets), model=recipe.model, background=recipe.background)
-    outputs = [MadeOutput(o.preset.name, o.extension, o.data, o.size[0], o.size[1], list(o.notices),
+    # The listing checks, as in the app: each warn or fail becomes a notice with its tip.
+    checks = checks_runner.check_outputs(result)
+    outputs = [MadeOutput(o.preset.name, o.extension, o.data, o.size[0], o.size[1],
+                          list(o.notices) + [Notice(r.tip_key, dict(r.params))
+                                             for r in checks[o.preset.name] if r.status != "ok"],
                           _thumb(o.image, recipe.thumb_side)) for o in result.outputs]
     timings = {"decode": decoded.decode_s, "cutout": cutout_s + result.timings.get("cutout", 0.0),
                "lighting": result.timings.get("lighting", 0.0),

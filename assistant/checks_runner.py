@@ -91,14 +91,20 @@ def check_cut_photo(photo: Photo, preset: str | Preset | None = None, model: str
 
 def check_outputs(result: pipeline.Result, second_alpha: np.ndarray | None = None,
                   residual_cast: float | None = None) -> dict[str, list[CheckResult]]:
-    """The checks for each output of ``result`` (keyed by preset name), the source photo's included."""
+    """The checks for each output of ``result`` (keyed by preset name), the source photo's included.
+    The photo's own checks are measured once and shared by every preset's list."""
     photo = result.photo
     rgb = np.asarray(photo.image)
     alpha = None if photo.alpha is None else np.asarray(photo.alpha)
-    return {out.preset.name: run_checks(rgb, alpha, original_size=photo.original_size, preset=out.preset,
-                                        output=out.image, output_bytes=len(out.data), output_fitted=True,
-                                        residual_cast=residual_cast, second_alpha=second_alpha)
-            for out in result.outputs}
+    found: dict[str, list[CheckResult]] = {}
+    first = None
+    for out in result.outputs:
+        found[out.preset.name] = first_or_more = run_checks(
+            rgb, alpha, original_size=photo.original_size, preset=out.preset, output=out.image,
+            output_bytes=len(out.data), output_fitted=True, residual_cast=residual_cast,
+            second_alpha=second_alpha, same_photo=first)
+        first = first or first_or_more
+    return found
 
 
 def as_json(results: list[CheckResult], lang: str | None = None) -> list[dict]:

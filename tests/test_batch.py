@@ -47,8 +47,7 @@ def _rows(out: Path) -> list[dict]:
 
 
 def _same_pixels(a: Path, b: Path) -> None:
-    """Equal images. Not equal bytes: the embedded sRGB profile carries its creation time, so
-    two processes write different header bytes around identical pixels."""
+    """Equal images, compared by their pixels."""
     import numpy as np
 
     with Image.open(a) as x, Image.open(b) as y:
@@ -121,6 +120,21 @@ def test_html_report_lists_every_input_escaped_with_thumbnails(vendor_batch):
     assert len(thumbs) >= 3 * 3  # before + two presets for each good photo
     assert all((out / t).is_file() and not t.startswith(("/", "data:http")) for t in thumbs)
     assert "http://" not in page and "https://" not in page  # self-contained
+
+
+def test_listing_checks_are_in_both_reports(vendor_batch):
+    """Each warn or fail of the listing checks is in report.csv (code and tip) and report.html."""
+    from assistant.i18n import t
+
+    _, out, _, _ = vendor_batch
+    rows = [r for r in _rows(out) if r["status"] == "ok"]
+    flagged = [(r, code) for r in rows for code in r["warnings"].split(";") if code.startswith("check_")]
+    assert flagged, "the generated photos are soft and small: blur and resolution must be flagged"
+    page = (out / "report.html").read_text(encoding="utf-8")
+    for row, code in flagged:
+        tip_start = t(code, "en", need=0, have=0, factor=0, percent=0, size=0, cap=0).split(" ")[0]
+        assert tip_start in row["message"]
+        assert tip_start in page
 
 
 def test_handover_zips_and_upload_sheets(vendor_batch):

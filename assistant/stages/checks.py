@@ -49,6 +49,9 @@ from assistant.i18n import t
 
 CHECK_NAMES = ("blur", "exposure", "resolution", "cutoff", "product_size", "multiple_products",
                "cutout_uncertain", "white_on_white", "background", "file_size", "color_cast", "hand")
+# Checks of the photo itself, the same whatever the marketplace (the rest depend on the preset).
+PHOTO_CHECKS = ("blur", "exposure", "cutoff", "product_size", "multiple_products", "cutout_uncertain",
+                "white_on_white", "hand")
 STATUSES = ("ok", "warn", "fail")
 OK, WARN, FAIL = STATUSES
 
@@ -593,7 +596,8 @@ def check_hand(hand: np.ndarray) -> CheckResult:
 def run_checks(rgb: np.ndarray, alpha: np.ndarray | None, *, original_size: tuple[int, int],
                preset=None, output: Image.Image | np.ndarray | None = None, output_bytes: int | None = None,
                residual_cast: float | None = None, second_alpha: np.ndarray | None = None,
-               output_refused: bool = False, output_fitted: bool = False) -> list[CheckResult]:
+               output_refused: bool = False, output_fitted: bool = False,
+               same_photo: list[CheckResult] | None = None) -> list[CheckResult]:
     """Every check that applies, in ``CHECK_NAMES`` order.
 
     ``rgb``/``alpha``: the source photo at working resolution and its cutout (uint8, same
@@ -611,6 +615,8 @@ def run_checks(rgb: np.ndarray, alpha: np.ndarray | None, *, original_size: tupl
     Checks that need what was not given are left out: without ``alpha`` the six cutout
     checks, without ``output`` ``background``, without ``output_bytes`` ``file_size``.
     ``color_cast`` is measured on the output when there is one, else on the source.
+    ``same_photo``: this photo's results for another preset's output; the checks of the photo
+    itself (``PHOTO_CHECKS``) are taken from it instead of being measured again.
     """
     rgb = _rgb3(_as_array(rgb))
     full_h, full_w = rgb.shape[:2]
@@ -628,10 +634,13 @@ def run_checks(rgb: np.ndarray, alpha: np.ndarray | None, *, original_size: tupl
     mask = a_small > 128 if a_small is not None else None
 
     results: dict[str, CheckResult] = {}
-    results["blur"] = check_blur(rgb, mask_full if alpha is not None else None)
-    results["exposure"] = check_exposure(small, mask)
+    reused = {r.check: r for r in same_photo or () if r.check in PHOTO_CHECKS}
+    results["blur"] = reused.get("blur") or check_blur(rgb, mask_full if alpha is not None else None)
+    results["exposure"] = reused.get("exposure") or check_exposure(small, mask)
     results["resolution"] = check_resolution(mask, small.shape[:2], original_size, preset)
-    if mask is not None:
+    if mask is not None and reused.keys() >= set(PHOTO_CHECKS) - {"blur", "exposure"}:
+        results.update({name: reused[name] for name in PHOTO_CHECKS if name not in results})
+    elif mask is not None:
         hand = find_hand(small, mask)
         fg = plain_foreground(small)
         results["cutoff"] = check_cutoff(mask, hand, fg)
