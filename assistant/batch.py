@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -962,7 +963,15 @@ def run_batch(inputs: Iterable[str | Path], out_dir: str | Path, presets: list[s
 
     try:
         if engine == "local":
-            _run_local(plans, prepare, recipe, out_dir, jobs_n, done, cancel)
+            # The local engine's parallelism is its overlapping stages (decode, model, finish
+            # threads). OpenCV's own worker threads on top only contend with them: 20 ISNet
+            # photos took 89.6 s of CPU with them and 80.3 s without (47.3 -> 42.1 s wall).
+            opencv_threads = cv2.getNumThreads()
+            cv2.setNumThreads(1)
+            try:
+                _run_local(plans, prepare, recipe, out_dir, jobs_n, done, cancel)
+            finally:
+                cv2.setNumThreads(opencv_threads)
         else:
             _run_dask(plans, prepare, recipe, out_dir, scheduler, jobs, done, cancel)
     finally:
