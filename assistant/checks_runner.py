@@ -97,13 +97,11 @@ def check_outputs(result: pipeline.Result, second_alpha: np.ndarray | None = Non
     rgb = np.asarray(photo.image)
     alpha = None if photo.alpha is None else np.asarray(photo.alpha)
     found: dict[str, list[CheckResult]] = {}
-    first = None
     for out in result.outputs:
-        found[out.preset.name] = first_or_more = run_checks(
+        found[out.preset.name] = run_checks(
             rgb, alpha, original_size=photo.original_size, preset=out.preset, output=out.image,
             output_bytes=len(out.data), output_fitted=True, residual_cast=residual_cast,
-            second_alpha=second_alpha, same_photo=first)
-        first = first or first_or_more
+            second_alpha=second_alpha, same_photo=next(iter(found.values()), None))
     return found
 
 

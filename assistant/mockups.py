@@ -395,28 +395,21 @@ class _Revolve(Geometry):
         """The radius at height h (float64, load-time and tests)."""
         cap0, cap1, cap_r = self.cap
         h = np.clip(np.asarray(h, np.float64), 0.0, cap1)  # beyond the ends the lookups hold the end value
-        if self.kind == "jar":
-            r = np.full_like(h, self.R)
-            rb = self.rb
-            if rb > 0:
-                q = np.clip(rb - h, 0, rb)
-                r = np.where(h < rb, self.R - rb + np.sqrt(np.maximum(rb * rb - q * q, 0)), r)
-            if self.rs > 0:
-                t = np.clip((h - (1 - self.rs)) / self.rs, 0, 1)
-                r = np.where(h > 1 - self.rs, self.rn + (self.R - self.rn) * np.sqrt(np.maximum(1 - t * t, 0)), r)
-        elif self.kind == "bottle":
-            r = np.full_like(h, self.R)
-            rb = self.rb
-            if rb > 0:
-                q = np.clip(rb - h, 0, rb)
-                r = np.where(h < rb, self.R - rb + np.sqrt(np.maximum(rb * rb - q * q, 0)), r)
-            t = np.clip((h - 1.0) / self.sh, 0, 1)
-            r = np.where(h > 1.0, self.rn + (self.R - self.rn) * (1 + np.cos(np.pi * t)) / 2, r)
-        else:
+        if self.kind == "cup":
             r = self.rb0 + (self.rt - self.rb0) * np.clip(h, 0, 1)
-            rb = self.rb
+        else:
+            r = np.full_like(h, self.R)
+        # The bottom edge is rounded with radius rb: the wall moves in along a quarter circle.
+        rb = self.rb
+        if rb > 0:
             q = np.clip(rb - h, 0, rb)
             r = np.where(h < rb, r - rb + np.sqrt(np.maximum(rb * rb - q * q, 0)), r)
+        if self.kind == "jar" and self.rs > 0:
+            t = np.clip((h - (1 - self.rs)) / self.rs, 0, 1)
+            r = np.where(h > 1 - self.rs, self.rn + (self.R - self.rn) * np.sqrt(np.maximum(1 - t * t, 0)), r)
+        elif self.kind == "bottle":
+            t = np.clip((h - 1.0) / self.sh, 0, 1)
+            r = np.where(h > 1.0, self.rn + (self.R - self.rn) * (1 + np.cos(np.pi * t)) / 2, r)
         # The closure: a short cylinder with softly rounded top and bottom edges.
         bev = min(0.18 * (cap1 - cap0), 0.25 * cap_r)
         if cap1 > cap0:

@@ -75,7 +75,7 @@ class Segmenter:
         return ((out - lo) / max(hi - lo, 1e-6)).astype(np.float32)
 
 
-_resize_pool: ThreadPoolExecutor | None = None
+_resize_pool = ThreadPoolExecutor(2, thread_name_prefix="etalase-resize")  # threads start on first use
 
 
 def _lanczos_square(image: Image.Image, size: int) -> Image.Image:
@@ -85,12 +85,9 @@ def _lanczos_square(image: Image.Image, size: int) -> Image.Image:
     Pillow releases the GIL while it resamples, and a band resized from its own source box
     (support still read across the band's edges) gives exactly the pixels of the whole resize.
     """
-    global _resize_pool
     w, h = image.size
     if int(w / size / 2.0) > 1 or int(h / size / 2.0) > 1 or _threads() < 2:
         return image.resize((size, size), Image.Resampling.LANCZOS, reducing_gap=2.0)
-    if _resize_pool is None:
-        _resize_pool = ThreadPoolExecutor(2, thread_name_prefix="etalase-resize")
     half = size // 2
 
     def band(rows: tuple[int, int]) -> Image.Image:

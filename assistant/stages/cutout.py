@@ -469,14 +469,8 @@ def decontaminate(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     near_b = gather(_blur(ba, r2)) / (gather(_blur(inv, r2)) + 1e-5)
     f_p = np.clip(near_f + a_p * (i_p - a_p * near_f - (1 - a_p) * near_b), 0, 1)
     out = rgb.copy()
-    window = out[y0:y1, x0:x1]  # a view: writing through it writes ``out``
-    flat = window.reshape(ch * cw, 3) if window.flags.c_contiguous else None
-    values = (f_p * 255.0 + 0.5).astype(np.uint8)
-    if flat is not None:
-        flat[at] = values
-    else:
-        yy, xx = np.divmod(at, cw)
-        window[yy, xx] = values
+    yy, xx = np.divmod(at, cw)  # window index -> the photo's flat index
+    out.reshape(h * w, 3)[(yy + y0) * w + (xx + x0)] = (f_p * 255.0 + 0.5).astype(np.uint8)
     return out
 
 
