@@ -69,7 +69,7 @@ class LightingSettings:
 
     white_balance: bool = _spec("neutralise the light's colour cast", default=True)
     exposure: bool = _spec("bring the product to a standard brightness", default=True)
-    local_contrast: float = _spec("strength of gentle local contrast (CLAHE)", 0.0, 1.0, default=0.3)
+    local_contrast: float = _spec("strength of gentle local contrast (CLAHE)", 0.0, 1.0, default=0.2)
     vibrance: float = _spec("extra saturation for muted colours", 0.0, 1.0, default=0.0)
     denoise: bool = _spec("edge-preserving denoise for low-light photos", default=True)
     sharpen: float = _spec("sharpening after the resize", 0.0, 2.0, default=0.5)

@@ -80,9 +80,9 @@ def jpeg(rgb: np.ndarray, quality: int = 85) -> np.ndarray:
     return np.asarray(Image.open(buf).convert("RGB"))
 
 
-def illuminants() -> np.ndarray:
+def illuminants(pattern: str = "gt_*_full.csv") -> np.ndarray:
     rows = []
-    for path in sorted(CUBE.glob("gt_*_full.csv")):
+    for path in sorted(CUBE.glob(pattern)):
         with path.open() as fh:
             rows += [[float(r["mean_r"]), float(r["mean_g"]), float(r["mean_b"])] for r in csv.DictReader(fh)]
     ill = np.array(rows)
@@ -160,15 +160,40 @@ def m_stage_true_light(x, mask, light, ev):
 
 # --- experiments -----------------------------------------------------------------------------
 
-def packshot_cases(per_image: int, seed: int):
+def packshot_cases(per_image: int, seed: int, ill: np.ndarray | None = None):
     rng = np.random.default_rng(seed)
-    ill = illuminants()
+    ill = illuminants() if ill is None else ill
     cases = []
     for path in sorted(PACKSHOTS.glob("*.jpg")):
         ref = np.asarray(Image.open(path).convert("RGB"))
         for _ in range(per_image):
             cases.append((path.stem, ref, ill[rng.integers(len(ill))], float(rng.uniform(-1.5, 1.0))))
     return cases
+
+
+def other_lights(per_image: int, seed: int) -> list[str]:
+    """The same harness under lights the stage's prior has not seen, and under phone-like lamps."""
+    planck = _stage._planck_srgb(np.geomspace(2700, 10000, 200)) / _stage._planck_srgb(np.array([6504.0]))
+    sets = {"SimpleCube++ test split only (463 lights; the prior holds the training split)":
+            illuminants("gt_test_full.csv"),
+            "Planckian lamps 2700-10000 K as sRGB casts (what a phone's white balance leaves)": planck}
+    methods = {"no correction": m_none, "grey-world": m_greyworld, "this stage, with mask": m_stage_mask}
+    lines = ["", ("Other lights, same packshots and exposure shifts (prod S, median / 95th percentile; "
+                  "EV > 0 in brackets)."), "",
+             "| lights | " + " | ".join(methods) + " |", "|---|" + "---|" * len(methods)]
+    for label, ill in sets.items():
+        cases = packshot_cases(per_image, seed, ill)
+        res = {k: [] for k in methods}
+        evs = np.array([ev for *_, ev in cases])
+        for _, ref, light, ev in cases:
+            mask = packshot_mask(ref)
+            x = degrade(ref, light, ev)
+            rl, rsl = rgb2lab(ref), rgb2lab(s_filter(ref))
+            for name, fn in methods.items():
+                res[name].append(scores(ref, fn(x, mask), mask, rl, rsl)[0])
+        cells = [f"{summarise(v)} ({summarise(np.array(v)[evs > 0])})" for v in res.values()]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def scores(ref, out, mask, ref_lab=None, ref_s_lab=None):
@@ -354,11 +379,12 @@ def main() -> None:
     parser.add_argument("--per-image", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pictures", action="store_true", help="write before/after PNGs to docs/lighting/")
-    parser.add_argument("--only", choices=("harness", "invariance", "harm", "timing"), default=None)
+    parser.add_argument("--only", choices=("harness", "lights", "invariance", "harm", "timing"), default=None)
     args = parser.parse_args()
     if not PACKSHOTS.exists():
         raise SystemExit(f"../shared/data not found ({PACKSHOTS}): nothing to measure")
     parts = {"harness": lambda: harness(args.per_image, args.seed),
+             "lights": lambda: other_lights(args.per_image, args.seed),
              "invariance": lambda: invariance(args.per_image, args.seed),
              "harm": do_no_harm, "timing": timing}
     for key, fn in parts.items():

@@ -151,6 +151,33 @@ def test_over_exposed_backdrop_takes_the_light_from_a_neutral_surface_on_the_pro
     assert abs(lab[0] - lab_mean(clean, side)[0]) < 4.0, lab
 
 
+def fruit(size: int = 240) -> tuple[np.ndarray, np.ndarray]:
+    """An orange on white paper: shaded, no neutral surface anywhere on the product."""
+    img = np.full((size, size, 3), 255.0)
+    yy, xx = np.mgrid[:size, :size]
+    r = np.hypot(yy - size / 2, xx - size / 2) / (size * 0.3)
+    inside = r < 1
+    shade = (1.0 - 0.45 * r ** 2)[inside][:, None]
+    img[inside] = np.array([235.0, 120.0, 25.0]) * shade
+    img += np.random.default_rng(3).normal(0, 1.5, img.shape)
+    return np.clip(img, 0, 255).astype(np.uint8), inside.astype(np.uint8) * 255
+
+
+def test_over_exposed_backdrop_blown_in_green_only_gives_the_light_from_the_two_known_channels():
+    # daylight as a camera sensor records it (the commonest light in the prior) at +0.3 EV blows
+    # the paper's green only; its red and blue fix the light's red:blue, and the real lights with
+    # that ratio have one green share. The orange has no neutral surface to read it from.
+    clean, mask = fruit()
+    light = np.array([0.43, 1.0, 0.70])
+    shot = jpeg(cast(clean, light, ev=0.3), 85)
+    paper = shot[:20, :20].reshape(-1, 3).mean(axis=0)
+    assert paper[1] >= 250 and paper[0] < 250 and paper[2] < 250, paper
+    res = analyse_lighting(Image.fromarray(shot), Image.fromarray(mask))
+    est = np.array(res.illuminant)
+    assert np.abs(np.log(est / light)).max() < 0.05, (est, light)
+    assert abs(res.exposure_ev + 0.3) < 0.1, res.exposure_ev
+
+
 def test_a_colour_blown_in_one_channel_keeps_its_colour():
     # a lemon-yellow print whose green clips under a green light at +0.8 EV: its green is only
     # known to be at least the clip, and filling it up to white (as for the blown paper) would
