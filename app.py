@@ -78,7 +78,7 @@ from starlette.responses import PlainTextResponse  # noqa: E402
 
 import assistant  # noqa: E402
 from assistant import AssistantError, batch, models, pipeline, segment  # noqa: E402
-from assistant.i18n import LANGUAGES, STRINGS, default_language, t  # noqa: E402
+from assistant.i18n import LANGUAGES, STRINGS, default_language, localized, t  # noqa: E402
 from assistant.presets import LightingSettings, ShadowSettings, field_help, list_presets, load_preset, load_presets  # noqa: E402
 
 log = logging.getLogger("etalase.app")
@@ -574,7 +574,7 @@ def compliance_md(entry: dict, lang: str) -> str:
     all_ok = size_ok and bytes_ok and bg_ok and fill_ok
     verdict = f"<span class='etalase-verdict-{'ok' if all_ok else 'bad'}'>" + (
         f"✓ {t('app_ok', lang)}" if all_ok else f"⚠ {t('app_not_ok', lang)}") + "</span>"
-    lines = [f"**{html.escape(entry['title'])}**", verdict, *parts]
+    lines = [f"**{html.escape(str(localized(entry['title'], lang)))}**", verdict, *parts]
     for code, params in entry["notices"]:
         lines.append("⚠ " + html.escape(t(code, lang, **params), quote=False))
     return "  \n".join(lines)
@@ -861,7 +861,7 @@ def guide_md(name: str, lang: str) -> str:
         "shadow_allowed": (yes_no[rules.shadow_allowed], "shadow_allowed"),
     }
     numbered: dict[tuple, int] = {}
-    lines = [f"### {html.escape(preset.title)}"]
+    lines = [f"### {html.escape(preset.title_in(lang))}"]
     note = preset.notes.get(lang) or preset.notes.get("en")
     if note:
         lines.append(html.escape(note, quote=False))
@@ -1036,8 +1036,13 @@ def _label_source_choices(lang: str) -> list[tuple[str, str]]:
     return [(t(f"app_mockup_source_{s}", lang), s) for s in LABEL_SOURCES]
 
 
-def _preset_choices() -> list[tuple[str, str]]:
-    return [(load_preset(n).title, n) for n in PRESET_NAMES]
+def _view_choices(entries: list[dict], lang: str) -> list[tuple[str, int]]:
+    """The result viewer's choices: each output by its preset's name in ``lang``."""
+    return [(str(localized(e["title"], lang)), i) for i, e in enumerate(entries)]
+
+
+def _preset_choices(lang: str) -> list[tuple[str, str]]:
+    return [(load_preset(n).title_in(lang), n) for n in PRESET_NAMES]
 
 
 def _footer(lang: str) -> str:
@@ -1051,10 +1056,10 @@ def _footer(lang: str) -> str:
 def _output_controls(T: _Texts, lang0: str, id_prefix: str) -> tuple:
     """Marketplaces, quality, background mode and colour: the same four controls on the
     photo and batch tabs (``id_prefix`` keeps their element ids apart)."""
-    presets = T(gr.Dropdown(_preset_choices(), value=[DEFAULT_PRESET], multiselect=True, filterable=False,
+    presets = T(gr.Dropdown(_preset_choices(lang0), value=[DEFAULT_PRESET], multiselect=True, filterable=False,
                             label=t("app_presets_label", lang0), info=t("app_presets_info", lang0),
                             elem_id=f"{id_prefix}presets"),
-                label="app_presets_label", info="app_presets_info")
+                label="app_presets_label", info="app_presets_info", choices=_preset_choices)
     quality = T(gr.Radio(_quality_choices(lang0), value=default_model(), label=t("app_quality_label", lang0),
                          elem_id=f"{id_prefix}quality"),
                 label="app_quality_label", choices=_quality_choices)
@@ -1222,10 +1227,10 @@ def build_app() -> gr.Blocks:
                                                         items=_picker_items(lang0), elem_id="mk-templates",
                                                         elem_classes=["etalase-html"]),
                                                 items=_picker_items)
-                            mk["preset"] = T(gr.Dropdown(_preset_choices(), value=DEFAULT_PRESET, filterable=False,
+                            mk["preset"] = T(gr.Dropdown(_preset_choices(lang0), value=DEFAULT_PRESET, filterable=False,
                                                          label=t("app_mockup_preset_label", lang0),
                                                          elem_id="mk-preset"),
-                                             label="app_mockup_preset_label")
+                                             label="app_mockup_preset_label", choices=_preset_choices)
                             with T(gr.Accordion(t("app_mockup_more", lang0), open=False, elem_id="mk-more"),
                                    label="app_mockup_more"):
                                 mk["product"] = T(PhotoInput(label=t("app_mockup_product_label", lang0),
@@ -1278,9 +1283,9 @@ def build_app() -> gr.Blocks:
                                             height=220, min_width=120, elem_classes=["guide-image"]), label=side))
                 T(gr.Markdown(f"### {t('app_guide_rules_title', lang0)}\n{t('app_guide_intro', lang0)}"),
                   value=lambda lang: f"### {t('app_guide_rules_title', lang)}\n{t('app_guide_intro', lang)}")
-                guide_pick = T(gr.Dropdown(_preset_choices(), value=DEFAULT_PRESET, filterable=False,
+                guide_pick = T(gr.Dropdown(_preset_choices(lang0), value=DEFAULT_PRESET, filterable=False,
                                            label=t("app_guide_select", lang0), elem_id="guide-pick"),
-                               label="app_guide_select")
+                               label="app_guide_select", choices=_preset_choices)
                 guide_card = gr.Markdown(guide_md(DEFAULT_PRESET, lang0), elem_id="guide-card")
 
         footer = T(gr.Markdown(_footer(lang0), elem_id="footer"), value=_footer)
@@ -1339,7 +1344,7 @@ def build_app() -> gr.Blocks:
             entries = state["outputs"]
             done = t("app_touch_done" if touched else "app_done", lang_value,
                      seconds=_num(time.perf_counter() - start, lang_value))
-            view_update = gr.update(choices=[(e["title"], i) for i, e in enumerate(entries)], value=0,
+            view_update = gr.update(choices=_view_choices(entries, lang_value), value=0,
                                     visible=len(entries) > 1)
             updates = ([f"<div class='etalase-ok'>✓ {done}</div>",
                         gr.update(value=(state["before"], entries[0]["path"]), visible=True), view_update, state,
@@ -1539,10 +1544,12 @@ def build_app() -> gr.Blocks:
 
         def relabel(lang_value, names, b_names, mode, b_mode, guide_name, state, *extra):
             lang_value = _lang(lang_value)
+            entries = (state or {}).get("outputs", [])
             updates = (T.updates(lang_value)
                        + [gr.update(choices=_background_choices(lang_value, names), value=mode),
                           gr.update(choices=_background_choices(lang_value, b_names), value=b_mode),
                           guide_md(guide_name, lang_value)]
+                       + [gr.update(choices=_view_choices(entries, lang_value)) if entries else gr.update()]
                        + render_result(state, lang_value))
             if mk:
                 mk_entries, source = extra
@@ -1551,7 +1558,7 @@ def build_app() -> gr.Blocks:
             return updates
 
         lang.change(relabel, [lang, presets, b_presets, bg_mode, b_bg_mode, guide_pick, result_state] + mk_extra,
-                    [c for c, _ in T.entries] + [bg_mode, b_bg_mode, guide_card] + out_components + mk_outputs
+                    [c for c, _ in T.entries] + [bg_mode, b_bg_mode, guide_card, view] + out_components + mk_outputs
                     + ([mk["hint"]] if mk else []),
                     queue=False, api_visibility="private")
 

@@ -1192,7 +1192,7 @@ def write_html_report(path: Path, records: list[Record], rows: list[ReportRow], 
               "batch_html_skipped": ("", sum(len(v) for v in others.values())),
               "batch_html_resumed": ("", sum(r.resumed for r in records))}
     title = t("batch_html_title", lang)
-    meta = t("batch_html_meta", lang, presets=", ".join(p.title for p in presets), model=model,
+    meta = t("batch_html_meta", lang, presets=", ".join(p.title_in(lang) for p in presets), model=model,
              when=time.strftime("%Y-%m-%d %H:%M"))
     out = [f"<!DOCTYPE html><html lang=\"{esc(lang or 'id')}\"><head><meta charset=\"utf-8\">",
            "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">",
@@ -1200,7 +1200,7 @@ def write_html_report(path: Path, records: list[Record], rows: list[ReportRow], 
            f"<h1>{esc(title)}</h1><div class=\"meta\">{esc(meta)}</div><div class=\"summary\">"]
     out += [f"<span class=\"{cls}\">{esc(t(key, lang, count=n))}</span>" for key, (cls, n) in counts.items()]
     out.append("</div>")
-    titles = {p.name: p.title for p in presets}
+    titles = {p.name: p.title_in(lang) for p in presets}
     for vendor in sorted(set(by_vendor) | set(others), key=lambda v: (v == "", v.lower())):
         recs = by_vendor.get(vendor, [])
         label = vendor or t("batch_html_no_vendor", lang)

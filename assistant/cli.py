@@ -48,14 +48,14 @@ def cmd_presets(args: argparse.Namespace) -> int:
         if not args.name:
             raise AssistantError("cli_preset_name_needed")
         p = presets.load_preset(args.name)
-        print(f"{p.name}: {p.title}\n{p.notes.get(args.lang or i18n.default_language(), '')}")
+        print(f"{p.name}: {p.title_in(args.lang)}\n{p.notes.get(args.lang or i18n.default_language(), '')}")
         for key, src in p.sources.items():
             print(f"  {key:<19} {src.value!s:<10} {src.kind:<11} {src.checked}  {src.source}")
         return 0
     for name in presets.list_presets():
         p = presets.load_preset(name)
         print(f"{name:<20} {p.size[0]}x{p.size[1]} {p.image.format:<5} "
-              f"<= {p.image.max_bytes / 1e6:.1f} MB  {p.title}")
+              f"<= {p.image.max_bytes / 1e6:.1f} MB  {p.title_in(args.lang)}")
     return 0
 
 

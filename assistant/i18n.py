@@ -41,8 +41,17 @@ def default_language() -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def localized(value: object, lang: str | None = None) -> object:
+    """A per-language text (``{"id": ..., "en": ...}``, as presets and templates give names) in
+    ``lang``; any other value as it is."""
+    if isinstance(value, dict) and set(value) == set(LANGUAGES):
+        return value[lang if lang in LANGUAGES else default_language()]
+    return value
+
+
 def t(key: str, lang: str | None = None, /, **params: object) -> str:
-    """The string ``key`` in ``lang``, with ``{name}`` placeholders filled from ``params``."""
+    """The string ``key`` in ``lang``, with ``{name}`` placeholders filled from ``params``
+    (a per-language parameter, such as a preset's name, in the same language)."""
     lang = lang if lang in LANGUAGES else default_language()
     text = STRINGS[key][lang]
-    return text.format(**params) if params else text
+    return text.format(**{k: localized(v, lang) for k, v in params.items()}) if params else text

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from assistant.errors import AssistantError
+from assistant.i18n import LANGUAGES, localized
 
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets" / "marketplaces"
 SOURCE_KINDS = ("official", "third-party", "default")
@@ -91,7 +92,7 @@ class Preset:
     """One marketplace target: its image rules with sources, and our processing settings."""
 
     name: str
-    title: str
+    title: dict[str, str]     # per language: {"id": ..., "en": ...}
     group: str
     notes: dict[str, str]
     image: ImageRules
@@ -99,6 +100,10 @@ class Preset:
     lighting: LightingSettings
     shadow: ShadowSettings
     path: Path
+
+    def title_in(self, lang: str | None = None) -> str:
+        """The preset's name as a user reads it, in ``lang`` (default: the app's language)."""
+        return str(localized(self.title, lang))
 
     @property
     def size(self) -> tuple[int, int]:
@@ -189,6 +194,15 @@ def parse_preset(path: Path) -> Preset:
     if group not in _GROUPS:
         raise AssistantError("preset_bad_choice", file=path.name, key="group", value=group,
                              choices=", ".join(_GROUPS))
+    title = data["title"]
+    if not isinstance(title, dict):
+        raise AssistantError("preset_bad_value", file=path.name, key="title", value=repr(title),
+                             expected='{ id = "...", en = "..." }')
+    check_keys(path, "title.", title, set(LANGUAGES), set(LANGUAGES))
+    for lang in LANGUAGES:
+        if not isinstance(title[lang], str) or not title[lang].strip():
+            raise AssistantError("preset_bad_value", file=path.name, key=f"title.{lang}",
+                                 value=repr(title[lang]), expected="text")
     notes = data.get("notes", {})
     check_keys(path, "notes.", notes, {"id", "en"}, {"id", "en"} if notes else set())
 
@@ -218,7 +232,7 @@ def parse_preset(path: Path) -> Preset:
     rules = ImageRules(**values)
     return Preset(
         name=path.stem,
-        title=str(data["title"]),
+        title={lang: title[lang] for lang in LANGUAGES},
         group=group,
         notes=dict(notes),
         image=rules,

@@ -304,8 +304,11 @@ def test_bad_files_show_a_friendly_message_in_the_chosen_language(browser, serve
     context, page = open_page(browser, server, DESKTOP)
     upload_photo(page, {"name": "produk.jpg", "mimeType": "image/jpeg", "buffer": b"just some text\n"})
     assert "bukan foto yang bisa dibaca" in process(page)
+    assert "Umum (aman untuk semua)" in page.inner_text("#presets")
     page.locator("#lang").get_by_label("English").check()
     page.wait_for_function("document.querySelector('#process-btn').innerText.includes('Process photo')")
+    # the marketplace names follow the language too, the chosen one included
+    page.wait_for_function("document.querySelector('#presets').innerText.includes('General (safe everywhere)')")
     upload_photo(page, {"name": "empty.jpg", "mimeType": "image/jpeg", "buffer": b""})
     assert "is empty" in process(page, "Fast")
     upload_photo(page, str(sample_photo(tmp_path)))

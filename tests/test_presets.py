@@ -28,6 +28,26 @@ def test_umum_is_the_safe_default():
     assert 0.80 <= p.image.fill <= 0.85
 
 
+def test_every_preset_is_named_in_each_language():
+    for p in check_presets():
+        assert set(p.title) == {"id", "en"} and all(v.strip() for v in p.title.values())
+    umum = load_preset("umum")
+    assert umum.title_in("id") == "Umum (aman untuk semua)"
+    assert umum.title_in("en") == "General (safe everywhere)"
+    assert load_preset("shopee").title_in("en") == "Shopee"
+
+
+def test_a_title_in_one_language_only_fails(tmp_path):
+    path = _copy_with(tmp_path, 'title = { id = "Shopee", en = "Shopee" }', 'title = "Shopee"')
+    with pytest.raises(AssistantError) as err:
+        parse_preset(path)
+    assert err.value.code == "preset_bad_value" and "title" in err.value.message("en")
+    path = _copy_with(tmp_path, 'title = { id = "Shopee", en = "Shopee" }', 'title = { id = "Shopee" }')
+    with pytest.raises(AssistantError) as err:
+        parse_preset(path)
+    assert err.value.code == "preset_missing_key" and "title.en" in err.value.message("en")
+
+
 def test_every_number_has_a_source_and_date():
     for p in check_presets():
         assert set(p.sources) == set(p.image.__dataclass_fields__)
