@@ -182,16 +182,8 @@ def other_lights(per_image: int, seed: int) -> list[str]:
                   "EV > 0 in brackets)."), "",
              "| lights | " + " | ".join(methods) + " |", "|---|" + "---|" * len(methods)]
     for label, ill in sets.items():
-        cases = packshot_cases(per_image, seed, ill)
-        res = {k: [] for k in methods}
-        evs = np.array([ev for *_, ev in cases])
-        for _, ref, light, ev in cases:
-            mask = packshot_mask(ref)
-            x = degrade(ref, light, ev)
-            rl, rsl = rgb2lab(ref), rgb2lab(s_filter(ref))
-            for name, fn in methods.items():
-                res[name].append(scores(ref, fn(x, mask), mask, rl, rsl)[0])
-        cells = [f"{summarise(v)} ({summarise(np.array(v)[evs > 0])})" for v in res.values()]
+        res, evs = score_cases(packshot_cases(per_image, seed, ill), methods)
+        cells = [f"{summarise(v[:, 0])} ({summarise(v[evs > 0, 0])})" for v in res.values()]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return lines
 
@@ -202,6 +194,32 @@ def scores(ref, out, mask, ref_lab=None, ref_s_lab=None):
     d = deltaE_ciede2000(ref_lab, rgb2lab(out))
     ds = deltaE_ciede2000(ref_s_lab, rgb2lab(s_filter(out)))
     return ds[mask].mean(), d[mask].mean(), d.mean()
+
+
+def invert_true_cast(x, mask, ref, light, ev):
+    """The floor that knows the cast and exposure: divided out, clipped channels filled as white."""
+    lin = DECODE[x] / (light * 2.0 ** ev)
+    lin = np.where(x >= 250, np.maximum(lin, lin.max(axis=2, keepdims=True)), lin)
+    return to8(lin)
+
+
+def score_cases(cases, methods: dict, floors: dict | None = None) -> tuple[dict, np.ndarray]:
+    """Each method's (and floor's) scores per case, as arrays, and the cases' exposure shifts.
+
+    A method sees what the stage sees, ``fn(x, mask)``; a floor also knows the truth,
+    ``fn(x, mask, ref, light, ev)``.
+    """
+    floors = floors or {}
+    res: dict[str, list] = {k: [] for k in [*methods, *floors]}
+    for _, ref, light, ev in cases:
+        mask = packshot_mask(ref)
+        x = degrade(ref, light, ev)
+        rl, rsl = rgb2lab(ref), rgb2lab(s_filter(ref))
+        for name, fn in methods.items():
+            res[name].append(scores(ref, fn(x, mask), mask, rl, rsl))
+        for name, fn in floors.items():
+            res[name].append(scores(ref, fn(x, mask, ref, light, ev), mask, rl, rsl))
+    return {k: np.array(v) for k, v in res.items()}, np.array([ev for *_, ev in cases])
 
 
 def summarise(values) -> str:
@@ -215,33 +233,17 @@ def harness(per_image: int, seed: int) -> list[str]:
     methods.update(xphoto_methods())
     methods["**this stage, with mask**"] = m_stage_mask
     methods["**this stage, mask=None**"] = m_stage_nomask
+    floors = {"floor: JPEG only (no cast, EV 0)": lambda x, mask, ref, light, ev: jpeg(ref),
+              "floor: true cast and EV inverted": invert_true_cast,
+              "floor: true light and EV through this stage":
+                  lambda x, mask, ref, light, ev: m_stage_true_light(x, mask, light, ev)}
     cases = packshot_cases(per_image, seed)
-    res: dict[str, list] = {k: [] for k in methods}
-    res["floor: JPEG only (no cast, EV 0)"] = []
-    res["floor: true cast and EV inverted"] = []
-    res["floor: true light and EV through this stage"] = []
-    evs = []
-    for _, ref, light, ev in cases:
-        mask = packshot_mask(ref)
-        x = degrade(ref, light, ev)
-        rl, rsl = rgb2lab(ref), rgb2lab(s_filter(ref))
-        evs.append(ev)
-        for name, fn in methods.items():
-            res[name].append(scores(ref, fn(x, mask), mask, rl, rsl))
-        res["floor: JPEG only (no cast, EV 0)"].append(scores(ref, jpeg(ref), mask, rl, rsl))
-        lin = DECODE[x] / (light * 2.0 ** ev)
-        clip = x >= 250
-        lin = np.where(clip, np.maximum(lin, lin.max(axis=2, keepdims=True)), lin)
-        res["floor: true cast and EV inverted"].append(scores(ref, to8(lin), mask, rl, rsl))
-        res["floor: true light and EV through this stage"].append(
-            scores(ref, m_stage_true_light(x, mask, light, ev), mask, rl, rsl))
-    evs = np.array(evs)
+    res, evs = score_cases(cases, methods, floors)
     lines = [(f"Packshot harness: {len(cases)} cases ({per_image} per packshot, seed {seed}); "
               "CIEDE2000, median / 95th percentile over the cases."), "",
              "| method | prod S (headline) | prod S, EV <= 0 | prod S, EV > 0 | prod (unfiltered) | all (unfiltered) |",
              "|---|---|---|---|---|---|"]
-    for name, rows in res.items():
-        a = np.array(rows)
+    for name, a in res.items():
         lines.append(f"| {name} | {summarise(a[:, 0])} | {summarise(a[evs <= 0, 0])} | "
                      f"{summarise(a[evs > 0, 0])} | {summarise(a[:, 1])} | {summarise(a[:, 2])} |")
     if not xphoto_methods():

@@ -24,6 +24,7 @@ milliseconds.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Iterable
@@ -329,8 +330,6 @@ def _product_grey_edge(st: _Stats) -> np.ndarray | None:
     return est if est.min() > 1e-7 else None
 
 
-
-
 def _neutral_white(st: _Stats, white: np.ndarray, clipped: np.ndarray, prior: np.ndarray,
                    width: float = 0.25, tol: float = 0.06) -> np.ndarray | None:
     """The clipped backdrop's white from the product's own neutral surfaces, if it has some.
@@ -419,6 +418,7 @@ def _planck_srgb(kelvin: np.ndarray) -> np.ndarray:
     return rgb / rgb[..., 1:2]
 
 
+@functools.cache
 def _light_prior() -> tuple[np.ndarray, np.ndarray]:
     """Plausible lights as log RGB (green 0) and the log of how common each is.
 
@@ -438,9 +438,6 @@ def _light_prior() -> tuple[np.ndarray, np.ndarray]:
     return lights, np.log(density / density.max())
 
 
-_PRIOR_LIGHTS, _PRIOR_LOG_DENSITY = _light_prior()
-
-
 def _plausible_light(guess: np.ndarray, white: np.ndarray, clipped: np.ndarray) -> np.ndarray:
     """The most likely real light behind a white backdrop clipped in ``clipped``, near ``guess``.
 
@@ -451,16 +448,17 @@ def _plausible_light(guess: np.ndarray, white: np.ndarray, clipped: np.ndarray) 
     strong one). With one channel clipped this is nearly exact: the two known ones fix the
     light's red:blue, and real lights with that ratio have one green share.
     """
+    lights, log_density = _light_prior()   # built on first use: only clipped backdrops need it
     lw = np.log(np.maximum(white, 1e-6))
     known, free = np.flatnonzero(~clipped), np.flatnonzero(clipped)
-    level = (lw[known][None] - _PRIOR_LIGHTS[:, known]).mean(axis=1)
-    fitted = _PRIOR_LIGHTS + level[:, None]
+    level = (lw[known][None] - lights[:, known]).mean(axis=1)
+    fitted = lights + level[:, None]
     misfit = np.abs(fitted[:, known] - lw[known][None]).max(axis=1)
     fits = (fitted[:, free] >= -0.01).all(axis=1)
     if not fits.any():
         return guess
     score = (((fitted - np.log(guess)[None]) ** 2).sum(axis=1) / 0.2**2 + (misfit / 0.03) ** 2
-             - 2.0 * _PRIOR_LOG_DENSITY)
+             - 2.0 * log_density)
     return np.exp(fitted[np.argmin(np.where(fits, score, np.inf))])
 
 
@@ -513,11 +511,9 @@ def _estimate_raw(st: _Stats) -> _Estimate:
                 projected = _project(base, white, clipped)
                 # better still: a neutral surface on the product itself, seen below the clip
                 neutral = _neutral_white(st, white, clipped, projected)
-                if neutral is not None:
-                    return _Estimate(_plausible_light(neutral, white, clipped), True, "background-neutral",
-                                     0.85, cands, False)
-                return _Estimate(_plausible_light(projected, white, clipped), True, "background-projected",
-                                 0.85, cands, False)
+                reading, name = ((projected, "background-projected") if neutral is None
+                                 else (neutral, "background-neutral"))
+                return _Estimate(_plausible_light(reading, white, clipped), True, name, 0.85, cands, False)
             if uniform:
                 bg_level = float(np.median(_mean3(vals)))
                 prod_level = _product_level(st)
