@@ -1430,7 +1430,7 @@ def build_app() -> gr.Blocks:
             session = getattr(request, "session_hash", None) or uuid.uuid4().hex
             cancels[session] = cancel
 
-            def report(done: int, total: int, info=None) -> None:
+            def report(done: int, total: int, info) -> None:   # a third parameter gets the ETA
                 eta = getattr(info, "eta_s", None)
                 if total and done >= total:
                     desc = t("app_batch_progress_zip", lang_value, done=done, total=total)

@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import functools
@@ -588,6 +589,36 @@ class BatchProgress:
     current: str = ""
 
 
+_opencv_lock = threading.Lock()
+_opencv_users = 0
+_opencv_saved = 0
+
+
+@contextlib.contextmanager
+def _opencv_single_threaded():
+    """OpenCV without its own worker threads while a local batch runs.
+
+    The local engine's parallelism is its overlapping stages (decode, model, finish threads).
+    OpenCV's own worker threads on top only contend with them: 20 ISNet photos took 89.6 s of
+    CPU with them and 80.3 s without (47.3 -> 42.1 s wall). The setting is process-wide and the
+    app may run batches side by side, so the first batch in saves it and the last one out
+    puts it back.
+    """
+    global _opencv_users, _opencv_saved
+    with _opencv_lock:
+        if _opencv_users == 0:
+            _opencv_saved = cv2.getNumThreads()
+            cv2.setNumThreads(1)
+        _opencv_users += 1
+    try:
+        yield
+    finally:
+        with _opencv_lock:
+            _opencv_users -= 1
+            if _opencv_users == 0:
+                cv2.setNumThreads(_opencv_saved)
+
+
 def _progress_caller(cb: Callable | None) -> Callable[[BatchProgress], None]:
     if cb is None:
         return lambda info: None
@@ -915,9 +946,8 @@ def run_batch(inputs: Iterable[str | Path], out_dir: str | Path, presets: list[s
     refuse_output_inside(out_dir, inputs)
     _refuse_input_inside_output(out_dir, inputs)
     jobs_n = max(1, int(jobs or default_jobs()))
-    if engine == "local" and not models.is_installed(model_name):  # one clear message, not one per photo
-        raise AssistantError("model_missing", name=model_name,
-                             command=f"python -m assistant models install {model_name}")
+    if engine == "local":  # one clear message (missing or corrupt), not one per photo
+        models.verify(model_name)
     out_dir.mkdir(parents=True, exist_ok=True)
     _clean_parts(out_dir)
 
@@ -963,15 +993,8 @@ def run_batch(inputs: Iterable[str | Path], out_dir: str | Path, presets: list[s
 
     try:
         if engine == "local":
-            # The local engine's parallelism is its overlapping stages (decode, model, finish
-            # threads). OpenCV's own worker threads on top only contend with them: 20 ISNet
-            # photos took 89.6 s of CPU with them and 80.3 s without (47.3 -> 42.1 s wall).
-            opencv_threads = cv2.getNumThreads()
-            cv2.setNumThreads(1)
-            try:
+            with _opencv_single_threaded():
                 _run_local(plans, prepare, recipe, out_dir, jobs_n, done, cancel)
-            finally:
-                cv2.setNumThreads(opencv_threads)
         else:
             _run_dask(plans, prepare, recipe, out_dir, scheduler, jobs, done, cancel)
     finally:

@@ -411,3 +411,20 @@ def test_dask_local_cluster_outputs_equal_the_local_engine(vendor_batch, tmp_pat
         for rel in ("keripik.jpg", "sub/sambal.jpg"):
             # the local batch had the vendor folder as the first level; here the vendor folder is the input
             _same_pixels(out / preset / rel, local_out / preset / "warung_sri" / rel)
+
+
+def test_overlapping_batches_leave_opencv_threads_as_they_found_them():
+    # the app may run two batches at once; OpenCV's thread count is process-wide
+    import cv2
+
+    from assistant import batch
+
+    before = cv2.getNumThreads()
+    first, second = batch._opencv_single_threaded(), batch._opencv_single_threaded()
+    first.__enter__()
+    second.__enter__()
+    assert cv2.getNumThreads() == 1
+    first.__exit__(None, None, None)        # the first batch ends while the second still runs
+    assert cv2.getNumThreads() == 1
+    second.__exit__(None, None, None)
+    assert cv2.getNumThreads() == before
