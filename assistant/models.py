@@ -137,6 +137,25 @@ def _file_identity(path: Path) -> dict:
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
 
 
+def _stamp_holds(path: Path, expected: dict) -> bool:
+    """Whether the stamp beside ``path`` records exactly ``expected`` (see ``verify``)."""
+    try:
+        return json.loads(_stamp_path(path).read_text()) == expected
+    except (OSError, ValueError):
+        return False
+
+
+def _write_stamp(path: Path, expected: dict) -> None:
+    try:
+        _stamp_path(path).write_text(json.dumps(expected))
+    except OSError:  # a read-only models folder: the check is simply done again next time
+        pass
+
+
+def _verified_stamp(info: ModelInfo, path: Path) -> dict:
+    return dict(_file_identity(path), md5=list(info.md5))
+
+
 def verify(name: str) -> Path:
     """The model's path after checking its checksum; a missing or corrupt file is an AssistantError.
 
@@ -148,20 +167,13 @@ def verify(name: str) -> Path:
     path = model_path(name)
     if not path.is_file():
         raise AssistantError("model_missing", name=name, command=f"python -m assistant models install {name}")
-    stamp = _stamp_path(path)
-    identity = _file_identity(path)
-    try:
-        if json.loads(stamp.read_text()) == dict(identity, md5=list(info.md5)):
-            return path
-    except (OSError, ValueError):
-        pass
+    expected = _verified_stamp(info, path)
+    if _stamp_holds(path, expected):
+        return path
     if _md5(path) not in info.md5:
         raise AssistantError("model_corrupt", name=name, path=str(path),
                              command=f"python -m assistant models install {name} --force")
-    try:
-        stamp.write_text(json.dumps(dict(identity, md5=list(info.md5))))
-    except OSError:  # a read-only models folder: check the md5 every time
-        pass
+    _write_stamp(path, expected)
     return path
 
 
@@ -181,18 +193,18 @@ def runtime_path(name: str | None) -> Path:
     info = model_info(name)
     source = verify(info.name)
     target = source.with_name(f"{source.stem}.runtime.onnx")
-    stamp = _stamp_path(target)
     wanted = {"source": _file_identity(source), "format": _RUNTIME_FORMAT}
-    try:
-        if target.is_file() and json.loads(stamp.read_text()) == dict(wanted, target=_file_identity(target)):
-            return target
-    except (OSError, ValueError):
-        pass
+    if target.is_file() and _stamp_holds(target, dict(wanted, target=_file_identity(target))):
+        return target
+    if not os.access(target.parent, os.W_OK):
+        # a read-only models folder: the original runs too, only slower; the widening is not
+        # even started, since it could not be kept
+        return source
     try:
         _widen_to_fp32(source, target)
-        stamp.write_text(json.dumps(dict(wanted, target=_file_identity(target))))
-    except OSError:  # a read-only models folder: the original file runs too, only slower
+    except OSError:
         return source
+    _write_stamp(target, dict(wanted, target=_file_identity(target)))
     return target
 
 
@@ -243,6 +255,7 @@ def _write_verified(info: ModelInfo, data_chunks, target: Path) -> None:
         if digest.hexdigest() not in info.md5:
             raise AssistantError("model_checksum_mismatch", name=info.name, got=digest.hexdigest())
         os.replace(tmp_name, target)
+        _write_stamp(target, _verified_stamp(info, target))   # just checked: verify need not hash it again
     finally:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
