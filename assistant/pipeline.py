@@ -74,7 +74,7 @@ def uses_file_alpha(photo: Photo) -> bool:
 def soft_mask(photo: Photo, model: str | None = None) -> np.ndarray:
     """The model's soft mask at its own input size: the only step that needs the model.
     The batch runner calls it on its model thread, and ``with_mask`` on its workers."""
-    return segment.get_segmenter(model).predict(np.asarray(photo.image))
+    return segment.get_segmenter(model).predict(photo.image)
 
 
 def with_mask(photo: Photo, soft: np.ndarray, model: str | None = None) -> Photo:

@@ -197,9 +197,12 @@ def _select(soft: np.ndarray, aspect: float, rgb: np.ndarray | None = None) -> t
         for i in np.flatnonzero(is_speck):
             x, y, bw, bh, area = stats[i]
             long_side = max(bw, bh)
-            if (long_side >= LINE * n and area <= LINE_WIDTH * n * long_side
-                    and float(dist[labels == i].min()) <= gap):
-                stays |= labels == i
+            if long_side < LINE * n or area > LINE_WIDTH * n * long_side:
+                continue
+            box = np.s_[y:y + bh, x:x + bw]   # the speck's own box, not the whole grid
+            comp = labels[box] == i
+            if float(dist[box][comp].min()) <= gap:
+                stays[box] |= comp
         keep |= stays
         dropped |= (labels > 0) & ~keep
     return keep, dropped
