@@ -574,7 +574,7 @@ def compliance_md(entry: dict, lang: str) -> str:
     all_ok = size_ok and bytes_ok and bg_ok and fill_ok
     verdict = f"<span class='etalase-verdict-{'ok' if all_ok else 'bad'}'>" + (
         f"✓ {t('app_ok', lang)}" if all_ok else f"⚠ {t('app_not_ok', lang)}") + "</span>"
-    lines = [f"**{html.escape(str(localized(entry['title'], lang)))}**", verdict, *parts]
+    lines = [f"**{html.escape(_entry_title(entry, lang))}**", verdict, *parts]
     for code, params in entry["notices"]:
         lines.append("⚠ " + html.escape(t(code, lang, **params), quote=False))
     return "  \n".join(lines)
@@ -618,12 +618,9 @@ def template_names() -> list[str]:
 def template_title(name: str, lang: str) -> str:
     """A template's friendly name in ``lang`` (its TOML title)."""
     try:
-        title = TEMPLATES.load_template(name).title
+        return str(localized(TEMPLATES.load_template(name).title, lang))
     except Exception:
         return name
-    if isinstance(title, dict):
-        return title.get(lang) or title.get("en") or name
-    return str(title)
 
 
 _thumbs: dict[str, str] = {}  # template -> a small WebP as a data: URL (no file in the swept cache)
@@ -1036,9 +1033,14 @@ def _label_source_choices(lang: str) -> list[tuple[str, str]]:
     return [(t(f"app_mockup_source_{s}", lang), s) for s in LABEL_SOURCES]
 
 
+def _entry_title(entry: dict, lang: str) -> str:
+    """An output's preset name in ``lang`` (the result description keeps both languages)."""
+    return str(localized(entry["title"], lang))
+
+
 def _view_choices(entries: list[dict], lang: str) -> list[tuple[str, int]]:
     """The result viewer's choices: each output by its preset's name in ``lang``."""
-    return [(str(localized(e["title"], lang)), i) for i, e in enumerate(entries)]
+    return [(_entry_title(e, lang), i) for i, e in enumerate(entries)]
 
 
 def _preset_choices(lang: str) -> list[tuple[str, str]]:

@@ -64,7 +64,9 @@ NAME_FIELDS = ("preset", "path", "dir", "vendor", "stem", "name", "sku", "n")
 JOURNAL = Path(".etalase") / "journal.jsonl"
 THUMB_SIDE = 200
 BATCH_FORMAT = 2  # bump when the journal's meaning changes (2: the listing checks' notices)
-_MACHINE_ERRORS = ("model_", "batch_worker_", "batch_internal", "batch_scheduler", "batch_dask", "batch_cluster")
+# photo errors that are the machine's (internal errors are Record.internal; the scheduler and
+# Dask errors stop the whole run before any photo)
+_MACHINE_ERRORS = ("model_", "batch_worker_", "batch_cluster")
 
 
 # --------------------------------------------------------------------------- inputs
@@ -461,7 +463,7 @@ def finish_stage(decoded: Decoded, soft: np.ndarray | None, recipe: Recipe, cuto
 def _failure(exc: BaseException, before: bytes | None = None, code: str = "") -> PhotoResult:
     if isinstance(exc, AssistantError):
         return PhotoResult(error=(exc.code, dict(exc.params)), before=before, code=code)
-    detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+    detail = _exc_detail(exc)
     return PhotoResult(internal=detail, before=before, code=code)
 
 
@@ -587,6 +589,11 @@ class BatchProgress:
     rate: float  # photos processed per second (reused ones not counted)
     eta_s: float | None
     current: str = ""
+
+
+def _exc_detail(exc: BaseException) -> str:
+    """An unexpected exception in one line for the report: its type and message, 300 characters at most."""
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
 
 
 _opencv_lock = threading.Lock()
@@ -846,7 +853,7 @@ def _run_dask(plans: list[Plan], prepare: Callable[[Plan], tuple[str, bytes] | R
             try:
                 result = fut.result()
             except Exception as exc:  # a worker died, or the cluster cannot import Etalase
-                detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+                detail = _exc_detail(exc)
                 result = PhotoResult(error=("batch_cluster_failed", {"detail": detail}), code=recipe.code)
             fut.release()
             done(_write_result(plan, key, result, out_dir))

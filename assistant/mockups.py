@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 
 from assistant.errors import AssistantError
-from assistant.presets import check_keys, read_toml
+from assistant.presets import check_keys, check_title, read_toml
 
 MOCKUPS_DIR = Path(__file__).resolve().parent.parent / "presets" / "mockups"
 KINDS = ("pouch", "sachet", "box", "bag", "jar", "bottle", "cup")
@@ -904,10 +904,7 @@ def _build(path: Path, data: dict) -> MockupTemplate:
     if kind not in KINDS:
         raise AssistantError("mockup_bad_choice", file=name, key="kind", value=kind, choices=", ".join(KINDS))
     schema = _schema(kind)
-    title = data["title"]
-    _keys(path, "title.", title, {"id": 1, "en": 1}, {"id", "en"})
-    for lang in ("id", "en"):
-        _check(path, f"title.{lang}", _Key("text"), title[lang])
+    title = check_title(path, data["title"], area="mockup")
     if "closure" in data and "closure" not in schema:
         raise AssistantError("mockup_unknown_key", file=name, key="closure",
                              allowed=", ".join(sorted(["kind", "title", *schema])))
@@ -980,7 +977,7 @@ def _build(path: Path, data: dict) -> MockupTemplate:
                     for a, b in zip(cx, cy))
     lw, lh = geometry.label_size
     return MockupTemplate(
-        name=path.stem, title=dict(title), kind=kind, body=body, shape=dict(shape), camera=camera,
+        name=path.stem, title=title, kind=kind, body=body, shape=dict(shape), camera=camera,
         label=label, closure=closure, label_corners=corners, label_aspect=lw / lh, path=path, geometry=geometry,
     )
 

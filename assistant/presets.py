@@ -167,6 +167,20 @@ def check_keys(path: Path, section: str, table: dict, allowed: Iterable[str], re
         raise AssistantError(f"{area}_missing_key", file=path.name, key=f"{section}{key}")
 
 
+def check_title(path: Path, title: Any, area: str = "preset") -> dict[str, str]:
+    """A name given in every language (``title = { id = "...", en = "..." }``), as presets and
+    mockup templates give theirs; anything else is ``{area}_bad_value`` naming the key."""
+    if not isinstance(title, dict):
+        raise AssistantError(f"{area}_bad_value", file=path.name, key="title", value=repr(title),
+                             expected='{ id = "...", en = "..." }')
+    check_keys(path, "title.", title, set(LANGUAGES), set(LANGUAGES), area=area)
+    for lang in LANGUAGES:
+        if not isinstance(title[lang], str) or not title[lang].strip():
+            raise AssistantError(f"{area}_bad_value", file=path.name, key=f"title.{lang}",
+                                 value=repr(title[lang]), expected="text")
+    return {lang: title[lang] for lang in LANGUAGES}
+
+
 def _settings(path: Path, section: str, cls: type, table: Any) -> Any:
     if not isinstance(table, dict):
         raise AssistantError("preset_bad_value", file=path.name, key=section, value=repr(table),
@@ -194,17 +208,9 @@ def parse_preset(path: Path) -> Preset:
     if group not in _GROUPS:
         raise AssistantError("preset_bad_choice", file=path.name, key="group", value=group,
                              choices=", ".join(_GROUPS))
-    title = data["title"]
-    if not isinstance(title, dict):
-        raise AssistantError("preset_bad_value", file=path.name, key="title", value=repr(title),
-                             expected='{ id = "...", en = "..." }')
-    check_keys(path, "title.", title, set(LANGUAGES), set(LANGUAGES))
-    for lang in LANGUAGES:
-        if not isinstance(title[lang], str) or not title[lang].strip():
-            raise AssistantError("preset_bad_value", file=path.name, key=f"title.{lang}",
-                                 value=repr(title[lang]), expected="text")
+    title = check_title(path, data["title"])
     notes = data.get("notes", {})
-    check_keys(path, "notes.", notes, {"id", "en"}, {"id", "en"} if notes else set())
+    check_keys(path, "notes.", notes, set(LANGUAGES), set(LANGUAGES) if notes else set())
 
     image_fields = {f.name: f for f in dataclasses.fields(ImageRules)}
     image = data["image"]
@@ -232,7 +238,7 @@ def parse_preset(path: Path) -> Preset:
     rules = ImageRules(**values)
     return Preset(
         name=path.stem,
-        title={lang: title[lang] for lang in LANGUAGES},
+        title=title,
         group=group,
         notes=dict(notes),
         image=rules,

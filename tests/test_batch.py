@@ -398,11 +398,6 @@ def test_dask_local_cluster_outputs_equal_the_local_engine(vendor_batch, tmp_pat
     sub = src / "warung_sri"
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   silence_logs=logging.ERROR) as cluster:
-        if "stublight" in sys.modules:  # before the lighting stage existed: workers need the stand-in
-            with distributed.Client(cluster) as client:
-                import importlib
-
-                client.run(importlib.import_module, "stublight")
         out = tmp_path / "dask"
         result = run_batch([sub], out, PRESETS, model=FAST, engine="dask", scheduler=cluster.scheduler_address,
                            zips="none")
