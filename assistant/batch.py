@@ -309,8 +309,7 @@ def plan_outputs(jobs: list[Job], presets: list[Preset], pattern: str, backgroun
         paths: dict[str, str] = {}
         clash = None
         for preset in presets:
-            ext = ".png" if (background or "").strip().lower() == "transparent" and \
-                preset.image.transparent_allowed else preset.extension
+            ext = pipeline.output_extension(preset, background)
             rel_dir = job.relative.parent.as_posix()
             if pattern == DEFAULT_NAME:
                 rel = output_path(Path(), preset, job.relative, ext).as_posix()
@@ -690,9 +689,7 @@ def _write_result(plan: Plan, key: str, result: PhotoResult, out_dir: Path) -> R
         record.thumbs["before"] = name
     if record.status == "ok":
         for made in result.outputs:
-            path = plan.paths[made.preset]
-            if not path.endswith(made.extension):  # the plan guessed the format wrong: trust the output
-                path = str(PurePosixPath(path).with_suffix(made.extension))
+            path = plan.paths[made.preset]   # named by pipeline.output_extension, as process() encodes
             write_atomic(out_dir / path, made.data)
             name = _thumb_name(key, rel, made.preset)
             write_atomic(out_dir / name, made.thumb)

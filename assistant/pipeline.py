@@ -96,6 +96,13 @@ def cut_out(photo: Photo, model: str | None = None) -> Photo:
     return with_mask(photo, soft_mask(photo, model), model)
 
 
+def output_extension(preset: Preset, background: str | None) -> str:
+    """The file extension ``process`` gives ``preset``'s output on ``background`` (the batch names
+    its files before the photos are processed)."""
+    transparent = (background or "").strip().lower() == TRANSPARENT and preset.image.transparent_allowed
+    return ".png" if transparent else preset.extension
+
+
 def _background_for(preset: Preset, background: str | None) -> tuple[tuple[int, int, int] | None, str, tuple]:
     if background is None:
         return preset.background_rgb, preset.image.background.upper(), ()

@@ -423,3 +423,17 @@ def test_overlapping_batches_leave_opencv_threads_as_they_found_them():
     assert cv2.getNumThreads() == 1
     second.__exit__(None, None, None)
     assert cv2.getNumThreads() == before
+
+
+def test_a_transparent_background_is_named_and_written_as_png_where_allowed(tmp_path):
+    # the batch names its files before processing; the names must match what process() encodes
+    _photo(tmp_path / "in" / "a.jpg", 1, size=(300, 200))
+    result = run_batch([tmp_path / "in"], tmp_path / "out", "tokopedia,umum", model=FAST,
+                       background="transparent", zips="none", lang="en")
+    assert result.processed == 1 and result.failed == 0
+    paths = {r.preset: r.output for r in result}
+    assert paths["tokopedia"].endswith(".png") and paths["umum"].endswith(".jpg"), paths
+    with Image.open(tmp_path / "out" / paths["tokopedia"]) as im:
+        assert im.format == "PNG" and im.mode == "RGBA"
+    with Image.open(tmp_path / "out" / paths["umum"]) as im:
+        assert im.format == "JPEG"
