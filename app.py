@@ -1617,9 +1617,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("ETALASE_PORT", "7860")))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    # The default model first: the first user most likely asks for it.
-    default_warm = f"{models.DEFAULT_MODEL},{models.FAST_MODEL}"
-    warm = [n.strip() for n in os.environ.get("ETALASE_WARM", default_warm).split(",") if n.strip()]
+    warm = [n.strip() for n in os.environ.get("ETALASE_WARM", ",".join(segment.WARM_ORDER)).split(",") if n.strip()]
     threading.Thread(target=_warm, args=(warm,), daemon=True, name="warm-models").start()
     threading.Thread(target=_sweeper, daemon=True, name="cache-sweeper").start()
     demo = build_app()

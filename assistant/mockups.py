@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 
 from assistant.errors import AssistantError
-from assistant.presets import check_keys, check_title, read_toml
+from assistant.presets import COLOUR_RE, check_keys, check_title, read_toml
 
 MOCKUPS_DIR = Path(__file__).resolve().parent.parent / "presets" / "mockups"
 KINDS = ("pouch", "sachet", "box", "bag", "jar", "bottle", "cup")
@@ -46,7 +46,6 @@ _MATERIALS = {
     "cup": ("glossy", "matte", "clear"),
 }
 _CLOSURE_MATERIALS = ("glossy", "matte", "metal", "clear")
-_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _NAME = re.compile(r"^[a-z0-9-]+$")
 
 
@@ -123,7 +122,7 @@ def _check(path: Path, where: str, key: _Key, value: Any) -> Any:
     if key.type == "choice" and value not in key.choices:
         raise AssistantError("mockup_bad_choice", file=name, key=where, value=value, choices=", ".join(key.choices))
     auto = value == "auto" and where == "body.colour"  # only the body may take the label's colour
-    if key.type == "colour" and not auto and not _COLOUR.match(value):
+    if key.type == "colour" and not auto and not COLOUR_RE.match(value):
         raise AssistantError("mockup_bad_value", file=name, key=where, value=repr(value), expected="#RRGGBB")
     return float(value) if key.type == "float" else value
 

@@ -28,7 +28,7 @@ PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets" / "marketplaces
 SOURCE_KINDS = ("official", "third-party", "default")
 FORMATS = ("jpeg", "png", "webp")
 SHADOW_STYLES = ("none", "contact", "drop", "reflection")
-_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+COLOUR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")   # #RRGGBB, as presets and templates write colours
 
 
 def _spec(help_en: str, lo: float | None = None, hi: float | None = None,
@@ -124,7 +124,7 @@ _GROUPS = ("marketplace", "food", "social", "international", "default")
 
 def parse_colour(text: str) -> tuple[int, int, int]:
     """``#RRGGBB`` to an RGB tuple; anything else is an ``AssistantError``."""
-    if not isinstance(text, str) or not _COLOUR.match(text):
+    if not isinstance(text, str) or not COLOUR_RE.match(text):
         raise AssistantError("colour_invalid", value=text)
     return tuple(int(text[i:i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
 

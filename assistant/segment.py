@@ -141,7 +141,11 @@ def get_segmenter(model: str | None = None) -> Segmenter:
         return segmenter
 
 
-def warm(models_to_load: tuple[str, ...] = (models.DEFAULT_MODEL, models.FAST_MODEL)) -> None:
+# The default model first: the first user most likely asks for it.
+WARM_ORDER = (models.DEFAULT_MODEL, models.FAST_MODEL)
+
+
+def warm(models_to_load: tuple[str, ...] = WARM_ORDER) -> None:
     """Load and run each installed model once, so the first real photo does not wait for it."""
     for name in models_to_load:
         if models.is_installed(name):

@@ -410,7 +410,7 @@ def _fine_upsample(mask: np.ndarray, rgb: np.ndarray) -> np.ndarray:
     for x0, x1, y0, y1 in _unsure_windows(unsure, FINE_TILE, (w, h)):
         py0, py1, px0, px1 = max(0, y0 - pad), min(h, y1 + pad), max(0, x0 - pad), min(w, x1 + pad)
         q = gray_guided_filter(gray[py0:py1, px0:px1], up[py0:py1, px0:px1], FINE_R, FINE_EPS)
-        out[y0:y1, x0:x1] = _to_alpha(q[y0 - py0:y1 - py0, x0 - px0:x1 - px0].astype(np.float32), PIVOT)
+        out[y0:y1, x0:x1] = _to_alpha(q[y0 - py0:y1 - py0, x0 - px0:x1 - px0].astype(np.float32, copy=False), PIVOT)
     return out
 
 

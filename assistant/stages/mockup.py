@@ -55,7 +55,7 @@ def _size(size: tuple[int, int]) -> tuple[int, int]:
 def _rgb01(colour: str | tuple[int, int, int]) -> np.ndarray:
     """``#RRGGBB`` or an (r, g, b) tuple of 0..255 as float32 0..1; anything else is an ``AssistantError``."""
     if isinstance(colour, str):
-        colour = parse_colour(colour.strip())
+        return np.array(parse_colour(colour.strip()), np.float32) / 255.0   # checked by parse_colour
     if len(colour) != 3 or not all(isinstance(c, (int, np.integer)) and 0 <= c <= 255 for c in colour):
         raise AssistantError("colour_invalid", value=str(colour))
     return np.array(colour, np.float32) / 255.0
