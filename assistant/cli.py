@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from assistant import i18n, models, presets
+from assistant import i18n, models, models_fast, presets
 from assistant.cli_process import add_process_parser
 from assistant.errors import AssistantError
 
@@ -26,6 +26,8 @@ def cmd_models(args: argparse.Namespace) -> int:
         for name in args.names or list(models.MODELS):
             path, how = models.install(name, force=args.force)
             print(i18n.t("cli_model_installed", args.lang, name=name, path=str(path), how=how))
+            if models_fast.fallback_reason(name):  # the model runs, on today's slower path
+                _print_err(i18n.t("speed_fast_fallback", args.lang))
         return 0
     rows = models.describe()
     if args.json:

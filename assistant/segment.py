@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from assistant import models
+from assistant import models, models_fast
 from assistant.errors import AssistantError
 
 _sessions: dict[str, Segmenter] = {}
@@ -107,12 +107,16 @@ def _threads() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-def get_segmenter(model: str | None = None) -> Segmenter:
-    """The cached segmenter for ``model`` (default ISNet); loads and verifies it on first use."""
+def get_segmenter(model: str | None = None, fast: bool | None = None) -> Segmenter:
+    """The cached segmenter for ``model`` (default ISNet); loads and verifies it on first use.
+    ``fast`` (default: on unless ETALASE_FAST_MODEL=0) uses the int8 file where there is one
+    (models_fast); ``fast=False`` is the reference fp32 path the benches compare against."""
     info = models.model_info(model)
+    fast = models_fast.enabled() if fast is None else fast
+    key = info.name if fast else f"{info.name}:fp32"
     with _lock:
-        if info.name in _sessions:
-            return _sessions[info.name]
+        if key in _sessions:
+            return _sessions[key]
         path = models.runtime_path(info.name)
         import onnxruntime as ort
 
@@ -129,15 +133,18 @@ def get_segmenter(model: str | None = None) -> Segmenter:
         providers = ["CPUExecutionProvider"]
         if models.device() == "cuda":
             providers.insert(0, "CUDAExecutionProvider")
+        session = None
+        if fast and providers == ["CPUExecutionProvider"]:
+            session = models_fast.session_for(info.name, path, _threads())  # None: today's path
         try:
-            session = ort.InferenceSession(str(path), opts, providers=providers)
+            session = session or ort.InferenceSession(str(path), opts, providers=providers)
         except Exception as exc:  # onnxruntime refuses a file it cannot parse
             raise AssistantError("model_corrupt", name=info.name, path=str(path),
                                  command=f"python -m assistant models install {info.name} --force") from exc
         active = tuple(session.get_providers())
         segmenter = Segmenter(info, session, active, session.get_inputs()[0].name,
                               session.get_outputs()[0].name)
-        _sessions[info.name] = segmenter
+        _sessions[key] = segmenter
         return segmenter
 
 

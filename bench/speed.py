@@ -13,6 +13,7 @@ Run by hand: `make bench` or `.venv/bin/python bench/speed.py [--photos N]`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import statistics
@@ -24,12 +25,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-SHARED = REPO.parent / "shared" / "data"
+SHARED = Path(os.environ.get("ETALASE_SHARED", REPO.parent / "shared" / "data"))
 
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from assistant import load_preset, models, process_file, segment  # noqa: E402
+from assistant import load_preset, models, models_fast, process_file, segment  # noqa: E402
 from assistant.photo import open_photo  # noqa: E402
 from assistant.pipeline import working_side  # noqa: E402
 
@@ -80,36 +81,68 @@ def median_time(fn, items) -> float:
     return statistics.median(times)
 
 
-def bench_model(name: str, photos: list[Path], out: Path) -> dict:
+@contextlib.contextmanager
+def reference_path():
+    """Today's path before the fast ISNet (ETALASE_FAST_MODEL=0): the fp32 file on onnxruntime."""
+    old = os.environ.get("ETALASE_FAST_MODEL")
+    os.environ["ETALASE_FAST_MODEL"] = "0"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("ETALASE_FAST_MODEL", None)
+        else:
+            os.environ["ETALASE_FAST_MODEL"] = old
+
+
+def bench_model(name: str, photos: list[Path], out: Path) -> list[dict]:
+    """One row per path: the kept (fast) path and, for a model that has one, the old fp32 path,
+    measured interleaved photo by photo in the same run."""
     seg = segment.get_segmenter(name)
+    ref = segment.get_segmenter(name, fast=False)
+    paths = {"kept": (seg, contextlib.nullcontext)}
+    if seg.providers != ref.providers or name in models_fast.FAST_MODELS:
+        paths["old (fp32)"] = (ref, reference_path)
     side = working_side([load_preset(PRESET)])
     tensors = [seg.prepare(np.asarray(open_photo(p, max_side=side).image)) for p in photos]
 
-    def infer(tensor: np.ndarray) -> None:  # what Segmenter.predict runs, without the preparation
-        seg.session.run([seg.output_name], {seg.input_name: tensor})
+    def infer_with(s):  # what Segmenter.predict runs, without the preparation
+        return lambda tensor: s.session.run([s.output_name], {s.input_name: tensor})
 
-    infer(tensors[0])  # warm
     session = rembg_session(name)
     rembg_path(photos[0], session, out / "warm.jpg")
-    process_file(photos[0], out / "warm", [PRESET], model=name)
-    # Interleave the three so machine noise hits them alike.
+    for s, ctx in paths.values():
+        infer_with(s)(tensors[0])  # warm
+        with ctx():
+            process_file(photos[0], out / "warm", [PRESET], model=name)
+    # Interleave everything so machine noise hits all alike.
     inner = session.inner_session  # rembg's own onnxruntime session on the installed file
 
     def infer_rembg(tensor: np.ndarray) -> None:
         inner.run(None, {inner.get_inputs()[0].name: tensor})
 
-    a, a_rembg, b, c = [], [], [], []
+    times = {k: {"a": [], "b": []} for k in paths}
+    a_rembg, c = [], []
     for i, photo in enumerate(photos):
-        a.append(median_time(infer, [tensors[i]]))
+        for k, (s, ctx) in paths.items():
+            times[k]["a"].append(median_time(infer_with(s), [tensors[i]]))
+            with ctx():
+                times[k]["b"].append(median_time(lambda p: process_file(p, out / "ours", [PRESET], model=name),
+                                                 [photo]))
         a_rembg.append(median_time(infer_rembg, [tensors[i]]))
-        b.append(median_time(lambda p: process_file(p, out / "ours", [PRESET], model=name), [photo]))
         c.append(median_time(lambda p: rembg_path(p, session, out / f"rembg_{p.stem}.jpg"), [photo]))
-    ma, mb, mc = statistics.median(a), statistics.median(b), statistics.median(c)
-    return {"model": name, "a": ma, "a_rembg": statistics.median(a_rembg), "b": mb, "c": mc,
-            "b/a": mb / ma, "c/b": mc / mb}
+    mc = statistics.median(c)
+    rows = []
+    for k, (s, _) in paths.items():
+        ma, mb = statistics.median(times[k]["a"]), statistics.median(times[k]["b"])
+        rows.append({"model": name, "path": k, "engine": s.providers[0], "a": ma,
+                     "a_rembg": statistics.median(a_rembg), "b": mb, "c": mc, "b/a": mb / ma, "c/b": mc / mb})
+    if len(rows) == 2:  # same-run ratios of the kept path to the old one
+        rows[0]["vs_old"] = (rows[0]["a"] / rows[1]["a"], rows[0]["b"] / rows[1]["b"])
+    return rows
 
 
-def peak_rss_48mp(model: str) -> float:
+def peak_rss_48mp(model: str, fast: bool = True) -> float:
     """Peak RSS (MB) of a fresh process running process_file on one 48 MP JPEG."""
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "48mp.jpg"
@@ -120,7 +153,8 @@ def peak_rss_48mp(model: str) -> float:
                 "process_file(%r, %r, ['%s'], model=%r); "
                 "print([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])") % (
             str(REPO), str(src), str(Path(tmp) / "out"), PRESET, model)
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        env = dict(os.environ, ETALASE_FAST_MODEL="1" if fast else "0")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
         return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
@@ -133,19 +167,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         photos = make_photos(tmp, args.photos)
-        rows = [bench_model(m, photos, tmp) for m in ("isnet-general-use", "u2netp")]
+        rows = [r for m in ("isnet-general-use", "u2netp") for r in bench_model(m, photos, tmp)]
     print(f"\n{len(photos)} photos of 4000x3000 (12 MP), preset {PRESET}, device {models.device()}, "
           f"{os.cpu_count()} cores\n")
-    print("| model | (a) inference alone | rembg's session, inference alone | (b) process_file "
-          "| (c) rembg.remove + Pillow | b/a | c/b |")
-    print("|---|---|---|---|---|---|---|")
+    print("| model | path (engine) | (a) inference alone | rembg's session, inference alone | (b) process_file "
+          "| (c) rembg.remove + Pillow | b/a | c/b | kept / old: (a), (b) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['model']} | {r['a']:.3f} s | {r['a_rembg']:.3f} s | {r['b']:.3f} s | {r['c']:.3f} s "
-              f"| {r['b/a']:.2f} | {r['c/b']:.2f} |")
+        vs = f"{r['vs_old'][0]:.2f}x, {r['vs_old'][1]:.2f}x" if "vs_old" in r else ""
+        print(f"| {r['model']} | {r['path']} ({r['engine']}) | {r['a']:.3f} s | {r['a_rembg']:.3f} s | {r['b']:.3f} s "
+              f"| {r['c']:.3f} s | {r['b/a']:.2f} | {r['c/b']:.2f} | {vs} |")
+    print(f"load average during the run (1/5/15 min): {os.getloadavg()}")
     print(f"\npeak RSS of this bench (rembg's path included): "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     for m in ("u2netp", "isnet-general-use"):
         print(f"peak RSS of process_file on a 48 MP JPEG ({m}): {peak_rss_48mp(m):.0f} MB")
+    print(f"peak RSS of process_file on a 48 MP JPEG (isnet-general-use, old fp32 path): "
+          f"{peak_rss_48mp('isnet-general-use', fast=False):.0f} MB")
 
 
 if __name__ == "__main__":

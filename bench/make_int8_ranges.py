@@ -1,0 +1,63 @@
+"""Calibrate ISNet's int8 activation ranges on real photos and write them into the package.
+
+The fast ISNet (assistant/models_fast.py) is made at install from the widened runtime file
+and these ranges, so a vendor's machine needs no photos and runs no calibration. The ranges
+come from photos that are in neither quality set (``grocery_phone`` of ../shared/data: phone
+photos of products, often held in a hand), so the quality bench measures held-out photos.
+
+    .venv/bin/python bench/make_int8_ranges.py [--photos 5]
+
+Writes assistant/data/isnet-general-use.int8-ranges.json (onnxruntime's calibration cache
+format, MinMax). Re-run it only when the model or the quantisation recipe changes, and bump
+models_fast.FAST_FORMAT with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+SHARED = Path(os.environ.get("ETALASE_SHARED", REPO.parent / "shared" / "data"))
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from assistant import models, models_fast, segment  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--photos", type=int, default=5)
+    args = parser.parse_args()
+    folder = SHARED / "grocery_phone" / "images"
+    if not folder.is_dir():
+        sys.exit(f"{folder} is absent: calibration needs ../shared/data's grocery_phone photos.")
+    files = sorted(folder.glob("*.jpg"))
+    files = files[:: max(1, len(files) // args.photos)][: args.photos]
+    info = models.model_info(models_fast.FAST_MODELS[0])
+    seg = segment.Segmenter(info, None, ("CPUExecutionProvider",), "input", "output")
+    tensors = [seg.prepare(np.asarray(Image.open(f).convert("RGB"))) for f in files]
+
+    from onnxruntime.quantization import CalibrationDataReader
+
+    class Reader(CalibrationDataReader):
+        def __init__(self) -> None:
+            self._it = iter([{"input": t} for t in tensors])
+
+        def get_next(self):
+            return next(self._it, None)
+
+    target = models_fast.ranges_path(info.name)
+    target.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        models_fast.quantise(models.runtime_path(info.name), Path(tmp) / "q.onnx", target, Reader())
+    print(f"wrote {target} from {len(files)} photos: {', '.join(f.name for f in files)}")
+
+
+if __name__ == "__main__":
+    main()
