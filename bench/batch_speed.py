@@ -7,7 +7,9 @@
    Targets: >= 2.5x with u2netp, >= 1.6x with ISNet.
 2. **Memory**: peak RSS over a 200-photo batch (u2netp), and the peak while the first 50
    and while the last 50 photos were processed (target: <= 1.0 GB, no growth).
-3. **Kill**: SIGKILL at a random moment, rerun; every input must end with exactly one valid
+3. **Fast ISNet** (issue 24): the same ISNet batch with the int8 file (``ETALASE_FAST_MODEL=1``)
+   and today's fp32 path (``=0``), alternated; target >= 1.6x (``--fast-photos``, default 200).
+4. **Kill**: SIGKILL at a random moment, rerun; every input must end with exactly one valid
    output per preset or an error row, with nothing already journaled done again.
 
 The photos are made once from ../shared/data (upscaled to 4032x3024 with a little noise,
@@ -16,7 +18,7 @@ asyncer...): ``make bench`` installs those into ``.bench/rembg-cli`` and passes 
 ``--rembg-pythonpath`` (``REMBG_CLI_PATH``), so the project's own environment stays as pinned.
 
 Options: ``--quick`` (u2netp only, 60-photo memory run, one kill), ``--repeat N``,
-``--skip speed,memory,kill``, ``--json PATH``.
+``--skip speed,fast,memory,kill``, ``--json PATH``.
 """
 
 from __future__ import annotations
@@ -162,6 +164,31 @@ def speed(photos: list[Path], work: Path, env: dict, rembg_env: dict, models: li
     return rows
 
 
+def fast_vs_old(photos: list[Path], work: Path, env: dict, n: int, repeat: int) -> dict:
+    """Issue 24: the same n-photo ISNet batch (3 presets, checks on) with the fast ISNet (int8,
+    ETALASE_FAST_MODEL=1) and today's fp32 path (=0), alternated so machine load hits both alike."""
+    src = work / f"fast_in_{n}"
+    if not src.exists():
+        src.mkdir(parents=True)
+        for i in range(n):
+            os.link(photos[i % len(photos)], src / f"{i:03d}_{photos[i % len(photos)].name}")
+    runs: dict[str, list[dict]] = {"old": [], "fast": []}
+    for _ in range(repeat):
+        for who in ("old", "fast"):
+            out = work / f"fast_out_{who}"
+            shutil.rmtree(out, ignore_errors=True)
+            w = Watch(ours_cmd("isnet-general-use", src, out, ["--zip", "none"]),
+                      dict(env, ETALASE_FAST_MODEL="1" if who == "fast" else "0"))
+            wall, cpu, code = w.run()
+            runs[who].append({"wall": wall, "cpu": cpu, "peak": w.peak, "code": code,
+                              "load": os.getloadavg()[0]})
+            print(f"  ISNet {n} photos {who:4} {wall:7.1f} s wall {cpu:7.1f} s CPU peak {w.peak / 1e9:.2f} GB "
+                  f"load {os.getloadavg()[0]:.1f}", flush=True)
+    ratios = [o["wall"] / f["wall"] for o, f in zip(runs["old"], runs["fast"])]
+    return {"photos": n, "runs": runs, "ratio_wall": statistics.median(ratios),
+            "ratio_cpu": statistics.median(o["cpu"] / f["cpu"] for o, f in zip(runs["old"], runs["fast"]))}
+
+
 def memory(photos: list[Path], work: Path, env: dict, n: int) -> dict:
     """n photos in n/20 vendor folders (hard links of the 20), u2netp, RSS against photos done."""
     src = work / f"mem_in_{n}"
@@ -270,6 +297,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--memory-photos", type=int, default=200)
+    ap.add_argument("--fast-photos", type=int, default=200, help="ISNet batch, fast int8 against fp32 (issue 24)")
     ap.add_argument("--kills", type=int, default=3)
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--skip", default="")
@@ -277,7 +305,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
     if args.quick:
-        args.models, args.memory_photos, args.kills = "u2netp", 60, 1
+        args.models, args.memory_photos, args.kills, args.fast_photos = "u2netp", 60, 1, 20
     skip = set(args.skip.split(","))
     env = dict(os.environ, PYTHONPATH=str(REPO))
     from assistant import models as model_registry
@@ -298,6 +326,8 @@ def main() -> None:
             sys.exit("rembg's CLI does not start here (its 'cli' extra is missing): see --rembg-pythonpath\n"
                      + probe.stderr[-500:])
         report["speed"] = speed(photos, args.work, env, rembg_env, args.models.split(","), args.repeat)
+    if "fast" not in skip:
+        report["fast"] = fast_vs_old(photos, args.work, env, args.fast_photos, args.repeat)
     if "memory" not in skip:
         report["memory"] = memory(photos, args.work, env, args.memory_photos)
         m = report["memory"]
@@ -318,6 +348,12 @@ def main() -> None:
         print(f"| {row['model']}, CPU time | {rc:.1f} s | {oc:.1f} s | {row['ratio_cpu']:.2f}x | |")
         print(f"| {row['model']}, peak RSS | {max(x['peak'] for x in r) / 1e9:.2f} GB | "
               f"{max(x['peak'] for x in o) / 1e9:.2f} GB | | |")
+    if "fast" in report:
+        f = report["fast"]
+        old = statistics.median(x["wall"] for x in f["runs"]["old"])
+        new = statistics.median(x["wall"] for x in f["runs"]["fast"])
+        print(f"| ISNet, {f['photos']} photos x 3 presets, today's fp32 / fast int8, wall | {old:.1f} s | "
+              f"{new:.1f} s | {f['ratio_wall']:.2f}x (CPU {f['ratio_cpu']:.2f}x) | >= 1.6x |")
     if "memory" in report:
         m = report["memory"]
         print(f"| {m['photos']}-photo batch (u2netp): peak RSS | | {m['peak'] / 1e9:.2f} GB | | <= 1.0 GB |")

@@ -32,13 +32,19 @@ from assistant import models, models_fast, segment  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--photos", type=int, default=5)
+    parser.add_argument("--photos", type=int, default=5, help="grocery_phone photos (evenly spaced)")
+    parser.add_argument("--sharp", type=int, default=0,
+                        help="also rembg's larger example photos (sharp detail, up to 4)")
+    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     folder = SHARED / "grocery_phone" / "images"
     if not folder.is_dir():
         sys.exit(f"{folder} is absent: calibration needs ../shared/data's grocery_phone photos.")
     files = sorted(folder.glob("*.jpg"))
     files = files[:: max(1, len(files) // args.photos)][: args.photos]
+    sharp = [SHARED / "rembg" / p for p in ("examples/animal-3.jpg", "examples/plants-1.jpg",
+                                            "examples/car-2.jpg", "fixtures/cloth-1.jpg")]
+    files += [p for p in sharp if p.is_file()][: args.sharp]
     info = models.model_info(models_fast.FAST_MODELS[0])
     seg = segment.Segmenter(info, None, ("CPUExecutionProvider",), "input", "output")
     tensors = [seg.prepare(np.asarray(Image.open(f).convert("RGB"))) for f in files]
@@ -52,7 +58,7 @@ def main() -> None:
         def get_next(self):
             return next(self._it, None)
 
-    target = models_fast.ranges_path(info.name)
+    target = args.out or models_fast.ranges_path(info.name)
     target.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         models_fast.quantise(models.runtime_path(info.name), Path(tmp) / "q.onnx", target, Reader())
