@@ -20,7 +20,8 @@ from conftest import shared_path
 
 NAME = "isnet-general-use"
 # Mask agreement of the kept path with the fp32 reference, refined alpha thresholded at 0.5:
-# on the 26 photos of both quality sets the lowest was 0.990 (docs/speed.md).
+# on the 26 photos of both quality sets the mean was 0.981 and the lowest 0.93, a bigbird6 photo
+# whose boundary moved (docs/speed.md). The photos tested here are not that one.
 MATCH_IOU = 0.98
 
 pytestmark = pytest.mark.timeout(1200)  # making the int8 file on a busy 2-core machine
