@@ -14,9 +14,9 @@ fixed photo and discards it if the masks differ (``_self_check``). When it canno
 ``get_segmenter`` takes today's path (the fp32 runtime file on onnxruntime) and says so in
 the log (and ``install`` returns the reason, which the CLI prints).
 
-Engines, measured in docs/speed.md: OpenVINO (``openvino`` package) runs the int8 file
-about twice as fast as onnxruntime runs the fp32 one on this AVX2 machine; onnxruntime runs
-it too, less fast. ``ETALASE_FAST_MODEL=0`` turns the fast path off (the reference path);
+Engines, measured in docs/speed.md on an AVX2 CPU: OpenVINO (``openvino`` package) runs the
+int8 file in 0.45-0.6x of the time onnxruntime takes for the fp32 one; onnxruntime runs it too,
+at about the same speed (0.56-0.66x), so a machine without OpenVINO is not slower than before. ``ETALASE_FAST_MODEL=0`` turns the fast path off (the reference path);
 on CUDA the fp32 file is used as before.
 """
 
