@@ -1,0 +1,569 @@
+"""Issue 18: a server twenty strangers can share.
+
+Image bombs (each opened in a child process under an address-space limit, timed and
+measured), metadata stripping, safe names, spreadsheet cells, special files, bounded text,
+lists and stores, and the request-limit middleware.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import textwrap
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, PngImagePlugin
+
+from assistant import safety
+from assistant.errors import AssistantError
+from assistant.photo import MAX_DECODE_BYTES, encode_image, encode_preview, open_photo, strip_metadata, write_atomic
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# --------------------------------------------------------------------------- bomb builders
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def _zlib_repeat(block: bytes, count: int, tail: bytes = b"") -> bytes:
+    """A zlib stream of ``block * count + tail`` without compressing all of it: after a full
+    flush deflate starts afresh, so one compressed block can be repeated as bytes."""
+    comp = zlib.compressobj(9)
+    first = comp.compress(block) + comp.flush(zlib.Z_FULL_FLUSH)
+    again = comp.compress(block) + comp.flush(zlib.Z_FULL_FLUSH)
+    out = [first] + [again] * (count - 1) if count else []
+    out.append(comp.compress(tail) + comp.flush(zlib.Z_FULL_FLUSH))
+    adler = 1
+    for _ in range(count):
+        adler = zlib.adler32(block, adler)
+    adler = zlib.adler32(tail, adler)
+    return b"".join(out) + b"\x03\x00" + struct.pack(">I", adler)
+
+
+def png_bomb(width: int, height: int, bit_depth: int = 16, colour_type: int = 0, fill: int = 0) -> bytes:
+    """A PNG of ``width`` x ``height`` of one value, a few hundred KB whatever its size."""
+    channels = {0: 1, 2: 3, 4: 2, 6: 4}[colour_type]
+    row = b"\0" + bytes([fill]) * (width * channels * bit_depth // 8)
+    per = max(1, 4_000_000 // len(row))
+    data = _zlib_repeat(row * per, height // per, row * (height % per))
+    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", data) + _chunk(b"IEND", b"")
+
+
+def float_tiff_bomb(width: int, height: int, value: float = 0.0, rows_per_strip: int = 16) -> bytes:
+    """A 32-bit float grey TIFF whose deflated strips all point at the same few bytes."""
+    strip = zlib.compress(struct.pack("<f", value) * (width * rows_per_strip), 9)
+    nstrips = (height + rows_per_strip - 1) // rows_per_strip
+    offs_off = 8 + len(strip)
+    cnts_off = offs_off + 4 * nstrips
+    ifd_off = cnts_off + 4 * nstrips
+    entries = [(256, 4, 1, width), (257, 4, 1, height), (258, 3, 1, 32), (259, 3, 1, 8), (262, 3, 1, 1),
+               (273, 4, nstrips, offs_off), (277, 3, 1, 1), (278, 4, 1, rows_per_strip),
+               (279, 4, nstrips, cnts_off), (284, 3, 1, 1), (339, 3, 1, 3)]
+    ifd = struct.pack("<H", len(entries))
+    for tag, kind, count, value_ in entries:
+        ifd += (struct.pack("<HHIHH", tag, kind, count, value_, 0) if kind == 3 and count == 1
+                else struct.pack("<HHII", tag, kind, count, value_))
+    ifd += struct.pack("<I", 0)
+    return (b"II*\0" + struct.pack("<I", ifd_off) + strip + struct.pack(f"<{nstrips}I", *([8] * nstrips))
+            + struct.pack(f"<{nstrips}I", *([len(strip)] * nstrips)) + ifd)
+
+
+def webp_bomb(width: int = 12000, height: int = 12000) -> bytes:
+    """A lossless WebP of one colour: its pixels cost no bits, so the header's size is free
+    to change (38 bytes for 12000 x 12000)."""
+    buf = io.BytesIO()
+    Image.new("RGB", (16, 16), (200, 30, 40)).save(buf, "WEBP", lossless=True, exact=True)
+    data = bytearray(buf.getvalue())
+    at = data.index(b"VP8L") + 8
+    bits = int.from_bytes(data[at + 1:at + 5], "little") & ~((1 << 28) - 1)
+    data[at + 1:at + 5] = (bits | (width - 1) | ((height - 1) << 14)).to_bytes(4, "little")
+    return bytes(data)
+
+
+CHILD = textwrap.dedent("""
+    import json, resource, sys, time
+    limit, max_side, paths = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+    from assistant.errors import AssistantError
+    from assistant.photo import open_photo
+
+    def status(key):
+        return int([l.split()[1] for l in open("/proc/self/status") if l.startswith(key)][0]) * 1024
+
+    resource.setrlimit(resource.RLIMIT_AS, (status("VmSize") + limit,) * 2)  # what a decode may add
+    results = {}
+    for path in paths:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # reset the peak resident size
+        base = status("VmRSS")
+        t0 = time.perf_counter()
+        try:
+            photo = open_photo(path, max_side=max_side or None)
+            w, h = photo.size
+            out = {"size": [w, h], "pixel": list(photo.image.getpixel((w // 2, h // 2)))}
+            del photo
+        except AssistantError as exc:
+            out = {"code": exc.code, "message": exc.message("en")}
+        except MemoryError:
+            out = {"code": "MemoryError"}
+        out["seconds"] = time.perf_counter() - t0
+        out["extra_mb"] = (status("VmHWM") - base) / 2**20
+        results[path] = out
+    print(json.dumps(results))
+""")
+
+
+def _open_in_child(paths: list[Path], max_side: int = 2000, limit_mb: int = 1024) -> dict:
+    """``open_photo`` on each path in one fresh process allowed ``limit_mb`` of address space
+    beyond what its imports took: per path, the answer, the time and the peak extra memory."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", PYTHONWARNINGS="ignore")
+    done = subprocess.run([sys.executable, "-c", CHILD, str(limit_mb << 20), str(max_side), *map(str, paths)],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+BOMBS = {
+    # name: (builder, expectation): a refusal code, or the decoded size and the grey it must show
+    "png16_150mp": (lambda: png_bomb(12247, 12247), "hardening_photo_too_costly"),
+    "float_tiff_150mp": (lambda: float_tiff_bomb(12247, 12247), "hardening_photo_too_costly"),
+    "webp_lossless_12000": (webp_bomb, "hardening_photo_too_costly"),
+    "png8_150mp": (lambda: png_bomb(12247, 12247, 8, 2), "hardening_photo_too_costly"),
+    "png_150mp_thin": (lambda: png_bomb(1_515_000, 99, 8, 2), "photo_too_small"),
+    "png16_60mp": (lambda: png_bomb(7746, 7746, fill=0x80), ((2000, 2000), 128)),
+    "float_tiff_40mp": (lambda: float_tiff_bomb(7300, 5480, 0.5), ((2000, 1501), 128)),
+}
+
+
+@pytest.fixture(scope="module")
+def bomb_results(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bombs")
+    paths = []
+    for name, (builder, _) in BOMBS.items():
+        path = folder / f"{name}.img"
+        path.write_bytes(builder())
+        assert path.stat().st_size < 1_000_000  # small files, all of them
+        paths.append(path)
+    results = _open_in_child(paths)
+    return {Path(p).stem: r for p, r in results.items()}
+
+
+@pytest.mark.parametrize("name", list(BOMBS))
+def test_image_bombs_are_refused_or_decoded_within_bounds(bomb_results, name):
+    expected = BOMBS[name][1]
+    out = bomb_results[name]
+    assert out["seconds"] < 10, out
+    assert out["extra_mb"] < 400, out  # the decode budget plus slack; today's code took 0.6-4 GB
+    if isinstance(expected, str):
+        assert out.get("code") == expected, out
+        assert "/" not in out["message"]  # no server path in what a user reads
+    else:
+        size, grey = expected
+        assert tuple(out.get("size", ())) == size, out
+        assert all(abs(v - grey) <= 1 for v in out["pixel"]), out
+
+
+def test_decode_budget_lets_a_48mp_phone_photo_through():
+    from assistant.photo import decode_cost
+    assert decode_cost(8064, 6048, "RGB", "HEIF", max_side=2400) <= MAX_DECODE_BYTES  # iPhone 48 MP HEIC
+    assert decode_cost(8000, 8000, "RGB", "PNG", max_side=2400) <= MAX_DECODE_BYTES  # 64 MP PNG
+    assert decode_cost(12000, 12000, "RGB", "WEBP", max_side=2400) > MAX_DECODE_BYTES
+
+
+def test_sixteen_bit_grey_keeps_its_tones(tmp_path):
+    ramp = (np.arange(256 * 64, dtype=np.uint32).reshape(64, 256) * 4 % 65536).astype(np.uint16)
+    img = Image.fromarray(ramp)  # I;16
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    photo = open_photo(buf.getvalue(), min_side=10)
+    got = np.asarray(photo.image)[..., 0].astype(int)
+    want = np.floor(ramp.astype(np.float64) * 255 / 65535 + 0.5).astype(int)
+    assert np.abs(got - want).max() == 0
+
+
+# --------------------------------------------------------------------------- metadata
+
+def _with_metadata(fmt: str) -> bytes:
+    img = Image.new("RGB", (300, 200), (180, 120, 60))
+    exif = Image.Exif()
+    exif[0x010F] = "SecretPhone"  # Make
+    exif[0x8825] = {1: "S", 2: (1.0, 2.0, 3.0)}  # GPS
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/">secret-xmp</x:xmpmeta>'
+    buf = io.BytesIO()
+    if fmt == "JPEG":
+        img.save(buf, "JPEG", comment=b"secret comment", exif=exif, xmp=xmp)
+    elif fmt == "PNG":
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Comment", "secret text")
+        info.add_itxt("Description", "secret itxt")
+        info.add_text("Author", "secret ztxt", zip=True)
+        info.add_itxt("XML:com.adobe.xmp", xmp.decode())
+        img.save(buf, "PNG", pnginfo=info, exif=exif)
+    else:
+        img.save(buf, "WEBP", exif=exif, xmp=xmp)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_metadata_found_sees_what_an_input_carries(fmt):
+    assert set(safety.metadata_found(_with_metadata(fmt))) >= ({"comment", "exif", "xmp"} if fmt == "JPEG"
+                                                               else {"text", "exif", "xmp"} if fmt == "PNG"
+                                                               else {"exif", "xmp"})
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_nothing_but_pixels_and_srgb_leaves(fmt):
+    photo = open_photo(_with_metadata(fmt))
+    assert not photo.image.info
+    outputs = {f: encode_image(photo.image, f) for f in ("jpeg", "png", "webp")}
+    outputs["preview"] = encode_preview(photo.image, 120)
+    buf = io.BytesIO()
+    photo.image.save(buf, "JPEG", quality=85)  # what the app did with the "before" image
+    outputs["plain save"] = buf.getvalue()
+    thumb = photo.image.copy()  # what the batch did for thumbs/
+    thumb.thumbnail((100, 100))
+    buf = io.BytesIO()
+    thumb.save(buf, "JPEG", quality=80)
+    outputs["thumbnail"] = buf.getvalue()
+    for kind, data in outputs.items():
+        assert safety.metadata_found(data) == [], kind
+        assert b"secret" not in data and b"SecretPhone" not in data, kind
+
+
+def test_strip_metadata_and_encode_image_ignore_info():
+    img = Image.new("RGB", (50, 50))
+    img.info.update(comment=b"secret", exif=b"Exif\0\0secret")
+    buf = io.BytesIO()
+    strip_metadata(img).save(buf, "JPEG")
+    assert safety.metadata_found(buf.getvalue()) == []
+    assert safety.metadata_found(encode_image(img, "jpeg")) == []
+    assert img.info  # the caller's image is left as it was
+
+
+# --------------------------------------------------------------------------- names
+
+HOSTILE_NAMES = [
+    "a" * 250 + ".jpg",
+    "商品写真の新しいコレクション" * 6 + ".jpg",  # 84 characters, 252 bytes
+    b"caf\xe9 \xff\xfe.jpg",  # Latin-1, not UTF-8
+    os.fsdecode(b"foto-\xe9\xff.jpg"),  # what os.listdir gives for a non-UTF-8 name
+    "\ud800lone.jpg",
+    "../../etc/passwd",
+    "CON.jpg", "nul", " .hidden. ", "", ".", "..",
+    "file\x00name\r\n.jpg",
+    "gpj.\u202eexe.jpg",
+    "a/b\\c:d*e?f\"g<h>i|j.jpg",
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES, ids=range(len(HOSTILE_NAMES)))
+def test_any_name_becomes_a_safe_short_name(tmp_path, name):
+    safe = safety.safe_name(name)
+    raw = safe.encode("utf-8")  # never raises: no surrogates left
+    assert 0 < len(raw) <= safety.SAFE_NAME_BYTES
+    assert not any(c in safe for c in '/\\:*?"<>|\x00\r\n\u202e')
+    assert not safe.startswith(".") and safe not in (".", "..")
+    assert safe.split(".")[0].lower() not in ("con", "nul", "prn", "aux")
+    target = tmp_path / safe
+    write_atomic(target, b"x")  # the temporary name fits too
+    assert target.read_bytes() == b"x"
+    assert [p.name for p in tmp_path.iterdir()] == [safe]
+
+
+def test_temporary_name_of_a_255_byte_name_fits(tmp_path):
+    for final in ("b" * 255, "写" * 85):
+        write_atomic(tmp_path / final, b"data")
+        assert (tmp_path / final).read_bytes() == b"data"
+        prefix = safety.temp_prefix(final)
+        assert len(prefix.encode()) + 8 + len(safety.TEMP_SUFFIX) <= safety.NAME_MAX
+
+
+def test_long_names_stay_apart_and_keep_their_extension():
+    a = safety.safe_name("x" * 300 + "-1.jpg")
+    b = safety.safe_name("x" * 300 + "-2.jpg")
+    assert a != b and a.endswith(".jpg") and b.endswith(".jpg")
+    assert safety.safe_name("ordinary-name.jpg") == "ordinary-name.jpg"  # untouched
+
+
+def test_unique_name_ignores_case_and_fits():
+    taken = {"foto.jpg"}
+    assert safety.unique_name("Foto.jpg", taken) == "Foto-2.jpg"
+    assert safety.unique_name("foto.jpg", taken) == "foto-3.jpg"
+    long = safety.safe_name("y" * 400 + ".png")
+    taken = {long}
+    other = safety.unique_name(long, taken)
+    assert other != long and len(other.encode()) <= safety.SAFE_NAME_BYTES and other.endswith(".png")
+
+
+def test_deep_paths_are_folded():
+    deep = "/".join(f"folder{i:03d}" for i in range(300)) + "/photo.jpg"
+    rel = safety.safe_relpath(deep)
+    assert len(rel.parts) <= safety.MAX_DEPTH and rel.parts[-1] == "photo.jpg"
+    assert len(str(rel).encode()) <= safety.MAX_PATH_BYTES
+    assert safety.safe_relpath("../../x.jpg").parts == ("_", "_", "x.jpg")
+    assert str(safety.safe_relpath("vendor/sub/x.jpg")) == "vendor/sub/x.jpg"
+
+
+def test_only_etalase_temporaries_count_as_ours(tmp_path):
+    write_atomic(tmp_path / "out.jpg", b"1")
+    import tempfile
+    fd, ours = tempfile.mkstemp(prefix=safety.temp_prefix("out.jpg"), suffix=safety.TEMP_SUFFIX, dir=tmp_path)
+    os.close(fd)
+    assert safety.is_our_temp(Path(ours).name)
+    for theirs in (".draft.doc.part", ".holiday.jpg.a1b2c3d4.part", "holiday.jpg", ".x.etalase-.part"):
+        assert not safety.is_our_temp(theirs), theirs
+
+
+# --------------------------------------------------------------------------- spreadsheets
+
+@pytest.mark.parametrize("cell", ["=HYPERLINK(\"http://x\",\"y\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)",
+                                  "\t=1", "\r=1", "  =1+1", "\uff1d1+1"])
+def test_formula_cells_are_neutralised(cell):
+    safe = safety.csv_cell(cell)
+    assert safe == "'" + cell
+    buf = io.StringIO()
+    csv.writer(buf).writerow(safety.csv_row(["ok", cell, 12, None]))
+    first = next(csv.reader(io.StringIO(buf.getvalue())))
+    assert first[1].startswith("'") and first[2] == "12"
+
+
+def test_plain_cells_and_numbers_pass():
+    for value in ("foto.jpg", "SKU-1", "", 5, -3.5, None):
+        assert safety.csv_cell(value) == value
+    assert safety.csv_row({"a": "=1", "b": 2}) == {"a": "'=1", "b": 2}
+
+
+# --------------------------------------------------------------------------- special files
+
+SPECIAL_CHILD = textwrap.dedent("""
+    import resource, sys
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+    from assistant.errors import AssistantError
+    from assistant.photo import open_photo
+    try:
+        open_photo(sys.argv[1])
+        print("opened")
+    except AssistantError as exc:
+        print(exc.code, exc.message("en"))
+""")
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "socket"])
+def test_special_files_are_refused_without_reading(tmp_path, kind):
+    if kind == "device":
+        path = Path("/dev/zero")
+    elif kind == "fifo":
+        path = tmp_path / "photo.jpg"
+        os.mkfifo(path)
+    else:
+        path = tmp_path / "s.jpg"
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))
+    with pytest.raises(AssistantError) as err:
+        safety.refuse_special_file(path)
+    assert err.value.code == "hardening_special_file"
+    assert str(tmp_path) not in err.value.message("en") and str(tmp_path) not in err.value.message("id")
+    done = subprocess.run([sys.executable, "-c", SPECIAL_CHILD, str(path)], capture_output=True, text=True,
+                          timeout=20, cwd=ROOT)
+    assert done.stdout.startswith("hardening_special_file"), done.stdout + done.stderr[-500:]
+
+
+def test_read_regular_caps_the_bytes(tmp_path):
+    path = tmp_path / "big.jpg"
+    path.write_bytes(b"x" * 1000)
+    assert safety.read_regular(path, 1000) == b"x" * 1000
+    with pytest.raises(AssistantError) as err:
+        safety.read_regular(path, 999)
+    assert err.value.code == "photo_file_too_large"
+
+
+# --------------------------------------------------------------------------- text, lists, stores
+
+def test_clip_text_bounds_length_and_controls():
+    assert safety.clip_text("a" * 200_000, 40) == "a" * 40
+    assert safety.clip_text("Kopi\nSusu\x00\u202e", 40) == "Kopi Susu"
+    assert safety.clip_text(None, 5) == ""
+
+
+def test_unique_limited_dedupes_then_caps():
+    assert safety.unique_limited(["pouch"] * 2000, 12) == ["pouch"]
+    assert safety.unique_limited(["a", "b", "a", "c"], 3) == ["a", "b", "c"]
+    with pytest.raises(AssistantError) as err:
+        safety.unique_limited([f"t{i}" for i in range(20)], 12, "template")
+    assert err.value.code == "hardening_too_many"
+
+
+def test_bounded_store_forgets_the_oldest():
+    store = safety.BoundedStore(max_items=3, max_bytes=100)
+    for i in range(10):
+        store[i] = b"x" * 10
+    assert list(store) == [7, 8, 9] and store.total == 30
+    store["big"] = b"y" * 95
+    assert list(store) == ["big"] and store.total == 95
+
+
+def test_redact_paths():
+    text = "Cannot write /srv/etalase/out/2026/foto.jpg or C:\\Users\\x\\foto.png; see 1/2 done"
+    assert safety.redact_paths(text) == "Cannot write foto.jpg or foto.png; see 1/2 done"
+
+
+# --------------------------------------------------------------------------- request limits
+
+def _asgi_call(app, method: str, path: str, body: bytes = b"", headers: dict | None = None,
+               chunk: int = 65536, client: str = "10.0.0.2") -> tuple[int, dict, bytes, dict]:
+    """One request straight through the ASGI interface: (status, headers, body, what the app saw)."""
+    from assistant.web_limits import RequestLimits  # noqa: F401 (imported for the error message)
+    headers = {k.lower(): v for k, v in (headers or {}).items()}
+    scope = {"type": "http", "method": method, "path": path, "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
+             "client": (client, 1234), "query_string": b""}
+    pieces = [body[i:i + chunk] for i in range(0, len(body), chunk)] or [b""]
+    incoming = [{"type": "http.request", "body": p, "more_body": i < len(pieces) - 1} for i, p in enumerate(pieces)]
+    sent: list[dict] = []
+
+    async def receive():
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    return (start["status"], {k.decode(): v.decode() for k, v in start.get("headers", [])},
+            b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"), getattr(app.app, "seen", {}))
+
+
+class _EchoApp:
+    """A stand-in for gradio: reads the whole body, answers 200 with its length."""
+
+    def __init__(self):
+        self.seen = {}
+
+    async def __call__(self, scope, receive, send):
+        body = b""
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise RuntimeError("client went away")
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        self.seen = {"bytes": len(body), "path": scope["path"]}
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": str(len(body)).encode()})
+
+
+def _limits(**kw):
+    from assistant.web_limits import RequestLimits
+    return RequestLimits(_EchoApp(), **kw)
+
+
+def test_big_json_body_is_refused_before_the_app_reads_it():
+    app = _limits()
+    big = b"[" + b"1," * 1_300_000 + b"1]"
+    status, headers, body, seen = _asgi_call(app, "POST", "/gradio_api/queue/join", big,
+                                             {"content-length": str(len(big)), "content-type": "application/json"})
+    assert status == 413 and not seen and headers["x-content-type-options"] == "nosniff"
+    assert "MB" in json.loads(body)["detail"]
+    status, *_ = _asgi_call(app, "POST", "/gradio_api/run/predict", big, {"content-length": str(len(big))})
+    assert status == 413
+
+
+def test_streamed_body_without_length_is_cut_at_the_limit():
+    app = _limits(default_body=100_000)
+    status, _, _, seen = _asgi_call(app, "POST", "/gradio_api/queue/join", b"x" * 300_000,
+                                    {"transfer-encoding": "chunked"}, chunk=8192)
+    assert status == 413 and not seen
+    status, _, body, seen = _asgi_call(app, "POST", "/gradio_api/queue/join", b"x" * 50_000,
+                                       {"transfer-encoding": "chunked"})
+    assert status == 200 and body == b"50000"
+
+
+def test_ordinary_requests_pass_with_nosniff():
+    app = _limits()
+    status, headers, body, seen = _asgi_call(app, "GET", "/", b"")
+    assert status == 200 and headers["x-content-type-options"] == "nosniff"
+    payload = json.dumps({"data": ["x"], "fn_index": 1}).encode()
+    status, _, body, _ = _asgi_call(app, "POST", "/gradio_api/queue/join", payload, {"content-length": str(len(payload))})
+    assert status == 200 and body == str(len(payload)).encode()
+
+
+def _multipart(files: int, size: int, boundary: str = "XyZ") -> bytes:
+    part = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.jpg\"\r\n"
+            f"Content-Type: image/jpeg\r\n\r\n").encode() + b"\xff" * size + b"\r\n"
+    return part * files + f"--{boundary}--\r\n".encode()
+
+
+def test_upload_parts_and_quota_per_client():
+    from assistant.web_limits import UploadQuota
+    app = _limits(max_upload_parts=10, quota=UploadQuota(max_bytes=100_000, max_files=15))
+    hdr = lambda b: {"content-length": str(len(b)), "content-type": "multipart/form-data; boundary=XyZ"}  # noqa: E731
+    many = _multipart(11, 10)
+    status, *_ = _asgi_call(app, "POST", "/gradio_api/upload", many, hdr(many), chunk=7)
+    assert status == 413
+    ok = _multipart(8, 1000)
+    assert _asgi_call(app, "POST", "/gradio_api/upload", ok, hdr(ok))[0] == 200
+    assert app.quota.usage("10.0.0.2") == (len(ok), 8)
+    status, _, body, _ = _asgi_call(app, "POST", "/gradio_api/upload", ok, hdr(ok))  # 16 files > 15
+    assert status == 429 and json.loads(body)["detail"]
+    assert _asgi_call(app, "POST", "/gradio_api/upload", ok, hdr(ok), client="10.0.0.3")[0] == 200  # another phone
+    no_length = _asgi_call(app, "POST", "/gradio_api/upload", ok, {"content-type": "multipart/form-data; boundary=XyZ"})
+    assert no_length[0] == 411
+
+
+def test_editor_layer_index_is_bounded():
+    app = _limits()
+
+    def form(index: str) -> bytes:
+        return (b"--B\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\nlayer\r\n"
+                b"--B\r\nContent-Disposition: form-data; name=\"index\"\r\n\r\n" + index.encode() + b"\r\n"
+                b"--B\r\nContent-Disposition: form-data; name=\"id\"\r\n\r\nabc\r\n--B--\r\n")
+    for index, want in (("50000000", 413), ("-1", 413), ("0", 200), ("null", 200)):
+        body = form(index)
+        status, *_ = _asgi_call(app, "POST", "/gradio_api/component_server", body,
+                                {"content-length": str(len(body)), "content-type": "multipart/form-data; boundary=B"})
+        assert status == want, index
+
+
+def test_run_history_and_url_fetches_are_closed():
+    app = _limits()
+    assert _asgi_call(app, "GET", "/gradio_api/runs")[0] == 404
+    assert _asgi_call(app, "GET", "/gradio_api/file=http://example.invalid/x.png")[0] == 403
+    assert _asgi_call(app, "GET", "/gradio_api/file=/tmp/gradio/x.png")[0] == 200
+
+
+def test_gradio_routes_keep_working_behind_the_limits():
+    """The real stack: a tiny gradio app with the middleware, through Starlette's test client."""
+    gr = pytest.importorskip("gradio")
+    from starlette.middleware import Middleware
+    from starlette.testclient import TestClient
+
+    from assistant.web_limits import RequestLimits
+    with gr.Blocks() as demo:
+        box = gr.Textbox()
+        box.submit(lambda s: s.upper(), box, box, api_name="up")
+    app, _, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True,
+                            app_kwargs={"middleware": [Middleware(RequestLimits)]})
+    try:
+        client = TestClient(app)
+        page = client.get("/")
+        assert page.status_code == 200 and page.headers["x-content-type-options"] == "nosniff"
+        big = client.post("/gradio_api/queue/join", content=b"[" + b"0," * 600_000 + b"0]",
+                          headers={"content-type": "application/json"})
+        assert big.status_code == 413
+        assert client.get("/gradio_api/runs").status_code == 404
+        upload = client.post("/gradio_api/upload", files=[("files", ("a.txt", b"hello", "text/plain"))])
+        assert upload.status_code == 200, upload.text
+    finally:
+        demo.close()
