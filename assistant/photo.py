@@ -15,6 +15,7 @@ import io
 import os
 import struct
 import tempfile
+import threading
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -43,6 +44,35 @@ MAX_BYTES = 60_000_000
 # (750 MB) is refused from its header, before any pixel is decoded.
 MAX_DECODE_BYTES = 400_000_000
 _BAND_PIXELS = 1 << 21  # 16-bit and float images are converted 2 MP at a time
+
+
+class DecodeBudget:
+    """Memory all decodes in this process may hold at once: a big decode waits until the ones
+    running finish (a zip of four heavy PNGs in the batch takes turns instead of adding up),
+    while small ones run side by side. One decode alone always gets through."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.used = 0
+        self.peak = 0
+        self._cond = threading.Condition()
+
+    def acquire(self, nbytes: int) -> int:
+        with self._cond:
+            while self.used and self.used + nbytes > self.total:
+                self._cond.wait()
+            self.used += nbytes
+            self.peak = max(self.peak, self.used)
+            return nbytes
+
+    def release(self, nbytes: int) -> None:
+        if nbytes:
+            with self._cond:
+                self.used -= nbytes
+                self._cond.notify_all()
+
+
+_DECODE_BUDGET = DecodeBudget(int(os.environ.get("ETALASE_DECODE_BUDGET_MB", "0")) * 1_000_000 or MAX_DECODE_BYTES)
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own guard as a backstop to ours
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is an error, not a grey half-photo
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
@@ -257,76 +287,83 @@ def open_photo(src: str | os.PathLike | bytes | BinaryIO, max_side: int | None =
     if not data:
         raise AssistantError("photo_empty", name=name)
     notices: list[Notice] = []
+    held = [0]  # bytes of the decode budget this call holds
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            _refuse_webp_by_header(data, name, max_side)  # Pillow allocates a WebP's canvas on open
-            img = Image.open(io.BytesIO(data))
-            fmt = img.format or "?"
-            w, h = img.size
-            if w * h > MAX_PIXELS:
-                raise AssistantError("photo_too_many_pixels", name=name, width=w, height=h,
-                                     limit=MAX_PIXELS // 1_000_000)
-            if fmt not in ("JPEG", "MPO", "PNG", "WEBP", "HEIF", "AVIF", "GIF", "BMP", "TIFF"):
-                raise AssistantError("photo_not_image", name=name)
-            if getattr(img, "n_frames", 1) > 1:
-                notices.append(Notice("photo_first_frame", {"name": name, "frames": img.n_frames}))
-            # A PNG's eXIf chunk may follow the pixels, and Pillow decodes the whole image to
-            # find it: read the orientation after the header checks (min side and cost do not
-            # depend on it) and, for such a PNG, after the decode.
-            exif_in_header = fmt != "PNG" or "exif" in img.info
-            orientation = _orientation(img, caught, notices, name) if exif_in_header else 1
-            original = (h, w) if orientation in (5, 6, 7, 8) else (w, h)
-            if min(original) < min_side:  # from the header: a thin 150 MP strip is never decoded
-                raise AssistantError("photo_too_small", name=name, width=original[0], height=original[1],
-                                     minimum=min_side)
-            if max_side and fmt in ("JPEG", "MPO") and max(w, h) > max_side:
-                img.draft("RGB", _draft_request(img, max_side))
-            cost = decode_cost(img.width, img.height, img.mode, fmt, "transparency" in img.info, max_side)
-            if cost > MAX_DECODE_BYTES:
-                raise AssistantError("hardening_photo_too_costly", name=name, width=original[0],
-                                     height=original[1], mb=round(cost / 1e6), limit=MAX_DECODE_BYTES // 1_000_000)
-            icc = img.info.get("icc_profile")
-            mode_before = img.mode
-            img.load()
-            if not exif_in_header:
-                orientation = _orientation(img, caught, notices, name)
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                _refuse_webp_by_header(data, name, max_side)  # Pillow allocates a WebP's canvas on open
+                img = Image.open(io.BytesIO(data))
+                fmt = img.format or "?"
+                w, h = img.size
+                if w * h > MAX_PIXELS:
+                    raise AssistantError("photo_too_many_pixels", name=name, width=w, height=h,
+                                         limit=MAX_PIXELS // 1_000_000)
+                if fmt not in ("JPEG", "MPO", "PNG", "WEBP", "HEIF", "AVIF", "GIF", "BMP", "TIFF"):
+                    raise AssistantError("photo_not_image", name=name)
+                if getattr(img, "n_frames", 1) > 1:
+                    notices.append(Notice("photo_first_frame", {"name": name, "frames": img.n_frames}))
+                # A PNG's eXIf chunk may follow the pixels, and Pillow decodes the whole image to
+                # find it: read the orientation after the header checks (min side and cost do not
+                # depend on it) and, for such a PNG, after the decode.
+                exif_in_header = fmt != "PNG" or "exif" in img.info
+                orientation = _orientation(img, caught, notices, name) if exif_in_header else 1
                 original = (h, w) if orientation in (5, 6, 7, 8) else (w, h)
-    except AssistantError:
-        raise
-    except Image.DecompressionBombError:
-        raise AssistantError("photo_too_many_pixels", name=name, width="?", height="?",
-                             limit=MAX_PIXELS // 1_000_000) from None
-    except (UnidentifiedImageError, Image.DecompressionBombWarning) as exc:
-        if isinstance(exc, Image.DecompressionBombWarning):
+                if min(original) < min_side:  # from the header: a thin 150 MP strip is never decoded
+                    raise AssistantError("photo_too_small", name=name, width=original[0], height=original[1],
+                                         minimum=min_side)
+                if max_side and fmt in ("JPEG", "MPO") and max(w, h) > max_side:
+                    img.draft("RGB", _draft_request(img, max_side))
+                cost = decode_cost(img.width, img.height, img.mode, fmt, "transparency" in img.info, max_side)
+                if cost > MAX_DECODE_BYTES:
+                    raise AssistantError("hardening_photo_too_costly", name=name, width=original[0],
+                                         height=original[1], mb=round(cost / 1e6), limit=MAX_DECODE_BYTES // 1_000_000)
+                icc = img.info.get("icc_profile")
+                mode_before = img.mode
+                held[0] = _DECODE_BUDGET.acquire(cost)
+                img.load()
+                if not exif_in_header:
+                    orientation = _orientation(img, caught, notices, name)
+                    original = (h, w) if orientation in (5, 6, 7, 8) else (w, h)
+        except AssistantError:
+            raise
+        except Image.DecompressionBombError:
             raise AssistantError("photo_too_many_pixels", name=name, width="?", height="?",
                                  limit=MAX_PIXELS // 1_000_000) from None
-        raise AssistantError("photo_not_image", name=name) from None
-    except MemoryError:  # the machine is short of memory: not the file's fault
-        raise AssistantError("hardening_photo_too_costly", name=name, width="?", height="?") from None
-    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, KeyError,
-            RuntimeError, ZeroDivisionError, struct.error):
-        raise AssistantError("photo_truncated", name=name) from None
+        except (UnidentifiedImageError, Image.DecompressionBombWarning) as exc:
+            if isinstance(exc, Image.DecompressionBombWarning):
+                raise AssistantError("photo_too_many_pixels", name=name, width="?", height="?",
+                                     limit=MAX_PIXELS // 1_000_000) from None
+            raise AssistantError("photo_not_image", name=name) from None
+        except MemoryError:  # the machine is short of memory: not the file's fault
+            raise AssistantError("hardening_photo_too_costly", name=name, width="?", height="?") from None
+        except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, KeyError,
+                RuntimeError, ZeroDivisionError, struct.error):
+            raise AssistantError("photo_truncated", name=name) from None
 
-    decoded = img.size
-    if _is_deep(img.mode) or img.mode == "1":  # 8-bit grey first, in bands
-        img = _deep_to_l(img) if img.mode != "1" else img.convert("L")
-    if img.mode == "L":
-        img = _shrink(img, max_side)  # before the grey becomes a four times larger RGB
-    img, alpha = _to_rgb8(img)
-    shrunk = _shrunk_size(img.size, max_side)
-    if shrunk is not None:
-        img = _shrink(img, max_side)
-        alpha = alpha.resize(shrunk[0], Image.Resampling.BILINEAR) if alpha is not None else None
-    img, converted = _to_srgb(img, icc, mode_before)
-    if orientation != 1:
-        method = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
-                  4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
-                  6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
-                  8: Image.Transpose.ROTATE_90}[orientation]
-        img = img.transpose(method)
-        alpha = alpha.transpose(method) if alpha is not None else None
+        decoded = img.size
+        if _is_deep(img.mode) or img.mode == "1":  # 8-bit grey first, in bands
+            img = _deep_to_l(img) if img.mode != "1" else img.convert("L")
+        if img.mode == "L":
+            img = _shrink(img, max_side)  # before the grey becomes a four times larger RGB
+        img, alpha = _to_rgb8(img)
+        shrunk = _shrunk_size(img.size, max_side)
+        if shrunk is not None:
+            img = _shrink(img, max_side)
+            alpha = alpha.resize(shrunk[0], Image.Resampling.BILINEAR) if alpha is not None else None
+        img, converted = _to_srgb(img, icc, mode_before)
+        if orientation != 1:
+            method = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+                      4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+                      6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+                      8: Image.Transpose.ROTATE_90}[orientation]
+            img = img.transpose(method)
+            alpha = alpha.transpose(method) if alpha is not None else None
+    except MemoryError:  # the conversion ran the machine short: refuse, never crash the batch
+        raise AssistantError("hardening_photo_too_costly", name=name, width="?", height="?") from None
+    finally:
+        _DECODE_BUDGET.release(held[0])
     img.info = {}  # no comment, text chunk, EXIF or XMP rides along into any output
     if alpha is not None:
         alpha.info = {}

@@ -175,6 +175,48 @@ def test_image_bombs_are_refused_or_decoded_within_bounds(bomb_results, name):
         assert all(abs(v - grey) <= 1 for v in out["pixel"]), out
 
 
+BUDGET_CHILD = textwrap.dedent("""
+    import json, sys, threading
+    from assistant import photo
+
+    def status(key):
+        return int([l.split()[1] for l in open("/proc/self/status") if l.startswith(key)][0]) * 1024
+
+    def peak_of(paths):
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        base = status("VmRSS")
+        threads = [threading.Thread(target=photo.open_photo, args=(p,), kwargs={"max_side": 1000}) for p in paths]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        return (status("VmHWM") - base) / 2**20
+
+    one = peak_of(sys.argv[1:2])
+    four = peak_of(sys.argv[1:])
+    print(json.dumps({"one": one, "four": four, "budget_peak": photo._DECODE_BUDGET.peak,
+                      "budget": photo._DECODE_BUDGET.total}))
+""")
+
+
+def test_heavy_decodes_take_turns(tmp_path):
+    """Four heavy PNGs in one batch (four worker threads) hold about one decode's memory at a
+    time, not four: the process-wide decode budget makes them wait for each other."""
+    paths = []
+    for i in range(4):
+        path = tmp_path / f"deep{i}.png"
+        path.write_bytes(png_bomb(4500, 3400, fill=0x40 + i))  # 15 MP 16-bit: about 46 MB to decode
+        paths.append(str(path))
+    env = dict(os.environ, ETALASE_DECODE_BUDGET_MB="50", OMP_NUM_THREADS="1", PYTHONWARNINGS="ignore")
+    done = subprocess.run([sys.executable, "-c", BUDGET_CHILD, *paths], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["budget_peak"] <= out["budget"], out
+    assert out["four"] < 1.6 * out["one"] + 10, out
+
+
 def test_decode_budget_lets_a_48mp_phone_photo_through():
     from assistant.photo import decode_cost
     assert decode_cost(8064, 6048, "RGB", "HEIF", max_side=2400) <= MAX_DECODE_BYTES  # iPhone 48 MP HEIC
