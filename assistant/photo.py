@@ -261,6 +261,43 @@ def _refuse_webp_by_header(data: bytes, name: str, max_side: int | None) -> None
         raise AssistantError("hardening_photo_too_costly", name=name, width=size[0], height=size[1])
 
 
+def check_header(src: str | os.PathLike | bytes, max_side: int | None = None, max_pixels: int = MAX_PIXELS,
+                 name: str | None = None) -> tuple[int, int]:
+    """The (width, height) an image file declares, after the checks ``open_photo`` makes
+    before decoding (pixel count, decode cost, a WebP's size read before Pillow touches it),
+    without decoding a pixel. For images another component decodes (the touch-up editor's
+    layers): call this first, and an ``AssistantError`` means do not decode it."""
+    if isinstance(src, (bytes, bytearray)):
+        head, label = bytes(src[:64]), name or "upload"
+        opener = lambda: io.BytesIO(src)  # noqa: E731
+    else:
+        label = name or safety.safe_name(Path(src).name)
+        safety.refuse_special_file(src)
+        with open(src, "rb") as handle:
+            head = handle.read(64)
+        opener = lambda: open(src, "rb")  # noqa: E731
+    size = webp_size(head)
+    if size:
+        width, height, mode, fmt = size[0], size[1], "RGBA", "WEBP"
+    else:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                with opener() as handle, Image.open(handle) as img:
+                    (width, height), mode, fmt = img.size, img.mode, img.format or "?"
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, struct.error, EOFError):
+            raise AssistantError("photo_not_image", name=label) from None
+        except Image.DecompressionBombError:
+            width = height = max_pixels  # refused just below
+            mode, fmt = "RGB", "?"
+    if width * height > max_pixels:
+        raise AssistantError("photo_too_many_pixels", name=label, width=width, height=height,
+                             limit=max(1, max_pixels // 1_000_000))
+    if decode_cost(width, height, mode, fmt, max_side=max_side) > MAX_DECODE_BYTES:
+        raise AssistantError("hardening_photo_too_costly", name=label, width=width, height=height)
+    return width, height
+
+
 def _orientation(img: Image.Image, caught: list, notices: list, name: str) -> int:
     """The EXIF orientation (1-8); 1 with a notice when the EXIF data is damaged."""
     try:

@@ -609,3 +609,34 @@ def test_gradio_routes_keep_working_behind_the_limits():
         assert upload.status_code == 200, upload.text
     finally:
         demo.close()
+
+
+def test_touch_editor_bounds_layers_blobs_and_headers(tmp_path):
+    gr = pytest.importorskip("gradio")
+    from gradio.components.image_editor import AcceptBlobs, EditorData
+    from gradio.data_classes import FileData
+
+    from assistant.web_editor import bounded_image_editor
+    editor = bounded_image_editor(gr, store_items=3)(type="numpy", image_mode="RGBA", layers=False)
+    small = io.BytesIO()
+    Image.new("RGBA", (64, 48), (0, 255, 0, 128)).save(small, "PNG")
+
+    def blob(index, data=small.getvalue(), blob_id="s1"):
+        return AcceptBlobs(data={"type": "layer", "index": index, "id": blob_id, "file": b""}, files=[("blob", data)])
+    editor.accept_blobs(blob("50000000"))
+    editor.accept_blobs(blob(str(2**62)))
+    editor.accept_blobs(blob("1", webp_bomb(), "bomb"))
+    assert len(editor.blob_storage) == 0  # nothing kept, no list grown
+    for i in range(10):
+        editor.accept_blobs(blob("1", blob_id=f"s{i}"))  # (gradio reads an index of 0 as none)
+    assert list(editor.blob_storage) == ["s7", "s8", "s9"]  # the oldest forgotten
+    value = editor.preprocess(EditorData(id="s9"))
+    assert [layer.shape for layer in value["layers"]] == [(48, 64, 4)]
+
+    bomb = tmp_path / "layer.webp"
+    bomb.write_bytes(webp_bomb())
+    many = EditorData(background=None, layers=[FileData(path=str(bomb))] * 6)
+    with pytest.raises(gr.Error):
+        editor.preprocess(many)  # six layers: refused before any decode
+    with pytest.raises(gr.Error):
+        editor.preprocess(EditorData(layers=[FileData(path=str(bomb))]))  # one 12000 x 12000 layer
