@@ -461,6 +461,22 @@ def encode_preview(image: Image.Image, side: int | None = None, fmt: str = "jpeg
     return encode_image(img, fmt, quality)
 
 
+def _umask() -> int:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)  # elsewhere: read it by setting it (once, at import)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary name beside ``path``, then rename: a kill never leaves half a file.
     The temporary name (``.{name}.etalase-XXXXXXXX.part``, ``safety.temp_prefix``) fits the
@@ -468,6 +484,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=safety.temp_prefix(path.name), suffix=safety.TEMP_SUFFIX, dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; an output is an ordinary file
         with os.fdopen(fd, "wb") as out:
             out.write(data)
         os.replace(tmp, path)

@@ -13,6 +13,10 @@ every route and bounds, before the app reads a byte:
   window, the cache's lifetime), counted from the multipart stream itself.
 * **Editor layer index**: ``component_server`` bodies are read (bounded) and a layer index
   above ``max_layer_index`` is refused, so gradio never grows its list.
+* **Queued jobs per session and per client**: a ``queue/join`` is read (bounded) and refused
+  429 when its session, or the phone it comes from, already has ``max_jobs_per_session`` /
+  ``max_jobs_per_client`` jobs waiting or running (``pending``: a callback that asks gradio's
+  queue, given by the web layer), so one client cannot fill the 64 queue slots.
 * **No URL fetches** through ``/file=`` or ``/proxy=``; the **run history** page
   (``/gradio_api/runs``, which shows a shared tablet's previous vendor) answers 404.
 * Every response gets ``X-Content-Type-Options: nosniff``.
@@ -26,7 +30,7 @@ import json
 import re
 import threading
 import time
-from collections import defaultdict, deque
+from collections import OrderedDict, defaultdict, deque
 
 from assistant.i18n import t
 
@@ -42,6 +46,8 @@ QUOTA_WINDOW_S = 3600  # the web cache keeps uploads an hour
 QUOTA_BYTES = 2000 * 1_000_000  # per client and window
 QUOTA_FILES = 2000
 MAX_LAYER_INDEX = 8  # the touch-up editor has one brush layer; a few spare
+MAX_JOBS_PER_SESSION = 2  # a browser tab: the job it runs and one it queued
+MAX_JOBS_PER_CLIENT = 4  # a phone or laptop, all its tabs together
 _PROTOCOL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//|\\\\)")
 _INDEX = re.compile(rb'name="index"\r\n(?:[^\r\n]+\r\n)*\r\n([^\r\n]{0,40})')
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -102,7 +108,8 @@ class RequestLimits:
     def __init__(self, app, *, default_body: int = DEFAULT_BODY, route_body: dict | None = None,
                  max_upload_parts: int = MAX_UPLOAD_PARTS, quota: UploadQuota | None = None,
                  max_layer_index: int = MAX_LAYER_INDEX, block_run_history: bool = True,
-                 lang: str | None = None) -> None:
+                 pending=None, max_jobs_per_session: int = MAX_JOBS_PER_SESSION,
+                 max_jobs_per_client: int = MAX_JOBS_PER_CLIENT, lang: str | None = None) -> None:
         self.app = app
         self.default_body = default_body
         self.route_body = dict(ROUTE_BODY if route_body is None else route_body)
@@ -111,6 +118,11 @@ class RequestLimits:
         self.max_layer_index = max_layer_index
         self.block_run_history = block_run_history
         self.lang = lang
+        self.pending = pending  # session_hash -> jobs waiting or running (gradio's queue)
+        self.max_jobs_per_session = max_jobs_per_session
+        self.max_jobs_per_client = max_jobs_per_client
+        self._sessions: dict[str, OrderedDict] = defaultdict(OrderedDict)  # client -> its sessions
+        self._sessions_lock = threading.Lock()
 
     # ---------------------------------------------------------------- helpers
 
@@ -176,6 +188,8 @@ class RequestLimits:
 
         if path.rstrip("/").endswith(API + "/component_server"):
             return await self._component_server(scope, receive, send_nosniff, limit)
+        if self.pending is not None and path.rstrip("/").endswith(API + "/queue/join"):
+            return await self._queue_join(scope, receive, send_nosniff, limit, client)
         boundary = _boundary(headers.get(b"content-type", b"")) if is_upload else None
         return await self._streamed(scope, receive, send_nosniff, limit, client, boundary)
 
@@ -231,23 +245,83 @@ class RequestLimits:
             if state["refused"] is None:
                 raise  # the app's own error; ours was already answered
 
-    async def _component_server(self, scope, receive, send, limit: int):
-        """Read the (bounded) body, refuse a layer index past ``max_layer_index``, then hand
-        the same body to the app."""
+    async def _read_body(self, receive, send, limit: int) -> bytes | None:
+        """The whole body, at most ``limit`` bytes; None (answered or gone) otherwise."""
         chunks, total = [], 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                return
+                return None
             chunk = message.get("body", b"")
             total += len(chunk)
             if total > limit:
-                return await self._answer(send, 413, self._message(
+                await self._answer(send, 413, self._message(
                     _Refused(413, "hardening_request_too_large", limit=max(1, limit // 1_000_000))))
+                return None
             chunks.append(chunk)
             if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
+                return b"".join(chunks)
+
+    def _replay(self, receive, body: bytes):
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return replay
+
+    def jobs_of_client(self, client: str) -> int:
+        """Jobs waiting or running for every session seen from ``client`` (sessions with none
+        are forgotten)."""
+        with self._sessions_lock:
+            sessions = self._sessions.get(client)
+            if not sessions:
+                return 0
+            total = 0
+            for session in list(sessions):
+                n = self.pending(session)
+                if n:
+                    total += n
+                else:
+                    del sessions[session]
+            if not sessions:
+                del self._sessions[client]
+            return total
+
+    async def _queue_join(self, scope, receive, send, limit: int, client: str):
+        """Refuse a job when its session or its client already has enough queued."""
+        body = await self._read_body(receive, send, limit)
+        if body is None:
+            return
+        try:
+            session = str(json.loads(body).get("session_hash") or "")[:128]
+        except (ValueError, AttributeError):
+            session = ""
+        if session:
+            refused = None
+            if self.pending(session) >= self.max_jobs_per_session:
+                refused = _Refused(429, "hardening_jobs_waiting", limit=self.max_jobs_per_session)
+            elif self.jobs_of_client(client) >= self.max_jobs_per_client:
+                refused = _Refused(429, "hardening_jobs_waiting", limit=self.max_jobs_per_client)
+            if refused is not None:
+                return await self._answer(send, refused.status, self._message(refused))
+            with self._sessions_lock:
+                sessions = self._sessions[client]
+                sessions[session] = time.monotonic()
+                sessions.move_to_end(session)
+                while len(sessions) > 256:
+                    sessions.popitem(last=False)
+        return await self.app(scope, self._replay(receive, body), send)
+
+    async def _component_server(self, scope, receive, send, limit: int):
+        """Read the (bounded) body, refuse a layer index past ``max_layer_index``, then hand
+        the same body to the app."""
+        body = await self._read_body(receive, send, limit)
+        if body is None:
+            return
         for match in _INDEX.finditer(body):
             value = match.group(1).strip()
             if value not in (b"", b"null", b"undefined"):
@@ -258,16 +332,7 @@ class RequestLimits:
                 if not 0 <= index <= self.max_layer_index:
                     return await self._answer(send, 413, self._message(
                         _Refused(413, "hardening_editor_layers", limit=self.max_layer_index + 1)))
-        sent = False
-
-        async def replay():
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        return await self.app(scope, replay, send)
+        return await self.app(scope, self._replay(receive, body), send)
 
 
 def _boundary(content_type: bytes) -> bytes | None:

@@ -640,3 +640,33 @@ def test_touch_editor_bounds_layers_blobs_and_headers(tmp_path):
         editor.preprocess(many)  # six layers: refused before any decode
     with pytest.raises(gr.Error):
         editor.preprocess(EditorData(layers=[FileData(path=str(bomb))]))  # one 12000 x 12000 layer
+
+
+def test_one_client_cannot_fill_the_queue():
+    queued: dict[str, int] = {}
+    app = _limits(pending=lambda s: queued.get(s, 0), max_jobs_per_session=2, max_jobs_per_client=3)
+
+    def join(session, client="10.0.0.9"):
+        body = json.dumps({"data": [], "fn_index": 0, "session_hash": session}).encode()
+        status = _asgi_call(app, "POST", "/gradio_api/queue/join", body, {"content-length": str(len(body))},
+                            client=client)[0]
+        if status == 200:
+            queued[session] = queued.get(session, 0) + 1
+        return status
+    assert [join("tab1") for _ in range(3)] == [200, 200, 429]  # two per tab
+    assert [join("tab2"), join("tab3"), join("tab4")] == [200, 429, 429]  # three per phone, all tabs
+    assert join("other", client="10.0.0.10") == 200  # another phone is not held up
+    queued["tab1"] = 0  # its jobs finished
+    assert join("tab3") == 200
+
+
+def test_outputs_get_ordinary_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        from assistant import photo
+        mask = photo._UMASK
+        write_atomic(tmp_path / "out.jpg", b"x")
+        assert (tmp_path / "out.jpg").stat().st_mode & 0o777 == 0o666 & ~mask
+        assert (tmp_path / "out.jpg").stat().st_mode & 0o044  # others can read it (was 0600)
+    finally:
+        os.umask(old)
