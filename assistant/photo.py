@@ -72,7 +72,7 @@ class DecodeBudget:
                 self._cond.notify_all()
 
 
-_DECODE_BUDGET = DecodeBudget(int(os.environ.get("ETALASE_DECODE_BUDGET_MB", "0")) * 1_000_000 or MAX_DECODE_BYTES)
+_DECODE_BUDGET = DecodeBudget(MAX_DECODE_BYTES)  # one decode at the limit, or several smaller ones
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own guard as a backstop to ours
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is an error, not a grey half-photo
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
