@@ -4,6 +4,7 @@ text and list lengths, and stores that would otherwise grow without end.
 No gradio, no image decoding: the batch runner, the web app and the CLI all call these, so
 one bad name, one hostile cell or one FIFO never costs more than its own row (issue 18).
 
+* ``as_text``: any name as text that encodes to UTF-8 (reports, messages).
 * ``safe_name`` turns any file name (any encoding, any length) into a short name that is
   safe on every file system and still fits ``.{name}.etalase-XXXXXXXX.part`` within the
   255-byte limit; ``safe_relpath`` does the same for a relative path; ``unique_name`` makes
@@ -59,6 +60,12 @@ def _as_text(name: str | bytes | os.PathLike) -> str:
         return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     except UnicodeEncodeError:  # a lone surrogate that is no escape: replace it
         return _SURROGATE.sub("\ufffd", name)
+
+
+def as_text(name: str | bytes | os.PathLike) -> str:
+    """A name from anywhere (bytes, a non-UTF-8 file system) as text that always encodes to
+    UTF-8: what a report, a CSV cell or a message may show of an input's name."""
+    return _as_text(name)
 
 
 def _fit(text: str, max_bytes: int) -> str:

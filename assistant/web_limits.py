@@ -18,7 +18,8 @@ every route and bounds, before the app reads a byte:
   ``max_jobs_per_client`` jobs waiting or running (``pending``: a callback that asks gradio's
   queue, given by the web layer), so one client cannot fill the 64 queue slots.
 * **No URL fetches** through ``/file=`` or ``/proxy=``; the **run history** page
-  (``/gradio_api/runs``, which shows a shared tablet's previous vendor) answers 404.
+  (``/gradio_api/runs``, which shows a shared tablet's previous vendor, and its bucket routes)
+  and the unused video recorder (``/gradio_api/process_recording``, ffmpeg) answer 404.
 * Every response gets ``X-Content-Type-Options: nosniff``.
 
 Mount it with ``demo.launch(app_kwargs={"middleware": [Middleware(RequestLimits, ...)]})``.
@@ -51,6 +52,9 @@ MAX_JOBS_PER_CLIENT = 4  # a phone or laptop, all its tabs together
 _PROTOCOL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//|\\\\)")
 _INDEX = re.compile(rb'name="index"\r\n(?:[^\r\n]+\r\n)*\r\n([^\r\n]{0,40})')
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Routes Etalase never uses: the run history (a shared tablet shows the previous vendor's runs;
+# its bucket routes talk to an outside service) and the video recorder (runs ffmpeg on uploads).
+_CLOSED = re.compile(re.escape(API) + r"/(?:runs|run-history(?:/.*)?|process_recording)/?$")
 
 
 class UploadQuota:
@@ -161,7 +165,7 @@ class RequestLimits:
         for marker in ("/file=", "/proxy="):
             if marker in path and _PROTOCOL.match(path.split(marker, 1)[1]):
                 return await self._answer(send, 403, "File not allowed.")
-        if self.block_run_history and re.search(re.escape(API) + r"/runs/?$", path):
+        if self.block_run_history and _CLOSED.search(path):
             return await self._answer(send, 404, "Not Found")
         if method not in _BODY_METHODS:
             return await self.app(scope, receive, send_nosniff)

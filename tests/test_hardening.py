@@ -325,6 +325,12 @@ def test_any_name_becomes_a_safe_short_name(tmp_path, name):
     assert [p.name for p in tmp_path.iterdir()] == [safe]
 
 
+def test_as_text_always_encodes():
+    for name in (os.fsdecode(b"foto-\xe9\xff.jpg"), b"caf\xe9.jpg", "\ud800x", "biasa.jpg"):
+        safety.as_text(name).encode("utf-8")
+    assert safety.as_text("biasa.jpg") == "biasa.jpg"
+
+
 def test_temporary_name_of_a_255_byte_name_fits(tmp_path):
     for final in ("b" * 255, "写" * 85):
         write_atomic(tmp_path / final, b"data")
@@ -581,7 +587,10 @@ def test_editor_layer_index_is_bounded():
 
 def test_run_history_and_url_fetches_are_closed():
     app = _limits()
-    assert _asgi_call(app, "GET", "/gradio_api/runs")[0] == 404
+    for closed in ("/gradio_api/runs", "/gradio_api/runs/", "/gradio_api/run-history/connect",
+                   "/gradio_api/process_recording"):
+        assert _asgi_call(app, "POST" if "connect" in closed or "record" in closed else "GET", closed)[0] == 404
+    assert _asgi_call(app, "GET", "/gradio_api/run/predict")[0] == 200
     assert _asgi_call(app, "GET", "/gradio_api/file=http://example.invalid/x.png")[0] == 403
     assert _asgi_call(app, "GET", "/gradio_api/file=/tmp/gradio/x.png")[0] == 200
 
