@@ -45,6 +45,7 @@ MAX_PATH_BYTES = 1024  # a relative output path, all parts together
 # Control characters (C0, DEL, C1), characters Windows or a shell treats specially, and the
 # bidirectional overrides that make "gpj.exe" look like "exe.jpg".
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f<>:\"/\\\\|?*\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_UNSAFE_POSIX = re.compile("[\x00-\x1f\x7f-\x9f/\\\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.IGNORECASE)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -80,18 +81,21 @@ def _digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
 
-def safe_name(name: str | bytes | os.PathLike, max_bytes: int = SAFE_NAME_BYTES, keep_suffix: bool = True) -> str:
+def safe_name(name: str | bytes | os.PathLike, max_bytes: int = SAFE_NAME_BYTES, keep_suffix: bool = True,
+              portable: bool = True) -> str:
     """One path part made safe: readable text, no separators or control characters, no
     leading dot (hidden) or trailing dot/space (Windows), no reserved device name, and at
     most ``max_bytes`` of UTF-8. A name that had to be shortened ends in ``~`` and 8 hex
     digits of its original, so two long names that share a beginning stay different.
-    ``keep_suffix``: a short extension (``.jpg``) survives the shortening."""
+    ``keep_suffix``: a short extension (``.jpg``) survives the shortening. ``portable=False``
+    keeps the characters only Windows refuses (``<>:"|?*``, ``CON``): an input's own folder
+    and file names, which stay as the vendor wrote them where the disk allows."""
     original = _as_text(name)
     text = unicodedata.normalize("NFC", original)
-    text = _UNSAFE.sub("_", text).strip().lstrip(".").rstrip(" .")
+    text = (_UNSAFE if portable else _UNSAFE_POSIX).sub("_", text).strip().lstrip(".").rstrip(" .")
     if not text:
         text = "_"
-    if _WINDOWS_RESERVED.match(text):
+    if portable and _WINDOWS_RESERVED.match(text):
         text = "_" + text
     max_bytes = max(16, max_bytes)
     if len(text.encode("utf-8")) <= max_bytes:
@@ -107,7 +111,7 @@ def safe_name(name: str | bytes | os.PathLike, max_bytes: int = SAFE_NAME_BYTES,
 
 
 def safe_relpath(path: str | bytes | os.PathLike, max_bytes: int = SAFE_NAME_BYTES,
-                 max_depth: int = MAX_DEPTH, max_total: int = MAX_PATH_BYTES) -> PurePosixPath:
+                 max_depth: int = MAX_DEPTH, max_total: int = MAX_PATH_BYTES, portable: bool = True) -> PurePosixPath:
     """A relative path (``/`` or ``\\`` separated, any encoding) as safe parts: no empty,
     ``.`` or ``..`` part, each part ``safe_name``; deeper than ``max_depth`` the middle
     folders are joined into one part, and the whole stays under ``max_total`` bytes."""
@@ -116,9 +120,9 @@ def safe_relpath(path: str | bytes | os.PathLike, max_bytes: int = SAFE_NAME_BYT
     parts = ["_" if p == ".." else p for p in parts] or ["_"]
     if len(parts) > max_depth:
         parts = parts[:max_depth - 2] + ["_".join(parts[max_depth - 2:-1]), parts[-1]]
-    safe = [safe_name(p, max_bytes) for p in parts]
+    safe = [safe_name(p, max_bytes, portable=portable) for p in parts]
     while len("/".join(safe).encode("utf-8")) > max_total and len(safe) > 1:
-        safe = [safe_name("_".join(safe[:2]), max_bytes)] + safe[2:]  # fold folders from the top
+        safe = [safe_name("_".join(safe[:2]), max_bytes, portable=portable)] + safe[2:]  # fold from the top
     return PurePosixPath(*safe)
 
 

@@ -339,6 +339,12 @@ def test_temporary_name_of_a_255_byte_name_fits(tmp_path):
         assert len(prefix.encode()) + 8 + len(safety.TEMP_SUFFIX) <= safety.NAME_MAX
 
 
+def test_non_portable_mode_keeps_what_posix_allows():
+    assert safety.safe_name('Kopi <script>"Budi" & Co', portable=False) == 'Kopi <script>"Budi" & Co'
+    assert safety.safe_name("a/b\x00c\u202e.jpg", portable=False) == "a_b_c_.jpg"
+    assert str(safety.safe_relpath("CON/a:b.jpg", portable=False)) == "CON/a:b.jpg"
+
+
 def test_long_names_stay_apart_and_keep_their_extension():
     a = safety.safe_name("x" * 300 + "-1.jpg")
     b = safety.safe_name("x" * 300 + "-2.jpg")
