@@ -77,7 +77,8 @@ from starlette.middleware import Middleware  # noqa: E402
 from starlette.responses import PlainTextResponse  # noqa: E402
 
 import assistant  # noqa: E402
-from assistant import AssistantError, batch, models, pipeline, segment  # noqa: E402
+from assistant import AssistantError, batch, pipeline  # noqa: E402
+from assistant.models import registry as models, session as segment  # noqa: E402
 from assistant.i18n import LANGUAGES, STRINGS, default_language, localized, t  # noqa: E402
 from assistant.presets import LightingSettings, ShadowSettings, field_help, list_presets, load_preset, load_presets  # noqa: E402
 
@@ -102,11 +103,11 @@ def _optional(module: str, *names: str):
 #         and the photo guide in "Panduan" (GUIDE_* in assistant.stages.checks, pictures in docs/panduan/).
 # PACKAGING / MOCKUP / TEMPLATES: the "Kemasan" tab, between "Banyak Foto" and "Panduan".
 # TOUCH_UP: keep/remove brushes under the result; re-frames via process(photo.with_(alpha=...)).
-CHECKS = _optional("assistant.checks_runner", "check_outputs")
+CHECKS = _optional("assistant.readiness.listing", "check_outputs")
 CHECK_GUIDE = _optional("assistant.stages.checks", "GUIDE_TITLE", "GUIDE_INTRO", "GUIDE_STEPS", "GUIDE_PICTURES")
-PACKAGING = _optional("assistant.packaging", "open_label", "product_cutout", "render")
-MOCKUP = _optional("assistant.stages.mockup", "label_from_brand", "render_mockup")
-TEMPLATES = _optional("assistant.mockups", "list_templates", "load_template")
+PACKAGING = _optional("assistant.mockup.files", "open_label", "product_cutout", "render")
+MOCKUP = _optional("assistant.mockup", "label_from_brand", "render_mockup")
+TEMPLATES = _optional("assistant.mockup.templates", "list_templates", "load_template")
 TOUCH_UP = _optional("assistant.stages.cutout", "touch_up")
 HAS_MOCKUPS = bool(PACKAGING and MOCKUP and TEMPLATES)
 GUIDE_PICTURES_DIR = REPO / "docs" / "panduan"

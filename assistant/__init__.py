@@ -10,7 +10,7 @@ from assistant.errors import AssistantError
 from assistant.photo import Notice, Photo, open_photo
 from assistant.pipeline import Output, Result, process, process_file
 from assistant.presets import Preset, list_presets, load_preset, load_presets
-from assistant.segment import remove_background
+from assistant.models.session import remove_background
 from assistant.stages.lighting import standardize_lighting
 
 __version__ = "0.1.0"

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from assistant import segment
+from assistant.models import session
 from assistant.errors import AssistantError
 from assistant.photo import Notice, Photo, encode_image, open_photo, write_atomic
 from assistant.presets import LightingSettings, Preset, ShadowSettings, load_presets, parse_colour
@@ -74,13 +74,13 @@ def uses_file_alpha(photo: Photo) -> bool:
 def soft_mask(photo: Photo, model: str | None = None) -> np.ndarray:
     """The model's soft mask at its own input size: the only step that needs the model.
     The batch runner calls it on its model thread, and ``with_mask`` on its workers."""
-    return segment.get_segmenter(model).predict(photo.image)
+    return session.get_segmenter(model).predict(photo.image)
 
 
 def with_mask(photo: Photo, soft: np.ndarray, model: str | None = None) -> Photo:
     """The photo with its refined alpha from the model's ``soft`` mask, and the cutout's notices."""
     rgb = np.asarray(photo.image)
-    segmenter = segment.get_segmenter(model)
+    segmenter = session.get_segmenter(model)
     alpha = cutout.refine_alpha(soft, rgb)
     photo = photo.with_(alpha=Image.fromarray(alpha, "L"),
                         history=photo.history + (f"cut out with {segmenter.name} on {segmenter.device}",))

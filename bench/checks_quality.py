@@ -36,7 +36,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from assistant import models, segment  # noqa: E402
+from assistant.models import registry as models, session as segment  # noqa: E402
 from assistant.presets import load_preset  # noqa: E402
 from assistant.stages import checks, cutout  # noqa: E402
 
@@ -512,11 +512,11 @@ def encoded_label(image: Image.Image, preset) -> tuple[bool | None, int]:
 
 def file_size_rows(bases: list[Base], cache: Path) -> list[dict]:
     """Real photos with grain, made into outputs for a preset with a 100 KB cap through the
-    runner (``checks_runner.check_cut_photo``: the pipeline's own output and its refusal),
+    runner (``readiness.listing.check_cut_photo``: the pipeline's own output and its refusal),
     and the clean packshots for the false alarms. The cutout is u2netp's on the photo
     without grain (the grain does not move the product; the cutout is not judged here)."""
     from assistant import pipeline
-    from assistant.checks_runner import check_cut_photo
+    from assistant.readiness.listing import check_cut_photo
     from assistant.photo import Photo
 
     base = load_preset("lazada")

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from assistant import archive
+from assistant.batch import archive
 from assistant.batch import BatchProgress, check_name_pattern, collect_jobs, render_name, run_batch
 from assistant.cli import main
 from assistant.errors import AssistantError

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from assistant import models
+from assistant.models import registry as models
 from assistant.i18n import t
 from assistant.presets import ShadowSettings
 from assistant.stages import cutout, framing, shadow
@@ -24,7 +24,7 @@ needs_u2netp = pytest.mark.skipif(not models.is_installed("u2netp"), reason="u2n
 
 
 def _cut(rgb: np.ndarray) -> np.ndarray:
-    from assistant import segment
+    from assistant.models import session as segment
 
     return cutout.refine_alpha(segment.get_segmenter("u2netp").predict(rgb), rgb)
 

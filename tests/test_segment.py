@@ -40,7 +40,7 @@ def test_the_model_input_is_exactly_rembgs(model, size):
     """The documented preparation, pixel for pixel: rembg's LANCZOS to the input size (box-reduced
     first past twice that size), (x / max - mean) / std, NCHW; whatever shortcuts prepare takes
     (a resize split over two threads, OpenCV's blob maker)."""
-    from assistant import segment
+    from assistant.models import session as segment
 
     rgb = np.random.default_rng(7).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
     seg = segment.get_segmenter(model)

@@ -4,7 +4,7 @@ Each check measures one thing, compares it with its limits (``LIMITS``) and retu
 ``CheckResult``: a stable name, ``ok`` / ``warn`` / ``fail``, the measured value and an
 i18n key for a short tip in plain Bahasa Indonesia (English too). Nothing here reads or
 writes files or runs a model: ``run_checks`` gets the pixels, the cutout's alpha and a few
-numbers; ``assistant.checks_runner`` does the rest.
+numbers; ``assistant.readiness.listing`` does the rest.
 
 What each check measures (``value``):
 

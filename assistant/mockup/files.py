@@ -14,11 +14,12 @@ from pathlib import Path
 from PIL import Image
 
 from assistant.errors import AssistantError
-from assistant.mockups import list_templates, load_template
+from assistant.mockup.templates import list_templates, load_template
 from assistant.photo import encode_image, open_photo, write_atomic
 from assistant.pipeline import cut_out, working_side
 from assistant.presets import Preset, load_preset
-from assistant.stages import mockup
+from assistant.mockup import labels
+from assistant.mockup.render import render_mockup
 
 LABEL_MAX_SIDE = 2400
 
@@ -37,7 +38,7 @@ def open_label(src: str | os.PathLike | bytes, is_photo: bool = False) -> Image.
     """A label image (RGBA, transparency kept); a phone photo of a printed label is rectified first."""
     photo = open_photo(src, max_side=LABEL_MAX_SIDE)
     if is_photo:
-        return mockup.label_from_photo(photo.image)
+        return labels.label_from_photo(photo.image)
     label = photo.image.convert("RGBA")
     if photo.hint_alpha is not None:
         label.putalpha(photo.hint_alpha)
@@ -69,10 +70,10 @@ def render(label: Image.Image, templates: list[str] | str, preset: str = "umum",
     out = []
     for name in names:
         template = load_template(name)
-        image = mockup.render_mockup(label, template, chosen.size, chosen.background_rgb,
+        image = render_mockup(label, template, chosen.size, chosen.background_rgb,
                                      product=product, body_colour=body_colour)
         if badge:
-            image = mockup.add_badge(image, badge, chosen.image.overlays_allowed).convert("RGB")
+            image = labels.add_badge(image, badge, chosen.image.overlays_allowed).convert("RGB")
         data = encode_image(image, chosen.image.format, chosen.image.quality, chosen.image.max_bytes)
         out.append(Mockup(name, chosen, image, data))
     return out

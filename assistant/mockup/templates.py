@@ -5,7 +5,7 @@ A template is data: a kind of package (``pouch``, ``sachet``, ``box``, ``bag``, 
 where the label sits. Loading one validates every key (an unknown key, a missing key or
 an out-of-range value is an ``AssistantError`` naming the file, the key and the value) and
 builds its geometry once: outlines, the label's forward map and the per-pixel inverse maps
-the renderer (``assistant.stages.mockup``) samples.
+the renderer (``render.py``) samples.
 
 Coordinates. Geometry is built in *model* units (screen-aligned, x right, y down). The
 template then fits the object into a *normalised scene*: the unit square, object centred
@@ -33,7 +33,7 @@ import numpy as np
 from assistant.errors import AssistantError
 from assistant.presets import COLOUR_RE, check_keys, check_title, read_toml
 
-MOCKUPS_DIR = Path(__file__).resolve().parent.parent / "presets" / "mockups"
+MOCKUPS_DIR = Path(__file__).resolve().parents[2] / "presets" / "mockups"
 KINDS = ("pouch", "sachet", "box", "bag", "jar", "bottle", "cup")
 ROUND_KINDS = ("jar", "bottle", "cup")
 FLAT_KINDS = ("box", "bag")
