@@ -10,10 +10,9 @@ Exit codes: 0 everything succeeded, 1 some inputs failed (all others still writt
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
-from assistant import i18n
+from assistant import i18n, settings
 from assistant.cli import check, mockup, models, presets, process
 from assistant.cli.common import print_err
 from assistant.errors import AssistantError
@@ -54,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except Exception as exc:  # a bug of ours: say so plainly, keep the traceback for developers
-        if os.environ.get("ETALASE_DEBUG"):
+        if settings.value("ETALASE_DEBUG"):
             raise
         print_err(i18n.t("cli_internal_error", args.lang, kind=type(exc).__name__))
         return 3

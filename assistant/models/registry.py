@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant import settings
 from assistant.errors import AssistantError
 
 DEFAULT_MODEL = "isnet-general-use"
@@ -65,11 +66,7 @@ MODELS: dict[str, ModelInfo] = {
 
 def models_dir() -> Path:
     """Where models live: ``$ETALASE_MODELS``, else a per-user cache folder."""
-    env = os.environ.get("ETALASE_MODELS")
-    if env:
-        return Path(env).expanduser().resolve()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return (Path(base) / "etalase" / "models").resolve()
+    return settings.value("ETALASE_MODELS")
 
 
 def model_info(name: str | None) -> ModelInfo:
