@@ -11,9 +11,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from assistant.errors import AssistantError
+from assistant.imaging.masks import alpha_box
 from assistant.mockup.templates import list_templates, load_template
 from assistant.photo import encode_image, open_photo, write_atomic
 from assistant.pipeline import cut_out, working_side
@@ -50,7 +52,7 @@ def product_cutout(src: str | os.PathLike | bytes, preset: Preset, model: str | 
     photo = cut_out(open_photo(src, max_side=working_side([preset])), model)
     rgba = photo.image.convert("RGBA")
     rgba.putalpha(photo.alpha)
-    box = photo.alpha.point(lambda a: 255 if a > 128 else 0).getbbox()
+    box = alpha_box(np.asarray(photo.alpha))
     if box is None:
         raise AssistantError("no_product_found", name=photo.source)
     return rgba.crop(box)

@@ -8,12 +8,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant import settings
 from assistant.errors import AssistantError
+from assistant.photo import write_atomic
 
 DEFAULT_MODEL = "isnet-general-use"
 FAST_MODEL = "u2netp"
@@ -205,14 +205,7 @@ def _widen_to_fp32(source: Path, target: Path) -> None:
     final = graph.output[0]
     del graph.output[:]
     graph.output.append(final)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    try:
-        onnx.save(model, tmp_name)
-        os.replace(tmp_name, target)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+    write_atomic(target, model.SerializeToString())
 
 
 

@@ -16,9 +16,9 @@ import numpy as np
 from assistant import pipeline
 from assistant.models import registry
 from assistant.errors import AssistantError
+from assistant.imaging.masks import alpha_box
 from assistant.photo import Photo, open_photo
 from assistant.presets import Preset, load_preset
-from assistant.stages import framing
 from assistant.stages.checks import CheckResult, run_checks
 
 DEFAULT_PRESET = "umum"  # what a photo is judged against when no preset is named
@@ -77,7 +77,7 @@ def check_cut_photo(photo: Photo, preset: str | Preset | None = None, model: str
     chosen = _preset(preset)
     alpha = np.asarray(photo.alpha)
     image, nbytes, refused = None, None, False
-    if chosen is not None and framing.product_box(alpha) is not None:
+    if chosen is not None and alpha_box(alpha) is not None:
         try:
             output = pipeline.process(photo, [chosen], model=model).outputs[0]
             image, nbytes = output.image, len(output.data)
