@@ -157,12 +157,3 @@ def mask_at(soft: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """The model's soft mask resized to ``size`` (w, h) as float32 in [0, 1]."""
     return np.clip(cv2.resize(soft, size, interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
 
-
-def remove_background(image: Image.Image, model: str | None = None) -> Image.Image:
-    """The photo as RGBA, same size, alpha from the model (isnet-general-use or u2netp)."""
-    rgb = np.asarray(image.convert("RGB"))
-    soft = get_segmenter(model).predict(rgb)
-    alpha = (mask_at(soft, image.size) * 255.0 + 0.5).astype(np.uint8)
-    out = image.convert("RGB")
-    out.putalpha(Image.fromarray(alpha, "L"))
-    return out
