@@ -98,7 +98,8 @@ _DECLARED = (
             "loads none.", _names, default_text="both models, the better one first", group="app"),
     Setting("ETALASE_SHARED", None, "Folder of real photos the benches read.", _path,
             default_text="`../shared/data`", group="development"),
-    Setting("ETALASE_SCREENSHOTS", None, "Folder the browser tests save their screenshots to.", _path, default_text="a temporary folder", group="development"),
+    Setting("ETALASE_SCREENSHOTS", None, "Folder the browser tests save their screenshots to.", _path,
+            default_text="a temporary folder", group="development"),
 )
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _DECLARED}

@@ -36,7 +36,7 @@ def add_parser(sub) -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="Dask scheduler address for --engine dask, e.g. tcp://192.168.1.10:8786")
     p.add_argument("--zip", default="vendor,all", metavar="KINDS",
-                   help="zips for hand-over: vendor, all, both (default 'vendor,all') or none")
+                   help="zips for hand-over, comma-separated: vendor, all (default 'vendor,all') or none")
     p.add_argument("--redo", action="store_true", help="ignore the journal and process everything again")
     p.set_defaults(func=run)
 

@@ -339,33 +339,3 @@ def add_badge(image: Image.Image, text: str, overlays_allowed: bool, corner: str
     base.alpha_composite(badge, (x, y0))
     return base if image.mode == "RGBA" else base.convert("RGB")
 
-
-def add_logo_corner(image: Image.Image, logo: Image.Image, overlays_allowed: bool, corner: str = "top-left",
-                    scale: float = 0.16) -> Image.Image:
-    """The vendor's logo on a small white plate in a corner of a secondary image."""
-    _overlay_guard(overlays_allowed)
-    base = image.convert("RGBA")
-    w, h = base.size
-    lg = logo.convert("RGBA")
-    box = max(8, int(np.clip(scale, 0.05, 0.4) * min(w, h)))
-    k = box / max(lg.size)
-    lg = lg.resize((max(1, int(lg.width * k)), max(1, int(lg.height * k))), Image.LANCZOS)
-    pad = max(4, box // 8)
-    plate = Image.new("RGBA", (lg.width + 2 * pad, lg.height + 2 * pad), (0, 0, 0, 0))
-    ImageDraw.Draw(plate).rounded_rectangle([0, 0, plate.width - 1, plate.height - 1], pad,
-                                            fill=(255, 255, 255, 235))
-    plate.alpha_composite(lg, (pad, pad))
-    x, y = _corner_xy(corner, (w, h), plate.size, int(0.03 * min(w, h)))
-    base.alpha_composite(plate, (x, y))
-    return base if image.mode == "RGBA" else base.convert("RGB")
-
-
-def add_frame(image: Image.Image, overlays_allowed: bool, colour: str = "#FFFFFF", width: float = 0.025) -> Image.Image:
-    """A plain border frame (``width`` as a share of the shorter side) for a secondary image."""
-    _overlay_guard(overlays_allowed)
-    base = image.convert("RGBA")
-    w, h = base.size
-    t = max(1, int(np.clip(width, 0.002, 0.2) * min(w, h)))
-    fill = tuple(int(c * 255 + 0.5) for c in rgb01(colour)) + (255,)
-    ImageDraw.Draw(base).rectangle([0, 0, w - 1, h - 1], outline=fill, width=t)
-    return base if image.mode == "RGBA" else base.convert("RGB")

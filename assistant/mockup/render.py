@@ -17,7 +17,8 @@ import numpy as np
 from PIL import Image
 
 from assistant.errors import AssistantError
-from assistant.mockup.templates import MockupTemplate, Part
+from assistant.mockup.geometry import Part
+from assistant.mockup.templates import MockupTemplate
 from assistant.presets import parse_colour
 
 _HERO_SCALE, _HERO_CENTRE = 0.8, 0.35  # packaging's share and centre (x) of the scene in a hero shot
@@ -89,18 +90,6 @@ def label_points(template: MockupTemplate, size: tuple[int, int], u: np.ndarray,
     scale, off = _layout(template, canvas_size(size), hero)
     x, y = template.geometry.label_xy(np.asarray(u, np.float64), np.asarray(v, np.float64))
     return np.stack([x * scale + off[0], y * scale + off[1]], -1)
-
-
-def rectify_label(mockup: Image.Image, template: MockupTemplate, out_size: tuple[int, int],
-                  hero: bool = False) -> Image.Image:
-    """The label area of a rendered mockup unwrapped back to a flat ``out_size`` image (for checks)."""
-    w, h = out_size
-    u = (np.arange(w, dtype=np.float64) + 0.5) / w
-    v = (np.arange(h, dtype=np.float64) + 0.5) / h
-    pts = label_points(template, mockup.size, *np.meshgrid(u, v), hero=hero).astype(np.float32)
-    src = np.asarray(mockup.convert("RGB"))
-    out = cv2.remap(src, pts[..., 0], pts[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return Image.fromarray(out)
 
 
 # --------------------------------------------------------------------------- textures
