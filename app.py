@@ -17,6 +17,7 @@ Run: ``python app.py [--host 127.0.0.1] [--port 7860]`` (or ``ETALASE_HOST`` /
   cores, 1 to 4); further requests wait in the queue and see their position.
 - ``ETALASE_QUEUE_MAX``: requests that may wait (default 64).
 - ``ETALASE_MAX_BATCH_FILES``: photos per batch run (default 200).
+- ``ETALASE_MAX_UPLOAD_TOTAL_MB``: one upload request's size cap (default 1000).
 - ``ETALASE_WARM``: models loaded in the background at start (default: both).
 - ``ETALASE_LANG``: the default language (``id`` or ``en``; default ``id``).
 """

@@ -1,15 +1,8 @@
 """The web app's settings from the environment, read once at import; no Gradio here.
 
-- ``ETALASE_CACHE_DIR``: the app's own cache folder (uploads and outputs; the only
-  folder the server serves files from). Default: ``<tmp>/etalase-app``.
-- ``ETALASE_CACHE_MAX_AGE_S``: uploads and outputs are deleted this long after they
-  were written (default 3600). Keep it well above the longest queue wait, or an upload
-  can expire while its request is still queued.
-- ``ETALASE_CONCURRENCY``: photos processed at the same time (default: half the CPU
-  cores, 1 to 4); further requests wait in the queue and see their position.
-- ``ETALASE_QUEUE_MAX``: requests that may wait (default 64).
-- ``ETALASE_MAX_UPLOAD_TOTAL_MB``: one upload request's cap (default 1000).
-- ``ETALASE_MAX_BATCH_FILES``: photos per batch run (default 200).
+Importing this module sets GRADIO_TEMP_DIR to the app's own cache folder, so it must come
+before any Gradio import (``assistant/web/__init__.py`` imports it first). Each ``ETALASE_*``
+variable is described in ``app.py``'s docstring.
 """
 
 from __future__ import annotations
