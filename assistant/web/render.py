@@ -63,9 +63,14 @@ def alert(text: str) -> str:
     return f"<div class='etalase-alert' role='alert'>⚠ {text}</div>"
 
 
-def download_label(entry: dict, lang: str) -> str:
+def _file_kind(entry: dict) -> dict:
+    """A written file's format ("JPG", "PNG", ...) and pixel size, for its download button."""
     fmt = Path(entry["path"]).suffix.lstrip(".").upper().replace("JPEG", "JPG")
-    return t("app_download_button", lang, format=fmt, size=f"{entry['width']}×{entry['height']}")
+    return {"format": fmt, "size": f"{entry['width']}×{entry['height']}"}
+
+
+def download_label(entry: dict, lang: str) -> str:
+    return t("app_download_button", lang, **_file_kind(entry))
 
 
 def compliance_md(entry: dict, lang: str) -> str:
@@ -136,9 +141,7 @@ def picker_items(lang: str) -> list[dict]:
 
 
 def mockup_download_label(entry: dict, lang: str) -> str:
-    fmt = Path(entry["path"]).suffix.lstrip(".").upper().replace("JPEG", "JPG")
-    return t("app_mockup_download", lang, name=services.template_title(entry["template"], lang), format=fmt,
-             size=f"{entry['width']}×{entry['height']}")
+    return t("app_mockup_download", lang, name=services.template_title(entry["template"], lang), **_file_kind(entry))
 
 
 def batch_summary_md(result, seconds: float, lang: str) -> str:
