@@ -122,6 +122,13 @@ def test_library_never_imports_gradio():
         assert not any(n.split(".")[0] == "gradio" for n in _imports(path)), path
 
 
+def test_library_never_imports_the_web_app():
+    for path in PKG.rglob("*.py"):
+        if (PKG / "web") in path.parents:
+            continue
+        assert not any(n.startswith("assistant.web") for n in _imports(path)), path
+
+
 def test_only_segment_and_models_import_rembg():
     for path in _sources():
         if path.parent.name == "models":
