@@ -479,7 +479,7 @@ def test_redact_paths():
 def _asgi_call(app, method: str, path: str, body: bytes = b"", headers: dict | None = None,
                chunk: int = 65536, client: str = "10.0.0.2") -> tuple[int, dict, bytes, dict]:
     """One request straight through the ASGI interface: (status, headers, body, what the app saw)."""
-    from assistant.web_limits import RequestLimits  # noqa: F401 (imported for the error message)
+    from assistant.web.limits import RequestLimits  # noqa: F401 (imported for the error message)
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     scope = {"type": "http", "method": method, "path": path, "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
              "client": (client, 1234), "query_string": b""}
@@ -520,7 +520,7 @@ class _EchoApp:
 
 
 def _limits(**kw):
-    from assistant.web_limits import RequestLimits
+    from assistant.web.limits import RequestLimits
     return RequestLimits(_EchoApp(), **kw)
 
 
@@ -561,7 +561,7 @@ def _multipart(files: int, size: int, boundary: str = "XyZ") -> bytes:
 
 
 def test_upload_parts_and_quota_per_client():
-    from assistant.web_limits import UploadQuota
+    from assistant.web.limits import UploadQuota
     app = _limits(max_upload_parts=10, quota=UploadQuota(max_bytes=100_000, max_files=15))
     hdr = lambda b: {"content-length": str(len(b)), "content-type": "multipart/form-data; boundary=XyZ"}  # noqa: E731
     many = _multipart(11, 10)
@@ -607,7 +607,7 @@ def test_gradio_routes_keep_working_behind_the_limits():
     from starlette.middleware import Middleware
     from starlette.testclient import TestClient
 
-    from assistant.web_limits import RequestLimits
+    from assistant.web.limits import RequestLimits
     with gr.Blocks() as demo:
         box = gr.Textbox()
         box.submit(lambda s: s.upper(), box, box, api_name="up")
@@ -632,7 +632,7 @@ def test_touch_editor_bounds_layers_blobs_and_headers(tmp_path):
     from gradio.components.image_editor import AcceptBlobs, EditorData
     from gradio.data_classes import FileData
 
-    from assistant.web_editor import bounded_image_editor
+    from assistant.web.editor import bounded_image_editor
     editor = bounded_image_editor(gr, store_items=3)(type="numpy", image_mode="RGBA", layers=False)
     small = io.BytesIO()
     Image.new("RGBA", (64, 48), (0, 255, 0, 128)).save(small, "PNG")
@@ -686,3 +686,178 @@ def test_outputs_get_ordinary_permissions(tmp_path):
         assert mask & 0o044 or (tmp_path / "out.jpg").stat().st_mode & 0o044  # readable (was 0600)
     finally:
         os.umask(old)
+
+
+# --------------------------------------------------------------------------- the batch
+
+def _fast_stages(monkeypatch):
+    """The batch's plumbing without the model and the image stages (seconds per photo on a
+    shared machine): each photo's output is its decoded image, as JPEG."""
+    from assistant.batch import engines
+    from assistant.batch.recipe import MadeOutput, PhotoResult
+
+    def finish(decoded, soft, recipe, cutout_s):
+        data = encode_image(decoded.photo.image, "jpeg", 80)
+        outputs = [MadeOutput(p.name, ".jpg", data, *decoded.photo.size, [], decoded.before) for p in recipe.presets]
+        return PhotoResult(outputs, [], decoded.before, {}, code=recipe.code)
+    monkeypatch.setattr(engines, "model_stage", lambda decoded, recipe: None)
+    monkeypatch.setattr(engines, "finish_stage", finish)
+
+
+def test_one_bad_name_never_sinks_a_batch(tmp_path, monkeypatch):
+    """Hostile names, formula names, a same-stem pair, a FIFO, an output that cannot be written
+    and someone else's files in the output folder, all in one batch: every photo gets its
+    rows, report.csv and the sheets are written, nothing foreign is deleted."""
+    import zipfile
+
+    from assistant.batch import run_batch
+    from tests.conftest import jpeg_bytes, product_photo
+    _fast_stages(monkeypatch)
+
+    def jpg(seed: int) -> bytes:
+        return jpeg_bytes(product_photo((300, 220), seed=seed, colour=(200, 40 + seed * 20, 40)))
+
+    src = tmp_path / "in"
+    (src / "toko").mkdir(parents=True)
+    names = {"=HYPERLINK(\"evil\",\"y\").jpg": 1, "+1+cmd.jpg": 2, "@SUM(A1).jpg": 3, "IMG_0001.jpg": 4,
+             "blocked.jpg": 5}
+    for name, seed in names.items():
+        (src / "toko" / name).write_bytes(jpg(seed))
+    buf = io.BytesIO()
+    Image.open(io.BytesIO(jpg(6))).save(buf, "PNG")
+    (src / "toko" / "IMG_0001.png").write_bytes(buf.getvalue())  # the same stem as IMG_0001.jpg
+    os.mkdir(os.fsencode(src / "toko") + b"/caf\xe9")  # a non-UTF-8 folder name
+    (Path(os.fsdecode(os.fsencode(src / "toko") + b"/caf\xe9")) / "foto.jpg").write_bytes(jpg(7))
+    with zipfile.ZipFile(src / "zipped.zip", "w") as zf:
+        zf.writestr("a" * 250 + ".jpg", jpg(8))
+        zf.writestr("商品写真の新しいコレクション" * 6 + ".jpg", jpg(9))
+        zf.writestr("/".join(f"d{i}" for i in range(60)) + "/deep.jpg", jpg(10))
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    out = tmp_path / "out"
+    (out / "thumbs").mkdir(parents=True)
+    (out / "thumbs" / "holiday.jpg").write_bytes(b"mine")
+    (out / "sub").mkdir()
+    (out / "sub" / ".draft.doc.part").write_bytes(b"mine too")
+    (out / ".old.jpg.etalase-abcd1234.part").write_bytes(b"left by a killed run")
+    (out / "umum" / "toko" / "blocked.jpg").mkdir(parents=True)  # its output cannot be written
+
+    result = run_batch([src, fifo], out, ["umum"], model="u2netp", lang="en", jobs=1, zips="all")
+
+    rows = list(csv.DictReader((out / "report.csv").open(encoding="utf-8")))
+    assert len(rows) == 11, [(r["input"], r["status"]) for r in rows]
+    by_status = {r["input"]: (r["status"], r["warnings"]) for r in rows}
+    failed = {k for k, (status, _) in by_status.items() if status != "ok"}
+    assert failed == {"pipe.jpg", "in/toko/blocked.jpg"}, by_status
+    assert "hardening_special_file" in by_status["pipe.jpg"][1]
+    assert "hardening_write_failed" in by_status["in/toko/blocked.jpg"][1]
+    assert any("hardening_name_renamed" in w for _, w in by_status.values())
+    for row in rows:  # no cell a spreadsheet would run
+        for value in row.values():
+            assert not value.startswith(("=", "+", "@", "-")), row
+        assert not row["input"].startswith("/")  # no server folders
+    sheet = (out / "upload" / "umum.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in sheet and "'+1+cmd" in sheet and "'@SUM" in sheet
+    outputs = [p for p in out.rglob("*.jpg") if p.is_file() and "thumbs" not in p.parts]
+    assert len(outputs) == 9  # eleven inputs, two refused
+    assert all(len(p.name.encode()) <= 255 for p in out.rglob("*"))
+    assert (out / "thumbs" / "holiday.jpg").read_bytes() == b"mine"
+    assert (out / "sub" / ".draft.doc.part").read_bytes() == b"mine too"
+    assert not (out / ".old.jpg.etalase-abcd1234.part").exists()
+    assert result.failed == 2
+    with zipfile.ZipFile(out / "all-outputs.zip") as zf:
+        for name in zf.namelist():
+            if name.endswith(".jpg"):
+                assert safety.metadata_found(zf.read(name)) == [], name
+
+
+def test_an_output_folder_that_cannot_be_written_is_a_clear_refusal(tmp_path):
+    from assistant.batch import run_batch
+    (tmp_path / "in").mkdir()
+    blocker = tmp_path / "a-file"
+    blocker.write_bytes(b"x")
+    with pytest.raises(AssistantError) as err:
+        run_batch([tmp_path / "in"], blocker / "out", ["umum"], model="u2netp")
+    assert err.value.code == "hardening_out_unwritable"
+    assert str(tmp_path) not in err.value.message("en")
+
+
+# --------------------------------------------------------------------------- the web app
+
+def test_the_app_mounts_the_limits_and_the_bounded_editor():
+    pytest.importorskip("gradio")
+    from assistant.web import shell
+    from assistant.web.limits import RequestLimits
+    kwargs = shell.launch_kwargs()
+    assert kwargs["run_history"] is False
+    [middleware] = kwargs["app_kwargs"]["middleware"]
+    assert middleware.cls is RequestLimits and middleware.kwargs["pending"] is shell._pending
+    web = ROOT / "assistant" / "web"
+    sources = {p.name: p.read_text() for p in web.rglob("*.py") if p.name != "editor.py"}
+    assert not any("gr.ImageEditor(" in text for text in sources.values())  # only the bounded one
+    assert any("bounded_image_editor(gr)(" in text for text in sources.values())
+    assert shell._pending("no-such-session") == 0
+
+
+def test_a_session_keeps_a_path_not_the_photo(tmp_path):
+    """Between a result and its touch-up a session holds a few hundred bytes (the cut-out
+    waits on disk in its output folder), not the photo, its cut-out and every output."""
+    pytest.importorskip("gradio")
+    import pickle
+
+    from assistant.web import services
+    photo = open_photo(_with_metadata("JPEG")).with_(alpha=Image.new("L", (300, 200), 200))
+    parked = services.park_photo(photo, tmp_path)
+    assert len(pickle.dumps(parked)) < 2000
+    back = services.unpark_photo(parked)
+    assert back.size == photo.size and np.array_equal(np.asarray(back.alpha), np.asarray(photo.alpha))
+    assert np.array_equal(np.asarray(back.image), np.asarray(photo.image))
+    Path(parked["path"]).unlink()
+    assert services.unpark_photo(parked) is None  # expired with the cache: "make the photo again"
+
+
+def test_web_messages_carry_no_server_path():
+    pytest.importorskip("gradio")
+    from assistant.web import render
+    exc = AssistantError("batch_input_inside_output", out="/srv/etalase/cache/out/x", input="/srv/etalase/in")
+    assert "/srv" not in render.friendly(exc, "en")
+
+
+def test_mockup_lists_and_texts_are_bounded(monkeypatch):
+    """2,000 "pouch" render one pouch; more templates than exist are refused before any work;
+    a 200,000-character badge is cut to the browser's 24."""
+    pytest.importorskip("gradio")
+    from assistant.web import services
+    if not services.HAS_MOCKUPS:
+        pytest.skip("no mockups")
+    names = services.template_names()
+    calls = []
+    monkeypatch.setattr(services.PACKAGING, "render", lambda label, chosen, preset, **kw: calls.append((chosen, kw)) or [])
+    label = Image.new("RGBA", (64, 64))
+    with pytest.raises(AssistantError) as err:
+        services.mockup_files(label, [f"x{i}" for i in range(len(names) + 5)], "umum")
+    assert err.value.code == "hardening_too_many" and not calls
+    services.mockup_files(label, [names[0]] * 2000, "instagram-square", badge="B" * 200_000)
+    [(chosen, kw)] = calls
+    assert chosen == [names[0]] and len(kw["badge"]) == 24
+
+
+def test_a_closed_tab_stops_its_batch():
+    """gradio marks a job dead when its browser goes away; ``client_gone`` sees it."""
+    pytest.importorskip("gradio")
+    from types import SimpleNamespace
+
+    from gradio.context import LocalContext
+
+    from assistant.web import services
+    job = SimpleNamespace(_id="ev1", alive=True)
+    blocks = SimpleNamespace(_queue=SimpleNamespace(active_jobs=[None, [job]]))
+    assert services.client_gone() is False  # outside an event
+    tokens = (LocalContext.blocks.set(blocks), LocalContext.event_id.set("ev1"))
+    try:
+        assert services.client_gone() is False
+        job.alive = False
+        assert services.client_gone() is True
+    finally:
+        LocalContext.blocks.reset(tokens[0])
+        LocalContext.event_id.reset(tokens[1])

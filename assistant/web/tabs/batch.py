@@ -47,6 +47,8 @@ class BatchTab:
         self.cancels[session] = cancel
 
         def report(done: int, total: int, info) -> None:   # a third parameter gets the ETA
+            if services.client_gone():
+                cancel.set()  # the tab was closed: the photos in flight finish, the rest are skipped
             eta = getattr(info, "eta_s", None)
             if total and done >= total:
                 desc = t("app_batch_progress_zip", lang_value, done=done, total=total)
