@@ -849,15 +849,15 @@ def test_a_closed_tab_stops_its_batch():
 
     from gradio.context import LocalContext
 
-    from assistant.web import services
+    from assistant.web.tabs.batch import client_gone
     job = SimpleNamespace(_id="ev1", alive=True)
     blocks = SimpleNamespace(_queue=SimpleNamespace(active_jobs=[None, [job]]))
-    assert services.client_gone() is False  # outside an event
+    assert client_gone() is False  # outside an event
     tokens = (LocalContext.blocks.set(blocks), LocalContext.event_id.set("ev1"))
     try:
-        assert services.client_gone() is False
+        assert client_gone() is False
         job.alive = False
-        assert services.client_gone() is True
+        assert client_gone() is True
     finally:
         LocalContext.blocks.reset(tokens[0])
         LocalContext.event_id.reset(tokens[1])

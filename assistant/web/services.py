@@ -375,22 +375,6 @@ def remember_cutout(session: str | None, path: str | None, chosen: list, model: 
             _cutouts[session] = (key, photo)
 
 
-def client_gone() -> bool:
-    """Whether the browser that started the running event went away (gradio marks the job
-    dead when its stream closes, but lets the function run on): a long handler checks this
-    between photos and stops, so a closed tab does not hold the worker (issue 18)."""
-    from gradio.context import LocalContext
-    blocks, event_id = LocalContext.blocks.get(None), LocalContext.event_id.get(None)
-    queue = getattr(blocks, "_queue", None)
-    if queue is None or not event_id:
-        return False
-    for jobs in list(getattr(queue, "active_jobs", ()) or ()):
-        for job in list(jobs or ()):
-            if getattr(job, "_id", None) == event_id:
-                return not job.alive
-    return False
-
-
 class NoProgress:
     lang = None
 
