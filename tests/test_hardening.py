@@ -861,3 +861,26 @@ def test_a_closed_tab_stops_its_batch():
     finally:
         LocalContext.blocks.reset(tokens[0])
         LocalContext.event_id.reset(tokens[1])
+
+
+def test_overlong_preset_and_template_names_are_unknown_not_a_crash():
+    from assistant.mockup.templates import load_template
+    from assistant.presets import load_preset
+    for load, code in ((load_preset, "preset_unknown"), (load_template, "mockup_unknown")):
+        for name in ("p" * 300, "x" * 70, 5, "../umum"):
+            with pytest.raises(AssistantError) as err:
+                load(name)
+            assert err.value.code == code and len(err.value.message("en")) < 2000
+
+
+def test_cli_refuses_a_device_and_a_fifo_as_rows(tmp_path, capsys):
+    """``process /dev/zero`` read without end and a FIFO hung; now each is its own report row."""
+    from assistant.cli import main
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    code = main(["--lang", "en", "process", "/dev/zero", str(fifo), "--out", str(tmp_path / "out"), "--preset", "umum",
+                 "--model", "u2netp", "--zip", "none"])
+    assert code == 1  # some photos failed; not 3 ("please report it")
+    rows = list(csv.DictReader((tmp_path / "out" / "report.csv").open(encoding="utf-8")))
+    assert [r["warnings"] for r in rows] == ["hardening_special_file"] * 2
+    assert str(tmp_path) not in (tmp_path / "out" / "report.csv").read_text()
