@@ -475,6 +475,7 @@ def _umask() -> int:
 
 
 _UMASK = _umask()
+FILE_MODE = 0o666 & ~_UMASK  # what an output file gets (mkstemp's own 0600 is for secrets)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -484,7 +485,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=safety.temp_prefix(path.name), suffix=safety.TEMP_SUFFIX, dir=path.parent)
     try:
-        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; an output is an ordinary file
+        os.fchmod(fd, FILE_MODE)  # mkstemp makes 0600; an output is an ordinary file
         with os.fdopen(fd, "wb") as out:
             out.write(data)
         os.replace(tmp, path)

@@ -710,6 +710,7 @@ def test_one_bad_name_never_sinks_a_batch(tmp_path, monkeypatch):
     rows, report.csv and the sheets are written, nothing foreign is deleted."""
     import zipfile
 
+    from assistant import photo as photo_module
     from assistant.batch import run_batch
     from tests.conftest import jpeg_bytes, product_photo
     _fast_stages(monkeypatch)
@@ -765,6 +766,7 @@ def test_one_bad_name_never_sinks_a_batch(tmp_path, monkeypatch):
     assert (out / "sub" / ".draft.doc.part").read_bytes() == b"mine too"
     assert not (out / ".old.jpg.etalase-abcd1234.part").exists()
     assert result.failed == 2
+    assert (out / "all-outputs.zip").stat().st_mode & 0o777 == photo_module.FILE_MODE  # not mkstemp's 0600
     with zipfile.ZipFile(out / "all-outputs.zip") as zf:
         for name in zf.namelist():
             if name.endswith(".jpg"):

@@ -20,7 +20,7 @@ from assistant import safety
 from assistant.batch.inputs import ReportRow
 from assistant.batch.journal import Record
 from assistant.i18n import t
-from assistant.photo import Notice, write_atomic
+from assistant.photo import FILE_MODE, Notice, write_atomic
 from assistant.presets import Preset
 
 
@@ -100,6 +100,7 @@ def _write_zip(path: Path, members: list[tuple[str, Path | bytes]]) -> None:
     """A zip written under a temporary name and renamed; photos are stored (already compressed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=safety.temp_prefix(path.name), suffix=safety.TEMP_SUFFIX, dir=path.parent)
+    os.fchmod(fd, FILE_MODE)  # an ordinary file, not mkstemp's 0600
     os.close(fd)
     tmp = Path(tmp_name)
     try:
