@@ -773,6 +773,61 @@ def test_one_bad_name_never_sinks_a_batch(tmp_path, monkeypatch):
                 assert safety.metadata_found(zf.read(name)) == [], name
 
 
+def _small_jpeg(seed: int) -> bytes:
+    from tests.conftest import jpeg_bytes, product_photo
+    return jpeg_bytes(product_photo((240, 180), seed=seed, colour=(200, 40 + seed * 20, 40)))
+
+
+def test_item7_any_name_costs_only_its_own_rows(tmp_path, monkeypatch):
+    """Item 7 alone: long, Japanese, deep and non-UTF-8 names and a long --name pattern."""
+    import zipfile
+
+    from assistant.batch import run_batch
+    _fast_stages(monkeypatch)
+    src = tmp_path / "in"
+    src.mkdir()
+    with zipfile.ZipFile(src / "z.zip", "w") as zf:
+        zf.writestr("v/" + "a" * 250 + ".jpg", _small_jpeg(1))
+        zf.writestr("v/" + "商品写真の新しいコレクション" * 6 + ".jpg", _small_jpeg(2))
+        zf.writestr("v/" + "/".join(f"d{i}" for i in range(60)) + "/deep.jpg", _small_jpeg(3))
+    folder = Path(os.fsdecode(os.fsencode(src) + b"/caf\xe9"))
+    folder.mkdir()
+    (folder / "foto.jpg").write_bytes(_small_jpeg(4))
+    result = run_batch([src], tmp_path / "out", ["umum"], model="u2netp", jobs=1, zips="none",
+                       name="{vendor}/" + "x" * 300 + "-{stem}")
+    assert [r.status for r in result.rows] == ["ok"] * 4, [(r.input, r.message) for r in result.rows]
+
+
+def test_item8_formula_names_stay_text_in_every_csv(tmp_path, monkeypatch):
+    from assistant.batch import run_batch
+    _fast_stages(monkeypatch)
+    src = tmp_path / "in" / "toko"
+    src.mkdir(parents=True)
+    for i, name in enumerate(["=HYPERLINK(1)", "+1+cmd", "@SUM(A1)", "-2+3"]):
+        (src / f"{name}.jpg").write_bytes(_small_jpeg(i))
+    out = tmp_path / "out"
+    run_batch([src.parent], out, ["umum"], model="u2netp", jobs=1, zips="none")
+    for sheet in (out / "report.csv", out / "upload" / "umum.csv"):
+        for row in csv.reader(sheet.open(encoding="utf-8")):
+            assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row), (sheet.name, row)
+    assert "'=HYPERLINK(1)" in (out / "upload" / "umum.csv").read_text(encoding="utf-8")
+
+
+def test_item9_files_etalase_did_not_write_are_never_deleted(tmp_path, monkeypatch):
+    from assistant.batch import run_batch
+    _fast_stages(monkeypatch)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.jpg").write_bytes(_small_jpeg(1))
+    out = tmp_path / "out"
+    (out / "thumbs").mkdir(parents=True)
+    (out / "thumbs" / "holiday.jpg").write_bytes(b"mine")
+    (out / "sub").mkdir()
+    (out / "sub" / ".draft.doc.part").write_bytes(b"mine too")
+    run_batch([tmp_path / "in"], out, ["umum"], model="u2netp", jobs=1, zips="none")
+    assert (out / "thumbs" / "holiday.jpg").read_bytes() == b"mine"
+    assert (out / "sub" / ".draft.doc.part").read_bytes() == b"mine too"
+
+
 def test_an_output_folder_that_cannot_be_written_is_a_clear_refusal(tmp_path):
     from assistant.batch import run_batch
     (tmp_path / "in").mkdir()
