@@ -1,0 +1,609 @@
+"""The label's layout engine: a panel's content as atoms flowed into columns, fitted, as drawing ops.
+
+Units are millimetres, origin at the trim's top-left, y down; font sizes are points. A panel's
+header (brand, product type, net quantity) is fitted to its area; the body (ingredients,
+statements, storage, nutrition, producer, permit, dates, QR) is cut into atoms (one line of
+text, a table, a row of stamp boxes) and flowed into the design's columns. The body size is the
+largest (within the design's range) at which every flow fits; its smallest allowed size comes
+from the text-size rule, so a label that cannot hold its text at a legible size is refused with
+``label_too_full``, never shrunk past it or left to overflow.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from assistant.errors import AssistantError
+from assistant.label import fonts
+from assistant.label.info import LabelInfo
+from assistant.label.rules import allergen_statement, allergens, format_permit, min_font_size, statements
+
+PT = 25.4 / 72  # mm per point
+SAFE = 3.0      # text stays this far inside the trim (mm)
+BLEED = 3.0
+
+
+# --------------------------------------------------------------------------- drawing ops
+
+@dataclass
+class Rect:
+    x: float
+    y: float
+    w: float
+    h: float
+    fill: str | None = None
+    stroke: str | None = None
+    lw: float = 0.0
+    r: float = 0.0
+    dash: tuple | None = None
+
+
+@dataclass
+class Text:
+    x: float
+    y: float          # baseline
+    text: str
+    font: str
+    size: float       # points
+    colour: str
+    anchor: str = "l"  # l, c, r
+    tracking: float = 0.0  # extra space between letters, points
+
+
+@dataclass
+class Line:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    colour: str
+    lw: float = 0.25
+    dash: tuple | None = None
+
+
+@dataclass
+class Poly:
+    points: list[tuple[float, float]]
+    fill: str | None = None
+    stroke: str | None = None
+    lw: float = 0.0
+
+
+@dataclass
+class Circle:
+    cx: float
+    cy: float
+    r: float
+    fill: str | None = None
+    stroke: str | None = None
+    lw: float = 0.0
+
+
+@dataclass
+class Picture:
+    x: float
+    y: float
+    w: float
+    h: float
+    path: str
+
+
+@dataclass
+class QR:
+    x: float
+    y: float
+    size: float
+    data: str
+    colour: str
+
+
+def text_width(text: str, font: str, size: float, tracking: float = 0.0) -> float:
+    """Width in mm."""
+    return (fonts.width(text, font, size) + tracking * max(0, len(text) - 1)) * PT
+
+
+# --------------------------------------------------------------------------- style
+
+@dataclass
+class Style:
+    """What a design decides: colours, fonts, sizes; ``decor`` draws its background and ornaments."""
+
+    name: str
+    bg: str
+    ink: str
+    soft: str                 # secondary text
+    accent: str
+    head_ink: str
+    brand_font: str
+    type_font: str
+    body: str = "Lato"
+    bold: str = "Lato-Bold"
+    brand_upper: bool = False
+    brand_tracking: float = 0.0   # em share
+    head_align: str = "c"
+    inset: float = 4.5            # content inset from trim (>= SAFE)
+    body_max: float = 8.5
+    header_share: float = 0.34    # header height share of a full label
+    rule_colour: str = ""
+    card: str = ""                # body sits on a card of this colour (playful, bold)
+    card_ink: str = ""
+    header_fill: str = ""         # the header's area is filled with this colour (to the bleed)
+    decor: Callable | None = None
+    decor_inset: Callable | None = None  # extra (top, right, bottom, left) inset by the decoration
+
+
+# --------------------------------------------------------------------------- atoms
+
+@dataclass
+class Atom:
+    height: float                      # mm
+    draw: Callable[[float, float, float], list]  # (x, y_top, width) -> ops
+    space: bool = False                # collapses at a column's top
+    min_size: float = 0.0              # smallest text size (pt) it sets
+    keep: bool = False                 # keep with the next atom
+
+
+def _space(mm: float) -> Atom:
+    return Atom(mm, lambda x, y, w: [], space=True)
+
+
+Run = tuple[str, str]  # (word, font)
+
+
+def _wrap(runs: list[Run], width: float, size: float) -> list[list[Run]]:
+    """Greedy line breaking of (word, font) runs; a word longer than a line is split with a hyphen."""
+    lines: list[list[Run]] = []
+    cur: list[Run] = []
+    cur_w = 0.0
+    for word, font in runs:
+        ww = text_width(word, font, size)
+        sw = text_width(" ", font, size)
+        if cur and cur_w + sw + ww > width:
+            lines.append(cur)
+            cur, cur_w = [], 0.0
+        while ww > width:  # an over-long word: hyphenate where it must
+            cut = len(word) - 1
+            while cut > 1 and text_width(word[:cut] + "-", font, size) > width - (cur_w + sw if cur else 0):
+                cut -= 1
+            if cur and cut <= 1:
+                lines.append(cur)
+                cur, cur_w = [], 0.0
+                continue
+            cur.append((word[:cut] + "-", font))
+            lines.append(cur)
+            cur, cur_w = [], 0.0
+            word = word[cut:]
+            ww = text_width(word, font, size)
+        cur_w += (sw if cur else 0) + ww
+        cur.append((word, font))
+    if cur:
+        lines.append(cur)
+    return lines
+
+
+def paragraph(runs: list[Run], size: float, colour: str, width: float, leading: float = 1.22,
+              align: str = "l", after: float = 0.6) -> list[Atom]:
+    """A wrapped paragraph as one atom per line."""
+    atoms = []
+    lh = size * leading * PT
+    asc = fonts.metrics(runs[0][1])[0] if runs else 0.9
+    for line in _wrap(runs, width, size):
+        def draw(x, y, w, line=line):
+            ops, total = [], 0.0
+            parts = []
+            for i, (word, font) in enumerate(line):
+                text = word if i == 0 else " " + word
+                parts.append((text, font))
+                total += text_width(text, font, size)
+            cx = x if align == "l" else x + (w - total) / 2 if align == "c" else x + w - total
+            base = y + (lh - size * PT * (1 - asc) * 0.0) * 0.8
+            for text, font in parts:
+                ops.append(Text(cx, base, text, font, size, colour))
+                cx += text_width(text, font, size)
+            return ops
+        atoms.append(Atom(lh, draw, min_size=size))
+    if atoms and after:
+        atoms.append(_space(after))
+    return atoms
+
+
+def words(text: str, font: str) -> list[Run]:
+    return [(w, font) for w in text.split()]
+
+
+# --------------------------------------------------------------------------- content
+
+@dataclass
+class Content:
+    """What a panel says, prepared once from the information."""
+
+    info: LabelInfo
+    permit: str
+    allergen_words: list[str] = field(default_factory=list)
+    allergen_text: str = ""
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, info: LabelInfo) -> "Content":
+        found = allergens(info)
+        return cls(info=info, permit=format_permit(info.izin_jenis, info.izin_nomor),
+                   allergen_words=sorted({w for ws in found.values() for w in ws}, key=len, reverse=True),
+                   allergen_text=allergen_statement(info), warnings=statements(info))
+
+
+def _ingredient_runs(c: Content, style: Style, bold: str, body: str) -> list[Run]:
+    runs: list[Run] = [("Komposisi:", bold)]
+    items = ", ".join(c.info.bahan) + "."
+    pattern = None
+    if c.allergen_words:
+        pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in c.allergen_words) + r")\b", re.I)
+    for w in items.split():
+        f = bold if pattern and pattern.search(w) else body
+        runs.append((w, f))
+    return runs
+
+
+def _stamp_row(label: str, value: str, size: float, style: Style, ink: str, width: float) -> Atom:
+    """'Kode produksi: 240612' or 'Kode produksi: [      ]' (a box to stamp by hand); the box goes
+    under the words when the column is too narrow for both."""
+    h = max(size * 1.9 * PT, 4.2)
+    lw = text_width(label, style.bold, size)
+    below = not value and width - lw - 1.2 < 16.0
+    total = h * 2 if below else h
+
+    def draw(x, y, w):
+        base = y + h / 2 + size * PT * 0.33
+        ops: list = [Text(x, base, label, style.bold, size, ink)]
+        if value:
+            ops.append(Text(x + lw + 1.2, base, value, style.body, size, ink))
+        elif below:
+            ops.append(Rect(x, y + h + 0.3, min(w, 30.0), h - 0.8, stroke=ink, lw=0.3, r=0.6))
+        else:
+            bx = x + lw + 1.2
+            ops.append(Rect(bx, y + 0.5, min(w - lw - 1.2, max(18.0, w * 0.45)), h - 1.0, stroke=ink, lw=0.3, r=0.6))
+        return ops
+    return Atom(total + 0.6, draw, min_size=size)
+
+
+def _nutrition(c: Content, size: float, style: Style, ink: str, width: float) -> list[Atom]:
+    g = c.info.gizi
+    if not g:
+        return []
+    rows = [("Energi total", g.get("energi_kkal"), "kkal"), ("Lemak total", g.get("lemak_g"), "g"),
+            ("Protein", g.get("protein_g"), "g"), ("Karbohidrat total", g.get("karbohidrat_g"), "g"),
+            ("Gula", g.get("gula_g"), "g"), ("Garam (natrium)", g.get("garam_mg"), "mg")]
+    rows = [(a, b, u) for a, b, u in rows if b not in (None, "")]
+    lh = size * 1.22 * PT
+    head = [f"Takaran saji {g.get('takaran_saji', '')}".strip()]
+    if g.get("sajian_per_kemasan"):
+        per = f"{g['sajian_per_kemasan']} sajian per kemasan"
+        if text_width(head[0] + " \u00b7 " + per, style.body, size) + 2 <= width:
+            head = [head[0] + " \u00b7 " + per]
+        else:
+            head.append(per)
+    n_lines = 1 + len(head) + len(rows)
+    h = n_lines * lh + 1.4
+
+    def draw(x, y, w):
+        ops: list = [Rect(x, y, w, h, stroke=ink, lw=0.3)]
+        yy = y + 0.5
+        ops.append(Text(x + 1.0, yy + lh * 0.8, "INFORMASI NILAI GIZI", style.bold, size, ink))
+        yy += lh
+        for line in head:
+            ops.append(Text(x + 1.0, yy + lh * 0.8, line, style.body, size, ink))
+            yy += lh
+        yy += 0.2
+        ops.append(Line(x + 0.6, yy, x + w - 0.6, yy, ink, 0.4))
+        yy += 0.2
+        for name, value, unit in rows:
+            ops.append(Text(x + 1.0, yy + lh * 0.8, name, style.body, size, ink))
+            ops.append(Text(x + w - 1.0, yy + lh * 0.8, f"{value:g} {unit}" if isinstance(value, (int, float))
+                            else f"{value} {unit}", style.body, size, ink, anchor="r"))
+            yy += lh
+        return ops
+    fits = max(text_width(x, style.body, size) for x in head) + 2 <= width and text_width("Karbohidrat total 000 kkal", style.body, size) + 2 <= width
+    if not fits:  # a column too narrow for the table: the caller sees the flow fail, never a silent drop
+        return [Atom(1e6, lambda x, y, w: [], min_size=size)]
+    return [Atom(h, draw, min_size=size), _space(1.0)]
+
+
+def _qr_row(c: Content, size: float, style: Style, ink: str, width: float) -> list[Atom]:
+    """The QR code to the vendor's own link or WhatsApp, with the handles beside it."""
+    data = c.info.qr_data()
+    lines = (["Pindai untuk pesan"] if data else []) + \
+        ([f"WA {c.info.whatsapp}"] if c.info.whatsapp else []) + ([f"IG {c.info.instagram}"] if c.info.instagram else [])
+    if not lines:
+        return []
+    qs = 12.0 if data else 0.0
+    lh = size * 1.3 * PT
+    h = max(qs, len(lines) * lh)
+
+    def draw(x, y, w):
+        ops: list = [QR(x, y, qs, data, ink)] if data else []
+        tx = x + (qs + 1.5 if data else 0)
+        ty = y + (h - len(lines) * lh) / 2
+        for i, line in enumerate(lines):
+            ops.append(Text(tx, ty + lh * 0.78, line, style.body if (data and i == 0) else style.bold, size, ink))
+            ty += lh
+        return ops
+    return [Atom(h + 0.4, draw, min_size=size)]
+
+
+def _halal_row(c: Content, size: float, style: Style, ink: str) -> list[Atom]:
+    info = c.info
+    if not info.halal_nomor:
+        return []
+    logo = info.halal_logo if info.halal_logo is not None and info.halal_logo.is_file() else None
+    lh = size * 1.25 * PT
+    h = max(9.0 if logo else 0, 2 * lh)
+
+    def draw(x, y, w):
+        ops: list = []
+        tx = x
+        if logo is not None:
+            from PIL import Image
+            with Image.open(logo) as im:
+                ar = im.width / im.height
+            lw_ = 9.0 * ar
+            ops.append(Picture(x, y, lw_, 9.0, str(logo)))
+            tx = x + lw_ + 1.5
+        ops.append(Text(tx, y + h / 2 - 0.2, "Halal", style.bold, size, ink))
+        ops.append(Text(tx, y + h / 2 + lh - 0.2, info.halal_nomor, style.body, size, ink))
+        return ops
+    return [Atom(h + 0.6, draw, min_size=size)]
+
+
+def back_atoms(c: Content, style: Style, size: float, width: float, ink: str, with_legal: bool) -> list[Atom]:
+    """Ingredients, statements, storage, nutrition, dates, QR (and producer/permit when ``with_legal``)."""
+    info, b, bd = c.info, style.body, style.bold
+    out: list[Atom] = []
+    if info.bahan:
+        out += paragraph(_ingredient_runs(c, style, bd, b), size, ink, width)
+    if c.allergen_text:
+        out += paragraph(words(c.allergen_text, bd), size, ink, width)
+    for key, text in c.warnings:
+        out += paragraph(words(text, bd), size, "#B00000" if key == "mengandung_babi" else ink, width)
+    if info.penyimpanan:
+        out += paragraph([("Penyimpanan:", bd)] + words(info.penyimpanan, b), size, ink, width)
+    if info.penyajian:
+        out += paragraph([("Saran penyajian:", bd)] + words(info.penyajian, b), size, ink, width)
+    out += _nutrition(c, size, style, ink, width)
+    if with_legal:
+        out += legal_atoms(c, style, size, width, ink, dates=True)
+    else:
+        out.append(_stamp_row("Kode produksi:", info.kode_produksi, size, style, ink, width))
+        if info.tanggal_produksi:
+            out.append(_stamp_row("Tanggal produksi:", info.tanggal_produksi, size, style, ink, width))
+        out.append(_space(0.8))
+    out += _qr_row(c, size, style, ink, width)
+    return out
+
+
+def legal_atoms(c: Content, style: Style, size: float, width: float, ink: str, dates: bool) -> list[Atom]:
+    """Producer, permit, halal and the expiry (and with ``dates`` the production code)."""
+    info, b, bd = c.info, style.body, style.bold
+    out: list[Atom] = []
+    if info.produsen_nama or info.produsen_alamat:
+        who = ", ".join(x for x in (info.produsen_nama, info.produsen_alamat) if x)
+        out += paragraph([("Diproduksi oleh:", bd)] + words(who, b), size, ink, width)
+    if c.permit:
+        out += paragraph(words(c.permit, bd), size, ink, width)
+    out += _halal_row(c, size, style, ink)
+    if dates:
+        out.append(_stamp_row("Kode produksi:", info.kode_produksi, size, style, ink, width))
+        if info.tanggal_produksi:
+            out.append(_stamp_row("Tanggal produksi:", info.tanggal_produksi, size, style, ink, width))
+    out.append(_stamp_row("Baik digunakan sebelum:", info.kedaluwarsa, size, style, ink, width))
+    out.append(_space(0.8))
+    return out
+
+
+# --------------------------------------------------------------------------- flowing
+
+@dataclass
+class Box:
+    x: float
+    y: float
+    w: float
+    h: float
+
+
+def flow(atoms: list[Atom], boxes: list[Box]) -> list | None:
+    """Place atoms top to bottom, column after column; None when they do not all fit."""
+    ops: list = []
+    i = 0
+    for box in boxes:
+        y = box.y
+        while i < len(atoms) and atoms[i].space and y == box.y:
+            i += 1  # no space at a column's top
+        while i < len(atoms):
+            a = atoms[i]
+            if y + a.height > box.y + box.h + 1e-6:
+                break
+            ops += a.draw(box.x, y, box.w)
+            y += a.height
+            i += 1
+    while i < len(atoms) and atoms[i].space:
+        i += 1
+    return ops if i >= len(atoms) else None
+
+
+def flow_height(atoms: list[Atom]) -> float:
+    return sum(a.height for a in atoms)
+
+
+# --------------------------------------------------------------------------- header
+
+def fit_line(text: str, font: str, width: float, max_pt: float, min_pt: float, tracking: float = 0.0) -> float | None:
+    """The largest size (points) in [min_pt, max_pt] at which ``text`` fits ``width`` mm."""
+    w = text_width(text, font, 100, tracking * 100)
+    if w <= 0:
+        return max_pt
+    size = min(max_pt, width / w * 100)
+    return size if size >= min_pt else None
+
+
+def header_ops(c: Content, style: Style, box: Box, min_pt: float, net: bool = True) -> tuple[list, float]:
+    """Brand, product type and net quantity centred (or left) in ``box``; returns ops and height used."""
+    info = c.info
+    brand = info.merek.upper() if style.brand_upper else info.merek
+    kind = c.info.nama_produk
+    ink, acc = style.head_ink, style.accent
+    # sizes: the brand takes up to ~46% of the box height, the type ~18%, the net ~13%
+    brand_max = box.h * 0.42 / PT / 1.0
+    tr = style.brand_tracking
+    lines_b = [brand]
+    size_b = fit_line(brand, style.brand_font, box.w, brand_max, min_pt * 1.6, tr)
+    if size_b is None and " " in brand:  # two lines
+        words_ = brand.split()
+        best = None
+        for k in range(1, len(words_)):
+            a, b = " ".join(words_[:k]), " ".join(words_[k:])
+            s = min(fit_line(a, style.brand_font, box.w, brand_max * 0.62, 1, tr) or 0,
+                    fit_line(b, style.brand_font, box.w, brand_max * 0.62, 1, tr) or 0)
+            if best is None or s > best[0]:
+                best = (s, [a, b])
+        if best and best[0] >= min_pt * 1.4:
+            size_b, lines_b = best
+    if size_b is None:
+        size_b = max(min_pt * 1.4, fit_line(brand, style.brand_font, box.w, brand_max, 0.1, tr) or min_pt)
+    size_t = fit_line(kind, style.type_font, box.w, max(min_pt * 1.2, min(size_b * 0.42, box.h * 0.16 / PT)),
+                      min_pt) if kind else 0
+    kind_lines = [kind] if kind else []
+    if kind and size_t is None:
+        size_t = min_pt * 1.1
+        kind_lines = [" ".join(r[0] for r in ln) for ln in _wrap(words(kind, style.type_font), box.w, size_t)]
+    size_n = max(min_pt * 1.15, min(size_b * 0.3, box.h * 0.11 / PT)) if net and info.berat_text else 0
+    asc_b = fonts.metrics(style.brand_font)[0]
+    gap = 1.2
+    hb = len(lines_b) * size_b * PT * (asc_b + 0.12)
+    ht = len(kind_lines) * size_t * PT * 1.15
+    hn = size_n * PT * 1.2 if size_n else 0
+    total = hb + (gap + ht if kind_lines else 0) + (gap * 1.5 + hn if hn else 0)
+    y = box.y + max(0.0, (box.h - total) / 2)
+    ops: list = []
+    ax = {"c": box.x + box.w / 2, "l": box.x, "r": box.x + box.w}[style.head_align]
+    for ln in lines_b:
+        y += size_b * PT * asc_b
+        ops.append(Text(ax, y, ln, style.brand_font, size_b, ink, anchor=style.head_align,
+                        tracking=tr * size_b))
+        y += size_b * PT * 0.12
+    if kind_lines:
+        y += gap
+        for ln in kind_lines:
+            y += size_t * PT * 0.95
+            ops.append(Text(ax, y, ln, style.type_font, size_t, style.head_ink if not style.card else ink,
+                            anchor=style.head_align))
+            y += size_t * PT * 0.2
+    if hn:
+        y += gap * 1.5 + size_n * PT * 0.95
+        ops.append(Text(ax, y, info.berat_text, style.bold, size_n, acc if style.rule_colour else ink,
+                        anchor=style.head_align))
+    return ops, total
+
+
+# --------------------------------------------------------------------------- panels
+
+@dataclass
+class Panel:
+    """One printed face: its size, its ops, and the body text size chosen."""
+
+    width: float
+    height: float
+    ops: list
+    body_size: float
+    min_size: float
+    role: str
+
+
+def _columns(box: Box, n: int, gap: float = 3.0) -> list[Box]:
+    w = (box.w - gap * (n - 1)) / n
+    return [Box(box.x + i * (w + gap), box.y, w, box.h) for i in range(n)]
+
+
+def _grow(b: Box, m: float) -> Box:
+    return Box(b.x - m, b.y - m, b.w + 2 * m, b.h + 2 * m)
+
+
+def layout_panel(c: Content, style: Style, size: tuple[float, float], role: str, face_mm: tuple[float, float]
+                 ) -> Panel:
+    """Lay out one face. ``role``: full (everything), front, back, band (wrap-around, 3 parts)."""
+    W, H = size
+    min_pt = max(min_font_size(fonts.x_height(style.body), face_mm),
+                 min_font_size(fonts.x_height(style.bold), face_mm))
+    deco = style.decor(W, H, role, style) if style.decor else []
+    ti, ri, bi, li = style.decor_inset(W, H, role, style) if style.decor_inset else (0, 0, 0, 0)
+    inner = Box(style.inset + li, style.inset + ti, W - 2 * style.inset - li - ri, H - 2 * style.inset - ti - bi)
+    if inner.w < 12 or inner.h < 10:
+        raise AssistantError("label_too_small", width=round(W), height=round(H))
+    body_ink = style.card_ink or style.ink
+
+    # geometry: the header's box and the body's flows (atoms maker, boxes)
+    flows: list[tuple[Callable[[float, float], list[Atom]], list[Box]]] = []
+    net = True
+    if role == "band":
+        cols = _columns(inner, 3, 6.0)
+        hb = Box(cols[1].x, cols[1].y, cols[1].w, cols[1].h * 0.52)
+        legal_box = Box(cols[1].x, hb.y + hb.h + 1.5, cols[1].w, cols[1].h - hb.h - 1.5)
+        flows.append((lambda s, w: legal_atoms(c, style, s, w, body_ink, dates=False), [legal_box]))
+        flows.append((lambda s, w: back_atoms(c, style, s, w, body_ink, with_legal=False), [cols[0], cols[2]]))
+        fill_box = Box(hb.x - 3.0, -BLEED, hb.w + 6.0, H + 2 * BLEED)
+    elif role == "back":
+        hb = Box(inner.x, inner.y, inner.w, max(7.0, inner.h * 0.13))
+        net = False
+        body = Box(inner.x, hb.y + hb.h + 2.5, inner.w, inner.h - hb.h - 2.5)
+        cols = _columns(body, 2 if body.w > 75 else 1)
+        flows.append((lambda s, w: back_atoms(c, style, s, w, body_ink, with_legal=False), cols))
+        fill_box = Box(-BLEED, -BLEED, W + 2 * BLEED, hb.y + hb.h + 1.2 + BLEED)
+    else:
+        share = style.header_share if role == "full" else 0.52
+        if W / H > 1.9:  # wide: header on the left, body on the right
+            hb = Box(inner.x, inner.y, inner.w * (0.42 if role == "full" else 0.5), inner.h)
+            body = Box(hb.x + hb.w + 4.5, inner.y, inner.w - hb.w - 4.5, inner.h)
+            fill_box = Box(-BLEED, -BLEED, hb.x + hb.w + 2.2 + BLEED, H + 2 * BLEED)
+        else:
+            hb = Box(inner.x, inner.y, inner.w, inner.h * share)
+            body = Box(inner.x, hb.y + hb.h + 2.5, inner.w, inner.h - hb.h - 2.5)
+            fill_box = Box(-BLEED, -BLEED, W + 2 * BLEED, hb.y + hb.h + 1.2 + BLEED)
+        cols = _columns(body, max(1, min(3, int((body.w + 3.0) // 44))))
+        if role == "full":
+            flows.append((lambda s, w: back_atoms(c, style, s, w, body_ink, with_legal=True), cols))
+        else:
+            flows.append((lambda s, w: legal_atoms(c, style, s, w, body_ink, dates=False), cols))
+
+    under: list = []
+    if style.header_fill:
+        under.append(Rect(fill_box.x, fill_box.y, fill_box.w, fill_box.h, fill=style.header_fill))
+    if style.card:
+        for _, boxes in flows:
+            for b in boxes:
+                g = _grow(b, 1.8)
+                under.append(Rect(g.x, g.y, g.w, g.h, fill=style.card, r=1.6))
+    hops, _ = header_ops(c, style, hb, min_pt, net=net)
+
+    def plan(size_pt: float) -> list | None:
+        ops: list = []
+        for make, boxes in flows:
+            got = flow(make(size_pt, boxes[0].w), boxes)
+            if got is None:
+                return None
+            ops += got
+        return ops
+
+    hi = max(min_pt, style.body_max)
+    best, chosen = plan(hi), hi
+    if best is None:
+        best, chosen = plan(min_pt), min_pt
+        if best is None:
+            raise AssistantError("label_too_full", width=round(W), height=round(H), size=f"{min_pt:.1f}")
+        lo, top = min_pt, hi
+        for _ in range(7):
+            mid = (lo + top) / 2
+            got = plan(mid)
+            if got is None:
+                top = mid
+            else:
+                lo, best, chosen = mid, got, mid
+    return Panel(W, H, deco + under + hops + best, chosen, min_pt, role)
