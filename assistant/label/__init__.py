@@ -18,7 +18,6 @@ Nothing here approves a label: the check helps, BPOM decides.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,27 +80,22 @@ def check_fit(info: LabelInfo, layout: str, size: tuple[float, float] | str, sha
     return problems
 
 
-@functools.lru_cache(maxsize=64)
-def _front_png(info_key: int, layout: str, aspect: float, px: int):
-    info = _INFOS[info_key]
-    label = front_label(info, layout, aspect)
-    data = _pdf.label_pdf(label)
-    return _pdf.rasterise(data, 0, dpi=px / label.size[0] * 25.4)
-
-
-_INFOS: dict[int, LabelInfo] = {}
-
-
 def front_image(info: LabelInfo, layout: str, aspect: float, px: int = 1000):
     """The label's front panel as an RGB image ``px`` wide at ``aspect`` (width / height)."""
-    _INFOS[id(info)] = info
-    return _front_png(id(info), layout, round(float(aspect), 3), int(px)).copy()
+    label = front_label(info, layout, aspect)
+    return _pdf.rasterise(_pdf.label_pdf(label), 0, dpi=px / label.size[0] * 25.4)
 
 
 def mockup_label(info: LabelInfo, layout: str, px: int = 1000):
-    """A callable for ``assistant.packaging.render``: template -> the front panel at its aspect."""
+    """A callable for ``assistant.packaging.render``: template -> the front panel at its aspect
+    (made once per aspect ratio)."""
+    made: dict[float, object] = {}
+
     def for_template(template):
-        return front_image(info, layout, template.label_aspect, px)
+        key = round(float(template.label_aspect), 3)
+        if key not in made:
+            made[key] = front_image(info, layout, key, px)
+        return made[key]
     return for_template
 
 
