@@ -145,6 +145,12 @@ class Atom:
     keep: bool = False                 # keep with the next atom
 
 
+def _cannot_fit(size: float) -> Atom:
+    """An atom no column can hold: text that cannot be set in this column at this size makes the
+    whole flow fail, so the fitter tries a smaller size or refuses (never overflows)."""
+    return Atom(1e6, lambda x, y, w: [], min_size=size)
+
+
 def _space(mm: float) -> Atom:
     return Atom(mm, lambda x, y, w: [], space=True)
 
@@ -250,6 +256,8 @@ def _stamp_row(label: str, value: str, size: float, style: Style, ink: str, widt
     under the words when the column is too narrow for both."""
     h = max(size * 1.9 * PT, 4.2)
     lw = text_width(label, style.bold, size)
+    if lw > width or (value and lw + 1.2 + text_width(value, style.body, size) > width):
+        return _cannot_fit(size)
     below = not value and width - lw - 1.2 < 16.0
     total = h * 2 if below else h
 
@@ -275,6 +283,8 @@ def _nutrition(c: Content, size: float, style: Style, ink: str, width: float) ->
             ("Protein", g.get("protein_g"), "g"), ("Karbohidrat total", g.get("karbohidrat_g"), "g"),
             ("Gula", g.get("gula_g"), "g"), ("Garam (natrium)", g.get("garam_mg"), "mg")]
     rows = [(a, b, u) for a, b, u in rows if b not in (None, "")]
+    if any(text_width(f"{a}  {b} {u}", style.body, size) + 2 > width for a, b, u in rows):
+        return [_cannot_fit(size)]
     lh = size * 1.22 * PT
     head = [f"Takaran saji {g.get('takaran_saji', '')}".strip()]
     if g.get("sajian_per_kemasan"):
@@ -304,13 +314,14 @@ def _nutrition(c: Content, size: float, style: Style, ink: str, width: float) ->
             yy += lh
         return ops
     fits = max(text_width(x, style.body, size) for x in head) + 2 <= width and text_width("Karbohidrat total 000 kkal", style.body, size) + 2 <= width
-    if not fits:  # a column too narrow for the table: the caller sees the flow fail, never a silent drop
-        return [Atom(1e6, lambda x, y, w: [], min_size=size)]
+    if not fits:  # a column too narrow for the table: the flow fails, never a silent drop
+        return [_cannot_fit(size)]
     return [Atom(h, draw, min_size=size), _space(1.0)]
 
 
 def _qr_row(c: Content, size: float, style: Style, ink: str, width: float) -> list[Atom]:
-    """The QR code to the vendor's own link or WhatsApp, with the handles beside it."""
+    """The QR code to the vendor's own link or WhatsApp, with the handles beside it (or under it
+    when the column is too narrow)."""
     data = c.info.qr_data()
     lines = (["Pindai untuk pesan"] if data else []) + \
         ([f"WA {c.info.whatsapp}"] if c.info.whatsapp else []) + ([f"IG {c.info.instagram}"] if c.info.instagram else [])
@@ -318,37 +329,47 @@ def _qr_row(c: Content, size: float, style: Style, ink: str, width: float) -> li
         return []
     qs = 12.0 if data else 0.0
     lh = size * 1.3 * PT
-    h = max(qs, len(lines) * lh)
+    fonts_ = [style.body if (data and i == 0) else style.bold for i in range(len(lines))]
+    longest = max(text_width(t_, f, size) for t_, f in zip(lines, fonts_))
+    if longest > width or qs > width:
+        return [_cannot_fit(size)]
+    beside = not data or longest <= width - qs - 1.5
+    h = max(qs, len(lines) * lh) if beside else qs + 0.8 + len(lines) * lh
 
     def draw(x, y, w):
         ops: list = [QR(x, y, qs, data, ink)] if data else []
-        tx = x + (qs + 1.5 if data else 0)
-        ty = y + (h - len(lines) * lh) / 2
-        for i, line in enumerate(lines):
-            ops.append(Text(tx, ty + lh * 0.78, line, style.body if (data and i == 0) else style.bold, size, ink))
+        if beside:
+            tx, ty = x + (qs + 1.5 if data else 0), y + (h - len(lines) * lh) / 2
+        else:
+            tx, ty = x, y + qs + 0.8
+        for line, f in zip(lines, fonts_):
+            ops.append(Text(tx, ty + lh * 0.78, line, f, size, ink))
             ty += lh
         return ops
     return [Atom(h + 0.4, draw, min_size=size)]
 
 
-def _halal_row(c: Content, size: float, style: Style, ink: str) -> list[Atom]:
+def _halal_row(c: Content, size: float, style: Style, ink: str, width: float) -> list[Atom]:
     info = c.info
     if not info.halal_nomor:
         return []
     logo = info.halal_logo if info.halal_logo is not None and info.halal_logo.is_file() else None
     lh = size * 1.25 * PT
     h = max(9.0 if logo else 0, 2 * lh)
+    logo_w = 0.0
+    if logo is not None:
+        from PIL import Image
+        with Image.open(logo) as im:
+            logo_w = 9.0 * im.width / im.height + 1.5
+    if logo_w + text_width(info.halal_nomor, style.body, size) > width:
+        return [_cannot_fit(size)]
 
     def draw(x, y, w):
         ops: list = []
         tx = x
         if logo is not None:
-            from PIL import Image
-            with Image.open(logo) as im:
-                ar = im.width / im.height
-            lw_ = 9.0 * ar
-            ops.append(Picture(x, y, lw_, 9.0, str(logo)))
-            tx = x + lw_ + 1.5
+            ops.append(Picture(x, y, logo_w - 1.5, 9.0, str(logo)))
+            tx = x + logo_w
         ops.append(Text(tx, y + h / 2 - 0.2, "Halal", style.bold, size, ink))
         ops.append(Text(tx, y + h / 2 + lh - 0.2, info.halal_nomor, style.body, size, ink))
         return ops
@@ -390,7 +411,7 @@ def legal_atoms(c: Content, style: Style, size: float, width: float, ink: str, d
         out += paragraph([("Diproduksi oleh:", bd)] + words(who, b), size, ink, width)
     if c.permit:
         out += paragraph(words(c.permit, bd), size, ink, width)
-    out += _halal_row(c, size, style, ink)
+    out += _halal_row(c, size, style, ink, width)
     if dates:
         out.append(_stamp_row("Kode produksi:", info.kode_produksi, size, style, ink, width))
         if info.tanggal_produksi:
@@ -567,7 +588,7 @@ def layout_panel(c: Content, style: Style, size: tuple[float, float], role: str,
             hb = Box(inner.x, inner.y, inner.w, inner.h * share)
             body = Box(inner.x, hb.y + hb.h + 2.5, inner.w, inner.h - hb.h - 2.5)
             fill_box = Box(-BLEED, -BLEED, W + 2 * BLEED, hb.y + hb.h + 1.2 + BLEED)
-        cols = _columns(body, max(1, min(3, int((body.w + 3.0) // 44))))
+        cols = _columns(body, max(1, min(3, int((body.w + 3.0) // 38))))
         if role == "full":
             flows.append((lambda s, w: back_atoms(c, style, s, w, body_ink, with_legal=True), cols))
         else:

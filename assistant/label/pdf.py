@@ -23,7 +23,7 @@ MARK_OFFSET = BLEED + 1.0   # crop marks start this far from the trim
 MARK_LEN = 5.0
 DPI = 300
 PAPERS = {"A4": (210.0, 297.0), "A3+": (329.0, 483.0)}
-SHEET_MARGIN = 10.0   # printers cannot print to the paper's very edge
+SHEET_MARGIN = 8.0    # printers cannot print to the paper's very edge; the crop marks sit here
 CUT_SPOT = "CutContour"  # the spot colour cutting plotters follow
 
 
@@ -139,7 +139,9 @@ def _crop_marks(c, x0: float, y0: float, W: float, H: float) -> None:
 def _new_canvas(buf, title: str):
     from reportlab.pdfgen import canvas
 
-    c = canvas.Canvas(buf, pageCompression=1, invariant=1)
+    # the initial font is one of ours, so no unembedded base-14 font is ever referenced
+    c = canvas.Canvas(buf, pageCompression=1, invariant=1, initialFontName=fonts.register("Lato"),
+                      initialFontSize=8)
     c.setTitle(title)
     c.setAuthor("Etalase")
     c.setCreator("Etalase (label)")
@@ -179,20 +181,24 @@ class SheetPlan:
     columns: int
     rows: int
     count: int
+    rotated: bool = False  # labels turned a quarter turn when that fits more on the paper
 
 
 def sheet_plan(label: Label, paper: str = "A4") -> SheetPlan:
-    """How many labels fit the paper (either orientation of the grid, the better one)."""
+    """How many labels fit the paper, upright or turned a quarter turn (the better one)."""
     if paper not in PAPERS:
         raise AssistantError("label_unknown_paper", name=paper, known=", ".join(PAPERS))
     pw, ph = PAPERS[paper]
     W, H = label.size
-    cw, ch = W + 2 * BLEED, H + 2 * BLEED
-    cols = int((pw - 2 * SHEET_MARGIN + 1e-6) // cw)
-    rows = int((ph - 2 * SHEET_MARGIN - 8 + 1e-6) // ch)  # 8 mm kept for the note at the foot
-    if cols < 1 or rows < 1:
+    best = None
+    for rotated, (cw, ch) in ((False, (W, H)), (True, (H, W))):
+        cols = int((pw - 2 * SHEET_MARGIN + 1e-6) // (cw + 2 * BLEED))
+        rows = int((ph - 2 * SHEET_MARGIN - 6 + 1e-6) // (ch + 2 * BLEED))  # 6 mm for the note at the foot
+        if cols >= 1 and rows >= 1 and (best is None or cols * rows > best.count):
+            best = SheetPlan(paper, cols, rows, cols * rows, rotated)
+    if best is None:
         raise AssistantError("label_too_big_for_paper", paper=paper, width=round(W), height=round(H))
-    return SheetPlan(paper, cols, rows, cols * rows)
+    return best
 
 
 def sheet_pdf(label: Label, paper: str = "A4", count: int | None = None) -> bytes:
@@ -205,7 +211,8 @@ def sheet_pdf(label: Label, paper: str = "A4", count: int | None = None) -> byte
     n = plan.count if count is None else max(1, min(int(count), plan.count))
     pw, ph = PAPERS[paper]
     W, H = label.size
-    cw, ch = W + 2 * BLEED, H + 2 * BLEED
+    sw, sh = (H, W) if plan.rotated else (W, H)  # the label's footprint on the sheet
+    cw, ch = sw + 2 * BLEED, sh + 2 * BLEED
     gx = (pw - plan.columns * cw) / 2
     gy_top = SHEET_MARGIN
     buf = io.BytesIO()
@@ -224,10 +231,14 @@ def sheet_pdf(label: Label, paper: str = "A4", count: int | None = None) -> byte
         r, col = divmod(k, plan.columns)
         x = gx + col * cw + BLEED
         y_top = gy_top + r * ch + BLEED
-        y = ph - y_top - H
+        y = ph - y_top - sh
         trims.append((x, y))
         c.saveState()
-        c.translate(x * MM, y * MM)
+        if plan.rotated:  # a quarter turn anticlockwise: the label's bottom edge runs up the sheet
+            c.translate((x + sw) * MM, y * MM)
+            c.rotate(90)
+        else:
+            c.translate(x * MM, y * MM)
         c.doForm(names[k % len(names)])
         c.restoreState()
     c.saveState()
@@ -235,18 +246,18 @@ def sheet_pdf(label: Label, paper: str = "A4", count: int | None = None) -> byte
     c.setStrokeColor(cut)
     c.setLineWidth(0.25)
     for x, y in trims:
-        c.rect(x * MM, y * MM, W * MM, H * MM, stroke=1, fill=0)
+        c.rect(x * MM, y * MM, sw * MM, sh * MM, stroke=1, fill=0)
     c.restoreState()
     # crop marks in the paper's margin, one per column and row edge
     from reportlab.lib.colors import CMYKColor
     c.setStrokeColor(CMYKColor(1, 1, 1, 1))
     c.setLineWidth(0.25)
-    xs = sorted({round(x, 3) for x, _ in trims} | {round(x + W, 3) for x, _ in trims})
-    ys = sorted({round(y, 3) for _, y in trims} | {round(y + H, 3) for _, y in trims})
-    top = max(y + H for _, y in trims) + BLEED
+    xs = sorted({round(x, 3) for x, _ in trims} | {round(x + sw, 3) for x, _ in trims})
+    ys = sorted({round(y, 3) for _, y in trims} | {round(y + sh, 3) for _, y in trims})
+    top = max(y + sh for _, y in trims) + BLEED
     bottom = min(y for _, y in trims) - BLEED
     left = min(x for x, _ in trims) - BLEED
-    right = max(x + W for x, _ in trims) + BLEED
+    right = max(x + sw for x, _ in trims) + BLEED
     for x in xs:
         c.line(x * MM, (top + 1) * MM, x * MM, min(ph - 2, top + 6) * MM)
         c.line(x * MM, (bottom - 1) * MM, x * MM, max(2, bottom - 6) * MM)
@@ -256,7 +267,7 @@ def sheet_pdf(label: Label, paper: str = "A4", count: int | None = None) -> byte
     fonts.register("Lato")
     c.setFont("Lato", 7)
     c.setFillColorRGB(0.3, 0.3, 0.3)
-    c.drawString(SHEET_MARGIN * MM, (SHEET_MARGIN - 4) * MM,
+    c.drawString(SHEET_MARGIN * MM, 4 * MM,
                  f"{label.info.merek}: {n} label {W:g} x {H:g} mm di kertas {paper}. Potong di tanda potong; "
                  f"garis {CUT_SPOT} = jalur pisau mesin potong. Cetak 100% (tanpa 'fit to page').")
     c.showPage()
@@ -265,18 +276,22 @@ def sheet_pdf(label: Label, paper: str = "A4", count: int | None = None) -> byte
 
 
 def rasterise(pdf: bytes, page: int = 0, dpi: float = DPI, trim_only: bool = True):
-    """A page of ``pdf`` as an RGB PIL image at ``dpi``, cropped to the trim (no bleed, no marks)."""
+    """A page of ``pdf`` as an RGB PIL image at ``dpi``; with ``trim_only`` cropped to the trim
+    (no bleed, no marks), exactly round(size_mm / 25.4 * dpi) pixels each way."""
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(pdf)
     try:
         pg = doc[page]
-        crop = (MARGIN * MM,) * 4 if trim_only else (0, 0, 0, 0)
-        bitmap = pg.render(scale=dpi / 72, crop=crop)
-        image = bitmap.to_pil().convert("RGB")
+        pw_mm, ph_mm = pg.get_width() / MM, pg.get_height() / MM
+        image = pg.render(scale=dpi / 72).to_pil().convert("RGB")
         pg.close()
     finally:
         doc.close()
+    if trim_only:
+        k = dpi / 25.4
+        x0, y0 = round(MARGIN * k), round(MARGIN * k)
+        image = image.crop((x0, y0, x0 + round((pw_mm - 2 * MARGIN) * k), y0 + round((ph_mm - 2 * MARGIN) * k)))
     return image
 
 

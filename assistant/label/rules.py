@@ -197,7 +197,7 @@ def check(info: LabelInfo, today: _dt.date | None = None) -> list[Problem]:
                     value=info.izin_nomor)
             elif guess in ("MD", "ML"):
                 add("izin.nomor", "label_permit_bpom_format", "wajib", p["bpom_source"], "official",
-                    value=info.izin_nomor, kind=guess)
+                    value=info.izin_nomor, permit=guess)
             else:
                 add("izin.jenis", "label_permit_kind", "wajib", p["pirt_source"], "official",
                     value=info.izin_jenis)
