@@ -48,7 +48,7 @@ def _boxes(pdf: bytes, page: int = 0) -> dict[str, list[float]]:
 
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         attrs = doc.pages[page].page_obj.attrs
-        return {k: [float(v) for v in resolve1(attrs[k])] for k in ("MediaBox", "TrimBox", "BleedBox")}
+        return {k: [float(v) for v in resolve1(attrs[k])] for k in ("MediaBox", "TrimBox", "BleedBox") if k in attrs}
 
 
 def _fonts(pdf: bytes, page: int = 0) -> dict[str, bool]:
