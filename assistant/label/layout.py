@@ -431,9 +431,9 @@ class Box:
     h: float
 
 
-def flow(atoms: list[Atom], boxes: list[Box]) -> list | None:
-    """Place atoms top to bottom, column after column; None when they do not all fit."""
+def _place(atoms: list[Atom], boxes: list[Box]) -> tuple[list, list[float]] | None:
     ops: list = []
+    used: list[float] = []
     i = 0
     for box in boxes:
         y = box.y
@@ -446,9 +446,29 @@ def flow(atoms: list[Atom], boxes: list[Box]) -> list | None:
             ops += a.draw(box.x, y, box.w)
             y += a.height
             i += 1
+        used.append(y - box.y)
     while i < len(atoms) and atoms[i].space:
         i += 1
-    return ops if i >= len(atoms) else None
+    return (ops, used) if i >= len(atoms) else None
+
+
+def flow(atoms: list[Atom], boxes: list[Box], balance: bool = True) -> tuple[list, list[float]] | None:
+    """Place atoms top to bottom, column after column; None when they do not all fit. With several
+    columns, ``balance`` finds the shortest column height that still holds everything, so the
+    columns end level instead of one full and one nearly empty. Returns (ops, height used per box)."""
+    got = _place(atoms, boxes)
+    if got is None or len(boxes) < 2 or not balance:
+        return got
+    lo, hi = max((a.height for a in atoms), default=0.0), boxes[0].h
+    best = got
+    for _ in range(12):
+        mid = (lo + hi) / 2
+        trial = _place(atoms, [Box(b.x, b.y, b.w, mid) for b in boxes])
+        if trial is None:
+            lo = mid
+        else:
+            hi, best = mid, trial
+    return best
 
 
 def flow_height(atoms: list[Atom]) -> float:
@@ -588,7 +608,12 @@ def layout_panel(c: Content, style: Style, size: tuple[float, float], role: str,
             hb = Box(inner.x, inner.y, inner.w, inner.h * share)
             body = Box(inner.x, hb.y + hb.h + 2.5, inner.w, inner.h - hb.h - 2.5)
             fill_box = Box(-BLEED, -BLEED, W + 2 * BLEED, hb.y + hb.h + 1.2 + BLEED)
-        cols = _columns(body, max(1, min(3, int((body.w + 3.0) // 38))))
+        n_max = max(1, min(3, int((body.w + 3.0) // 38)))
+        cols = _columns(body, n_max)
+        if role == "front" and n_max > 1:  # the front's few lines read best in one column when they fit
+            one = [Box(body.x, body.y, body.w, body.h)]
+            if flow(legal_atoms(c, style, style.body_max, body.w, body_ink, dates=False), one) is not None:
+                cols = one
         if role == "full":
             flows.append((lambda s, w: back_atoms(c, style, s, w, body_ink, with_legal=True), cols))
         else:
@@ -597,21 +622,22 @@ def layout_panel(c: Content, style: Style, size: tuple[float, float], role: str,
     under: list = []
     if style.header_fill:
         under.append(Rect(fill_box.x, fill_box.y, fill_box.w, fill_box.h, fill=style.header_fill))
-    if style.card:
-        for _, boxes in flows:
-            for b in boxes:
-                g = _grow(b, 1.8)
-                under.append(Rect(g.x, g.y, g.w, g.h, fill=style.card, r=1.6))
     hops, _ = header_ops(c, style, hb, min_pt, net=net)
 
     def plan(size_pt: float) -> list | None:
         ops: list = []
+        cards: list = []
         for make, boxes in flows:
             got = flow(make(size_pt, boxes[0].w), boxes)
             if got is None:
                 return None
-            ops += got
-        return ops
+            ops += got[0]
+            if style.card:  # a card behind each column, as tall as what it holds (a tidy edge)
+                tallest = max(got[1])
+                for b in boxes:
+                    g = _grow(Box(b.x, b.y, b.w, min(b.h, tallest + 0.6)), 1.8)
+                    cards.append(Rect(g.x, g.y, g.w, g.h, fill=style.card, r=1.6))
+        return cards + ops
 
     hi = max(min_pt, style.body_max)
     best, chosen = plan(hi), hi
