@@ -99,6 +99,25 @@ def mockup_label(info: LabelInfo, layout: str, px: int = 1000):
     return for_template
 
 
-__all__ = ["EXAMPLE", "LAYOUTS", "PAPERS", "SHAPES", "Label", "LabelFiles", "LabelInfo", "Problem", "check",
+def detail_image(files: LabelFiles, preset: str = "umum"):
+    """A listing's "detail" image: the printed label (its 300 dpi PNG) centred on the preset's
+    canvas and background, filling the preset's share of it."""
+    import io
+
+    from PIL import Image
+
+    from assistant.presets import load_preset
+
+    chosen = load_preset(preset)
+    w, h = chosen.size
+    art = Image.open(io.BytesIO(files.png)).convert("RGB")
+    k = min(w * chosen.image.fill / art.width, h * chosen.image.fill / art.height)
+    art = art.resize((max(1, round(art.width * k)), max(1, round(art.height * k))), Image.LANCZOS)
+    canvas = Image.new("RGB", (w, h), chosen.background_rgb)
+    canvas.paste(art, ((w - art.width) // 2, (h - art.height) // 2))
+    return canvas
+
+
+__all__ = ["detail_image", "EXAMPLE", "LAYOUTS", "PAPERS", "SHAPES", "Label", "LabelFiles", "LabelInfo", "Problem", "check",
            "check_fit", "front_image", "has_blocking", "list_layouts", "make_label", "mockup_label", "parse_size",
            "read_info", "read_info_text", "render_files", "sources", "write_files"]

@@ -251,11 +251,16 @@ def _ingredient_runs(c: Content, style: Style, bold: str, body: str) -> list[Run
     return runs
 
 
+_STAMPS = ("Kode produksi:", "Tanggal produksi:", "Baik digunakan sebelum:")
+
+
 def _stamp_row(label: str, value: str, size: float, style: Style, ink: str, width: float) -> Atom:
-    """'Kode produksi: 240612' or 'Kode produksi: [      ]' (a box to stamp by hand); the box goes
-    under the words when the column is too narrow for both."""
+    """'Kode produksi: 240612' or 'Kode produksi: [      ]' (a box to stamp by hand); the boxes of
+    consecutive rows line up; a box goes under the words when the column is too narrow for both."""
     h = max(size * 1.9 * PT, 4.2)
-    lw = text_width(label, style.bold, size)
+    lw = max(text_width(x, style.bold, size) for x in _STAMPS)
+    if lw + 17.2 > width:  # the longest label does not leave room for a box: align on this one only
+        lw = text_width(label, style.bold, size)
     if lw > width or (value and lw + 1.2 + text_width(value, style.body, size) > width):
         return _cannot_fit(size)
     below = not value and width - lw - 1.2 < 16.0
@@ -267,10 +272,12 @@ def _stamp_row(label: str, value: str, size: float, style: Style, ink: str, widt
         if value:
             ops.append(Text(x + lw + 1.2, base, value, style.body, size, ink))
         elif below:
-            ops.append(Rect(x, y + h + 0.3, min(w, 30.0), h - 0.8, stroke=ink, lw=0.3, r=0.6))
+            ops.append(Rect(x, y + h + 0.3, min(w, 30.0), h - 0.8, fill="#FFFFFF", stroke=ink, lw=0.3, r=0.6))
         else:
             bx = x + lw + 1.2
-            ops.append(Rect(bx, y + 0.5, min(w - lw - 1.2, max(18.0, w * 0.45)), h - 1.0, stroke=ink, lw=0.3, r=0.6))
+            # white inside: stamp ink and a pen show on any design, dark ones too
+            ops.append(Rect(bx, y + 0.5, min(w - lw - 1.2, max(18.0, w * 0.45)), h - 1.0, fill="#FFFFFF",
+                            stroke=ink, lw=0.3, r=0.6))
         return ops
     return Atom(total + 0.6, draw, min_size=size)
 

@@ -67,11 +67,11 @@ def _minimal(W, H, role, s):
 def _kraft(W, H, role, s):
     ops = _bg(W, H, s.bg)
     rnd = random.Random(7)
-    n = int(W * H / 9)
-    light, dark = mix(s.bg, "#FFFFFF", 0.22), mix(s.bg, "#3B2A1A", 0.18)
+    n = int(W * H / 12)
+    light, dark = mix(s.bg, "#FFFFFF", 0.14), mix(s.bg, "#3B2A1A", 0.09)  # fibres, not scratches
     for _ in range(n):
         x, y = rnd.uniform(-BLEED, W + BLEED), rnd.uniform(-BLEED, H + BLEED)
-        ln, a = rnd.uniform(0.6, 2.2), rnd.uniform(-0.6, 0.6)
+        ln, a = rnd.uniform(0.5, 1.6), rnd.uniform(-0.5, 0.5)
         ops.append(Line(x, y, x + ln, y + ln * a, light if rnd.random() < 0.55 else dark, 0.12))
     m = 2.0
     ops.append(Rect(m, m, W - 2 * m, H - 2 * m, stroke=s.ink, lw=0.45, r=1.2))
