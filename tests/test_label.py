@@ -407,3 +407,62 @@ def test_fonts_come_from_installed_packages():
     for name in fonts.FONTS:
         path = fonts.font_path(name)
         assert path.is_file() and "site-packages" in str(path) or "dist-packages" in str(path)
+
+
+def _vendor_files(tmp_path):
+    from PIL import ImageDraw
+
+    logo = Image.new("RGBA", (400, 200), (0, 0, 0, 0))
+    ImageDraw.Draw(logo).ellipse([10, 10, 390, 190], fill=(200, 40, 40, 255))
+    halal = Image.new("RGBA", (300, 300), (0, 0, 0, 0))
+    ImageDraw.Draw(halal).ellipse([10, 10, 290, 290], outline=(0, 120, 60, 255), width=18)
+    logo.save(tmp_path / "logo.png")
+    halal.save(tmp_path / "halal-milik-saya.png")
+    return tmp_path / "logo.png", tmp_path / "halal-milik-saya.png"
+
+
+def test_vendor_logo_and_halal_logo_are_placed_from_their_files(info, tmp_path):
+    logo, halal = _vendor_files(tmp_path)
+    x = replace(info, logo=logo, halal_logo=halal)
+    assert not label.has_blocking(label.check(x))
+    lab = label.make_label(x, "premium", (110, 100))
+    pics = sorted(op.path for op in lab.front.ops if isinstance(op, L.Picture))
+    assert pics == sorted([str(logo), str(halal)])
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(P.label_pdf(lab))) as doc:
+        assert len(doc.pages[0].images) == 2
+
+
+EDGE = {
+    "long brand": dict(merek="Keripik Pedas Mak Ijah Asli Bandung Juara"),
+    "long type": dict(nama_jenis="Keripik Singkong Pedas Manis Daun Jeruk Extra Renyah", varian="Level 5"),
+    "bare": dict(gizi={}, whatsapp="", instagram="", penyimpanan="", penyajian="", halal_nomor=""),
+    "warnings": dict(izin_jenis="MD", izin_nomor="224510001051", fasilitas_babi=True,
+                     bahan=["gula (40%)", "pemanis buatan aspartam", "sorbitol", "susu bubuk", "kedelai"]),
+    "dated": dict(kode_produksi="A240612", kedaluwarsa="12-06-2027", tanggal_produksi="12-06-2026"),
+}
+
+
+@pytest.mark.parametrize("case", list(EDGE))
+def test_awkward_information_fits_inside_the_safe_area_or_is_refused(info, case):
+    x = replace(info, **EDGE[case])
+    for layout_name, shape, size in (("premium", "panels", (60, 80)), ("tegas", "rect", (80, 60)),
+                                     ("tradisional", "band", (180, 50)), ("ceria", "rect", (150, 100)),
+                                     ("kraft", "panels", (90, 110))):
+        try:
+            lab = label.make_label(x, layout_name, size, shape)
+        except AssistantError as e:
+            assert e.code == "label_too_full", e.code
+            continue
+        data = P.label_pdf(lab)
+        for page, panel in enumerate(lab.panels):
+            assert_text_in_safe_area(data, page, size, panel.min_size)
+
+
+def test_detail_image_for_the_listing(info):
+    files = label.render_files(label.make_label(info, "kraft", (110, 100)))
+    im = label.detail_image(files, "umum")
+    assert im.size == (1200, 1200)
+    a = np.asarray(im)
+    assert (a[0, 0] == 255).all() and a[600, 600].std() >= 0

@@ -493,45 +493,79 @@ def fit_line(text: str, font: str, width: float, max_pt: float, min_pt: float, t
     return size if size >= min_pt else None
 
 
+def _brand_lines(brand: str, font: str, width: float, size: float, tracking: float) -> list[str]:
+    lines: list[str] = []
+    for word in brand.split():
+        trial = (lines[-1] + " " + word) if lines else word
+        if lines and text_width(trial, font, size, tracking * size) <= width:
+            lines[-1] = trial
+        else:
+            lines.append(word)
+    return lines
+
+
+def _fit_brand(brand: str, font: str, box: Box, max_pt: float, min_pt: float, tracking: float
+               ) -> tuple[float, list[str]]:
+    """The largest brand size (one to three lines, at most ~60 % of the header's height) whose
+    every line fits the width; ``label_too_full`` when even ``min_pt`` does not."""
+    size = max_pt
+    while size >= min_pt:
+        lines = _brand_lines(brand, font, box.w, size, tracking)
+        asc = fonts.metrics(font)[0]
+        fits_w = all(text_width(x, font, size, tracking * size) <= box.w for x in lines)
+        if fits_w and len(lines) <= 3 and len(lines) * size * PT * (asc + 0.12) <= box.h * 0.62:
+            return size, lines
+        size *= 0.95
+    raise AssistantError("label_too_full", width=round(box.w), height=round(box.h), size=f"{min_pt:.1f}")
+
+
 def header_ops(c: Content, style: Style, box: Box, min_pt: float, net: bool = True) -> tuple[list, float]:
     """Brand, product type and net quantity centred (or left) in ``box``; returns ops and height used."""
     info = c.info
     brand = info.merek.upper() if style.brand_upper else info.merek
     kind = c.info.nama_produk
     ink, acc = style.head_ink, style.accent
-    # sizes: the brand takes up to ~46% of the box height, the type ~18%, the net ~13%
-    brand_max = box.h * 0.42 / PT / 1.0
+    ops: list = []
+    logo = info.logo if info.logo is not None and info.logo.is_file() else None
+    if logo is not None and box.h > 24:  # the brand kit's logo above the name
+        from PIL import Image
+
+        with Image.open(logo) as im:
+            ar = im.width / max(1, im.height)
+        lh = min(box.h * 0.3, 16.0, box.w * 0.5 / ar)
+        lw = lh * ar
+        lx = {"c": box.x + (box.w - lw) / 2, "l": box.x, "r": box.x + box.w - lw}[style.head_align]
+        ops.append(Picture(lx, box.y, lw, lh, str(logo)))
+        box = Box(box.x, box.y + lh + 1.5, box.w, box.h - lh - 1.5)
+    # sizes: the brand takes up to ~42 % of the box height, the type ~16 %, the net ~11 %; when the
+    # three do not fit the box's height together, the brand's ceiling comes down until they do
     tr = style.brand_tracking
-    lines_b = [brand]
-    size_b = fit_line(brand, style.brand_font, box.w, brand_max, min_pt * 1.6, tr)
-    if size_b is None and " " in brand:  # two lines
-        words_ = brand.split()
-        best = None
-        for k in range(1, len(words_)):
-            a, b = " ".join(words_[:k]), " ".join(words_[k:])
-            s = min(fit_line(a, style.brand_font, box.w, brand_max * 0.62, 1, tr) or 0,
-                    fit_line(b, style.brand_font, box.w, brand_max * 0.62, 1, tr) or 0)
-            if best is None or s > best[0]:
-                best = (s, [a, b])
-        if best and best[0] >= min_pt * 1.4:
-            size_b, lines_b = best
-    if size_b is None:
-        size_b = max(min_pt * 1.4, fit_line(brand, style.brand_font, box.w, brand_max, 0.1, tr) or min_pt)
-    size_t = fit_line(kind, style.type_font, box.w, max(min_pt * 1.2, min(size_b * 0.42, box.h * 0.16 / PT)),
-                      min_pt) if kind else 0
-    kind_lines = [kind] if kind else []
-    if kind and size_t is None:
-        size_t = min_pt * 1.1
-        kind_lines = [" ".join(r[0] for r in ln) for ln in _wrap(words(kind, style.type_font), box.w, size_t)]
-    size_n = max(min_pt * 1.15, min(size_b * 0.3, box.h * 0.11 / PT)) if net and info.berat_text else 0
     asc_b = fonts.metrics(style.brand_font)[0]
     gap = 1.2
-    hb = len(lines_b) * size_b * PT * (asc_b + 0.12)
-    ht = len(kind_lines) * size_t * PT * 1.15
-    hn = size_n * PT * 1.2 if size_n else 0
-    total = hb + (gap + ht if kind_lines else 0) + (gap * 1.5 + hn if hn else 0)
+    ceiling = box.h * 0.42 / PT
+    while True:
+        size_b, lines_b = _fit_brand(brand, style.brand_font, box, ceiling, min_pt * 1.3, tr)
+        size_t = fit_line(kind, style.type_font, box.w, max(min_pt * 1.2, min(size_b * 0.42, box.h * 0.16 / PT)),
+                          min_pt) if kind else 0
+        kind_lines = [kind] if kind else []
+        if kind and size_t is None:
+            size_t = min_pt * 1.1
+            kind_lines = [" ".join(r[0] for r in ln) for ln in _wrap(words(kind, style.type_font), box.w, size_t)]
+        size_n = max(min_pt * 1.15, min(size_b * 0.3, box.h * 0.11 / PT)) if net and info.berat_text else 0
+        if size_n and text_width(info.berat_text, style.bold, size_n) > box.w:
+            size_n = max(min_pt, box.w / text_width(info.berat_text, style.bold, 1.0) * 0.98)
+        hb = len(lines_b) * size_b * PT * (asc_b + 0.12)
+        ht = len(kind_lines) * size_t * PT * 1.15
+        hn = size_n * PT * 1.2 if size_n else 0
+        total = hb + (gap + ht if kind_lines else 0) + (gap * 1.5 + hn if hn else 0)
+        if total <= box.h + 1e-6:
+            break
+        if size_b <= min_pt * 1.3 * 1.0001 or ceiling < min_pt:
+            raise AssistantError("label_too_full", width=round(box.w), height=round(box.h), size=f"{min_pt:.1f}")
+        ceiling = size_b * 0.9
+    if size_n and text_width(info.berat_text, style.bold, size_n) > box.w:
+        raise AssistantError("label_too_full", width=round(box.w), height=round(box.h), size=f"{min_pt:.1f}")
     y = box.y + max(0.0, (box.h - total) / 2)
-    ops: list = []
     ax = {"c": box.x + box.w / 2, "l": box.x, "r": box.x + box.w}[style.head_align]
     for ln in lines_b:
         y += size_b * PT * asc_b
@@ -588,12 +622,34 @@ def layout_panel(c: Content, style: Style, size: tuple[float, float], role: str,
         raise AssistantError("label_too_small", width=round(W), height=round(H))
     body_ink = style.card_ink or style.ink
 
+    last_error: AssistantError | None = None
+    # a header that leaves too little room gives up some of its height before the label is refused
+    for k in (1.0, 0.8, 0.64):
+        try:
+            got = _attempt(c, style, role, W, H, inner, min_pt, body_ink, k)
+        except AssistantError as exc:
+            if exc.code != "label_too_full":
+                raise
+            last_error = exc
+            continue
+        if got is not None:
+            under, hops, best, chosen = got
+            return Panel(W, H, deco + under + hops + best, chosen, min_pt, role)
+    if last_error is not None and role == "back":
+        raise last_error
+    raise AssistantError("label_too_full", width=round(W), height=round(H), size=f"{min_pt:.1f}")
+
+
+def _attempt(c: Content, style: Style, role: str, W: float, H: float, inner: Box, min_pt: float, body_ink: str,
+             k: float):
+    """One try at a panel with the header's share scaled by ``k``: (under, header ops, body ops,
+    body size), or None when the body does not fit at the smallest legible size."""
     # geometry: the header's box and the body's flows (atoms maker, boxes)
     flows: list[tuple[Callable[[float, float], list[Atom]], list[Box]]] = []
     net = True
     if role == "band":
         cols = _columns(inner, 3, 6.0)
-        hb = Box(cols[1].x, cols[1].y, cols[1].w, cols[1].h * 0.52)
+        hb = Box(cols[1].x, cols[1].y, cols[1].w, cols[1].h * 0.52 * k)
         legal_box = Box(cols[1].x, hb.y + hb.h + 1.5, cols[1].w, cols[1].h - hb.h - 1.5)
         flows.append((lambda s, w: legal_atoms(c, style, s, w, body_ink, dates=False), [legal_box]))
         flows.append((lambda s, w: back_atoms(c, style, s, w, body_ink, with_legal=False), [cols[0], cols[2]]))
@@ -606,9 +662,9 @@ def layout_panel(c: Content, style: Style, size: tuple[float, float], role: str,
         flows.append((lambda s, w: back_atoms(c, style, s, w, body_ink, with_legal=False), cols))
         fill_box = Box(-BLEED, -BLEED, W + 2 * BLEED, hb.y + hb.h + 1.2 + BLEED)
     else:
-        share = style.header_share if role == "full" else 0.52
+        share = (style.header_share if role == "full" else 0.52) * k
         if W / H > 1.9:  # wide: header on the left, body on the right
-            hb = Box(inner.x, inner.y, inner.w * (0.42 if role == "full" else 0.5), inner.h)
+            hb = Box(inner.x, inner.y, inner.w * (0.42 if role == "full" else 0.5) * (0.5 + 0.5 * k), inner.h)
             body = Box(hb.x + hb.w + 4.5, inner.y, inner.w - hb.w - 4.5, inner.h)
             fill_box = Box(-BLEED, -BLEED, hb.x + hb.w + 2.2 + BLEED, H + 2 * BLEED)
         else:
@@ -651,7 +707,7 @@ def layout_panel(c: Content, style: Style, size: tuple[float, float], role: str,
     if best is None:
         best, chosen = plan(min_pt), min_pt
         if best is None:
-            raise AssistantError("label_too_full", width=round(W), height=round(H), size=f"{min_pt:.1f}")
+            return None
         lo, top = min_pt, hi
         for _ in range(7):
             mid = (lo + top) / 2
@@ -660,4 +716,4 @@ def layout_panel(c: Content, style: Style, size: tuple[float, float], role: str,
                 top = mid
             else:
                 lo, best, chosen = mid, got, mid
-    return Panel(W, H, deco + under + hops + best, chosen, min_pt, role)
+    return under, hops, best, chosen
