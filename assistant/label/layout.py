@@ -493,30 +493,46 @@ def fit_line(text: str, font: str, width: float, max_pt: float, min_pt: float, t
     return size if size >= min_pt else None
 
 
-def _brand_lines(brand: str, font: str, width: float, size: float, tracking: float) -> list[str]:
-    lines: list[str] = []
-    for word in brand.split():
-        trial = (lines[-1] + " " + word) if lines else word
-        if lines and text_width(trial, font, size, tracking * size) <= width:
-            lines[-1] = trial
-        else:
-            lines.append(word)
-    return lines
+def _balanced(brand: str, font: str, n: int, size: float, tracking: float) -> list[str]:
+    """``brand`` in ``n`` lines with the longest line as short as possible (no lone last word)."""
+    words_ = brand.split()
+    if n <= 1 or len(words_) < n:
+        return [brand]
+    best: tuple[float, list[str]] | None = None
+    cuts = [(i,) for i in range(1, len(words_))] if n == 2 else \
+        [(i, j) for i in range(1, len(words_) - 1) for j in range(i + 1, len(words_))]
+    for cut in cuts:
+        edges = (0, *cut, len(words_))
+        lines = [" ".join(words_[edges[k]:edges[k + 1]]) for k in range(n)]
+        widest = max(text_width(x, font, size, tracking * size) for x in lines)
+        if best is None or widest < best[0]:
+            best = (widest, lines)
+    return best[1] if best else [brand]
 
 
 def _fit_brand(brand: str, font: str, box: Box, max_pt: float, min_pt: float, tracking: float
                ) -> tuple[float, list[str]]:
-    """The largest brand size (one to three lines, at most ~60 % of the header's height) whose
-    every line fits the width; ``label_too_full`` when even ``min_pt`` does not."""
-    size = max_pt
-    while size >= min_pt:
-        lines = _brand_lines(brand, font, box.w, size, tracking)
-        asc = fonts.metrics(font)[0]
-        fits_w = all(text_width(x, font, size, tracking * size) <= box.w for x in lines)
-        if fits_w and len(lines) <= 3 and len(lines) * size * PT * (asc + 0.12) <= box.h * 0.62:
-            return size, lines
-        size *= 0.95
-    raise AssistantError("label_too_full", width=round(box.w), height=round(box.h), size=f"{min_pt:.1f}")
+    """The brand's size and lines: one line when it can be at least 60 % of the size two lines
+    would allow, else two or three balanced lines (at most ~62 % of the header's height), every
+    line within the width; ``label_too_full`` when even ``min_pt`` does not fit."""
+    asc = fonts.metrics(font)[0]
+    options: list[tuple[float, list[str]]] = []
+    for n in (1, 2, 3):
+        if n > 1 and len(brand.split()) < n:
+            break
+        lines = _balanced(brand, font, n, 10.0, tracking)
+        w10 = max(text_width(x, font, 10.0, tracking * 10.0) for x in lines)
+        size = min(max_pt, box.w / w10 * 10.0 if w10 > 0 else max_pt,
+                   box.h * 0.62 / (n * PT * (asc + 0.12)))
+        if size >= min_pt:
+            options.append((size, lines))
+    if not options:
+        raise AssistantError("label_too_full", width=round(box.w), height=round(box.h), size=f"{min_pt:.1f}")
+    best = max(options, key=lambda o: o[0])
+    one = next((o for o in options if len(o[1]) == 1), None)
+    if one is not None and one[0] >= 0.6 * best[0]:
+        return one
+    return best
 
 
 def header_ops(c: Content, style: Style, box: Box, min_pt: float, net: bool = True) -> tuple[list, float]:
