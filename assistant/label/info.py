@@ -61,7 +61,9 @@ class LabelInfo:
         """'Berat bersih 150 g' or 'Isi bersih 250 ml'."""
         if not self.berat_bersih:
             return ""
-        kind = "Isi bersih" if self.satuan.lower() in ("ml", "l") else "Berat bersih"
+        from assistant.label.rules import wording
+
+        kind = wording()["net_volume" if self.satuan.lower() in ("ml", "l") else "net_weight"]
         unit = "L" if self.satuan.lower() == "l" else self.satuan.lower()
         return f"{kind} {self.berat_bersih} {unit}".strip()
 

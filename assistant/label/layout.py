@@ -18,9 +18,19 @@ from typing import Callable
 from assistant.errors import AssistantError
 from assistant.label import fonts
 from assistant.label.info import LabelInfo
-from assistant.label.rules import allergen_statement, allergens, format_permit, min_font_size, statements
+from assistant.label.rules import allergen_statement, allergens, format_permit, min_font_size, statements, wording
 
 PT = 25.4 / 72  # mm per point
+
+
+class _Words:
+    """The label's own Indonesian wording (presets/labels/rules.toml [wording])."""
+
+    def __getitem__(self, key: str) -> str:
+        return wording()[key]
+
+
+WORD = _Words()
 SAFE = 3.0      # text stays this far inside the trim (mm)
 BLEED = 3.0
 
@@ -240,7 +250,7 @@ class Content:
 
 
 def _ingredient_runs(c: Content, style: Style, bold: str, body: str) -> list[Run]:
-    runs: list[Run] = [("Komposisi:", bold)]
+    runs: list[Run] = [(WORD["composition"], bold)]
     items = ", ".join(c.info.bahan) + "."
     pattern = None
     if c.allergen_words:
@@ -251,14 +261,14 @@ def _ingredient_runs(c: Content, style: Style, bold: str, body: str) -> list[Run
     return runs
 
 
-_STAMPS = ("Kode produksi:", "Tanggal produksi:", "Baik digunakan sebelum:")
+_STAMPS = ("production_code", "production_date", "expiry")
 
 
 def _stamp_row(label: str, value: str, size: float, style: Style, ink: str, width: float) -> Atom:
     """'Kode produksi: 240612' or 'Kode produksi: [      ]' (a box to stamp by hand); the boxes of
     consecutive rows line up; a box goes under the words when the column is too narrow for both."""
     h = max(size * 1.9 * PT, 4.2)
-    lw = max(text_width(x, style.bold, size) for x in _STAMPS)
+    lw = max(text_width(WORD[x], style.bold, size) for x in _STAMPS)
     if lw + 17.2 > width:  # the longest label does not leave room for a box: align on this one only
         lw = text_width(label, style.bold, size)
     if lw > width or (value and lw + 1.2 + text_width(value, style.body, size) > width):
@@ -286,16 +296,16 @@ def _nutrition(c: Content, size: float, style: Style, ink: str, width: float) ->
     g = c.info.gizi
     if not g:
         return []
-    rows = [("Energi total", g.get("energi_kkal"), "kkal"), ("Lemak total", g.get("lemak_g"), "g"),
-            ("Protein", g.get("protein_g"), "g"), ("Karbohidrat total", g.get("karbohidrat_g"), "g"),
-            ("Gula", g.get("gula_g"), "g"), ("Garam (natrium)", g.get("garam_mg"), "mg")]
+    rows = [(WORD["energy"], g.get("energi_kkal"), "kkal"), (WORD["fat"], g.get("lemak_g"), "g"),
+            (WORD["protein"], g.get("protein_g"), "g"), (WORD["carbohydrate"], g.get("karbohidrat_g"), "g"),
+            (WORD["sugar"], g.get("gula_g"), "g"), (WORD["salt"], g.get("garam_mg"), "mg")]
     rows = [(a, b, u) for a, b, u in rows if b not in (None, "")]
     if any(text_width(f"{a}  {b} {u}", style.body, size) + 2 > width for a, b, u in rows):
         return [_cannot_fit(size)]
     lh = size * 1.22 * PT
-    head = [f"Takaran saji {g.get('takaran_saji', '')}".strip()]
+    head = [f"{WORD['serving_size']} {g.get('takaran_saji', '')}".strip()]
     if g.get("sajian_per_kemasan"):
-        per = f"{g['sajian_per_kemasan']} sajian per kemasan"
+        per = f"{g['sajian_per_kemasan']} {WORD['servings']}"
         if text_width(head[0] + " \u00b7 " + per, style.body, size) + 2 <= width:
             head = [head[0] + " \u00b7 " + per]
         else:
@@ -306,7 +316,7 @@ def _nutrition(c: Content, size: float, style: Style, ink: str, width: float) ->
     def draw(x, y, w):
         ops: list = [Rect(x, y, w, h, stroke=ink, lw=0.3)]
         yy = y + 0.5
-        ops.append(Text(x + 1.0, yy + lh * 0.8, "INFORMASI NILAI GIZI", style.bold, size, ink))
+        ops.append(Text(x + 1.0, yy + lh * 0.8, WORD["nutrition_title"], style.bold, size, ink))
         yy += lh
         for line in head:
             ops.append(Text(x + 1.0, yy + lh * 0.8, line, style.body, size, ink))
@@ -320,7 +330,7 @@ def _nutrition(c: Content, size: float, style: Style, ink: str, width: float) ->
                             else f"{value} {unit}", style.body, size, ink, anchor="r"))
             yy += lh
         return ops
-    fits = max(text_width(x, style.body, size) for x in head) + 2 <= width and text_width("Karbohidrat total 000 kkal", style.body, size) + 2 <= width
+    fits = max(text_width(x, style.body, size) for x in head) + 2 <= width and text_width(WORD["carbohydrate"] + " 000 kkal", style.body, size) + 2 <= width
     if not fits:  # a column too narrow for the table: the flow fails, never a silent drop
         return [_cannot_fit(size)]
     return [Atom(h, draw, min_size=size), _space(1.0)]
@@ -330,7 +340,7 @@ def _qr_row(c: Content, size: float, style: Style, ink: str, width: float) -> li
     """The QR code to the vendor's own link or WhatsApp, with the handles beside it (or under it
     when the column is too narrow)."""
     data = c.info.qr_data()
-    lines = (["Pindai untuk pesan"] if data else []) + \
+    lines = ([WORD["scan"]] if data else []) + \
         ([f"WA {c.info.whatsapp}"] if c.info.whatsapp else []) + ([f"IG {c.info.instagram}"] if c.info.instagram else [])
     if not lines:
         return []
@@ -377,7 +387,7 @@ def _halal_row(c: Content, size: float, style: Style, ink: str, width: float) ->
         if logo is not None:
             ops.append(Picture(x, y, logo_w - 1.5, 9.0, str(logo)))
             tx = x + logo_w
-        ops.append(Text(tx, y + h / 2 - 0.2, "Halal", style.bold, size, ink))
+        ops.append(Text(tx, y + h / 2 - 0.2, WORD["halal"], style.bold, size, ink))
         ops.append(Text(tx, y + h / 2 + lh - 0.2, info.halal_nomor, style.body, size, ink))
         return ops
     return [Atom(h + 0.6, draw, min_size=size)]
@@ -394,16 +404,16 @@ def back_atoms(c: Content, style: Style, size: float, width: float, ink: str, wi
     for key, text in c.warnings:
         out += paragraph(words(text, bd), size, "#B00000" if key == "mengandung_babi" else ink, width)
     if info.penyimpanan:
-        out += paragraph([("Penyimpanan:", bd)] + words(info.penyimpanan, b), size, ink, width)
+        out += paragraph([(WORD["storage"], bd)] + words(info.penyimpanan, b), size, ink, width)
     if info.penyajian:
-        out += paragraph([("Saran penyajian:", bd)] + words(info.penyajian, b), size, ink, width)
+        out += paragraph([(WORD["serving"], bd)] + words(info.penyajian, b), size, ink, width)
     out += _nutrition(c, size, style, ink, width)
     if with_legal:
         out += legal_atoms(c, style, size, width, ink, dates=True)
     else:
-        out.append(_stamp_row("Kode produksi:", info.kode_produksi, size, style, ink, width))
+        out.append(_stamp_row(WORD["production_code"], info.kode_produksi, size, style, ink, width))
         if info.tanggal_produksi:
-            out.append(_stamp_row("Tanggal produksi:", info.tanggal_produksi, size, style, ink, width))
+            out.append(_stamp_row(WORD["production_date"], info.tanggal_produksi, size, style, ink, width))
         out.append(_space(0.8))
     out += _qr_row(c, size, style, ink, width)
     return out
@@ -415,15 +425,15 @@ def legal_atoms(c: Content, style: Style, size: float, width: float, ink: str, d
     out: list[Atom] = []
     if info.produsen_nama or info.produsen_alamat:
         who = ", ".join(x for x in (info.produsen_nama, info.produsen_alamat) if x)
-        out += paragraph([("Diproduksi oleh:", bd)] + words(who, b), size, ink, width)
+        out += paragraph([(WORD["producer"], bd)] + words(who, b), size, ink, width)
     if c.permit:
         out += paragraph(words(c.permit, bd), size, ink, width)
     out += _halal_row(c, size, style, ink, width)
     if dates:
-        out.append(_stamp_row("Kode produksi:", info.kode_produksi, size, style, ink, width))
+        out.append(_stamp_row(WORD["production_code"], info.kode_produksi, size, style, ink, width))
         if info.tanggal_produksi:
-            out.append(_stamp_row("Tanggal produksi:", info.tanggal_produksi, size, style, ink, width))
-    out.append(_stamp_row("Baik digunakan sebelum:", info.kedaluwarsa, size, style, ink, width))
+            out.append(_stamp_row(WORD["production_date"], info.tanggal_produksi, size, style, ink, width))
+    out.append(_stamp_row(WORD["expiry"], info.kedaluwarsa, size, style, ink, width))
     out.append(_space(0.8))
     return out
 

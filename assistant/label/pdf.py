@@ -267,9 +267,10 @@ def sheet_pdf(label: Label, paper: str = "A4", count: int | None = None) -> byte
     fonts.register("Lato")
     c.setFont("Lato", 7)
     c.setFillColorRGB(0.3, 0.3, 0.3)
-    c.drawString(SHEET_MARGIN * MM, 4 * MM,
-                 f"{label.info.merek}: {n} label {W:g} x {H:g} mm di kertas {paper}. Potong di tanda potong; "
-                 f"garis {CUT_SPOT} = jalur pisau mesin potong. Cetak 100% (tanpa 'fit to page').")
+    from assistant.label.rules import wording
+
+    c.drawString(SHEET_MARGIN * MM, 4 * MM, wording()["sheet_note"].format(
+        brand=label.info.merek, count=n, width=f"{W:g}", height=f"{H:g}", paper=paper, spot=CUT_SPOT))
     c.showPage()
     c.save()
     return buf.getvalue()

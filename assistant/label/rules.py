@@ -29,6 +29,11 @@ def rules() -> dict:
         return tomllib.load(handle)
 
 
+def wording() -> dict[str, str]:
+    """What the label prints around the vendor's information, always in Indonesian."""
+    return rules()["wording"]
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing to fix or consider on the label."""
@@ -128,7 +133,7 @@ def statements(info: LabelInfo) -> list[tuple[str, str]]:
 
 def allergen_statement(info: LabelInfo) -> str:
     found = allergens(info)
-    return ("Mengandung alergen: " + ", ".join(found) + ".") if found else ""
+    return (wording()["allergens"] + " " + ", ".join(found) + ".") if found else ""
 
 
 # --------------------------------------------------------------------------- the check
