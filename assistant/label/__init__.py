@@ -118,6 +118,6 @@ def detail_image(files: LabelFiles, preset: str = "umum"):
     return canvas
 
 
-__all__ = ["detail_image", "EXAMPLE", "LAYOUTS", "PAPERS", "SHAPES", "Label", "LabelFiles", "LabelInfo", "Problem", "check",
-           "check_fit", "front_image", "has_blocking", "list_layouts", "make_label", "mockup_label", "parse_size",
-           "read_info", "read_info_text", "render_files", "sources", "write_files"]
+__all__ = ["EXAMPLE", "LAYOUTS", "PAPERS", "SHAPES", "Label", "LabelFiles", "LabelInfo", "Problem", "check",
+           "check_fit", "detail_image", "front_image", "has_blocking", "list_layouts", "make_label",
+           "mockup_label", "parse_size", "read_info", "read_info_text", "render_files", "sources", "write_files"]

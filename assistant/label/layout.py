@@ -152,7 +152,6 @@ class Atom:
     draw: Callable[[float, float, float], list]  # (x, y_top, width) -> ops
     space: bool = False                # collapses at a column's top
     min_size: float = 0.0              # smallest text size (pt) it sets
-    keep: bool = False                 # keep with the next atom
 
 
 def _cannot_fit(size: float) -> Atom:
@@ -204,7 +203,6 @@ def paragraph(runs: list[Run], size: float, colour: str, width: float, leading: 
     """A wrapped paragraph as one atom per line."""
     atoms = []
     lh = size * leading * PT
-    asc = fonts.metrics(runs[0][1])[0] if runs else 0.9
     for line in _wrap(runs, width, size):
         def draw(x, y, w, line=line):
             ops, total = [], 0.0
@@ -214,7 +212,7 @@ def paragraph(runs: list[Run], size: float, colour: str, width: float, leading: 
                 parts.append((text, font))
                 total += text_width(text, font, size)
             cx = x if align == "l" else x + (w - total) / 2 if align == "c" else x + w - total
-            base = y + (lh - size * PT * (1 - asc) * 0.0) * 0.8
+            base = y + lh * 0.8  # the baseline, so the ascenders sit just under the line's top
             for text, font in parts:
                 ops.append(Text(cx, base, text, font, size, colour))
                 cx += text_width(text, font, size)
@@ -330,7 +328,8 @@ def _nutrition(c: Content, size: float, style: Style, ink: str, width: float) ->
                             else f"{value} {unit}", style.body, size, ink, anchor="r"))
             yy += lh
         return ops
-    fits = max(text_width(x, style.body, size) for x in head) + 2 <= width and text_width(WORD["carbohydrate"] + " 000 kkal", style.body, size) + 2 <= width
+    fits = (max(text_width(x, style.body, size) for x in head) + 2 <= width
+            and text_width(WORD["carbohydrate"] + " 000 kkal", style.body, size) + 2 <= width)
     if not fits:  # a column too narrow for the table: the flow fails, never a silent drop
         return [_cannot_fit(size)]
     return [Atom(h, draw, min_size=size), _space(1.0)]
@@ -340,8 +339,8 @@ def _qr_row(c: Content, size: float, style: Style, ink: str, width: float) -> li
     """The QR code to the vendor's own link or WhatsApp, with the handles beside it (or under it
     when the column is too narrow)."""
     data = c.info.qr_data()
-    lines = ([WORD["scan"]] if data else []) + \
-        ([f"WA {c.info.whatsapp}"] if c.info.whatsapp else []) + ([f"IG {c.info.instagram}"] if c.info.instagram else [])
+    lines = ([WORD["scan"]] if data else []) + ([f"WA {c.info.whatsapp}"] if c.info.whatsapp else []) \
+        + ([f"IG {c.info.instagram}"] if c.info.instagram else [])
     if not lines:
         return []
     qs = 12.0 if data else 0.0
@@ -486,10 +485,6 @@ def flow(atoms: list[Atom], boxes: list[Box], balance: bool = True) -> tuple[lis
         else:
             hi, best = mid, trial
     return best
-
-
-def flow_height(atoms: list[Atom]) -> float:
-    return sum(a.height for a in atoms)
 
 
 # --------------------------------------------------------------------------- header

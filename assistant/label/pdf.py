@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from assistant.errors import AssistantError
 from assistant.label import fonts
-from assistant.label.layout import BLEED, PT, QR, Circle, Line, Panel, Picture, Poly, Rect, Text, text_width
+from assistant.label.layout import BLEED, QR, Circle, Line, Panel, Picture, Poly, Rect, Text, text_width
 from assistant.label.layouts import Label, rgb
 
 MM = 72 / 25.4        # points per mm
