@@ -402,7 +402,7 @@ def test_fonts_come_from_installed_packages():
 
     for name in fonts.FONTS:
         path = fonts.font_path(name)
-        assert path.is_file() and "site-packages" in str(path) or "dist-packages" in str(path)
+        assert path.is_file() and ("site-packages" in str(path) or "dist-packages" in str(path))
 
 
 def _vendor_files(tmp_path):
