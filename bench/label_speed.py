@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assistant import label  # noqa: E402
 from assistant.label import pdf as P  # noqa: E402
 from assistant.label.info import EXAMPLE, read_info_text  # noqa: E402
-from assistant.packaging import render  # noqa: E402
+from assistant.mockup.files import render  # noqa: E402
 
 TARGET_S = 3.0
 TEMPLATES = "pouch,jar,box"

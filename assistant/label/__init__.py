@@ -10,7 +10,7 @@ A thin front end (the CLI, the Kemasan tab) needs only these:
   ``write_files(files, out_dir)`` writes them.
 - ``mockup_label(info, layout)``: the hook for the mockups: a callable that, given a mockup
   template, returns the label's front panel as an image at that template's aspect ratio
-  (``assistant.packaging.render`` accepts it in place of a label image).
+  (``assistant.mockup.files.render`` accepts it in place of a label image).
 - ``LAYOUTS`` / ``list_layouts()``, ``SHAPES``, ``PAPERS``, ``rules.sources()``.
 
 Nothing here approves a label: the check helps, BPOM decides.
@@ -87,7 +87,7 @@ def front_image(info: LabelInfo, layout: str, aspect: float, px: int = 1000):
 
 
 def mockup_label(info: LabelInfo, layout: str, px: int = 1000):
-    """A callable for ``assistant.packaging.render``: template -> the front panel at its aspect
+    """A callable for ``assistant.mockup.files.render``: template -> the front panel at its aspect
     (made once per aspect ratio)."""
     made: dict[float, object] = {}
 

@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     files = label.render_files(lab, args.paper, args.count)
     paths = label.write_files(files, args.out)
     if args.mockups:
-        from assistant.packaging import render
+        from assistant.mockup.files import render
 
         for item in render(label.mockup_label(info, args.layout), args.mockups):
             path = args.out / f"mockup_{item.template}{item.preset.extension}"
