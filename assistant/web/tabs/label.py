@@ -222,22 +222,32 @@ def checks_html(problems: list, lang: str) -> str:
 
 
 def rules_md() -> str:
-    """docs/label-rules.md for the Panduan tab, without what only developers need: its title and
-    data-file paragraph, the command line, and the table columns of internal keys and codes."""
+    """docs/label-rules.md for the Panduan tab, without what only developers need (its title and
+    data-file paragraph, the command line, the internal keys and codes), its tables as lists so
+    that they read on a phone."""
     if not RULES_PAGE.is_file():
         return ""
     blocks = RULES_PAGE.read_text("utf-8").strip().split("\n\n")[2:]
-    return "\n\n".join(_drop_columns(b, ("kunci", "kode")) for b in blocks if "python -m" not in b)
+    return "\n\n".join(_table_as_list(b, ("kunci", "kode")) for b in blocks if "python -m" not in b)
 
 
-def _drop_columns(block: str, names: tuple[str, ...]) -> str:
+def _table_as_list(block: str, hidden: tuple[str, ...]) -> str:
+    """A Markdown table as a list: the first cell in bold, then the rule, then "column: value"."""
     lines = block.splitlines()
-    if not lines or not lines[0].startswith("|"):
+    if len(lines) < 3 or not lines[0].startswith("|"):
         return block
-    head = [c.strip() for c in lines[0].strip().strip("|").split("|")]
-    keep = [i for i, c in enumerate(head) if c not in names]
-    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in lines]
-    return "\n".join("| " + " | ".join(r[i] for i in keep if i < len(r)) + " |" for r in rows)
+
+    def cells(line):
+        return [c.strip() for c in line.strip().strip("|").split("|")]
+
+    head = cells(lines[0])
+    items = []
+    for line in lines[2:]:
+        row = dict(zip(head, cells(line)))
+        first, *rest = [h for h in head if h not in hidden]
+        parts = [row.get(h, "") if h == "aturan" else f"{h}: {row.get(h, '')}" for h in rest]
+        items.append(f"- **{row.get(first, '')}** · " + " · ".join(parts))
+    return "\n".join(items)
 
 
 # --- Layout ---------------------------------------------------------------------------------
