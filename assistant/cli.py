@@ -14,6 +14,7 @@ from pathlib import Path
 
 from assistant import i18n, models, presets
 from assistant.cli_process import add_process_parser
+from assistant.cli_listing import add_parser as add_listing_parser
 from assistant.errors import AssistantError
 
 
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     add_process_parser(sub)
+    add_listing_parser(sub)
 
     m = sub.add_parser("models", help="list or install the background-removal models")
     m.add_argument("action", choices=["list", "install"])

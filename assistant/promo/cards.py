@@ -275,32 +275,13 @@ def _logo_or_name(layer: Layer, kit: BrandKit, xy, size: float, on) -> float:
     return 0.0
 
 
-def info_card(prep: Prepared, info: ProductInfo, kit: BrandKit, size: tuple[int, int], lang: str | None,
-              height=product_height) -> Card:
-    """Up to four short points, the net weight and the registration number, beside the product."""
-    W, H = size
-    u = _u(size)
-    kind = layout(size)
-    layer = Layer(size, kit.font)
-    if kind == "square":
-        panel = (0.5 * W, 5 * u, W - 5 * u, H - 5 * u)
-        room = (0.4 * W, 0.6 * H)
-        cx, base = 0.26 * W, 0.8
-    else:
-        top = 0.1 * H if kind == "story" else 0
-        panel = (6 * u, (0.56 if kind == "portrait" else 0.52) * H, W - 6 * u, (0.95 if kind == "portrait" else 0.84) * H)
-        room = (0.7 * W, (0.4 if kind == "portrait" else 0.3) * H)
-        cx, base = W / 2, (panel[1] / H) - 0.04
-    scene = render_backdrop(kit.backdrop, size, base)
-    placed = compose(scene, resized(prep, height(prep, room)), cx, base * H)
-    img = Image.fromarray(placed.image)
-    paper = _panel(layer, panel, kit, 3 * u)
+def _info_content(layer: Layer, prep: Prepared, info: ProductInfo, kit: BrandKit, x: float, y: float,
+                  inner: float, kind: str, u: float, paper, lang: str | None) -> float:
+    """The info card's text from (x, y) down; returns where it ends."""
     ink = readable_ink(paper, kit.rgb("ink"))
     accent = shade_to_contrast(kit.rgb("primary"), paper) if contrast(kit.rgb("primary"), paper) < 4.5 else kit.rgb("primary")
-    pad = 5 * u if kind == "square" else 5.5 * u
-    x, y = panel[0] + pad, panel[1] + pad
-    inner = panel[2] - panel[0] - 2 * pad
-    y += _logo_or_name(layer, kit, (x, y), 3.2 * u, paper) + 3 * u
+    used = _logo_or_name(layer, kit, (x, y), 3.2 * u, paper)
+    y += used + (3 * u if used else 0)
     title = info.title or prep.name
     tsize = layer.fit(title, 6.2 * u, inner * 2, 800, 4.5 * u)
     for line in _wrap(layer, title, tsize, 800, inner, 2):
@@ -313,33 +294,72 @@ def info_card(prep: Prepared, info: ProductInfo, kit: BrandKit, size: tuple[int,
     psize = 3.9 * u if kind == "square" else 3.6 * u
     columns = 2 if kind != "square" and len(info.points) > 2 else 1
     col_w = inner / columns - (2 * u if columns > 1 else 0)
-    row_y = y
+    row_y, row_end = y, y
     for i, point in enumerate(info.points[:4]):
-        cx_ = x + (i % columns) * (inner / columns)
-        if columns > 1 and i % columns == 0 and i:
-            row_y = y
+        px = x + (i % columns) * (inner / columns)
+        if i % columns == 0:
+            row_y = row_end
         lines = _wrap(layer, point, psize, 600, col_w - 6.5 * u, 2)
-        _check(layer, (cx_, row_y - 0.2 * u), 4.6 * u, accent)
+        _check(layer, (px, row_y - 0.2 * u), 4.6 * u, accent)
         yy = row_y
         for line in lines:
             _, cap, _ = layer.measure(line, psize, 600)
-            layer.text((cx_ + 6.5 * u, yy + (4.6 * u + cap) / 2 - 0.2 * u), line, psize, ink, 600)
+            layer.text((px + 6.5 * u, yy + (4.6 * u + cap) / 2 - 0.2 * u), line, psize, ink, 600)
             yy += psize * 1.25
-        row_y = max(yy, row_y + 4.6 * u) + 2.4 * u
-        if columns == 1 or i % columns == columns - 1:
-            y = row_y
-    y = max(y, row_y)
-    foot = []
+        row_end = max(row_end, max(yy, row_y + 4.6 * u) + 2.4 * u)
+    y = row_end
+    if info.points:
+        y += 1.5 * u
     if info.net:
-        foot.append((t("promo_net", lang, amount=info.net), 3.8 * u, 800))
+        text = t("promo_net", lang, amount=info.net)
+        s = layer.fit(text, 3.8 * u, inner, 800, 2.6 * u)
+        _, cap, _ = layer.measure(text, s, 800)
+        layer.text((x, y + cap), text, s, ink, 800)
+        y += cap + 2.2 * u
     if info.registration:
-        foot.append((registration_text(info.registration), 3.0 * u, 600))
-    fy = panel[3] - pad
-    for text, s, wgt in reversed(foot):
-        s = layer.fit(text, s, inner, wgt, 2.6 * u)
-        layer.text((x, fy), text, s, ink, wgt)
-        fy -= s * 1.45
-    return Card(layer.flatten(img), layer.texts, placed)
+        text = registration_text(info.registration)
+        s = layer.fit(text, 3.0 * u, inner, 600, 2.6 * u)
+        _, cap, _ = layer.measure(text, s, 600)
+        layer.text((x, y + cap), text, s, ink, 600)
+        y += cap + 2.2 * u
+    return y - 2.2 * u
+
+
+def info_card(prep: Prepared, info: ProductInfo, kit: BrandKit, size: tuple[int, int], lang: str | None,
+              height=product_height) -> Card:
+    """Up to four short points, the net weight and the registration number, beside the product.
+    The panel is as tall as its text (measured in a first, dry pass)."""
+    W, H = size
+    u = _u(size)
+    kind = layout(size)
+    pad = 5 * u if kind == "square" else 5.5 * u
+    if kind == "square":
+        px0, px1 = 0.52 * W, W - 5 * u
+    else:
+        px0, px1 = 6 * u, W - 6 * u
+    inner = px1 - px0 - 2 * pad
+    paper = kit.rgb("paper")
+    dry = Layer(size, kit.font, dry=True)
+    content = _info_content(dry, prep, info, kit, 0, 0, inner, kind, u, paper, lang)
+    panel_h = content + 2 * pad
+    if kind == "square":
+        panel_h = max(panel_h, 0.42 * H)
+        panel = (px0, H / 2 - panel_h / 2, px1, H / 2 + panel_h / 2)
+        room = (0.42 * W, 0.6 * H)
+        cx, base = 0.27 * W, 0.8
+    else:
+        bottom = (0.95 if kind == "portrait" else 0.85) * H
+        panel = (px0, bottom - panel_h, px1, bottom)
+        base = panel[1] / H - 0.04
+        top = (0.14 if kind == "story" else 0.06) * H
+        room = (0.7 * W, max(0.2 * H, panel[1] - 0.04 * H - top))
+        cx = W / 2
+    scene = render_backdrop(kit.backdrop, size, base)
+    placed = compose(scene, resized(prep, height(prep, room)), cx, base * H)
+    layer = Layer(size, kit.font)
+    layer.rounded(panel, 3 * u, paper)
+    _info_content(layer, prep, info, kit, panel[0] + pad, panel[1] + pad, inner, kind, u, paper, lang)
+    return Card(layer.flatten(Image.fromarray(placed.image)), layer.texts, placed)
 
 
 def registration_text(number: str) -> str:
@@ -359,9 +379,9 @@ def promo_card(prep: Prepared, info: ProductInfo, kit: BrandKit, size: tuple[int
     layer = Layer(size, kit.font)
     pct = discount_percent(info.price or 0, info.old_price)
     if kind == "square":
-        cx, base, room = 0.34 * W, 0.86, (0.52 * W, 0.64 * H)
-        panel_h = 10 * u + 4.4 * u * 1.2 * 2 + 2.5 * u + (7 * u if pct else 0) + 10 * u + 4 * u + 9.5 * u
-        panel = (0.6 * W, 0.56 * H - panel_h / 2, W - 5 * u, 0.56 * H + panel_h / 2)
+        cx, base, room = 0.31 * W, 0.86, (0.48 * W, 0.64 * H)
+        panel_h = 8 * u + 4.4 * u * 1.2 * 2 + 2.5 * u + (7 * u if pct else 0) + 10 * u + 4 * u + 9.5 * u
+        panel = (0.57 * W, 0.56 * H - panel_h / 2, W - 5 * u, 0.56 * H + panel_h / 2)
     elif kind == "portrait":
         cx, base, room = 0.5 * W, 0.62, (0.7 * W, 0.46 * H)
         panel = (6 * u, 0.66 * H, W - 6 * u, 0.95 * H)
@@ -392,7 +412,7 @@ def promo_card(prep: Prepared, info: ProductInfo, kit: BrandKit, size: tuple[int
     paper = _panel(layer, panel, kit, 3.5 * u)
     ink = readable_ink(paper, kit.rgb("ink"))
     price_ink = shade_to_contrast(primary, paper) if contrast(primary, paper) < 4.5 else primary
-    pad = 5 * u
+    pad = 4 * u if kind == "square" else 5 * u
     x, y = panel[0] + pad, panel[1] + pad
     inner = panel[2] - panel[0] - 2 * pad
     if kind == "square":
@@ -410,7 +430,7 @@ def promo_card(prep: Prepared, info: ProductInfo, kit: BrandKit, size: tuple[int
         layer.text((x, y + cap), format_rupiah(info.old_price), s, muted, 500, strike=True)
         y += cap + 2.4 * u
     price = format_rupiah(info.price or 0)
-    ps = layer.fit(price, 11 * u, inner, 800, 6 * u)
+    ps = layer.fit(price, 11 * u, inner, 800, 4.5 * u)
     _, cap, _ = layer.measure(price, ps, 800)
     layer.text((x, y + cap), price, ps, price_ink, 800)
     y += cap + 4 * u

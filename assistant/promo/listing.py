@@ -109,6 +109,7 @@ class SlotImage:
     data: bytes
     extension: str
     colour_de: float | None = None   # median CIEDE2000 of the product vs the main image (scenes)
+    texts: int = 0                   # how many texts were drawn on it (0 where overlays are forbidden)
 
     @property
     def filename(self) -> str:
@@ -309,7 +310,10 @@ def make_listing(photos, presets: list[Preset] | str, info: ProductInfo | None =
                 if options.measure and prep is main and result.placed is not None:
                     de = product_de(main_img, main_alpha, np.asarray(result.image), result.placed.alpha)
             elif slot.kind == "detail":
-                img, _ = detail_image(best_detail, size, kit.rgb("paper"), options.detail_zoom, options.detail_at)
+                img, choice = detail_image(best_detail, size, kit.rgb("paper"), options.detail_zoom, options.detail_at)
+                if choice.too_small:
+                    skipped.append(Skipped(preset.name, slot.name, "promo_skip_detail"))
+                    continue
                 result = Card(img)
             elif slot.kind == "size":
                 result = card(("size", size, allowed), lambda: cards.size_card(
@@ -329,7 +333,7 @@ def make_listing(photos, presets: list[Preset] | str, info: ProductInfo | None =
                 result = card(("promo", size), lambda: _with_height(cards.promo_card, main, info, kit, size, lang, height))
             assert result is not None
             data, ext = _encode_for(preset, result.image)
-            images.append(SlotImage(preset.name, slot.name, result.image, data, ext, de))
+            images.append(SlotImage(preset.name, slot.name, result.image, data, ext, de, len(result.texts)))
             texts.append((result.image, result.texts))
             count += 1
     if options.social:
@@ -342,7 +346,7 @@ def make_listing(photos, presets: list[Preset] | str, info: ProductInfo | None =
             else:
                 result = _scene(main, backdrops[0], fmt.size, height)
             data, ext = _encode_for(None, result.image, fmt.max_bytes)
-            images.append(SlotImage("social", f"{fmt.name}-{kind}", result.image, data, ext))
+            images.append(SlotImage("social", f"{fmt.name}-{kind}", result.image, data, ext, None, len(result.texts)))
             texts.append((result.image, result.texts))
     timings["slots"] = time.perf_counter() - t2
     timings["total"] = time.perf_counter() - t0

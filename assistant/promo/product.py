@@ -24,7 +24,8 @@ from assistant.presets import LightingSettings, Preset
 from assistant.stages import cutout, framing, lighting
 from assistant.stages import shadow as shadows
 
-MAX_UPSCALE = 1.6  # the close-up is enlarged at most this much from the photo's own pixels
+MAX_UPSCALE = 2.2  # the close-up is enlarged at most this much from the photo's own pixels
+MAX_WINDOW = 0.8   # ... and shows at most this share of the product's shorter side (else it is no close-up)
 _I = np.arange(256, dtype=np.float64) / 255.0
 _DECODE = np.where(_I <= 0.04045, _I / 12.92, ((_I + 0.055) / 1.055) ** 2.4)
 
@@ -150,6 +151,7 @@ class DetailChoice:
     centre: tuple[float, float]  # shares of the product box (0..1)
     side: int                    # window side in photo px
     score: float
+    too_small: bool = False      # the photo has too few pixels for a real close-up
 
 
 def find_detail(prep: Prepared, zoom: float = 0.4, at: tuple[float, float] | None = None,
@@ -164,6 +166,7 @@ def find_detail(prep: Prepared, zoom: float = 0.4, at: tuple[float, float] | Non
     side_h = max(16, int(np.clip(zoom, 0.1, 1.0) * min(bw, bh)))
     # never enlarge more than MAX_UPSCALE: a small photo gets a wider, less magnified close-up
     side_h = min(max(side_h, int(out_height / MAX_UPSCALE)), max(bw, bh), alpha.shape[0])
+    too_small = side_h > MAX_WINDOW * min(bw, bh) and out_height > 0
     side_w = max(16, int(side_h * aspect))
     if at is not None:
         cx, cy = x0 + at[0] * bw, y0 + at[1] * bh
@@ -187,7 +190,8 @@ def find_detail(prep: Prepared, zoom: float = 0.4, at: tuple[float, float] | Non
     side_w, side_h = min(side_w, w), min(side_h, h)
     left = int(np.clip(round(cx - side_w / 2), 0, w - side_w))
     top = int(np.clip(round(cy - side_h / 2), 0, h - side_h))
-    choice = DetailChoice(((left + side_w / 2 - x0) / bw, (top + side_h / 2 - y0) / bh), side_h, score)
+    choice = DetailChoice(((left + side_w / 2 - x0) / bw, (top + side_h / 2 - y0) / bh), side_h, score,
+                          too_small)
     return (left, top, left + side_w, top + side_h), choice
 
 

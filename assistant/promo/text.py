@@ -100,25 +100,34 @@ class Layer:
     size: tuple[int, int]
     family: str = "jakarta"
     texts: list[TextRecord] = field(default_factory=list)
+    dry: bool = False  # measure only: a layout's first pass, to size its panel to the content
 
     def __post_init__(self) -> None:
-        self.image = Image.new("RGBA", (self.size[0] * Q, self.size[1] * Q), (0, 0, 0, 0))
+        self.image = Image.new("RGBA", (1, 1) if self.dry else (self.size[0] * Q, self.size[1] * Q), (0, 0, 0, 0))
         self.draw = ImageDraw.Draw(self.image)
 
     # geometry in output px; drawn at Q x
     def rounded(self, box, radius: float, fill, outline=None, width: float = 0) -> None:
+        if self.dry:
+            return
         x0, y0, x1, y1 = (v * Q for v in box)
         self.draw.rounded_rectangle([x0, y0, x1, y1], radius * Q, fill=_rgba(fill), outline=_rgba(outline) if outline else None,
                                     width=int(width * Q))
 
     def ellipse(self, box, fill, outline=None, width: float = 0) -> None:
+        if self.dry:
+            return
         self.draw.ellipse([v * Q for v in box], fill=_rgba(fill), outline=_rgba(outline) if outline else None,
                           width=int(width * Q))
 
     def polygon(self, pts, fill) -> None:
+        if self.dry:
+            return
         self.draw.polygon([(x * Q, y * Q) for x, y in pts], fill=_rgba(fill))
 
     def line(self, pts, fill, width: float) -> None:
+        if self.dry:
+            return
         self.draw.line([(x * Q, y * Q) for x, y in pts], fill=_rgba(fill), width=max(1, int(round(width * Q))))
 
     def measure(self, text: str, size: float, weight: int = 400) -> tuple[float, float, float]:
@@ -141,6 +150,8 @@ class Layer:
         f = font(int(round(size * Q)), weight, self.family)
         x, y = xy[0] * Q, xy[1] * Q
         bx = bx0 = self.draw.textbbox((x, y), text, font=f, anchor=anchor)
+        if self.dry:
+            return tuple(v / Q for v in bx)  # type: ignore[return-value]
         self.draw.text((x, y), text, font=f, fill=_rgba(ink), anchor=anchor)
         mid = (bx[1] + bx[3]) / 2 + (bx[3] - bx[1]) * 0.08
         if strike:
@@ -164,6 +175,8 @@ class Layer:
         return tuple(v / Q for v in bx)  # type: ignore[return-value]
 
     def paste(self, image: Image.Image, xy) -> None:
+        if self.dry:
+            return
         im = image.convert("RGBA").resize((image.width * Q, image.height * Q), Image.LANCZOS)
         self.image.alpha_composite(im, (int(xy[0] * Q), int(xy[1] * Q)))
 
