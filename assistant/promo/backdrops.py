@@ -368,9 +368,9 @@ def _light(h: int, w: int, vignette: float, cx: float = 0.5, cy: float = 0.42) -
 
 
 def _wall(h: int, w: int, colour: tuple[int, int, int]) -> np.ndarray:
-    y = np.linspace(0, 1, h, dtype=np.float32)[:, None, None]
-    col = np.asarray(colour, np.float32)
-    return np.broadcast_to(col * (0.93 + 0.1 * y), (h, w, 3)).astype(np.float32)
+    y = np.linspace(0, 1, h, dtype=np.float32)[:, None]
+    col = np.asarray(colour, np.float32)[None, :] * (0.93 + 0.1 * y)  # h x 3
+    return cv2.resize(col[:, None, :], (w, h), interpolation=cv2.INTER_NEAREST)
 
 
 def _floor(tex: np.ndarray, size: tuple[int, int], horizon: int) -> np.ndarray:
@@ -387,19 +387,24 @@ def _floor(tex: np.ndarray, size: tuple[int, int], horizon: int) -> np.ndarray:
 
 
 def _depth_blur(rgb: np.ndarray, horizon: int, base: int) -> np.ndarray:
-    """Sharp at the product's base, softer toward the back edge and the wall (a wide aperture)."""
+    """Sharp at the product's base, softer toward the back edge (a wide aperture); the wall
+    above the table is plain and needs none. Only the table's rows are touched."""
     h, w = rgb.shape[:2]
-    small = cv2.resize(rgb, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    top = max(0, horizon - int(0.02 * h))
+    floor = rgb[top:]
+    fh = floor.shape[0]
+    small = cv2.resize(floor, (w // 2, max(1, fh // 2)), interpolation=cv2.INTER_AREA)
     s = max(h, w) / 1200
-    soft = cv2.resize(cv2.GaussianBlur(small, (0, 0), 1.6 * s), (w, h), interpolation=cv2.INTER_LINEAR)
-    softer = cv2.resize(cv2.GaussianBlur(small, (0, 0), 4.5 * s), (w, h), interpolation=cv2.INTER_LINEAR)
-    y = np.arange(h, dtype=np.float32)
+    soft = cv2.resize(cv2.GaussianBlur(small, (0, 0), 1.6 * s), (w, fh), interpolation=cv2.INTER_LINEAR)
+    softer = cv2.resize(cv2.GaussianBlur(small, (0, 0), 4.5 * s), (w, fh), interpolation=cv2.INTER_LINEAR)
+    y = np.arange(top, h, dtype=np.float32)
     d = np.clip((base - y) / max(1, base - horizon), 0, 1.4)  # 0 at the base, 1 at the back edge
-    a = np.clip(d * 1.6, 0, 1)[:, None, None]
+    a = np.maximum(np.clip(d * 1.6, 0, 1), np.clip((y - base) / max(1, h - base), 0, 1) * 0.5)[:, None, None]
     b = np.clip((d - 0.45) * 1.8, 0, 1)[:, None, None]
-    near = np.clip((y - base) / max(1, h - base), 0, 1)[:, None, None] * 0.5  # a touch in front too
-    out = rgb + (soft - rgb) * np.maximum(a, near)
-    return out + (softer - out) * b
+    out = rgb.copy()
+    mixed = floor + (soft - floor) * a
+    out[top:] = mixed + (softer - mixed) * b
+    return out
 
 
 def render_backdrop(name: str, size: tuple[int, int], base: float = 0.8) -> Scene:
@@ -439,7 +444,7 @@ def _render(backdrop: Backdrop, way: Colourway, size: tuple[int, int], base: flo
         horizon = int(round(backdrop.horizon * h))
         tex = texture(kind, way, backdrop.scale)
         floor = _floor(tex, (w, h), horizon)
-        rgb = _wall(h, w, way.wall).copy()
+        rgb = _wall(h, w, way.wall)
         # a short soft shadow where the table meets the wall, then the table's lit back edge
         y = np.arange(h, dtype=np.float32)
         contact = 1 - 0.12 * np.exp(-((horizon - y) / (0.03 * h)) ** 2) * (y < horizon)

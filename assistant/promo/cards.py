@@ -243,6 +243,16 @@ def _wrap(layer: Layer, text: str, size: float, weight: int, max_w: float, lines
     return out
 
 
+def _fit_lines(layer: Layer, text: str, size: float, max_w: float, weight: int, lines: int, min_size: float) -> float:
+    """The largest size <= ``size`` at which ``text`` wraps into ``lines`` lines with no word cut."""
+    while size > min_size:
+        wrapped = _wrap(layer, text, size, weight, max_w, lines + 1)
+        if len(wrapped) <= lines and all(layer.measure(w, size, weight)[0] <= max_w for w in wrapped):
+            return size
+        size *= 0.94
+    return min_size
+
+
 def _check(layer: Layer, xy, d: float, fill) -> None:
     x, y = xy
     layer.ellipse((x, y, x + d, y + d), fill)
@@ -283,7 +293,7 @@ def _info_content(layer: Layer, prep: Prepared, info: ProductInfo, kit: BrandKit
     used = _logo_or_name(layer, kit, (x, y), 3.2 * u, paper)
     y += used + (3 * u if used else 0)
     title = info.title or prep.name
-    tsize = layer.fit(title, 6.2 * u, inner * 2, 800, 4.5 * u)
+    tsize = _fit_lines(layer, title, 6.2 * u, inner, 800, 2, 4.2 * u)
     for line in _wrap(layer, title, tsize, 800, inner, 2):
         _, cap, _ = layer.measure(line, tsize, 800)
         layer.text((x, y + cap), line, tsize, ink, 800)
@@ -291,7 +301,7 @@ def _info_content(layer: Layer, prep: Prepared, info: ProductInfo, kit: BrandKit
     y += 1.6 * u
     layer.rounded((x, y, x + 10 * u, y + 0.7 * u), 0.35 * u, accent)
     y += 4.2 * u
-    psize = 3.9 * u if kind == "square" else 3.6 * u
+    psize = 3.7 * u if kind == "square" else 3.6 * u
     columns = 2 if kind != "square" and len(info.points) > 2 else 1
     col_w = inner / columns - (2 * u if columns > 1 else 0)
     row_y, row_end = y, y
@@ -334,7 +344,7 @@ def info_card(prep: Prepared, info: ProductInfo, kit: BrandKit, size: tuple[int,
     kind = layout(size)
     pad = 5 * u if kind == "square" else 5.5 * u
     if kind == "square":
-        px0, px1 = 0.52 * W, W - 5 * u
+        px0, px1 = 0.47 * W, W - 5 * u
     else:
         px0, px1 = 6 * u, W - 6 * u
     inner = px1 - px0 - 2 * pad
@@ -345,8 +355,8 @@ def info_card(prep: Prepared, info: ProductInfo, kit: BrandKit, size: tuple[int,
     if kind == "square":
         panel_h = max(panel_h, 0.42 * H)
         panel = (px0, H / 2 - panel_h / 2, px1, H / 2 + panel_h / 2)
-        room = (0.42 * W, 0.6 * H)
-        cx, base = 0.27 * W, 0.8
+        room = (0.38 * W, 0.6 * H)
+        cx, base = 0.245 * W, 0.8
     else:
         bottom = (0.95 if kind == "portrait" else 0.85) * H
         panel = (px0, bottom - panel_h, px1, bottom)
@@ -382,12 +392,13 @@ def promo_card(prep: Prepared, info: ProductInfo, kit: BrandKit, size: tuple[int
         cx, base, room = 0.31 * W, 0.86, (0.48 * W, 0.64 * H)
         panel_h = 8 * u + 4.4 * u * 1.2 * 2 + 2.5 * u + (7 * u if pct else 0) + 10 * u + 4 * u + 9.5 * u
         panel = (0.57 * W, 0.56 * H - panel_h / 2, W - 5 * u, 0.56 * H + panel_h / 2)
-    elif kind == "portrait":
-        cx, base, room = 0.5 * W, 0.62, (0.7 * W, 0.46 * H)
-        panel = (6 * u, 0.66 * H, W - 6 * u, 0.95 * H)
-    else:
-        cx, base, room = 0.5 * W, 0.58, (0.72 * W, 0.36 * H)
-        panel = (7 * u, 0.63 * H, W - 7 * u, 0.85 * H)
+    else:  # the panel as tall as its content, above the bottom edge (a story's: above the app's bar)
+        side, bottom = (6 * u, 0.95 * H) if kind == "portrait" else (7 * u, 0.85 * H)
+        panel_h = 5 * u + (5.6 * u if pct else 0) + 8.4 * u + 4 * u + 9.5 * u + 5 * u
+        panel = (side, bottom - panel_h, W - side, bottom)
+        base = panel[1] / H - 0.035
+        top = 0.14 * H if kind == "portrait" else 0.24 * H
+        cx, room = 0.5 * W, (0.72 * W, base * H - top)
     scene = render_backdrop(kit.backdrop, size, base)
     placed = compose(scene, resized(prep, height(prep, room)), cx, base * H)
     img = Image.fromarray(placed.image)
@@ -417,7 +428,7 @@ def promo_card(prep: Prepared, info: ProductInfo, kit: BrandKit, size: tuple[int
     inner = panel[2] - panel[0] - 2 * pad
     if kind == "square":
         title = info.title or prep.name
-        tsize = layer.fit(title, 4.4 * u, inner * 2, 700, 3.4 * u)
+        tsize = _fit_lines(layer, title, 4.4 * u, inner, 700, 2, 3.2 * u)
         for line in _wrap(layer, title, tsize, 700, inner, 2):
             _, cap, _ = layer.measure(line, tsize, 700)
             layer.text((x, y + cap), line, tsize, ink, 700)

@@ -194,13 +194,13 @@ class Layer:
             band = alpha[r0 * Q:r1 * Q]
             cols = np.flatnonzero(band.max(axis=0) > 0)
             c0, c1 = cols[0] // Q, cols[-1] // Q + 1
-            layer = np.asarray(self.image.crop((c0 * Q, r0 * Q, c1 * Q, r1 * Q)), np.float32)
-            a = layer[..., 3:] * (1 / 255.0)
-            pre = np.concatenate([layer[..., :3] * a, a], axis=2)
+            layer = np.asarray(self.image.crop((c0 * Q, r0 * Q, c1 * Q, r1 * Q)))
+            a = np.ascontiguousarray(layer[..., 3])
+            pre = cv2.merge([cv2.multiply(np.ascontiguousarray(layer[..., c]), a, scale=1 / 255) for c in range(3)] + [a])
             small = cv2.resize(pre, (c1 - c0, r1 - r0), interpolation=cv2.INTER_AREA)
-            region = out[r0:r1, c0:c1].astype(np.float32)
-            region = small[..., :3] + region * (1 - small[..., 3:])
-            out[r0:r1, c0:c1] = np.clip(region + 0.5, 0, 255).astype(np.uint8)
+            region = out[r0:r1, c0:c1]
+            keep = cv2.merge([255 - small[..., 3]] * 3)
+            out[r0:r1, c0:c1] = cv2.add(cv2.multiply(region, keep, scale=1 / 255), small[..., :3])
         return Image.fromarray(out)
 
 
