@@ -136,7 +136,7 @@ def size_card(prep: Prepared, info: ProductInfo, backdrop: str, size: tuple[int,
         px_cm = min(room_h / tallest, room_w / total_w)
         hpx = ph * px_cm
         cx = W / 2 - (PHONE_CM[0] * 1.35 * px_cm) / 2 if with_phone else W / 2 - 3 * u
-        placed = compose(scene, _fit_width(resized(prep, hpx), pw * px_cm, prep, hpx), cx, base * H)
+        placed = compose(scene, resized(prep, hpx), cx, base * H, reflection=0.0)
         img = Image.fromarray(placed.image)
         if with_phone:
             phone = _phone(PHONE_CM[1] * px_cm)
@@ -147,15 +147,12 @@ def size_card(prep: Prepared, info: ProductInfo, backdrop: str, size: tuple[int,
             _dimension_lines(layer, placed.box, info, u, kit, lang)
         return Card(layer.flatten(img) if layer.texts else img, layer.texts, placed)
     if overlays and info.net:
-        placed = compose(scene, resized(prep, product_height(prep, (0.6 * W, 0.55 * H))), W / 2, base * H)
+        placed = compose(scene, resized(prep, product_height(prep, (0.6 * W, 0.55 * H))), W / 2, base * H,
+                         reflection=0.0)
         label = t("promo_net", lang, amount=info.net)
         _pill(layer, (W / 2, base * H + 8 * u), label, 4.2 * u, kit.rgb("primary"), centre=True)
         return Card(layer.flatten(Image.fromarray(placed.image)), layer.texts, placed)
     return None
-
-
-def _fit_width(cut: Cut, width_px: float, prep: Prepared, hpx: float) -> Cut:
-    return cut  # the photo's own proportions are kept: the typed width only sets the line's label
 
 
 def _stand(img: Image.Image, thing: Image.Image, xy: tuple[int, int], base: float) -> Image.Image:
@@ -478,3 +475,44 @@ def _seal(layer: Layer, xy, d: float, fill, text: str, style: str) -> None:
     size = layer.fit(text, d * 0.3, d * 0.78, 800, d * 0.16)
     _, cap, _ = layer.measure(text, size, 800)
     layer.text((x + d / 2, y + d / 2 + cap / 2), text, size, ink, 800, anchor="ms")
+
+
+# --------------------------------------------------------------------------- packaging label
+
+def brand_label(kit: BrandKit, title: str, net: str = "", lang: str | None = None,
+                size: tuple[int, int] = (1200, 900)) -> Image.Image:
+    """A clean label for the packaging slot in the kit's colours and font: the shop's logo or
+    name, the product's name, its net contents (RGBA)."""
+    W, H = size
+    u = min(size) / 100
+    layer = Layer(size, kit.font)
+    fill = kit.rgb("primary")
+    ink = readable_ink(fill)
+    layer.rounded((0, 0, W, H), 5 * u, fill)
+    layer.rounded((3.5 * u, 3.5 * u, W - 3.5 * u, H - 3.5 * u), 3.5 * u, None, outline=ink + (150,),
+                  width=0.5 * u)
+    y = 16 * u
+    logo = kit.logo()
+    if logo is not None:
+        k = 22 * u / logo.height
+        lg = logo.resize((max(1, int(logo.width * k)), max(1, int(logo.height * k))), Image.LANCZOS)
+        layer.paste(lg, ((W - lg.width) / 2, y))
+        y += lg.height + 6 * u
+    elif kit.name:
+        s = layer.fit(kit.name.upper(), 7 * u, 0.8 * W, 800, 4 * u)
+        _, cap, _ = layer.measure(kit.name.upper(), s, 800)
+        layer.text((W / 2, y + cap), kit.name.upper(), s, ink, 800, anchor="ms")
+        y += cap + 8 * u
+    tsize = _fit_lines(layer, title, 14 * u, 0.84 * W, 800, 2, 7 * u)
+    for line in _wrap(layer, title, tsize, 800, 0.84 * W, 2):
+        _, cap, _ = layer.measure(line, tsize, 800)
+        layer.text((W / 2, y + cap), line, tsize, ink, 800, anchor="ms")
+        y += tsize * 1.15
+    if net:
+        text = t("promo_net", lang, amount=net)
+        _, cap, _ = layer.measure(text, 6 * u, 600)
+        layer.text((W / 2, H - 12 * u), text, 6 * u, ink, 600, anchor="ms")
+    base = Image.new("RGBA", size, (0, 0, 0, 0))
+    small = layer.image.resize(size, Image.LANCZOS)
+    base.alpha_composite(small)
+    return base

@@ -294,13 +294,15 @@ def make_listing(photos, presets: list[Preset] | str, info: ProductInfo | None =
             if slot.kind == "packaging":
                 label = options.label
                 if label is None and (kit.name or kit.logo_png):
-                    label = mockup.label_from_brand(kit.name or info.title or main.name, kit.primary, kit.logo())
+                    label = cards.brand_label(kit, info.title or main.name, info.net, lang)
                 if label is None:
                     skipped.append(Skipped(preset.name, slot.name, "promo_skip_packaging"))
                     continue
                 hero = as_rgba(resized(main, 0.7 * size[1]))
+                body = kit.paper if options.label is None else None
                 img = card(("pack", size), lambda: mockup.render_mockup(label, load_template(kit.template), size,
-                                                                         kit.rgb("paper"), product=hero))
+                                                                         _studio(kit), product=hero,
+                                                                         body_colour=body))
                 result = Card(img)
             elif slot.kind == "scene":
                 prep = preps[scene_no] if scene_no is not None and scene_no < len(preps) else main
@@ -365,6 +367,11 @@ def _with_height(fn, prep, info, kit, size, lang, height):
 
 def _scene(prep: Prepared, backdrop: str, size, height) -> Card:
     return cards.scene_card(prep, backdrop, size, height=height)
+
+
+def _studio(kit: BrandKit) -> tuple[int, int, int]:
+    """The packaging shot's plain background: the kit's paper, a shade darker so a pale pack shows."""
+    return tuple(int(c * 0.94) for c in kit.rgb("paper"))  # type: ignore[return-value]
 
 
 def _size_backdrop(kit: BrandKit) -> str:

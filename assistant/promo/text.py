@@ -111,7 +111,8 @@ class Layer:
         if self.dry:
             return
         x0, y0, x1, y1 = (v * Q for v in box)
-        self.draw.rounded_rectangle([x0, y0, x1, y1], radius * Q, fill=_rgba(fill), outline=_rgba(outline) if outline else None,
+        self.draw.rounded_rectangle([x0, y0, x1, y1], radius * Q, fill=_rgba(fill) if fill is not None else None,
+                                    outline=_rgba(outline) if outline else None,
                                     width=int(width * Q))
 
     def ellipse(self, box, fill, outline=None, width: float = 0) -> None:
