@@ -90,7 +90,7 @@ def load_one(folder: str, file: str):
         photo = cut_out(open_photo(path, max_side=2400))
         mask = np.asarray(Image.open(DATA / folder / "masks" / (Path(file).stem + ".png")).convert("L"))
         mask = cv2.resize(mask, photo.size, interpolation=cv2.INTER_NEAREST)
-        keep = cv2.GaussianBlur(cv2.dilate(mask, np.ones((25, 25), np.uint8)).astype(np.float32), (0, 0), 4) / 255
+        keep = cv2.GaussianBlur(cv2.dilate(mask, np.ones((9, 9), np.uint8)).astype(np.float32), (0, 0), 4) / 255
         alpha = (np.asarray(photo.alpha, np.float32) * keep).astype(np.uint8)
         return photo.with_(alpha=Image.fromarray(alpha, "L"))
     return cut_out(open_photo(first_of(folder, file)))
@@ -132,6 +132,22 @@ def sheet(s: listing.ListingSet, target: str, lang: str = "id") -> Image.Image:
     return out
 
 
+def backdrop_sheet() -> Image.Image:
+    """Every backdrop and colourway, 7 to a row, named."""
+    from assistant.promo.backdrops import list_backdrops, render_backdrop
+
+    names = list_backdrops()
+    t, cols = 200, 7
+    rows = -(-len(names) // cols)
+    out = Image.new("RGB", (cols * (t + 4), rows * (t + 30)), "white")
+    d = ImageDraw.Draw(out)
+    for i, name in enumerate(names):
+        x, y = (i % cols) * (t + 4), (i // cols) * (t + 30)
+        out.paste(Image.fromarray(render_backdrop(name, (t * 2, t * 2)).rgb8).resize((t, t), Image.LANCZOS), (x, y))
+        d.text((x + 4, y + t + 6), name, fill=(40, 40, 40), font=font(15, 600))
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "promo")
@@ -142,6 +158,7 @@ def main() -> int:
         print("../shared/data is absent: the gallery needs its real photos", file=sys.stderr)
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
+    backdrop_sheet().save(args.out / "backdrops.jpg", quality=72, optimize=True)
     for name, source, kit_name, info in PRODUCTS:
         if args.only and args.only != name:
             continue

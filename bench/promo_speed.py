@@ -81,34 +81,39 @@ def main() -> int:
 
     photo = open_photo(cut_out_photo())
     kit = BrandKit(name="Dapur Bu Sri", backdrop="kayu:jati")
-    print("| set | images | wall s (median) | CPU s | x baseline | budget |")
+    print("| set | images | wall s (median) | CPU s | wall / baseline | budget (judged on CPU s) |")
     print("|---|---|---|---|---|---|")
     made = {}
+    cold_wall, cold_cpu, _ = timed(lambda: listing.make_listing([photo], "instagram-square", INFO, kit), 1)
+    print(f"| instagram-square, first set in a fresh process (fonts, 3 textures made) | 9 + 2 social | "
+          f"{cold_wall:.2f} | {cold_cpu:.2f} | {cold_wall * 1000 / base_ms:.0f} | "
+          f"{SET_BUDGET_S} s: {'ok' if cold_cpu <= SET_BUDGET_S else 'over'} |")
     for presets in ("instagram-square", "shopee", "shopee,tokopedia,lazada"):
         listing.make_listing([photo], presets, INFO, kit)  # warm: fonts and textures, as in the app
         wall, cpu, made[presets] = timed(lambda: listing.make_listing([photo], presets, INFO, kit), args.runs)
         n = len(made[presets].images)
         social = sum(i.target == "social" for i in made[presets].images)
-        ok = "ok" if wall <= SET_BUDGET_S else "over"
+        ok = "ok" if cpu <= SET_BUDGET_S else "over"
         print(f"| {presets} | {n - social} + {social} social | {wall:.2f} | {cpu:.2f} | "
               f"{wall * 1000 / base_ms:.0f} | {SET_BUDGET_S} s: {ok} |")
 
-    print("\n| backdrop | kind | first render ms (texture made) | render ms (texture cached) | budget |")
+    print("\n| backdrop | kind | first render ms wall / CPU (texture made) | render ms wall / CPU (texture cached) "
+          "| budget (judged on CPU) |")
     print("|---|---|---|---|---|")
     worst = 0.0
     for name in backdrops.list_backdrops():
         b, way = backdrops.load_backdrop(name)
         backdrops.texture.cache_clear()
         backdrops._render.cache_clear()
-        first = timed(lambda: backdrops.render_backdrop(name, (1200, 1200)), 1)[0] * 1000
+        first, first_cpu, _ = timed(lambda: backdrops.render_backdrop(name, (1200, 1200)), 1)
 
         def again():
             backdrops._render.cache_clear()
             return backdrops.render_backdrop(name, (1200, 1200))
-        cached = timed(again, args.runs)[0] * 1000
-        worst = max(worst, cached)
-        print(f"| {name} | {b.kind} | {first:.0f} | {cached:.0f} | "
-              f"{'ok' if cached <= BACKDROP_BUDGET_MS else 'over'} |")
+        cached, cached_cpu, _ = timed(again, args.runs)
+        worst = max(worst, cached_cpu * 1000)
+        print(f"| {name} | {b.kind} | {first * 1000:.0f} / {first_cpu * 1000:.0f} | {cached * 1000:.0f} / "
+              f"{cached_cpu * 1000:.0f} | {'ok' if cached_cpu * 1000 <= BACKDROP_BUDGET_MS else 'over'} |")
 
     full = listing.make_listing([photo], "shopee,tokopedia,lazada,instagram-square", INFO, kit,
                                 listing.Options(measure=True))
@@ -127,7 +132,7 @@ def main() -> int:
     print(f"texts checked: {len(leg)}; contrast min {min(x.contrast for x in leg):.2f}:1 (budget 4.5); "
           f"SSIM vs 2x min {min(x.ssim for x in leg):.3f} (budget 0.8); smallest text {small.size} px "
           f"('{small.text}': contrast {small.contrast}, SSIM {small.ssim})")
-    print(f"slowest backdrop (cached texture): {worst:.0f} ms")
+    print(f"slowest backdrop (cached texture): {worst:.0f} ms CPU")
     return 0
 
 

@@ -307,31 +307,35 @@ def _batik(way: Colourway, n: int, scale: float) -> np.ndarray:
 
 
 def _leaf(way: Colourway, n: int, scale: float) -> np.ndarray:
-    """Banana leaves laid side by side: a pale midrib, fine parallel veins, a waxy sheen."""
+    """Banana leaves laid side by side: each a band with a pale midrib, fine parallel veins
+    running out from it at a slant, darker toward its edges, a waxy sheen, a few splits."""
     rng = _rng("leaf", way.name)
     y, x = np.mgrid[0:n, 0:n].astype(np.float32) / n
-    bands = max(2, int(round(3 / scale)))
-    sheen = 0.5 + 0.5 * _fbm(rng, n, base=3, octaves=4)
-    out = np.zeros((n, n, 3), np.float32)
-    pos = (y + 0.08 * np.sin(x * 3.1)) * bands
+    bands = max(2, int(round(2.2 / scale)))
+    bend = 0.05 * np.sin(x * 2.3 + 0.7) + 0.02 * _fbm(rng, n, base=2, octaves=2)
+    pos = (y + bend) * bands
     k = np.floor(pos).astype(np.int32)
     t = pos - k  # 0..1 across each leaf, midrib at 0.5
+    across = np.abs(t - 0.5) * 2  # 0 at the midrib, 1 at the edges
     side = np.where(t < 0.5, 1.0, -1.0)
-    vein_coord = (x * 34 / scale + side * (t - 0.5) * 9.0 + k * 0.37) % 1.0
-    veins = np.exp(-((vein_coord - 0.5) / 0.08) ** 2)
+    # veins: lines leaving the midrib at ~60 degrees, many and fine, unevenly spaced
+    jitter = 0.15 * _fbm(rng, n, base=24, octaves=2, aspect=0.2)
+    vein_coord = (x * 60 / scale + side * (t - 0.5) * 26 / scale + k * 0.37 + jitter) % 1.0
+    veins = np.exp(-((vein_coord - 0.5) / 0.09) ** 2)
+    sheen = np.clip(0.5 + 0.6 * _fbm(rng, n, base=3, octaves=4), 0, 1)
     light, dark = _c(way, 0), _c(way, 1) if len(way.colours) > 1 else _c(way, 0) * 0.7
-    base_t = np.clip(0.35 + 0.5 * sheen + 0.25 * np.abs(t - 0.5), 0, 1)
-    out[:] = _mix(dark, light, base_t)
-    out *= (1 - 0.12 * veins)[..., None]
-    midrib = np.exp(-((t - 0.5) / 0.018) ** 2)
+    tone = np.clip(0.75 - 0.55 * across ** 1.6 + 0.25 * (sheen - 0.5) + 0.08 * np.sin(k * 2.1), 0, 1)
+    out = _mix(dark, light, tone)
+    out *= (1 - 0.09 * veins + 0.05 * (1 - veins) * sheen)[..., None]
+    midrib = np.exp(-((t - 0.5) / 0.012) ** 2)
     pale = _c(way, 2) if len(way.colours) > 2 else light * 1.15
-    out = _mix(out, np.broadcast_to(pale, out.shape), midrib * 0.8)
+    out = _mix(out, np.broadcast_to(pale, out.shape), midrib * 0.55)
     # where two leaves overlap: the upper one's edge casts a soft line
     edge = np.minimum(t, 1 - t)
-    out *= (1 - 0.35 * np.exp(-(edge / 0.02) ** 2))[..., None]
+    out *= (1 - 0.4 * np.exp(-(edge / 0.012) ** 2))[..., None]
     # a few splits along the veins, as real leaves have
-    splits = (_field(rng, 6, 40, (n, n)) > 0.93) & (np.abs(vein_coord - 0.5) < 0.05)
-    out[splits] *= 0.55
+    splits = (_field(rng, 8, 60, (n, n)) > 0.9) & (np.abs(vein_coord - 0.5) < 0.035) & (across > 0.25)
+    out[splits] *= 0.75
     return out
 
 

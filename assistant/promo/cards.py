@@ -9,17 +9,16 @@ the panel right; portraits put the product on top and the panel below, and 9:16 
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
 
 from assistant.i18n import t
-from assistant.promo.backdrops import Scene, render_backdrop
+from assistant.promo.backdrops import render_backdrop
 from assistant.promo.kit import BrandKit
 from assistant.promo.money import discount_percent, format_rupiah
-from assistant.promo.product import Cut, Prepared, resized
+from assistant.promo.product import Prepared, resized
 from assistant.promo.scene import Placed, compose
 from assistant.promo.text import Layer, TextRecord, contrast, readable_ink, shade_to_contrast
 

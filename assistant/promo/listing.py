@@ -14,7 +14,6 @@ import dataclasses
 import functools
 import io
 import json
-import math
 import os
 import re
 import time
@@ -26,10 +25,10 @@ import numpy as np
 from PIL import Image
 
 from assistant.errors import AssistantError
-from assistant.i18n import localized, t
+from assistant.i18n import t
 from assistant.mockups import load_template
 from assistant.photo import Photo, encode_image, open_photo, write_atomic
-from assistant.pipeline import cut_out, working_side
+from assistant.pipeline import cut_out
 from assistant.presets import Preset, load_presets, read_toml
 from assistant.promo import cards
 from assistant.promo.backdrops import load_backdrop
@@ -217,11 +216,11 @@ def product_de(main: Image.Image, main_alpha: np.ndarray, other: np.ndarray, oth
     return round(median_de(a[::step].astype(np.float32), b[::step].astype(np.float32)), 2)
 
 
+PHOTO_SIDE = 3200  # decoded long side: the close-up needs the photo's own pixels, a 12 MP cutout does not
+
+
 def _as_photos(photos) -> list[Photo]:
-    out = []
-    for p in photos:
-        out.append(p if isinstance(p, Photo) else open_photo(p, max_side=None))
-    return out
+    return [p if isinstance(p, Photo) else open_photo(p, max_side=PHOTO_SIDE) for p in photos]
 
 
 def make_listing(photos, presets: list[Preset] | str, info: ProductInfo | None = None,
