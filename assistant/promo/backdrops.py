@@ -418,6 +418,12 @@ def render_backdrop(name: str, size: tuple[int, int], base: float = 0.8) -> Scen
     return _render(backdrop, way, tuple(size), round(float(base), 4))
 
 
+def _horizon(backdrop: Backdrop, base: float, h: int) -> int:
+    """Where the table's back edge lies: the backdrop's own line, but always well above the
+    product's base (a product standing above the edge would float on the wall)."""
+    return int(round(min(backdrop.horizon, base - 0.14) * h))
+
+
 @functools.lru_cache(maxsize=48)
 def _render(backdrop: Backdrop, way: Colourway, size: tuple[int, int], base: float) -> Scene:
     w, h = size
@@ -435,7 +441,7 @@ def _render(backdrop: Backdrop, way: Colourway, size: tuple[int, int], base: flo
     elif kind == "flat":
         rgb = np.broadcast_to(_c(way, 0), (h, w, 3)) * light
     elif kind == "two-tone":
-        horizon = int(round(backdrop.horizon * h))
+        horizon = _horizon(backdrop, base, h)
         rgb = np.empty((h, w, 3), np.float32)
         rgb[:] = _c(way, 0)
         floor = _c(way, 1) if len(way.colours) > 1 else way.wall
@@ -445,7 +451,7 @@ def _render(backdrop: Backdrop, way: Colourway, size: tuple[int, int], base: flo
         rgb = rgb + (np.asarray(floor, np.float32) * shade - rgb) * t
         rgb = rgb * light
     else:
-        horizon = int(round(backdrop.horizon * h))
+        horizon = _horizon(backdrop, base, h)
         tex = texture(kind, way, backdrop.scale)
         floor = _floor(tex, (w, h), horizon)
         rgb = _wall(h, w, way.wall)
