@@ -36,7 +36,7 @@ class BrandKit:
     accent: str = "#F2B33D"            # discount seal, highlights
     paper: str = "#FBF7F1"             # card panels
     ink: str = "#1F1B16"               # body text
-    font: str = "jakarta"
+    font: str = "manrope"
     backdrop: str = "kayu:pinus"
     badge_style: str = "pill"
     template: str = "pouch"            # packaging for the hero slot
@@ -109,7 +109,7 @@ def kit_from_json(data: bytes | str) -> BrandKit:
             raise AssistantError("promo_kit_invalid", detail="logo_png") from None
         if len(logo) > MAX_LOGO_BYTES:
             raise AssistantError("promo_kit_invalid", detail="logo_png")
-    kit = BrandKit(name=str(raw.get("name", ""))[:60], font=raw.get("font", "jakarta"),
+    kit = BrandKit(name=str(raw.get("name", ""))[:60], font=raw.get("font", "manrope"),
                    backdrop=raw.get("backdrop", BrandKit.backdrop), badge_style=raw.get("badge_style", "pill"),
                    template=raw.get("template", BrandKit.template), cta=str(raw.get("cta", ""))[:40],
                    logo_png=logo, **values)

@@ -6,8 +6,9 @@ recorded (where, how big, which ink) so ``legibility`` can check it after compos
 contrast against the pixels actually behind it (WCAG ratio) and SSIM of the reduced text
 against its own rendering at twice the size.
 
-Fonts: Plus Jakarta Sans (SIL Open Font License, made by Tokotype in Jakarta), installed as a
-Python package; DejaVu Sans, then Pillow's own font, when it is missing.
+Fonts: Manrope (variable weight) or Lato, SIL Open Font License, installed as Python packages
+(the same packages the label designer, issue 20, uses: one set of fonts for the whole app);
+DejaVu Sans, then Pillow's own font, when they are missing.
 """
 
 from __future__ import annotations
@@ -20,32 +21,40 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-FONTS = ("jakarta", "dejavu")
+FONTS = ("manrope", "lato", "dejavu")
 _DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 Q = 2  # supersampling of the overlay layer
+_LATO = ((300, "Lato-Light.ttf"), (500, "Lato-Regular.ttf"), (750, "Lato-Bold.ttf"), (1000, "Lato-Black.ttf"))
 
 
-def _jakarta_path() -> Path | None:
+def _package_file(module: str, name: str) -> Path | None:
     try:
-        import fontpkg_plus_jakarta_sans as pkg
+        pkg = __import__(module)
     except ImportError:
         return None
-    path = Path(pkg.__file__).resolve().parent / "files" / "PlusJakartaSans[wght].ttf"
+    path = Path(pkg.__file__).resolve().parent / "files" / name
     return path if path.is_file() else None
 
 
 @functools.lru_cache(maxsize=256)
-def font(size: int, weight: int = 400, family: str = "jakarta") -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def font(size: int, weight: int = 400, family: str = "manrope") -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """``family`` at ``size`` px and ``weight`` (200..800)."""
     size = max(6, int(size))
-    path = _jakarta_path() if family == "jakarta" else None
-    if path is not None:
-        f = ImageFont.truetype(str(path), size)
-        try:
-            f.set_variation_by_axes([int(np.clip(weight, 200, 800))])
-        except OSError:  # a FreeType without variation support: the default weight
-            pass
-        return f
+    if family == "manrope":
+        path = _package_file("font_manrope", "Manrope-VariableFont_wght.ttf")
+        if path is not None:
+            f = ImageFont.truetype(str(path), size)
+            try:
+                f.set_variation_by_axes([int(np.clip(weight, 200, 800))])
+            except OSError:  # a FreeType without variation support: the static Bold is close enough
+                bold = _package_file("font_manrope", "Manrope-Bold.ttf")
+                f = ImageFont.truetype(str(bold), size) if bold else f
+            return f
+    if family == "lato":
+        name = next(n for w, n in _LATO if weight <= w)
+        path = _package_file("font_lato", name)
+        if path is not None:
+            return ImageFont.truetype(str(path), size)
     name = "DejaVuSans-Bold.ttf" if weight >= 600 else "DejaVuSans.ttf"
     if (_DEJAVU / name).is_file():
         return ImageFont.truetype(str(_DEJAVU / name), size)
@@ -98,7 +107,7 @@ class Layer:
     """A transparent overlay at ``Q`` times the output size."""
 
     size: tuple[int, int]
-    family: str = "jakarta"
+    family: str = "manrope"
     texts: list[TextRecord] = field(default_factory=list)
     dry: bool = False  # measure only: a layout's first pass, to size its panel to the content
 
