@@ -121,10 +121,17 @@ def info_from(args: argparse.Namespace, folder: Path | None):
     size = values["size_cm"]
     size = parse_size(size) if isinstance(size, str) else (tuple(float(v) for v in size) if size else None)
     net = str(values["net"] or "")
-    return ProductInfo(title=str(values["title"] or ""), points=tuple(points or ()), size_cm=size, net=net,
+    title = values["title"] or (_title_from(folder.name) if folder is not None else "")
+    return ProductInfo(title=str(title), points=tuple(points or ()), size_cm=size, net=net,
                        grams=parse_net(net), registration=str(values["registration"] or ""),
                        price=parse_rupiah(values["price"]), old_price=parse_rupiah(values["old_price"]),
                        badges=tuple(badges or ()), cta=str(values["cta"] or ""))
+
+
+def _title_from(folder: str) -> str:
+    """A product folder's name as a card title: ``keripik_balado-pedas`` -> ``Keripik balado pedas``."""
+    text = re.sub(r"[_\-]+", " ", folder).strip()
+    return text[:1].upper() + text[1:]
 
 
 def run(args: argparse.Namespace) -> int:

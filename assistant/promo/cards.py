@@ -288,13 +288,14 @@ def _info_content(layer: Layer, prep: Prepared, info: ProductInfo, kit: BrandKit
     accent = shade_to_contrast(kit.rgb("primary"), paper) if contrast(kit.rgb("primary"), paper) < 4.5 else kit.rgb("primary")
     used = _logo_or_name(layer, kit, (x, y), 3.2 * u, paper)
     y += used + (3 * u if used else 0)
-    title = info.title or prep.name
-    tsize = _fit_lines(layer, title, 6.2 * u, inner, 800, 2, 4.2 * u)
-    for line in _wrap(layer, title, tsize, 800, inner, 2):
-        _, cap, _ = layer.measure(line, tsize, 800)
-        layer.text((x, y + cap), line, tsize, ink, 800)
-        y += tsize * 1.18
-    y += 1.6 * u
+    title = info.title  # never a file name: no title typed, no title shown
+    if title:
+        tsize = _fit_lines(layer, title, 6.2 * u, inner, 800, 2, 4.2 * u)
+        for line in _wrap(layer, title, tsize, 800, inner, 2):
+            _, cap, _ = layer.measure(line, tsize, 800)
+            layer.text((x, y + cap), line, tsize, ink, 800)
+            y += tsize * 1.18
+        y += 1.6 * u
     layer.rounded((x, y, x + 10 * u, y + 0.7 * u), 0.35 * u, accent)
     y += 4.2 * u
     psize = 3.7 * u if kind == "square" else 3.6 * u
@@ -386,7 +387,8 @@ def promo_card(prep: Prepared, info: ProductInfo, kit: BrandKit, size: tuple[int
     pct = discount_percent(info.price or 0, info.old_price)
     if kind == "square":
         cx, base, room = 0.31 * W, 0.86, (0.48 * W, 0.64 * H)
-        panel_h = 8 * u + 4.4 * u * 1.2 * 2 + 2.5 * u + (7 * u if pct else 0) + 10 * u + 4 * u + 9.5 * u
+        panel_h = 8 * u + (4.4 * u * 1.2 * 2 + 2.5 * u if info.title else 0) + (7 * u if pct else 0) \
+            + 10 * u + 4 * u + 9.5 * u
         panel = (0.57 * W, 0.56 * H - panel_h / 2, W - 5 * u, 0.56 * H + panel_h / 2)
     else:  # the panel as tall as its content, above the bottom edge (a story's: above the app's bar)
         side, bottom = (6 * u, 0.95 * H) if kind == "portrait" else (7 * u, 0.85 * H)
@@ -422,8 +424,8 @@ def promo_card(prep: Prepared, info: ProductInfo, kit: BrandKit, size: tuple[int
     pad = 4 * u if kind == "square" else 5 * u
     x, y = panel[0] + pad, panel[1] + pad
     inner = panel[2] - panel[0] - 2 * pad
-    if kind == "square":
-        title = info.title or prep.name
+    if kind == "square" and info.title:
+        title = info.title
         tsize = _fit_lines(layer, title, 4.4 * u, inner, 700, 2, 3.2 * u)
         for line in _wrap(layer, title, tsize, 700, inner, 2):
             _, cap, _ = layer.measure(line, tsize, 700)

@@ -246,6 +246,7 @@ def make_listing(photos, presets: list[Preset] | str, info: ProductInfo | None =
     t1 = time.perf_counter()
     if reference is None and len(photos) > 1:
         reference = lighting.estimate_reference([(p.image, p.alpha) for p in photos])
+    name = name or info.title or Path(photos[0].source).stem or "produk"
     preps = [prepare(p, presets, name=name, reference=reference) for p in photos]
     main = preps[0]
     timings["lighting"] = time.perf_counter() - t1
@@ -292,8 +293,8 @@ def make_listing(photos, presets: list[Preset] | str, info: ProductInfo | None =
                 continue
             if slot.kind == "packaging":
                 label = options.label
-                if label is None and (kit.name or kit.logo_png):
-                    label = cards.brand_label(kit, info.title or main.name, info.net, lang)
+                if label is None and (kit.name or kit.logo_png) and info.title:
+                    label = cards.brand_label(kit, info.title, info.net, lang)
                 if label is None:
                     skipped.append(Skipped(preset.name, slot.name, "promo_skip_packaging"))
                     continue
