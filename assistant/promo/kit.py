@@ -122,7 +122,7 @@ def check_kit(kit: BrandKit) -> BrandKit:
     if kit.badge_style not in BADGE_STYLES:
         raise AssistantError("promo_kit_invalid", detail=f"badge_style {kit.badge_style!r}")
     load_backdrop(kit.backdrop)
-    from assistant.mockups import load_template
+    from assistant.mockup.templates import load_template
 
     load_template(kit.template)
     for key in COLOUR_KEYS:

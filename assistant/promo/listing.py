@@ -1,9 +1,9 @@
 """A listing set: from one to five photos of one product, every slot for every chosen
 marketplace, plus a 4:5 post and a 9:16 story; and the same for a whole shop with one look.
 
-``make_listing`` makes one product's set; ``make_listings`` makes a shop's sets with one white
-point and brightness (``stages.lighting.estimate_reference``), one real scale where sizes or
-weights are given, and one base line; ``write_listing`` writes ``<out>/<preset>/<product>/
+``make_listing`` makes one product's set; ``make_listings`` makes a shop's sets with one look:
+every photo lit to neutral and a standard level by the lighting stage, one real scale where
+sizes or weights are given, and one base line; ``write_listing`` writes ``<out>/<preset>/<product>/
 <NN-slot>.jpg`` and ``<out>/social/<product>/`` with a report.
 """
 
@@ -26,7 +26,8 @@ from PIL import Image
 
 from assistant.errors import AssistantError
 from assistant.i18n import t
-from assistant.mockups import load_template
+from assistant.mockup.render import render_mockup
+from assistant.mockup.templates import load_template
 from assistant.photo import Photo, encode_image, open_photo, write_atomic
 from assistant.pipeline import cut_out
 from assistant.presets import Preset, load_presets, read_toml
@@ -37,7 +38,6 @@ from assistant.promo.kit import BrandKit, check_kit
 from assistant.promo.product import Prepared, as_rgba, detail_image, main_image, prepare, resized
 from assistant.promo.scene import median_de
 from assistant.promo.text import legibility
-from assistant.stages import lighting, mockup
 
 SLOTS_FILE = Path(__file__).resolve().parent.parent.parent / "presets" / "promo" / "slots.toml"
 MAX_PHOTOS = 5
@@ -226,7 +226,6 @@ def _as_photos(photos) -> list[Photo]:
 def make_listing(photos, presets: list[Preset] | str, info: ProductInfo | None = None,
                  kit: BrandKit | None = None, options: Options | None = None, name: str = "",
                  model: str | None = None, lang: str | None = None,
-                 reference: lighting.LightingReference | None = None,
                  shop: ShopScale | None = None) -> ListingSet:
     """One product's listing set from 1 to 5 photos (files, bytes or ``Photo``; cut out when
     they have no alpha yet) for each preset, plus the social posts when ``options.social``."""
@@ -244,10 +243,8 @@ def make_listing(photos, presets: list[Preset] | str, info: ProductInfo | None =
     photos = [p if p.alpha is not None else cut_out(p, model) for p in photos]
     timings["cutout"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    if reference is None and len(photos) > 1:
-        reference = lighting.estimate_reference([(p.image, p.alpha) for p in photos])
     name = name or info.title or Path(photos[0].source).stem or "produk"
-    preps = [prepare(p, presets, name=name, reference=reference) for p in photos]
+    preps = [prepare(p, presets, name=name) for p in photos]
     main = preps[0]
     timings["lighting"] = time.perf_counter() - t1
     height = _height_for(shop)
@@ -300,7 +297,7 @@ def make_listing(photos, presets: list[Preset] | str, info: ProductInfo | None =
                     continue
                 hero = as_rgba(resized(main, 0.7 * size[1]))
                 body = kit.paper if options.label is None else None
-                img = card(("pack", size), lambda: mockup.render_mockup(label, load_template(kit.template), size,
+                img = card(("pack", size), lambda: render_mockup(label, load_template(kit.template), size,
                                                                          _studio(kit), product=hero,
                                                                          body_colour=body))
                 result = Card(img)
@@ -414,8 +411,8 @@ def shop_scales(infos: list[ProductInfo], aspects: list[float]) -> list[ShopScal
 def make_listings(products: list[ProductInput], presets: list[Preset] | str, kit: BrandKit | None = None,
                   options: Options | None = None, model: str | None = None, lang: str | None = None,
                   on_error=None) -> list[ListingSet]:
-    """A shop's sets with one look: one white point and brightness, one real scale, one base
-    line. ``on_error(name, error)`` is told about a product that failed; the others go on."""
+    """A shop's sets with one look: the lighting stage's neutral white and standard level, one
+    real scale, one base line. ``on_error(name, error)`` is told about a product that failed; the others go on."""
     presets = load_presets(presets) if isinstance(presets, str) else list(presets)
     cut: list[tuple[ProductInput, list[Photo]]] = []
     for product in products:
@@ -426,9 +423,6 @@ def make_listings(products: list[ProductInput], presets: list[Preset] | str, kit
             if on_error is None:
                 raise
             on_error(product.name, exc)
-    reference = None
-    if len(cut) > 1:
-        reference = lighting.estimate_reference([(ph[0].image, ph[0].alpha) for _, ph in cut])
     aspects = []
     for _, photos in cut:
         a = np.asarray(photos[0].alpha) > 128
@@ -439,7 +433,7 @@ def make_listings(products: list[ProductInput], presets: list[Preset] | str, kit
     for (product, photos), shop in zip(cut, scales):
         try:
             out.append(make_listing(photos, presets, product.info, kit, options, name=product.name, model=model,
-                                    lang=lang, reference=reference, shop=shop))
+                                    lang=lang, shop=shop))
         except AssistantError as exc:
             if on_error is None:
                 raise

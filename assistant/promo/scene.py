@@ -20,7 +20,7 @@ from assistant.presets import ShadowSettings
 from assistant.promo.backdrops import Scene
 from assistant.promo.product import Cut
 from assistant.stages import shadow as shadows
-from assistant.stages.lighting import _ciede2000
+from assistant.imaging.colour import ciede2000
 
 MAX_DE = 1.5          # median CIEDE2000 the harmonisation may move the product's colours
 PULL = 0.22           # share of the ring's cast and lightness offset given to the product
@@ -77,14 +77,12 @@ def _lab(rgb: np.ndarray) -> np.ndarray:
 
 
 def median_de(a: np.ndarray, b: np.ndarray) -> float:
-    """Median CIEDE2000 between two lists of RGB colours (N x 3, 0..255). The formula is the
-    lighting stage's (``_ciede2000``, the one vectorised copy in the project; it belongs in
-    ``imaging/colour.py`` once that exists)."""
+    """Median CIEDE2000 between two lists of RGB colours (N x 3, 0..255)."""
     if len(a) == 0:
         return 0.0
     lab_a = _lab(np.asarray(a, np.float32)[None])[0].astype(np.float64)
     lab_b = _lab(np.asarray(b, np.float32)[None])[0].astype(np.float64)
-    return float(np.median(_ciede2000(lab_a, lab_b)))
+    return float(np.median(ciede2000(lab_a, lab_b)))
 
 
 def harmonise(fg: np.ndarray, alpha: np.ndarray, backdrop: np.ndarray, box: tuple) -> tuple[np.ndarray, float]:

@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     from assistant.pipeline import refuse_output_inside
     from assistant.promo.kit import load_kit
     from assistant.promo.listing import Options, ProductInput, make_listings, write_listing
-    from assistant.packaging import open_label
+    from assistant.mockup.files import open_label
 
     refuse_output_inside(args.out, list(args.inputs))
     kit = load_kit(args.kit)
