@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from assistant import i18n, models, presets
+from assistant.cli_check import add_parser as add_check_parser
 from assistant.cli_process import add_process_parser
 from assistant.errors import AssistantError
 
@@ -59,19 +60,6 @@ def cmd_presets(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    from assistant.checks_runner import as_json, check_photo
-
-    results = check_photo(args.photo, preset=args.preset, model=args.model)
-    if args.json:
-        print(json.dumps(as_json(results, args.lang), ensure_ascii=False, indent=2))
-        return 0
-    marks = {"ok": "OK  ", "warn": "!   ", "fail": "XX  "}
-    for r in results:
-        print(f"{marks.get(r.status, r.status)}{r.check:<18} {r.value!s:<10} {r.tip(args.lang)}")
-    return 0  # warnings are advice, not failure
-
-
 def cmd_mockup(args: argparse.Namespace) -> int:
     from assistant.packaging import mockup_files
 
@@ -108,12 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--force", action="store_true")
     m.set_defaults(func=cmd_models)
 
-    c = sub.add_parser("check", help="listing-readiness checks with advice")
-    c.add_argument("photo", type=Path)
-    c.add_argument("--preset", default=None, help="judge the output for this marketplace too")
-    c.add_argument("--model", default=None)
-    c.add_argument("--json", action="store_true", help="a list of {check, status, value, tip}")
-    c.set_defaults(func=cmd_check)
+    add_check_parser(sub)
 
     k = sub.add_parser("mockup", help="packaging mockups with the vendor's label")
     k.add_argument("--label", required=True, nargs="+", type=Path, help="label image(s) (PNG/JPG)")

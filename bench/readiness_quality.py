@@ -464,6 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sheet", type=Path, default=None, help="folder for contact sheets of misses and false alarms")
     ap.add_argument("--presets", default="umum,shopee,lazada")
     ap.add_argument("--cutouts-only", action="store_true", help="fill the cutout cache and stop")
+    ap.add_argument("--reverse", action="store_true", help="fill the cache from the last case (a second worker)")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
     if not DATA.is_dir():
@@ -478,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
           file=sys.stderr)
     t0 = time.perf_counter()
     alphas = {}
-    for i, c in enumerate(cases):
+    for i, c in enumerate(reversed(cases) if args.reverse else cases):
         alphas[c.name] = cutout(c, args.model, args.cache)
         if (i + 1) % 50 == 0:
             print(f"  cutouts {i + 1}/{len(cases)} {time.perf_counter() - t0:.0f}s", file=sys.stderr)

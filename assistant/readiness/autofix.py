@@ -17,7 +17,7 @@ be under the preset's smallest side is it scaled (``resampled``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -102,13 +102,16 @@ def _reframe(rgb: np.ndarray, alpha: np.ndarray, product: np.ndarray, preset: Pr
 
 def fix(rgb: np.ndarray, alpha: np.ndarray, findings: Findings, preset: Preset) -> Fixed:
     """The image made ready for ``preset`` without touching the product, or why it cannot be."""
+    rules = preset.image
+    if rules.overlays_allowed:  # marks and frames are allowed here: only the shape and size are fixed
+        findings = replace(findings, marks=(), content=(0, 0, rgb.shape[1], rgb.shape[0]), collage=False,
+                           zone=np.ones(findings.zone.shape, bool))
     if findings.collage:
         return Fixed(preset, "collage")
     if findings.product_box is None:
         return Fixed(preset, "no_product")
     if not findings.removable:
         return Fixed(preset, "mark_on_product")
-    rules = preset.image
     colour = preset.background_rgb
     steps: list[str] = []
     x0, y0, x1, y1 = findings.content

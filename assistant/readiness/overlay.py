@@ -54,7 +54,7 @@ class Limits:
     band_share: float = 0.92      # a row with this share off the canvas colour is a band
     line_level: int = 24          # a step of this many levels across two pixels is an edge ...
     line_share: float = 0.90      # ... and a row crossed by edges over this share is a line
-    frame_min: float = 0.004      # a frame narrower than this share of the side is no frame
+    frame_min: float = 0.006      # a frame narrower than this share of the side is no frame
     collage_zone: float = 0.15    # a collage seam lies at least this far inside the content
     collage_stuff: float = 0.02   # content beyond a seam: marks over this share of the image
     status_strip: float = 0.06    # a phone status bar: the top strip of this share of the height
@@ -218,9 +218,9 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     step_x[:, 1:-1] = _chmax(cv2.absdiff(np.ascontiguousarray(small[:, 2:]), np.ascontiguousarray(small[:, :-2]))) \
         > limits.line_level
     row_chrome = ((off.mean(axis=1) >= limits.band_share) | (step_y.mean(axis=1) >= limits.line_share)) \
-        & (prod.mean(axis=1) < 0.02)
+        & (zone.mean(axis=1) < 0.02)
     col_chrome = ((off.mean(axis=0) >= limits.band_share) | (step_x.mean(axis=0) >= limits.line_share)) \
-        & (prod.mean(axis=0) < 0.02)
+        & (zone.mean(axis=0) < 0.02)
 
     status = _status_bar(edges, zone, limits)
     if prod.any():
@@ -232,10 +232,10 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     bottom = _runs_out(row_chrome, py1, 1)
     left = _runs_out(col_chrome, px0 - 1, -1) + 1
     right = _runs_out(col_chrome, px1, 1)
-    top = max(top, status if status and status <= py0 else 0)
-    min_band = max(2, int(limits.frame_min * side))
+    min_band = max(2, int(round(limits.frame_min * side))) + 1  # + 1: the edge's own step row
     sides = {"top": top >= min_band, "bottom": h - bottom >= min_band,
              "left": left >= min_band, "right": w - right >= min_band}
+    top = max(top, status if status and status <= py0 else 0)
 
     # ---- collage: a seam inside the product's span with product on both sides, or product-like
     # content beyond an outer seam
