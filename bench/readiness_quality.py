@@ -401,6 +401,29 @@ class Case:
     base_rgb: np.ndarray | None = field(default=None, repr=False)
 
 
+def build_cases_cached(bases: list[Base], cache: Path, seed: int = 22) -> list[Case]:
+    """``build_cases``, the images kept as PNG under ``cache/cases`` (generation is the slow part)."""
+    folder = cache / f"cases-{seed}"
+    meta = folder / "cases.json"
+    by_name = {b.name: b for b in bases}
+    if meta.is_file():
+        cases = []
+        for m in json.loads(meta.read_text()):
+            rgb = np.asarray(Image.open(folder / f"{m['name']}.png").convert("RGB"))
+            base = by_name.get(m["base"])
+            base_rgb = base.rgb if base is not None and m["kind"] != "collage" else None
+            cases.append(Case(m["name"], m["base"], m["half"], m["group"], m["kind"], m["detail"], m["fixable"],
+                              rgb, base_rgb))
+        return cases
+    cases = build_cases(bases, seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for c in cases:
+        Image.fromarray(c.rgb).save(folder / f"{c.name}.png", compress_level=1)
+    meta.write_text(json.dumps([dict(name=c.name, base=c.base, half=c.half, group=c.group, kind=c.kind,
+                                     detail=c.detail, fixable=c.fixable) for c in cases]))
+    return cases
+
+
 def build_cases(bases: list[Base], seed: int = 22) -> list[Case]:
     cases: list[Case] = []
     for i, b in enumerate(bases):
@@ -432,8 +455,16 @@ def _white_mask(rgb: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- cutouts, cached
 
+def _key(case: Case, model: str, cache: Path) -> Path:
+    return cache / model / (hashlib.sha1(case.rgb.tobytes()).hexdigest()[:16] + ".png")
+
+
+def _cached(case: Case, model: str, cache: Path) -> bool:
+    return _key(case, model, cache).is_file()
+
+
 def cutout(case: Case, model: str, cache: Path) -> np.ndarray:
-    key = cache / model / (hashlib.sha1(case.rgb.tobytes()).hexdigest()[:16] + ".png")
+    key = _key(case, model, cache)
     if key.is_file():
         return np.asarray(Image.open(key))
     from assistant.readiness.ready import product_alpha
@@ -441,6 +472,41 @@ def cutout(case: Case, model: str, cache: Path) -> np.ndarray:
     key.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(alpha).save(key)
     return alpha
+
+
+# --------------------------------------------------------------------------- the learned alternative
+
+class PPOCRText:
+    """PP-OCRv4's text detector (the DB model inside rapidocr-onnxruntime's wheel, Apache-2.0),
+    run on the whole image at ``side`` px: its text regions outside the product zone are marks.
+    Only to compare with ``overlay.detect``'s OpenCV rules; Etalase does not ship it."""
+
+    def __init__(self, model_path: Path, side: int = 480, threads: int = 2):
+        import onnxruntime as ort
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(str(model_path), so, providers=["CPUExecutionProvider"])
+        self.side = side
+
+    def marks(self, rgb: np.ndarray, zone: np.ndarray) -> int:
+        h, w = rgb.shape[:2]
+        k = self.side / max(h, w)
+        sw, sh = max(32, int(round(w * k / 32)) * 32), max(32, int(round(h * k / 32)) * 32)
+        x = cv2.resize(rgb, (sw, sh), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+        x = ((x - 0.5) / 0.5).transpose(2, 0, 1)[None]
+        prob = self.session.run(None, {self.session.get_inputs()[0].name: x})[0][0, 0]
+        text = (prob > 0.3).astype(np.uint8)
+        z = cv2.resize(zone.astype(np.uint8), (sw, sh), interpolation=cv2.INTER_NEAREST) > 0
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(text, connectivity=8)
+        count = 0
+        for i in range(1, n):
+            x0, y0, bw, bh, area = stats[i]
+            if area < 12:
+                continue
+            inside = z[y0:y0 + bh, x0:x0 + bw][labels[y0:y0 + bh, x0:x0 + bw] == i].mean()
+            if inside < 0.5:
+                count += 1
+        return count
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -464,7 +530,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sheet", type=Path, default=None, help="folder for contact sheets of misses and false alarms")
     ap.add_argument("--presets", default="umum,shopee,lazada")
     ap.add_argument("--cutouts-only", action="store_true", help="fill the cutout cache and stop")
+    ap.add_argument("--cached-only", action="store_true", help="only the cases whose cutout is cached (while tuning)")
     ap.add_argument("--reverse", action="store_true", help="fill the cache from the last case (a second worker)")
+    ap.add_argument("--ppocr", type=Path, default=None, metavar="ONNX",
+                    help="also measure PP-OCRv4's text detector (ch_PP-OCRv4_det_infer.onnx from the "
+                         "rapidocr-onnxruntime wheel) on the same cases")
+    ap.add_argument("--ppocr-side", type=int, default=480)
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
     if not DATA.is_dir():
@@ -472,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     t0 = time.perf_counter()
     bases = load_bases(args.cache)
-    cases = build_cases(bases)
+    cases = build_cases_cached(bases, args.cache)
     if args.half != "all":
         cases = [c for c in cases if c.half == args.half]
     print(f"{len(bases)} photos, {len(cases)} cases ({args.half}), built in {time.perf_counter() - t0:.1f}s",
@@ -480,16 +551,21 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     alphas = {}
     for i, c in enumerate(reversed(cases) if args.reverse else cases):
+        if args.cached_only and not _cached(c, args.model, args.cache):
+            continue
         alphas[c.name] = cutout(c, args.model, args.cache)
         if (i + 1) % 50 == 0:
             print(f"  cutouts {i + 1}/{len(cases)} {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     if args.cutouts_only:
         return 0
+    cases = [c for c in cases if c.name in alphas]
     from assistant.presets import load_presets
     from assistant.readiness import autofix, rules
     presets = load_presets(args.presets)
     rows = []
     times = []
+    ocr = PPOCRText(args.ppocr, args.ppocr_side) if args.ppocr else None
+    ocr_times = []
     for c in cases:
         alpha = alphas[c.name]
         t = time.perf_counter()
@@ -499,8 +575,12 @@ def main(argv: list[str] | None = None) -> int:
                      if False else (time.perf_counter() - t) * 1000)
         row = dict(name=c.name, half=c.half, group=c.group, kind=c.kind, detail=c.detail, fixable=c.fixable,
                    pred=sorted(predicted(f)), marks=[(m.kind, m.box, m.contrast, m.touches_product) for m in f.marks],
-                   ok={v.preset: v.ok for v in verdicts},
-                   reasons={v.preset: [r.code for r in v.reasons] for v in verdicts})
+                   ok={v.preset.name: v.ok for v in verdicts},
+                   reasons={v.preset.name: [r.code for r in v.reasons] for v in verdicts})
+        if ocr is not None:
+            t = time.perf_counter()
+            row["ppocr_marks"] = ocr.marks(c.rgb, f.zone)
+            ocr_times.append((time.perf_counter() - t) * 1000)
         if c.kind is not None and c.fixable:
             fixed = autofix.fix(c.rgb, alpha, f, presets[0])
             row["fix_refused"] = fixed.refused
@@ -519,6 +599,8 @@ def main(argv: list[str] | None = None) -> int:
                 row["after_ok"] = False
         rows.append(row)
     report(rows, times, args)
+    if ocr is not None:
+        report_ppocr(rows, ocr_times, args)
     if args.sheet:
         sheets(cases, rows, alphas, args.sheet)
     if args.json:
@@ -574,6 +656,25 @@ def report(rows: list[dict], times: list[float], args) -> None:
     ts = np.array(times)
     print(f"\nTime per image (detector + {len(args.presets.split(','))} verdicts, cutout excluded): "
           f"median {np.median(ts):.0f} ms, p95 {np.percentile(ts, 95):.0f} ms, max {ts.max():.0f} ms")
+
+
+def report_ppocr(rows: list[dict], times: list[float], args) -> None:
+    marks_kinds = ("text", "watermark", "logo", "sticker")
+    print(f"\n### Added marks (text, watermark, logo, sticker): OpenCV rules vs PP-OCRv4 det at {args.ppocr_side} px\n")
+    print("| detector | kind | cases | found | recall | false alarms on clean |")
+    print("|---|---|---|---|---|---|")
+    neg = [r for r in rows if r["kind"] is None]
+    for k in marks_kinds:
+        pos = [r for r in rows if r["kind"] == k]
+        ours = sum(1 for r in pos if set(r["pred"]) & set(marks_kinds))
+        theirs = sum(1 for r in pos if r["ppocr_marks"] > 0)
+        print(f"| OpenCV rules | {k} | {len(pos)} | {ours} | {ours / max(1, len(pos)):.3f} | "
+              f"{sum(1 for r in neg if set(r['pred']) & set(marks_kinds))}/{len(neg)} |")
+        print(f"| PP-OCRv4 det | {k} | {len(pos)} | {theirs} | {theirs / max(1, len(pos)):.3f} | "
+              f"{sum(1 for r in neg if r['ppocr_marks'] > 0)}/{len(neg)} |")
+    ts = np.array(times)
+    print(f"\nPP-OCRv4 det time per image (model + post-processing): median {np.median(ts):.0f} ms, "
+          f"p95 {np.percentile(ts, 95):.0f} ms")
 
 
 def sheets(cases: list[Case], rows: list[dict], alphas: dict, out: Path) -> None:

@@ -43,7 +43,8 @@ class Limits:
 
     blob_share: float = 0.15      # a cutout blob this share of the largest one is product too
     margin: float = 0.02          # product zone: the product grown by this share of the long side
-    edge_level: int = 20          # morphological gradient (levels) that makes a pixel a mark's edge
+    attach: float = 0.04          # non-canvas pixels joined to the product within this share: product
+    edge_level: int = 14          # morphological gradient (levels) that makes a pixel a mark's edge
     colour_level: int = 48        # distance from the canvas colour that makes a solid mark ...
     colour_chroma: int = 24       # ... when it is coloured (max - min channel) ...
     colour_dark: int = 90         # ... or darker than this (a shadow is neither)
@@ -51,15 +52,16 @@ class Limits:
     plain_share: float = 0.80     # ring pixels within ``plain_level`` of the canvas colour: plain
     plain_level: int = 24
     band_level: int = 24          # a row pixel this far off the canvas colour is off
-    band_share: float = 0.92      # a row with this share off the canvas colour is a band
+    band_share: float = 0.80      # a row with this share off the canvas colour is a band
     line_level: int = 24          # a step of this many levels across two pixels is an edge ...
-    line_share: float = 0.90      # ... and a row crossed by edges over this share is a line
+    line_share: float = 0.80      # ... and a row crossed by edges over this share is a line
     frame_min: float = 0.006      # a frame narrower than this share of the side is no frame
+    frame_edge: float = 0.01      # marks this close inside a frame are its edge
     collage_zone: float = 0.15    # a collage seam lies at least this far inside the content
     collage_stuff: float = 0.02   # content beyond a seam: marks over this share of the image
     status_strip: float = 0.06    # a phone status bar: the top strip of this share of the height
     status_marks: float = 0.004   # edge share in the strip's left and right thirds
-    tall: float = 1.25            # height / width of a phone screenshot at least this
+    tall: float = 1.1            # height / width of a phone screenshot at least this
     watermark_contrast: float = 110.0  # a mark fainter than this (levels off the canvas) is a watermark
     tile_min: int = 3             # the same-sized faint mark this many times: tiled watermark
     join_x: float = 0.035         # letters closer than this share of the long side are one word ...
@@ -136,7 +138,15 @@ def product_mask(alpha: np.ndarray, limits: Limits = LIMITS) -> np.ndarray:
     n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     if n <= 1:
         return np.zeros(alpha.shape, bool)
-    areas = stats[1:, cv2.CC_STAT_AREA]
+    h, w = alpha.shape
+    st = stats[1:]
+    areas = st[:, cv2.CC_STAT_AREA]
+    # a ring along the image's edges (a frame the model took for an object) is not product
+    framelike = (st[:, cv2.CC_STAT_WIDTH] >= 0.9 * w) & (st[:, cv2.CC_STAT_HEIGHT] >= 0.9 * h) \
+        & (areas < 0.35 * st[:, cv2.CC_STAT_WIDTH] * st[:, cv2.CC_STAT_HEIGHT])
+    areas = np.where(framelike, 0, areas)
+    if areas.max() == 0:
+        return np.zeros(alpha.shape, bool)
     keep = np.flatnonzero(areas >= limits.blob_share * areas.max()) + 1
     mask = np.isin(labels, keep)
     # holes: background parts that do not reach the image's edge
@@ -145,6 +155,26 @@ def product_mask(alpha: np.ndarray, limits: Limits = LIMITS) -> np.ndarray:
     edge_labels = np.unique(np.concatenate([lab2[0], lab2[-1], lab2[:, 0], lab2[:, -1]]))
     holes = (lab2 > 0) & ~np.isin(lab2, edge_labels)
     return mask | holes
+
+
+def _attached(small: np.ndarray, prod: np.ndarray, limits: Limits, side: int) -> np.ndarray:
+    """The product plus what is unlike the canvas, joined to it, within ``attach`` of its edge:
+    the parts of a product the model missed (a carton's cap, a thin stalk) are product."""
+    if not prod.any():
+        return prod
+    dist = cv2.distanceTransform((~prod).astype(np.uint8), cv2.DIST_L2, 3)
+    near = (dist > 0) & (dist <= limits.attach * side)
+    ring = near & ~cv2.dilate(prod.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    rp = small[ring]
+    if len(rp) < 20:
+        return prod
+    canvas = np.median(rp[::max(1, len(rp) // 5000)], axis=0)
+    canvas_img = np.empty_like(small)
+    canvas_img[:] = canvas.astype(np.uint8)
+    fg = (_chmax(cv2.absdiff(small, canvas_img)) > limits.plain_level) & near
+    n, labels = cv2.connectedComponents((fg | prod).astype(np.uint8), connectivity=8)
+    ids = np.unique(labels[prod])
+    return prod | (np.isin(labels, ids[ids > 0]) & near)
 
 
 def _runs_out(flags: np.ndarray, start: int, step: int) -> int:
@@ -189,6 +219,7 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         a_small = cv2.resize(alpha, (w, h), interpolation=cv2.INTER_AREA) if scale < 1 else alpha
     side = max(h, w)
     prod = product_mask(a_small, limits)
+    prod = _attached(small, prod, limits, side)
     # distance to the product: the zone (product + margin) and a ring around it in one pass
     dist = cv2.distanceTransform((~prod).astype(np.uint8), cv2.DIST_L2, 3) if prod.any() \
         else np.full((h, w), 1e9, np.float32)
@@ -265,17 +296,20 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         or (sides["top"] and sides["bottom"]))
     if not (screenshot or border):
         top, bottom, left, right = 0, h, 0, w
-    if screenshot and not (sides["bottom"]):
-        bottom = h
-    if screenshot and not (sides["left"] and sides["right"]):
-        left, right = 0, w
+    if screenshot:  # the screen's own text and icons above and below the product are chrome
+        ui = ((edges | solid) & ~zone).any(axis=1)
+        top = max(top, _runs_out(ui, py0 - 1, -1) + 1)
+        bottom = min(bottom if sides["bottom"] else h, _runs_out(ui, py1, 1))
+        if not (sides["left"] and sides["right"]):
+            left, right = 0, w
 
     # ---- marks inside the content, outside the product zone
     marks: list[Mark] = []
-    if plain and not collage:
+    if plain and not collage and not screenshot:
         cand = (edges | solid) & ~zone
         inside = np.zeros((h, w), bool)
-        inside[top + 1:bottom - 1, left + 1:right - 1] = True
+        e = 1 + (int(limits.frame_edge * side) if border else 0)  # a frame's inner edge is no mark
+        inside[top + e:bottom - e, left + e:right - e] = True
         cand &= inside
         marks = _group_marks(cand, solid, diff, zone, scale, (W, H), limits)
 
@@ -304,7 +338,8 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
     joined = cv2.morphologyEx(cand.astype(np.uint8), cv2.MORPH_CLOSE,
                               cv2.getStructuringElement(cv2.MORPH_RECT, (kx, ky)))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
-    raw_n, raw_labels, raw_stats, _ = cv2.connectedComponentsWithStats(cand.astype(np.uint8), connectivity=8)
+    ink = (diff > limits.colour_level) & cand   # the marks' own strokes (edges blur neighbours together)
+    raw_n, raw_labels, raw_stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     min_px = limits.min_mark * h * w
     grown_zone = cv2.dilate(zone.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     found = []
@@ -319,18 +354,25 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
         near = cv2.dilate(px.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
         contrast = float(np.percentile(d[near], 95))
         solid_share = float((solid[y:y + bh, x:x + bw] & region).sum()) / max(1, bw * bh)
-        ids = np.unique(raw_labels[y:y + bh, x:x + bw][px])
+        ids = np.unique(raw_labels[y:y + bh, x:x + bw][region])
+        ids = ids[ids > 0]
         parts = len(ids)
         boxes = raw_stats[ids]
-        span = float((boxes[:, cv2.CC_STAT_WIDTH] * boxes[:, cv2.CC_STAT_HEIGHT]).max()) / max(1, bw * bh)
+        span = float((boxes[:, cv2.CC_STAT_WIDTH] * boxes[:, cv2.CC_STAT_HEIGHT]).max()) / max(1, bw * bh) \
+            if parts else 0.0
         touches = bool((grown_zone[y:y + bh, x:x + bw] & region).any())
         found.append(dict(box=(x, y, x + bw, y + bh), contrast=contrast, solid=solid_share, parts=parts,
                           touches=touches, bw=bw, bh=bh, span=span))
-    # tiled: the same-sized faint-ish mark several times
+    # tiled: the same-sized mark several times, or several faint ones: then every faint-ish mark
+    # belongs to the watermark (tiles cut by the image's edge or overlapping have other sizes)
+    faintish = [f for f in found if f["contrast"] < 1.6 * limits.watermark_contrast]
+    tiled = sum(1 for f in faintish if f["contrast"] < limits.watermark_contrast) >= limits.tile_min
+    for f in faintish:
+        similar = [g for g in faintish if abs(g["bw"] - f["bw"]) <= 0.25 * f["bw"] + 2
+                   and abs(g["bh"] - f["bh"]) <= 0.25 * f["bh"] + 2]
+        tiled = tiled or len(similar) >= limits.tile_min
     for f in found:
-        similar = [g for g in found if abs(g["bw"] - f["bw"]) <= 0.25 * f["bw"] + 2
-                   and abs(g["bh"] - f["bh"]) <= 0.25 * f["bh"] + 2 and g["contrast"] < 200]
-        f["tiled"] = len(similar) >= limits.tile_min and f["contrast"] < 200
+        f["tiled"] = tiled and f["contrast"] < 1.6 * limits.watermark_contrast
     inv = 1.0 / scale
     marks = []
     for f in found:
