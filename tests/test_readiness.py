@@ -312,11 +312,11 @@ def test_fix_crops_a_border_and_pads_to_the_presets_shape():
     assert fixed.refused is None and "cropped" in fixed.steps
     h, w = fixed.rgb.shape[:2]
     assert w == h and w <= SIDE - 70
-    # the product, found again in the fixed image, has exactly its old pixels
-    fy, fx = np.nonzero(fixed.alpha > 0)
+    # every product pixel lands, unchanged, where the crop and the padding put it
+    x0, y0, x1, y1 = f.content
+    px, py = (w - (x1 - x0)) // 2, (h - (y1 - y0)) // 2
     oy, ox = np.nonzero(alpha > 0)
-    dy, dx = fy.min() - oy.min(), fx.min() - ox.min()
-    assert np.array_equal(fixed.rgb[fy, fx], rgb[fy - dy, fx - dx])
+    assert np.array_equal(fixed.rgb[oy - y0 + py, ox - x0 + px], rgb[oy, ox])
 
 
 def test_check_ready_gives_items_and_after_fix(tmp_path, monkeypatch):

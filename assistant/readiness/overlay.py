@@ -57,6 +57,9 @@ class Limits:
     line_share: float = 0.80      # ... and a row crossed by edges over this share is a line
     frame_min: float = 0.006      # a frame narrower than this share of the side is no frame
     frame_edge: float = 0.01      # marks this close inside a frame are its edge
+    frame_piece: float = 0.4      # a strip this long and at most 3 % thick is a piece of frame
+    seam_level: int = 8           # a collage seam: a step of this many levels ...
+    seam_share: float = 0.85      # ... straight across this share of the content
     collage_zone: float = 0.15    # a collage seam lies at least this far inside the content
     collage_stuff: float = 0.02   # content beyond a seam: marks over this share of the image
     status_strip: float = 0.06    # a phone status bar: the top strip of this share of the height
@@ -142,8 +145,12 @@ def product_mask(alpha: np.ndarray, limits: Limits = LIMITS) -> np.ndarray:
     st = stats[1:]
     areas = st[:, cv2.CC_STAT_AREA]
     # a ring along the image's edges (a frame the model took for an object) is not product
-    framelike = (st[:, cv2.CC_STAT_WIDTH] >= 0.9 * w) & (st[:, cv2.CC_STAT_HEIGHT] >= 0.9 * h) \
-        & (areas < 0.35 * st[:, cv2.CC_STAT_WIDTH] * st[:, cv2.CC_STAT_HEIGHT])
+    bw, bh = st[:, cv2.CC_STAT_WIDTH], st[:, cv2.CC_STAT_HEIGHT]
+    x0, y0 = st[:, cv2.CC_STAT_LEFT], st[:, cv2.CC_STAT_TOP]
+    framelike = (bw >= 0.9 * w) & (bh >= 0.9 * h) & (areas < 0.35 * bw * bh)
+    # ... nor is a bar along one edge (an app bar, a banner strip)
+    edge = (x0 == 0) | (y0 == 0) | (x0 + bw >= w) | (y0 + bh >= h)
+    framelike |= edge & (((bw >= 0.9 * w) & (bh <= 0.15 * h)) | ((bh >= 0.9 * h) & (bw <= 0.15 * w)))
     areas = np.where(framelike, 0, areas)
     if areas.max() == 0:
         return np.zeros(alpha.shape, bool)
@@ -171,10 +178,18 @@ def _attached(small: np.ndarray, prod: np.ndarray, limits: Limits, side: int) ->
     canvas = np.median(rp[::max(1, len(rp) // 5000)], axis=0)
     canvas_img = np.empty_like(small)
     canvas_img[:] = canvas.astype(np.uint8)
-    fg = (_chmax(cv2.absdiff(small, canvas_img)) > limits.plain_level) & near
+    grad = _chmax(cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)))
+    fg = (_chmax(cv2.absdiff(small, canvas_img)) > limits.plain_level) | (grad > limits.edge_level)
     n, labels = cv2.connectedComponents((fg | prod).astype(np.uint8), connectivity=8)
     ids = np.unique(labels[prod])
-    return prod | (np.isin(labels, ids[ids > 0]) & near)
+    joined = np.isin(labels, ids[ids > 0]) & ~prod
+    # what is joined near the edge is product; further out only thin structures (legs, arms, a
+    # bow), not a solid patch (a sticker pasted against the product)
+    far = joined & ~near
+    if far.any():
+        solid_far = cv2.morphologyEx(far.astype(np.uint8), cv2.MORPH_OPEN, np.ones((9, 9), np.uint8)).astype(bool)
+        joined &= ~solid_far
+    return prod | joined
 
 
 def _runs_out(flags: np.ndarray, start: int, step: int) -> int:
@@ -281,6 +296,23 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     for x in inner_cols:
         if prod[:, :x].any() and prod[:, x + 1:].any():
             collage = True
+    # a faint seam straight across: panels on slightly different papers, each with something on it
+    if not status and not collage:
+        stuff0 = edges | solid
+        seam_y = np.zeros((h, w), bool)
+        seam_y[1:-1] = _chmax(cv2.absdiff(small[2:], small[:-2])) > limits.seam_level
+        seam_x = np.zeros((h, w), bool)
+        seam_x[:, 1:-1] = _chmax(cv2.absdiff(np.ascontiguousarray(small[:, 2:]),
+                                             np.ascontiguousarray(small[:, :-2]))) > limits.seam_level
+        rows = np.flatnonzero((seam_y.mean(axis=1) >= limits.seam_share) & (zone.mean(axis=1) < 0.02))
+        cols = np.flatnonzero((seam_x.mean(axis=0) >= limits.seam_share) & (zone.mean(axis=0) < 0.02))
+        need = limits.collage_stuff * h * w
+        for y in rows[(rows > 0.15 * h) & (rows < 0.85 * h)]:
+            if stuff0[:y - 2].sum() >= need and stuff0[y + 3:].sum() >= need:
+                collage = True
+        for x in cols[(cols > 0.15 * w) & (cols < 0.85 * w)]:
+            if stuff0[:, :x - 2].sum() >= need and stuff0[:, x + 3:].sum() >= need:
+                collage = True
     stuff = (edges | solid) & ~zone
     beyond = {"top": stuff[:top], "bottom": stuff[bottom:], "left": stuff[:, :left], "right": stuff[:, right:]}
     extent = {"top": top, "bottom": h - bottom, "left": left, "right": w - right}
@@ -365,17 +397,20 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
                           touches=touches, bw=bw, bh=bh, span=span))
     # tiled: the same-sized mark several times, or several faint ones: then every faint-ish mark
     # belongs to the watermark (tiles cut by the image's edge or overlapping have other sizes)
-    faintish = [f for f in found if f["contrast"] < 1.6 * limits.watermark_contrast]
+    faintish = [f for f in found if f["contrast"] < 2.0 * limits.watermark_contrast]
     tiled = sum(1 for f in faintish if f["contrast"] < limits.watermark_contrast) >= limits.tile_min
     for f in faintish:
         similar = [g for g in faintish if abs(g["bw"] - f["bw"]) <= 0.25 * f["bw"] + 2
                    and abs(g["bh"] - f["bh"]) <= 0.25 * f["bh"] + 2]
         tiled = tiled or len(similar) >= limits.tile_min
     for f in found:
-        f["tiled"] = tiled and f["contrast"] < 1.6 * limits.watermark_contrast
+        f["tiled"] = tiled and f["contrast"] < 2.0 * limits.watermark_contrast
     inv = 1.0 / scale
     marks = []
     for f in found:
+        long_side, short_side = max(f["bw"], f["bh"]), min(f["bw"], f["bh"])
+        if long_side >= limits.frame_piece * side and short_side <= 0.03 * side:
+            continue  # a straight strip along the image: a piece of frame, not a mark
         if f["contrast"] < limits.watermark_contrast or f["tiled"]:
             kind = "watermark"
         elif f["span"] >= limits.shape_span:
