@@ -588,7 +588,7 @@ def main(argv: list[str] | None = None) -> int:
         times.append((time.perf_counter() - t) * 1000 * (SIDE * SIDE) / (c.rgb.shape[0] * c.rgb.shape[1]) ** 1
                      if False else (time.perf_counter() - t) * 1000)
         row = dict(name=c.name, half=c.half, group=c.group, kind=c.kind, detail=c.detail, fixable=c.fixable,
-                   on_product=_on_product(c),
+                   on_product=bool(_on_product(c)),
                    pred=sorted(predicted(f)), marks=[(m.kind, m.box, m.contrast, m.touches_product) for m in f.marks],
                    ok={v.preset.name: v.ok for v in verdicts},
                    reasons={v.preset.name: [r.code for r in v.reasons] for v in verdicts})

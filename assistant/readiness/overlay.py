@@ -61,7 +61,7 @@ class Limits:
     seam_level: int = 8           # a collage seam: a step of this many levels ...
     seam_share: float = 0.85      # ... straight across this share of the content
     collage_zone: float = 0.15    # a collage seam lies at least this far inside the content
-    collage_stuff: float = 0.02   # content beyond a seam: marks over this share of the image
+    collage_stuff: float = 0.004  # content beyond a seam: marks over this share of the image
     status_strip: float = 0.06    # a phone status bar: the top strip of this share of the height
     status_marks: float = 0.004   # edge share in the strip's left and right thirds
     tall: float = 1.1            # height / width of a phone screenshot at least this
@@ -189,6 +189,13 @@ def _attached(small: np.ndarray, prod: np.ndarray, limits: Limits, side: int) ->
     if far.any():
         solid_far = cv2.morphologyEx(far.astype(np.uint8), cv2.MORPH_OPEN, np.ones((9, 9), np.uint8)).astype(bool)
         joined &= ~solid_far
+        # nor a frame's lines: a thin thing spanning most of the image
+        n2, lab2, st2, _ = cv2.connectedComponentsWithStats((joined & ~near).astype(np.uint8), connectivity=8)
+        h, w = prod.shape
+        for i in range(1, n2):
+            bw, bh, area = st2[i, cv2.CC_STAT_WIDTH], st2[i, cv2.CC_STAT_HEIGHT], st2[i, cv2.CC_STAT_AREA]
+            if (bw >= 0.85 * w or bh >= 0.85 * h) and area < 0.1 * bw * bh:
+                joined &= lab2 != i
     return prod | joined
 
 
@@ -233,8 +240,8 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     else:
         a_small = cv2.resize(alpha, (w, h), interpolation=cv2.INTER_AREA) if scale < 1 else alpha
     side = max(h, w)
-    prod = product_mask(a_small, limits)
-    prod = _attached(small, prod, limits, side)
+    raw = product_mask(a_small, limits)
+    prod = raw  # the model's product; what is joined to it is added once frames are known
     # distance to the product: the zone (product + margin) and a ring around it in one pass
     dist = cv2.distanceTransform((~prod).astype(np.uint8), cv2.DIST_L2, 3) if prod.any() \
         else np.full((h, w), 1e9, np.float32)
@@ -268,7 +275,7 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     col_chrome = ((off.mean(axis=0) >= limits.band_share) | (step_x.mean(axis=0) >= limits.line_share)) \
         & (zone.mean(axis=0) < 0.02)
 
-    status = _status_bar(edges, zone, limits)
+    status = _status_bar(edges, raw, limits)
     if prod.any():
         ys, xs = np.nonzero(prod)
         py0, py1, px0, px1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
@@ -282,6 +289,15 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     sides = {"top": top >= min_band, "bottom": h - bottom >= min_band,
              "left": left >= min_band, "right": w - right >= min_band}
     top = max(top, status if status and status <= py0 else 0)
+
+    zone_raw = zone
+    # the parts of the product the model missed, inside the content only (never a frame or a bar)
+    inside_box = np.zeros((h, w), bool)
+    inside_box[top:bottom, left:right] = True
+    prod = raw | (_attached(small, raw, limits, side) & inside_box)
+    if prod.any():
+        dist = cv2.distanceTransform((~prod).astype(np.uint8), cv2.DIST_L2, 3)
+        zone = dist <= r
 
     # ---- collage: a seam inside the product's span with product on both sides, or product-like
     # content beyond an outer seam
@@ -304,8 +320,8 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         seam_x = np.zeros((h, w), bool)
         seam_x[:, 1:-1] = _chmax(cv2.absdiff(np.ascontiguousarray(small[:, 2:]),
                                              np.ascontiguousarray(small[:, :-2]))) > limits.seam_level
-        rows = np.flatnonzero((seam_y.mean(axis=1) >= limits.seam_share) & (zone.mean(axis=1) < 0.02))
-        cols = np.flatnonzero((seam_x.mean(axis=0) >= limits.seam_share) & (zone.mean(axis=0) < 0.02))
+        rows = np.flatnonzero((seam_y.mean(axis=1) >= limits.seam_share) & (zone_raw.mean(axis=1) < 0.02))
+        cols = np.flatnonzero((seam_x.mean(axis=0) >= limits.seam_share) & (zone_raw.mean(axis=0) < 0.02))
         need = limits.collage_stuff * h * w
         for y in rows[(rows > 0.15 * h) & (rows < 0.85 * h)]:
             if stuff0[:y - 2].sum() >= need and stuff0[y + 3:].sum() >= need:
@@ -343,7 +359,7 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         e = 1 + (int(limits.frame_edge * side) if border else 0)  # a frame's inner edge is no mark
         inside[top + e:bottom - e, left + e:right - e] = True
         cand &= inside
-        marks = _group_marks(cand, solid, diff, zone, scale, (W, H), limits)
+        marks = _group_marks(cand, solid, diff, zone, scale, (W, H), limits, framed=bool(border))
 
     inv = 1.0 / scale
     content = (int(left * inv), int(top * inv), min(W, int(round(right * inv))), min(H, int(round(bottom * inv))))
@@ -363,7 +379,7 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
 
 
 def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np.ndarray, scale: float,
-                 size: tuple[int, int], limits: Limits) -> list[Mark]:
+                 size: tuple[int, int], limits: Limits, framed: bool = False) -> list[Mark]:
     h, w = cand.shape
     side = max(h, w)
     kx, ky = max(3, int(limits.join_x * side)) | 1, max(3, int(limits.join_y * side)) | 1
@@ -409,7 +425,8 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
     marks = []
     for f in found:
         long_side, short_side = max(f["bw"], f["bh"]), min(f["bw"], f["bh"])
-        if long_side >= limits.frame_piece * side and short_side <= 0.03 * side:
+        piece = limits.frame_piece * (0.25 if framed else 1.0)
+        if long_side >= piece * side and short_side <= 0.03 * side and long_side >= 4 * short_side:
             continue  # a straight strip along the image: a piece of frame, not a mark
         if f["contrast"] < limits.watermark_contrast or f["tiled"]:
             kind = "watermark"
