@@ -154,13 +154,16 @@ def product_mask(alpha: np.ndarray, limits: Limits = LIMITS) -> np.ndarray:
     areas = np.where(framelike, 0, areas)
     if areas.max() == 0:
         return np.zeros(alpha.shape, bool)
-    keep = np.flatnonzero(areas >= limits.blob_share * areas.max()) + 1
-    mask = np.isin(labels, keep)
+    lut = np.zeros(n, bool)
+    lut[np.flatnonzero(areas >= limits.blob_share * areas.max()) + 1] = True
+    mask = lut[labels]
     # holes: background parts that do not reach the image's edge
     inv = (~mask).astype(np.uint8)
     n2, lab2, _, _ = cv2.connectedComponentsWithStats(inv, connectivity=4)
-    edge_labels = np.unique(np.concatenate([lab2[0], lab2[-1], lab2[:, 0], lab2[:, -1]]))
-    holes = (lab2 > 0) & ~np.isin(lab2, edge_labels)
+    hole = np.ones(n2, bool)
+    hole[0] = False
+    hole[np.concatenate([lab2[0], lab2[-1], lab2[:, 0], lab2[:, -1]])] = False
+    holes = hole[lab2]
     return mask | holes
 
 
@@ -181,8 +184,10 @@ def _attached(small: np.ndarray, prod: np.ndarray, limits: Limits, side: int) ->
     grad = _chmax(cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)))
     fg = (_chmax(cv2.absdiff(small, canvas_img)) > limits.plain_level) | (grad > limits.edge_level)
     n, labels = cv2.connectedComponents((fg | prod).astype(np.uint8), connectivity=8)
-    ids = np.unique(labels[prod])
-    joined = np.isin(labels, ids[ids > 0]) & ~prod
+    lut = np.zeros(n, bool)
+    lut[labels[prod]] = True
+    lut[0] = False
+    joined = lut[labels] & ~prod
     # what is joined near the edge is product; further out only thin structures (legs, arms, a
     # bow), not a solid patch (a sticker pasted against the product)
     far = joined & ~near
