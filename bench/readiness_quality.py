@@ -607,7 +607,12 @@ def main(argv: list[str] | None = None) -> int:
                 row["after_reasons"] = [r.code for r in v2.reasons]
                 if c.kind in ("text", "watermark", "logo", "sticker") and c.base_rgb is not None \
                         and fixed.rgb.shape == c.base_rgb.shape:
-                    keep = cv2.erode(fixed.alpha, np.ones((5, 5), np.uint8)) > 127
+                    # the product's pixels as the fix left them, against the clean image: where the
+                    # fix kept product, less the pixels the overlay itself changed (a sticker the model
+                    # took for product is the overlay's doing, not the fix's)
+                    by_overlay = cv2.dilate((np.abs(c.rgb.astype(np.int16) - c.base_rgb).max(axis=2) > 16)
+                                            .astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+                    keep = (cv2.erode(fixed.alpha, np.ones((5, 5), np.uint8)) > 127) & ~by_overlay
                     d = np.abs(fixed.rgb.astype(np.int16) - c.base_rgb)[keep].max(axis=1) if keep.any() else np.zeros(1)
                     row["product_change_mean"] = float(d.mean())
                     row["product_changed_share"] = float((d > 8).mean())
