@@ -62,6 +62,9 @@ class ImageRules:
     transparent_allowed: bool = _spec("the platform takes PNG and needs no white background, so a transparent PNG may be exported")
     overlays_allowed: bool = _spec("badges, text or frames may be added to the main image")
     shadow_allowed: bool = _spec("a shadow under the product is acceptable")
+    min_fill: float = _spec("smallest share of the canvas side the product's longer side may fill (moderation)", 0.1, 1.0)
+    background_tolerance: int = _spec("how far (levels, any channel) the background may stray from `background`; 255: no background rule", 0, 255)
+    upload_formats: str = _spec("file formats the platform accepts, comma-separated (jpeg, png, webp)")
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,10 @@ def _check_value(path: Path, key: str, spec: dataclasses.Field, value: Any) -> A
     if meta.get("choices") and value not in meta["choices"]:
         raise AssistantError("preset_bad_choice", file=path.name, key=key, value=value,
                              choices=", ".join(meta["choices"]))
+    if key.endswith("upload_formats") and (not value.strip() or any(
+            f.strip() not in FORMATS for f in value.split(","))):
+        raise AssistantError("preset_bad_value", file=path.name, key=key, value=repr(value),
+                             expected=", ".join(FORMATS))
     if key.endswith("background"):
         try:
             parse_colour(value)
