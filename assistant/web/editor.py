@@ -3,7 +3,7 @@
 Gradio's editor keeps every layer blob a client sends in a plain dict for ever, grows its
 layer list to any index a request names, and decodes every layer file a request refers to
 (a 38-byte WebP of 12000 x 12000 as six layers: +4.4 GB) before the app's own code runs.
-``bounded_image_editor(gr)`` returns a subclass that:
+``bounded_image_editor(gr)`` returns a maker of gradio's own editor, bounded so that it:
 
 * keeps blobs in a ``safety.BoundedStore`` (oldest forgotten past a count and byte budget);
 * ignores a blob whose layer index is out of range, that is too large, or whose header
@@ -34,7 +34,7 @@ MAX_BLOB_BYTES = 16 * 2**20
 def bounded_image_editor(gr, *, max_layers: int = MAX_LAYERS, max_layer_index: int = MAX_LAYER_INDEX,
                          max_pixels: int = MAX_LAYER_PIXELS, store_items: int = STORE_ITEMS,
                          store_bytes: int = STORE_BYTES, lang: str | None = None):
-    """A ``gr.ImageEditor`` subclass with the bounds above (``gr``: the gradio module)."""
+    """A maker of ``gr.ImageEditor`` instances with the bounds above (``gr``: the gradio module)."""
 
     def _check(item, label: str) -> None:
         if item is None:
@@ -44,12 +44,15 @@ def bounded_image_editor(gr, *, max_layers: int = MAX_LAYERS, max_layer_index: i
             return
         check_header(data, max_pixels=max_pixels, name=label)
 
-    class BoundedImageEditor(gr.ImageEditor):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.blob_storage = BoundedStore(store_items, store_bytes)
+    def make(*args, **kwargs):
+        # gradio's own ImageEditor, bounded on the instance: a subclass would change the
+        # component's name, which picks the browser's widget (and loses the methods'
+        # server-function marks), so the editor would never draw.
+        editor = gr.ImageEditor(*args, **kwargs)
+        editor.blob_storage = BoundedStore(store_items, store_bytes)
+        base_accept, base_preprocess = editor.accept_blobs, editor.preprocess
 
-        def accept_blobs(self, data):
+        def accept_blobs(data):
             blob = data.data
             index = blob.get("index")
             if blob.get("type") == "layer" and index not in (None, "", "null"):
@@ -64,12 +67,12 @@ def bounded_image_editor(gr, *, max_layers: int = MAX_LAYERS, max_layer_index: i
                 _check(data.files[0][1], "layer")
             except AssistantError:
                 return None  # not kept: preprocess will find no blob and refuse clearly
-            return super().accept_blobs(data)
+            return base_accept(data)
 
-        def preprocess(self, payload):
+        def preprocess(payload):
             if payload is None:
                 return None
-            source = self.blob_storage.get(payload.id) if payload.id is not None else payload
+            source = editor.blob_storage.get(payload.id) if payload.id is not None else payload
             if source is not None:
                 layers = [layer for layer in (source.layers or []) if layer is not None]
                 if len(layers) > max_layers:
@@ -79,8 +82,12 @@ def bounded_image_editor(gr, *, max_layers: int = MAX_LAYERS, max_layer_index: i
                         _check(item, "layer")
                 except AssistantError as exc:
                     if payload.id is not None:
-                        self.blob_storage.pop(payload.id, None)
+                        editor.blob_storage.pop(payload.id, None)
                     raise gr.Error(exc.message(lang)) from None
-            return super().preprocess(payload)
+            return base_preprocess(payload)
 
-    return BoundedImageEditor
+        accept_blobs._is_server_fn = True  # the component_server route calls only marked functions
+        editor.accept_blobs, editor.preprocess = accept_blobs, preprocess
+        return editor
+
+    return make
