@@ -48,6 +48,7 @@ def test_promo_set_on_a_phone_shows_a_grid_and_downloads_one_zip(browser, server
     _fill(page, "pr-old-price", "35000")
     _fill(page, "pr-points", "Tanpa pengawet\nPedas level 3")
     _fill(page, "pr-net", "250 g")
+    _fill(page, "pr-size", "12x18x6")
     page.locator("#pr-more").get_by_text("Pilihan lain").click()
     page.locator("#pr-quality").get_by_label("Cepat").check()
     page.locator("#pr-kit").get_by_text("Merek toko").click()
