@@ -73,10 +73,10 @@ def test_make_gives_the_grid_one_zip_the_kit_and_says_why_text_was_left_off(tab,
     kit = json.loads(open(state["kit"], "rb").read())
     assert "Dapur Bu Sri" in json.dumps(kit)
     gallery = updates[t.gallery]
-    assert gallery["visible"] and gallery["value"][0][1] == "Shopee · Foto utama"
+    assert gallery["visible"] and gallery["value"][0][1] == "Foto utama"
 
     english = t.relabel({t.state: state}, "en")
-    assert english[t.gallery]["value"][0][1] == "Shopee · Main photo"
+    assert english[t.gallery]["value"][0][1] == "Main photo" and english[t.gallery]["value"][-1][1] == "9:16 story"
     assert "forbid text" in english[t.notes] and "photos done" in english[t.status]
 
 

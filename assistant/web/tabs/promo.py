@@ -56,12 +56,11 @@ def badge_choices(lang: str) -> list[tuple[str, str]]:
 
 
 def slot_title(slot: str, lang: str) -> str:
-    """``03-suasana`` -> "Suasana"; a social post's name -> "Postingan 4:5"."""
+    """``03-suasana`` -> "Suasana"; a social post's name -> "Postingan 4:5" or "Story 9:16"."""
     for s in lib.list_slots():
         if s.name == slot:
             return localized(s.title, lang)
-    shape = slot.split("-")[0].replace("x", ":")
-    return t("promo_web_post", lang, shape=shape)
+    return t("promo_web_story" if slot.startswith("9x16") else "promo_web_post", lang)
 
 
 @dataclass(eq=False)
@@ -180,7 +179,9 @@ class PromoTab:
                     self.kit_btn: gr.update(visible=False), self.notes: ""}
         entries = state["entries"]
         done = t("promo_web_done", lang, count=len(entries), seconds=render.num(state["seconds"], lang))
-        captions = [(e["path"], f"{preset_title(e['target'], lang)} · {slot_title(e['slot'], lang)}") for e in entries]
+        several = len({e["target"] for e in entries} - {"social"}) > 1  # name the marketplace only then
+        captions = [(e["path"], f"{preset_title(e['target'], lang)} · {slot_title(e['slot'], lang)}"
+                     if several and e["target"] != "social" else slot_title(e["slot"], lang)) for e in entries]
         return {self.status: f"<div class='etalase-ok'>✓ {html.escape(done)}</div>",
                 self.notes: notes_html(state["skipped"], lang),
                 self.gallery: gr.update(value=captions, visible=bool(entries), label=t("promo_web_result", lang)),
@@ -352,8 +353,8 @@ def _more(T: Texts) -> dict:
                                     elem_id="pr-slots"),
                    label="promo_web_slots", info="promo_web_slots_info", choices=slot_choices),
         "quality": T(gr.Radio(quality_choices(lang0), value=services.default_model(),
-                              label=t("app_quality_label", lang0), elem_id="pr-quality"),
-                     label="app_quality_label", choices=quality_choices),
+                              label=t("promo_web_quality", lang0), elem_id="pr-quality"),
+                     label="promo_web_quality", choices=quality_choices),
     }
 
 
@@ -361,7 +362,8 @@ def _kit(T: Texts) -> dict:
     lang0 = T.lang
     T(gr.Markdown(t("promo_web_kit_intro", lang0), elem_id="pr-kit-intro"), value="promo_web_kit_intro")
     return {
-        "kit_file": T(FileInput(label=t("promo_web_kit_file", lang0), file_types=[".json"], elem_id="pr-kit-file"),
+        "kit_file": T(FileInput(label=t("promo_web_kit_file", lang0), file_types=[".json"], height=110,
+                                elem_id="pr-kit-file"),
                       label="promo_web_kit_file"),
         "shop": _text(T, "promo_web_shop", "pr-shop", "Dapur Bu Sri", max_length=40),
         "colour": T(gr.ColorPicker(lib.BrandKit().primary, label=t("promo_web_colour", lang0), elem_id="pr-colour"),
@@ -375,9 +377,9 @@ def _kit(T: Texts) -> dict:
 def _results(lang0: str) -> dict:
     status = gr.HTML("", elem_id="pr-status", elem_classes=["etalase-html"])
     zip_btn = gr.DownloadButton("", variant="primary", visible=False, elem_id="pr-zip")
+    notes = gr.HTML("", elem_id="pr-notes", elem_classes=["etalase-html"])  # above the grid: read before looking for a card
     gallery = gr.Gallery(label=t("promo_web_result", lang0), columns=2, height="auto", object_fit="contain",
                          interactive=False, visible=False, buttons=["download", "fullscreen"], elem_id="pr-gallery")
-    notes = gr.HTML("", elem_id="pr-notes", elem_classes=["etalase-html"])
     kit_btn = gr.DownloadButton("", variant="secondary", visible=False, elem_id="pr-kit-download")
     return {"status": status, "notes": notes, "gallery": gallery, "zip_btn": zip_btn, "kit_btn": kit_btn,
             "state": gr.State(None)}
