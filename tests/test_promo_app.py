@@ -25,7 +25,7 @@ def _tab(tab, **changes):
     """A PromoTab over stand-in components, and its values with ``changes``."""
     form = tab.Form(**{name: object() for name in tab.Form.__dataclass_fields__})
     t = tab.PromoTab(lang=object(), last=object(), form=form, run_btn=None,
-                     **{k: object() for k in ("status", "notes", "gallery", "zip_btn", "kit_btn", "state")})
+                     **{k: object() for k in ("status", "notes", "gallery", "zip_btn", "share_btn", "kit_btn", "state")})
     values = {c: "" for c in vars(form).values()}
     given = {"photo": None, "use_last": False, "presets": ["shopee"], "title": "Keripik Balado",
              "price": "25.000", "old_price": "35000", "points": "Tanpa pengawet\n- Halal\n", "size_cm": "14x20x6",

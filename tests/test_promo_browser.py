@@ -64,13 +64,16 @@ def test_promo_set_on_a_phone_shows_a_grid_and_downloads_one_zip(browser, server
     save_shot(page, shots / "promosi-phone.png")
 
     out = download(page, "#pr-zip", tmp_path / "promosi.zip")
-    with zipfile.ZipFile(out) as z:
-        names = set(z.namelist())
+    z = zipfile.ZipFile(out)
+    names = set(z.namelist())
     slots = {n.rsplit("/", 1)[-1] for n in names if n.startswith("shopee/")}
     assert {"01-utama.jpg", "02-kemasan.jpg", "03-suasana.jpg", "05-ukuran.jpg"} <= slots, names
     assert not {"06-info.jpg", "07-promo.jpg"} & slots
     assert any(n.startswith("social/") and n.endswith("promo.jpg") for n in names), names
     assert "merek.etalase.json" in names
+    page.locator("#pr-gallery img").nth(1).click()  # open one photo; without a share sheet it downloads
+    shared = download(page, "#pr-share", tmp_path / "shared.jpg").read_bytes()
+    assert shared[:3] == b"\xff\xd8\xff" and shared in {z.read(n) for n in names if n.endswith(".jpg")}
     kit = download(page, "#pr-kit-download", tmp_path / "merek.etalase.json").read_bytes()
     assert b"Dapur Bu Sri" in kit
     context.close()

@@ -21,7 +21,7 @@ from assistant.i18n import localized, t
 from assistant.presets import load_preset
 from assistant.promo.listing import slot_limit
 from assistant.web import render, services
-from assistant.web.config import CONCURRENCY, OUT_ROOT
+from assistant.web.config import CONCURRENCY, OUT_ROOT, static_text
 from assistant.web.render import alert, lang_of
 from assistant.web.widgets import FileInput, PhotoInput, Texts, quality_choices
 
@@ -101,6 +101,7 @@ class PromoTab:
     notes: gr.HTML
     gallery: gr.Gallery
     zip_btn: gr.DownloadButton
+    share_btn: gr.Button  # the open photo to the phone's share sheet (static/share.js), no server call
     kit_btn: gr.DownloadButton
     state: gr.State  # {"entries": [{path, target, slot}], "skipped": [...], "zip", "kit", "seconds"}
 
@@ -109,9 +110,10 @@ class PromoTab:
         self.run_btn.click(lambda: "", None, self.status, queue=False, api_visibility="private").then(
             self.make, inputs, self.outputs(), concurrency_limit=CONCURRENCY, concurrency_id="work",
             api_visibility="private", show_progress="full", scroll_to_output=True)
+        self.share_btn.click(None, None, None, js=static_text("share.js"), queue=False, api_visibility="private")
 
     def outputs(self) -> list:
-        return [self.status, self.notes, self.gallery, self.zip_btn, self.kit_btn, self.state]
+        return [self.status, self.notes, self.gallery, self.zip_btn, self.share_btn, self.kit_btn, self.state]
 
     # --- reading the form ----------------------------------------------------------------
 
@@ -176,7 +178,7 @@ class PromoTab:
     def render(self, state: dict | None, lang: str) -> dict:
         if not state:
             return {self.gallery: gr.update(visible=False), self.zip_btn: gr.update(visible=False),
-                    self.kit_btn: gr.update(visible=False), self.notes: ""}
+                    self.share_btn: gr.update(visible=False), self.kit_btn: gr.update(visible=False), self.notes: ""}
         entries = state["entries"]
         done = t("promo_web_done", lang, count=len(entries), seconds=render.num(state["seconds"], lang))
         several = len({e["target"] for e in entries} - {"social"}) > 1  # name the marketplace only then
@@ -187,6 +189,7 @@ class PromoTab:
                 self.gallery: gr.update(value=captions, visible=bool(entries), label=t("promo_web_result", lang)),
                 self.zip_btn: gr.update(value=state["zip"], visible=True, label=t("promo_web_download_zip", lang,
                                                                                     count=len(entries))),
+                self.share_btn: gr.update(visible=True, value=t("promo_web_share", lang)),
                 self.kit_btn: gr.update(value=state["kit"], visible=True, label=t("promo_web_download_kit", lang)),
                 self.state: state}
 
@@ -380,6 +383,8 @@ def _results(lang0: str) -> dict:
     notes = gr.HTML("", elem_id="pr-notes", elem_classes=["etalase-html"])  # above the grid: read before looking for a card
     gallery = gr.Gallery(label=t("promo_web_result", lang0), columns=2, height="auto", object_fit="contain",
                          interactive=False, visible=False, buttons=["download", "fullscreen"], elem_id="pr-gallery")
+    share_btn = gr.Button(t("promo_web_share", lang0), visible=False, elem_id="pr-share")
     kit_btn = gr.DownloadButton("", variant="secondary", visible=False, elem_id="pr-kit-download")
-    return {"status": status, "notes": notes, "gallery": gallery, "zip_btn": zip_btn, "kit_btn": kit_btn,
+    return {"status": status, "notes": notes, "gallery": gallery, "zip_btn": zip_btn, "share_btn": share_btn,
+            "kit_btn": kit_btn,
             "state": gr.State(None)}
