@@ -154,7 +154,8 @@ class PromoTab:
         chosen = values[self.form.slots] or []
         if not chosen:
             raise services.AppMessage("promo_web_need_slot")
-        return lib.Options(slots=tuple(chosen), backdrops=(values[self.form.backdrop],) if values[self.form.backdrop] else ())
+        backdrop = values[self.form.backdrop]
+        return lib.Options(slots=tuple(chosen), backdrops=(backdrop,) if backdrop else ())
 
     # --- making the set ------------------------------------------------------------------
 
@@ -240,7 +241,8 @@ def notes_html(skipped: list, lang: str) -> str:
     if overlay:
         parts.append(items(overlay, "warn"))
     if rest:
-        parts.append(f"<details class='etalase-check-ok'><summary>{html.escape(t('promo_web_skipped', lang, count=len(rest)))}"
+        summary = html.escape(t("promo_web_skipped", lang, count=len(rest)))
+        parts.append(f"<details class='etalase-check-ok'><summary>{summary}"
                      f"</summary>{items(rest, 'ok')}</details>")
     parts.append("</div>")
     return "".join(parts)
@@ -380,7 +382,8 @@ def _kit(T: Texts) -> dict:
 def _results(lang0: str) -> dict:
     status = gr.HTML("", elem_id="pr-status", elem_classes=["etalase-html"])
     zip_btn = gr.DownloadButton("", variant="primary", visible=False, elem_id="pr-zip")
-    notes = gr.HTML("", elem_id="pr-notes", elem_classes=["etalase-html"])  # above the grid: read before looking for a card
+    # the reason a card was not made, above the grid: read before looking for the card
+    notes = gr.HTML("", elem_id="pr-notes", elem_classes=["etalase-html"])
     gallery = gr.Gallery(label=t("promo_web_result", lang0), columns=2, height="auto", object_fit="contain",
                          interactive=False, visible=False, buttons=["download", "fullscreen"], elem_id="pr-gallery")
     share_btn = gr.Button(t("promo_web_share", lang0), visible=False, elem_id="pr-share")
