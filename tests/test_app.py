@@ -289,7 +289,7 @@ def test_app_settings(app):
     demo = app.build_app()
     assert demo.delete_cache == (app.CACHE_SWEEP_S, app.CACHE_MAX_AGE_S)
     work = [fn for fn in demo.fns.values() if fn.concurrency_id == "work"]
-    assert len(work) == 5  # single photo, touch-up, batch, mockups and the API share one limit
+    assert len(work) == 6  # single photo, touch-up, batch, mockups, Promosi and the API share one limit
     assert all(fn.concurrency_limit == app.CONCURRENCY for fn in work)
     assert demo._queue.max_size == app.QUEUE_MAX
     kwargs = app.launch_kwargs()

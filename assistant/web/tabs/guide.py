@@ -11,7 +11,7 @@ from assistant.i18n import t
 from assistant.web import render, services
 from assistant.web.render import lang_of
 from assistant.web.services import DEFAULT_PRESET
-from assistant.web.tabs import label as label_step
+from assistant.web.tabs import label as label_step, promo
 from assistant.web.widgets import Texts, preset_choices
 
 
@@ -60,6 +60,7 @@ def build(T: Texts, lang: gr.Radio, demo: gr.Blocks) -> GuideTab:
                  label="app_guide_select", choices=preset_choices)
         card = gr.Markdown(render.guide_md(DEFAULT_PRESET, lang0), elem_id="guide-card")
         label_step.rules_accordion(T)  # the food label rules and their sources (issue 20)
+        promo.guide_accordion(T)  # the listing photos per marketplace (issue 19)
     tab = GuideTab(lang, pictures, images, pick, card)
     tab.wire(demo)
     return tab
