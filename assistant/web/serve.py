@@ -19,9 +19,11 @@ from assistant.web.shell import build_app, launch_kwargs, start_background
 
 def plan(host: str | None, port: int | None, lan: bool, code: str | None) -> dict:
     """Where to listen, the address to announce and the access code (None: no login)."""
-    code = code or value("ETALASE_ACCESS_CODE") or (workshop.new_code() if lan else None)
     port = port or value("ETALASE_PORT")
     host = host or ("0.0.0.0" if lan else value("ETALASE_HOST"))
+    # Reachable from other machines (--lan, or a host that is not this machine only): never without a code.
+    exposed = lan or host not in ("127.0.0.1", "localhost", "::1")
+    code = code or value("ETALASE_ACCESS_CODE") or (workshop.new_code() if exposed else None)
     address = workshop.lan_address() if lan else None
     shown = address or ("127.0.0.1" if host in ("0.0.0.0", "::") else host)
     return {"host": host, "port": port, "code": code, "lan": lan, "address": address,
@@ -52,5 +54,5 @@ def serve(host: str | None = None, port: int | None = None, lan: bool = False, c
     else:
         announce(t("workshop_terminal_local", lang, url=p["url"]))
     if p["code"]:
-        announce(t("workshop_terminal_code", lang, code=p["code"]))
+        announce(t("workshop_terminal_code", lang, code=workshop.normalize_code(p["code"])))
     demo.block_thread()

@@ -131,7 +131,7 @@ def qr_svg(url: str) -> str:
 
 
 def qr_page(url: str, code: str | None, show_code: bool, lang: str) -> str:
-    code_line = (t("workshop_page_code", lang, code=code) if show_code else t("workshop_page_code_hidden", lang)) \
+    code_line = (t("workshop_page_code", lang, code=normalize_code(code)) if show_code else t("workshop_page_code_hidden", lang)) \
         if code else ""
     return f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(t("workshop_page_title", lang))}</title>
