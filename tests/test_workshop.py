@@ -178,6 +178,9 @@ def upload_and_process(client: httpx.Client, photo: Path) -> tuple[str, str]:
 
 
 def test_lan_prints_the_address_qr_and_code(lan):
+    deadline = time.time() + 30
+    while "Kode akses" not in lan["log"].read_text() and time.time() < deadline:
+        time.sleep(0.2)
     text = lan["log"].read_text()
     assert "Kode akses: " + CODE in text and "Buka di HP" in text and "/qr" in text
     assert "▄" in text or "█" in text  # the QR code, drawn in the terminal
