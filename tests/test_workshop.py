@@ -101,6 +101,36 @@ def test_etalase_process_from_the_wheel(venv):
     assert max(Image.open(p).size[0] for p in made) >= 800  # the listing image (beside any thumbnails)
 
 
+
+def test_dask_workers_import_the_installed_package(venv, tmp_path):
+    """The README's scale-out route with the package installed: a real `dask scheduler` and
+    `dask worker` started from the venv, in a folder with no checkout and no PYTHONPATH."""
+    port = free_port()
+    env = dict(venv["env"], DASK_DISTRIBUTED__WORKER__DAEMON="False")
+    logs = [(tmp_path / "scheduler.log").open("wb"), (tmp_path / "worker.log").open("wb")]
+    procs = [subprocess.Popen([str(venv["python"]), "-m", "dask", "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-dashboard"], cwd=tmp_path, env=env, stdout=logs[0], stderr=subprocess.STDOUT)]
+    try:
+        procs.append(subprocess.Popen([str(venv["python"]), "-m", "dask", "worker", f"tcp://127.0.0.1:{port}",
+                                       "--nworkers", "1", "--nthreads", "2", "--no-dashboard"], cwd=tmp_path, env=env,
+                                      stdout=logs[1], stderr=subprocess.STDOUT))
+        photos = tmp_path / "masuk"
+        photos.mkdir()
+        for i in range(3):
+            (photos / f"p{i}.jpg").write_bytes(jpeg_bytes(product_photo(seed=20 + i)))
+        run([str(venv["etalase"]), "process", "masuk", "--preset", "umum", "--out", "hasil", "--model", "u2netp",
+             "--engine", "dask", "--scheduler", f"tcp://127.0.0.1:{port}"], cwd=tmp_path, env=venv["env"])
+        import csv
+
+        rows = list(csv.DictReader((tmp_path / "hasil" / "report.csv").open(encoding="utf-8")))
+        assert [r["status"] for r in rows] == ["ok"] * 3, rows
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+        for log in logs:
+            log.close()
+
+
 def start_serve(venv, tmp: Path, *args: str) -> tuple[subprocess.Popen, str, Path]:
     port = free_port()
     log = tmp / "serve.log"
