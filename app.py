@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lan", action="store_true")
     parser.add_argument("--code", default=None)
     args = parser.parse_args(argv)
-    serve(host=args.host, port=args.port, lan=args.lan, code=args.code)
+    serve(host=args.host, port=args.port, lan=args.lan, code=args.code, announce=lambda text: print(text, flush=True))
 
 
 if __name__ == "__main__":

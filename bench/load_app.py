@@ -68,7 +68,7 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="etalase-load-"))
     env = {"ETALASE_ACCESS_CODE": args.code} if args.code else {}
-    proc, url, cache = start_app(tmp, ETALASE_CACHE_MAX_AGE_S=str(CACHE_AGE_S), **env)
+    proc, url, cache = start_app(tmp, timeout_s=300, ETALASE_CACHE_MAX_AGE_S=str(CACHE_AGE_S), **env)
     server = psutil.Process(proc.pid)
     peak = [0]
     stop = threading.Event()

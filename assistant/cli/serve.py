@@ -19,8 +19,12 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
+def say(text: str) -> None:
+    print(text, flush=True)  # flushed: the staff, or a log file, see the address and code at once
+
+
 def run(args: argparse.Namespace) -> int:
     from assistant.web.serve import serve  # lazy: Gradio only for this subcommand
 
-    serve(host=args.host, port=args.port, lan=args.lan, code=args.code, lang=args.lang)
+    serve(host=args.host, port=args.port, lan=args.lan, code=args.code, lang=args.lang, announce=say)
     return 0

@@ -30,13 +30,10 @@ def plan(host: str | None, port: int | None, lan: bool, code: str | None) -> dic
             "url": f"http://{shown}:{port}/"}
 
 
-def _say(text: str) -> None:
-    print(text, flush=True)  # flushed: the staff (or a log file) see it at once
-
-
 def serve(host: str | None = None, port: int | None = None, lan: bool = False, code: str | None = None,
-          lang: str | None = None, announce: Callable[[str], None] = _say) -> None:
-    """Start the app and block until it is stopped (Ctrl+C)."""
+          lang: str | None = None, announce: Callable[[str], None] = lambda text: None) -> None:
+    """Start the app and block until it is stopped (Ctrl+C). ``announce`` gets the lines for
+    the staff (address, QR code, access code): the CLI and app.py print them."""
     lang = lang or default_language()
     p = plan(host, port, lan, code)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
