@@ -262,10 +262,10 @@ def list_presets(directory: Path = PRESETS_DIR) -> list[str]:
 
 def load_preset(name: str, directory: Path = PRESETS_DIR) -> Preset:
     """The preset called ``name``; an unknown name is an ``AssistantError`` listing the known ones."""
-    name = name.strip().lower()
-    path = directory / f"{name}.toml"
-    if not re.fullmatch(r"[a-z0-9-]+", name) or not path.is_file():
-        raise AssistantError("preset_unknown", name=name, known=", ".join(list_presets(directory)))
+    name = str(name).strip().lower()
+    # the name is checked before it touches the disk: a 300-character name is unknown, not an OSError
+    if not re.fullmatch(r"[a-z0-9-]{1,64}", name) or not (directory / f"{name}.toml").is_file():
+        raise AssistantError("preset_unknown", name=name[:64], known=", ".join(list_presets(directory)))
     return _all_presets(directory)[name]
 
 

@@ -23,9 +23,9 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -41,6 +41,7 @@ from assistant.batch.naming import (DEFAULT_NAME, Plan, check_name_pattern, load
 from assistant.batch.recipe import Recipe, code_version
 from assistant.batch.reports import (_clean_thumbs, _rows_for, write_all_zip, write_html_report,
                                      write_report, write_upload_sheets, write_vendor_zips)
+from assistant import safety
 from assistant.errors import AssistantError
 from assistant.i18n import t
 from assistant.models import registry
@@ -85,11 +86,12 @@ class BatchResult:
 
 
 def _clean_parts(out_dir: Path) -> None:
-    """Temporary ``.name.XXXX.part`` files a killed run left behind (only ours)."""
+    """Temporary ``.name.etalase-XXXXXXXX.part`` files a killed run left behind: only ours
+    (``safety.is_our_temp``), never someone's ``.draft.doc.part``."""
     if not out_dir.is_dir():
         return
     for path in out_dir.rglob(".*.part"):
-        if path.is_file() and re.match(r"^\..+\.[^.]+\.part$", path.name):
+        if path.is_file() and safety.is_our_temp(path.name):
             try:
                 path.unlink()
             except OSError:
@@ -139,7 +141,14 @@ def run_batch(inputs: Iterable[str | Path], out_dir: str | Path, presets: list[s
     jobs_n = max(1, int(jobs or default_jobs()))
     if engine == "local":  # one clear message (missing or corrupt), not one per photo
         registry.verify(model_name)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / f".etalase-write-test.{os.getpid()}"  # read-only or full: say so now
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise AssistantError("hardening_out_unwritable", name=safety.as_text(out_dir.name or str(out_dir)),
+                             reason=errno.errorcode.get(exc.errno or 0, "")) from None
     _clean_parts(out_dir)
 
     found, extra_rows = collect_jobs(inputs)
@@ -209,16 +218,20 @@ def run_batch(inputs: Iterable[str | Path], out_dir: str | Path, presets: list[s
     rows.sort(key=lambda r: (r.index, order.get(r.preset, -1)))
     records.sort(key=lambda r: r.index)
 
-    write_report(out_dir / "report.csv", rows)
-    sheets = write_upload_sheets(out_dir, records, chosen)
-    _clean_thumbs(out_dir, records)
-    report_html = out_dir / "report.html"
-    write_html_report(report_html, records, rows, chosen, model_name, lang)
-    vendor_zips, all_zip = {}, None
-    if "vendor" in zip_kinds:
-        vendor_zips = write_vendor_zips(out_dir, records, chosen)
-    if "all" in zip_kinds:
-        all_zip = write_all_zip(out_dir, records, sheets)
+    try:
+        write_report(out_dir / "report.csv", rows)
+        sheets = write_upload_sheets(out_dir, records, chosen)
+        _clean_thumbs(out_dir, records)
+        report_html = out_dir / "report.html"
+        write_html_report(report_html, records, rows, chosen, model_name, lang)
+        vendor_zips, all_zip = {}, None
+        if "vendor" in zip_kinds:
+            vendor_zips = write_vendor_zips(out_dir, records, chosen)
+        if "all" in zip_kinds:
+            all_zip = write_all_zip(out_dir, records, sheets)
+    except OSError as exc:  # the disk filled up at the end: a message, not "unexpected error"
+        raise AssistantError("hardening_out_unwritable", name=safety.as_text(out_dir.name or str(out_dir)),
+                             reason=errno.errorcode.get(exc.errno or 0, "")) from None
     return BatchResult(rows, out_dir, out_dir / "report.csv", report_html, all_zip, vendor_zips, sheets,
                        photos=len(found), processed=tracker.processed, resumed=tracker.resumed,
                        failed=sum(r.status != "ok" for r in records), seconds=time.perf_counter() - started)

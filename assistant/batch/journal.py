@@ -6,11 +6,12 @@ and writing one photo's outputs and thumbnails.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from assistant.batch.naming import Plan
 from assistant.batch.recipe import PhotoResult
@@ -112,7 +113,7 @@ def _still_valid(entry: dict, plan: Plan, out_dir: Path) -> bool:
 # --------------------------------------------------------------------------- writing results
 
 def _thumb_name(record_key: str, relative: str, what: str) -> str:
-    h = hashlib.sha256(f"{relative}\0{record_key}".encode()).hexdigest()[:20]
+    h = hashlib.sha256(f"{relative}\0{record_key}".encode("utf-8", "surrogatepass")).hexdigest()[:20]
     return f"thumbs/{h}-{re.sub(r'[^A-Za-z0-9_-]', '_', what)}.jpg"
 
 
@@ -125,21 +126,35 @@ def _write_result(plan: Plan, key: str, result: PhotoResult, out_dir: Path) -> R
                     list(result.error) if result.error else None,
                     [[n.code, n.params] for n in result.notices], timings=dict(result.timings),
                     index=job.index, internal=result.internal)
-    if result.before:
-        name = _thumb_name(key, rel, "before")
-        write_atomic(out_dir / name, result.before)
-        record.thumbs["before"] = name
-    if record.status == "ok":
-        for made in result.outputs:
-            path = plan.paths[made.preset]   # named by pipeline.output_extension, as process() encodes
-            write_atomic(out_dir / path, made.data)
-            name = _thumb_name(key, rel, made.preset)
-            write_atomic(out_dir / name, made.thumb)
-            record.thumbs[made.preset] = name
-            record.outputs.append({"preset": made.preset, "path": path, "width": made.width,
-                                   "height": made.height, "bytes": len(made.data),
-                                   "notices": [[n.code, n.params] for n in made.notices]})
+    if plan.renamed_after:
+        record.notices.append(["hardening_name_renamed", {"name": rel, "other": plan.renamed_after}])
+    try:
+        if result.before:
+            name = _thumb_name(key, rel, "before")
+            write_atomic(out_dir / name, result.before)
+            record.thumbs["before"] = name
+        if record.status == "ok":
+            for made in result.outputs:
+                path = plan.paths[made.preset]   # named by pipeline.output_extension, as process() encodes
+                write_atomic(out_dir / path, made.data)
+                name = _thumb_name(key, rel, made.preset)
+                write_atomic(out_dir / name, made.thumb)
+                record.thumbs[made.preset] = name
+                record.outputs.append({"preset": made.preset, "path": path, "width": made.width,
+                                       "height": made.height, "bytes": len(made.data),
+                                       "notices": [[n.code, n.params] for n in made.notices]})
+    except OSError as exc:  # a full or read-only disk, a name the file system refuses: this photo's rows
+        record.status, record.outputs = "error", []
+        record.error = ["hardening_write_failed", {"name": PurePosixPath(rel).name, "reason": _reason(exc)}]
+        record.key = ""  # not journaled: the next run tries again
     return record
+
+
+def _reason(exc: OSError) -> str:
+    """Why a write failed, in the user's words (an errno name, never a path)."""
+    return {errno.ENOSPC: "disk_full", errno.EDQUOT: "disk_full", errno.EROFS: "read_only",
+            errno.EACCES: "no_permission", errno.EPERM: "no_permission",
+            errno.ENAMETOOLONG: "name_too_long"}.get(exc.errno, "other")
 
 
 def _record_from_entry(entry: dict, plan: Plan, out_dir: Path) -> Record:

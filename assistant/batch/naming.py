@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import string
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from assistant import pipeline
+from assistant import pipeline, safety
 from assistant.batch.inputs import Job
 from assistant.errors import AssistantError
 from assistant.pipeline import output_path
@@ -36,19 +35,16 @@ def check_name_pattern(pattern: str) -> str:
     return pattern
 
 
-_UNSAFE = re.compile(r'[\x00-\x1f<>:"|?*]')
-
-
 def render_name(pattern: str, **values: object) -> PurePosixPath:
-    """The pattern filled in, as a safe relative path: no empty, ``.`` or ``..`` parts."""
-    text = pattern.format(**values).replace("\\", "/")
-    parts = []
-    for part in text.split("/"):
-        part = _UNSAFE.sub("_", part).strip()
-        if part in ("", "."):
-            continue
-        parts.append("_" if part == ".." else part)
-    return PurePosixPath(*parts) if parts else PurePosixPath("_")
+    """The pattern filled in, as a safe relative path: no empty, ``.`` or ``..`` parts, each
+    part a short safe name (``safety.safe_relpath``) whatever the pattern or the input's name."""
+    return safety.safe_relpath(pattern.format(**values))
+
+
+def _numbered(rel: str, n: int) -> str:
+    """``umum/IMG_0001.jpg`` -> ``umum/IMG_0001-2.jpg``."""
+    path = PurePosixPath(rel)
+    return str(path.with_name(f"{path.stem}-{n}{path.suffix}"))
 
 
 @dataclass(frozen=True)
@@ -108,6 +104,7 @@ class Plan:
     sku: str
     order: int
     paths: dict[str, str]  # preset name -> path relative to the output folder (posix)
+    renamed_after: str = ""  # the input whose output name this one's would have taken
 
 
 def plan_outputs(jobs: list[Job], presets: list[Preset], pattern: str, background: str | None,
@@ -146,11 +143,18 @@ def plan_outputs(jobs: list[Job], presets: list[Preset], pattern: str, backgroun
             if key in taken and clash is None:
                 clash = taken[key].display
             paths[preset.name] = rel
-        if clash is not None:
+        if clash is not None and pattern == DEFAULT_NAME:
+            # IMG_0001.HEIC beside IMG_0001.JPG: the second becomes IMG_0001-2.jpg (a notice
+            # says so); only a pattern the user wrote is theirs to fix
+            n = 2
+            while any(_numbered(rel, n).lower() in taken for rel in paths.values()):
+                n += 1
+            paths = {p: _numbered(rel, n) for p, rel in paths.items()}
+        elif clash is not None:
             clashes.append((job, clash))
             continue
         for rel in paths.values():
             taken[rel.lower()] = job
-        plans.append(Plan(job, sku, entry.order if entry else job.index, paths))
+        plans.append(Plan(job, sku, entry.order if entry else job.index, paths, clash or ""))
     return plans, clashes
 

@@ -21,7 +21,7 @@ from assistant import pipeline
 from assistant.models import registry
 from assistant.readiness import listing
 from assistant.errors import AssistantError
-from assistant.photo import Notice, Photo, open_photo
+from assistant.photo import Notice, Photo, encode_preview, open_photo
 from assistant.pipeline import process, working_side
 from assistant.presets import Preset
 
@@ -108,15 +108,8 @@ class Decoded:
 
 
 def _thumb(image: Image.Image, side: int) -> bytes:
-    img = image.copy()
-    img.thumbnail((side, side), Image.Resampling.BILINEAR, reducing_gap=2.0)
-    if img.mode != "RGB":
-        bg = Image.new("RGB", img.size, (236, 236, 236))  # a light grey shows transparency
-        bg.paste(img, mask=img.getchannel("A") if img.mode == "RGBA" else None)
-        img = bg
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=80)
-    return buf.getvalue()
+    """The report's thumbnail: fitted in ``side``, transparency on light grey, no metadata."""
+    return encode_preview(image, side, "jpeg", 80)
 
 
 def decode_stage(data: bytes, name: str, recipe: Recipe) -> Decoded:

@@ -9,16 +9,18 @@ import html
 import io
 import os
 import re
+import tempfile
 import time
 import zipfile
 from collections import defaultdict
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
+from assistant import safety
 from assistant.batch.inputs import ReportRow
 from assistant.batch.journal import Record
 from assistant.i18n import t
-from assistant.photo import Notice, write_atomic
+from assistant.photo import FILE_MODE, Notice, write_atomic
 from assistant.presets import Preset
 
 
@@ -54,7 +56,7 @@ def write_report(path: Path, rows: list[ReportRow]) -> None:
     writer = csv.DictWriter(buf, fieldnames=REPORT_FIELDS)
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: getattr(row, k) for k in REPORT_FIELDS})
+        writer.writerow(safety.csv_row({k: getattr(row, k) for k in REPORT_FIELDS}))  # no formulas run
     write_atomic(path, buf.getvalue().encode("utf-8"))
 
 
@@ -76,7 +78,7 @@ def _sheet_rows(records: list[Record], preset: str) -> list[list[str]]:
 
 def _csv_bytes(rows: list[list[str]]) -> bytes:
     buf = io.StringIO()
-    csv.writer(buf).writerows(rows)
+    csv.writer(buf).writerows(safety.csv_row(row) for row in rows)  # a name like =HYPERLINK(...) stays text
     return buf.getvalue().encode("utf-8")
 
 
@@ -91,14 +93,16 @@ def write_upload_sheets(out_dir: Path, records: list[Record], presets: list[Pres
 
 
 def _vendor_file(vendor: str) -> str:
-    name = re.sub(r'[\x00-\x1f<>:"/\\|?*]', "_", vendor).strip(" .") or "_tanpa-vendor"
-    return name + ".zip"
+    return (safety.safe_name(vendor) if vendor.strip(" .") else "_tanpa-vendor") + ".zip"
 
 
 def _write_zip(path: Path, members: list[tuple[str, Path | bytes]]) -> None:
     """A zip written under a temporary name and renamed; photos are stored (already compressed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    fd, tmp_name = tempfile.mkstemp(prefix=safety.temp_prefix(path.name), suffix=safety.TEMP_SUFFIX, dir=path.parent)
+    os.fchmod(fd, FILE_MODE)  # an ordinary file, not mkstemp's 0600
+    os.close(fd)
+    tmp = Path(tmp_name)
     try:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
             for arcname, src in members:
@@ -139,12 +143,17 @@ def write_all_zip(out_dir: Path, records: list[Record], sheets: dict[str, Path])
     return path
 
 
+_OUR_THUMB = re.compile(r"^[0-9a-f]{20}-[A-Za-z0-9_-]+\.jpg$")  # what journal._thumb_name makes
+
+
 def _clean_thumbs(out_dir: Path, records: list[Record]) -> None:
+    """Thumbnails of earlier runs that no photo uses any more; only names Etalase makes, never
+    a file someone else put in ``thumbs/``."""
     keep = {out_dir / name for r in records for name in r.thumbs.values()}
     folder = out_dir / "thumbs"
     if folder.is_dir():
         for path in folder.iterdir():
-            if path.is_file() and path not in keep:
+            if path.is_file() and path not in keep and _OUR_THUMB.match(path.name):
                 path.unlink()
 
 

@@ -1,7 +1,7 @@
 """``python -m assistant ...``: the only place that prints or exits.
 
-One module per subcommand (``process``, ``models``, ``check``, ``mockup`` with ``templates``,
-``presets``), each with ``add_parser(subparsers)`` and ``run(args) -> int``.
+One module per subcommand (``process``, ``label``, ``models``, ``check``, ``mockup`` with
+``templates``, ``presets``), each with ``add_parser(subparsers)`` and ``run(args) -> int``.
 
 Exit codes: 0 everything succeeded, 1 some inputs failed (all others still written),
 2 bad usage (unknown preset, model or option), 3 an internal error (a bug: please report it).
@@ -13,7 +13,7 @@ import argparse
 import sys
 
 from assistant import i18n, settings
-from assistant.cli import check, mockup, models, presets, process, serve
+from assistant.cli import check, label, listing, mockup, models, presets, process, serve
 from assistant.cli.common import print_err
 from assistant.errors import AssistantError
 from assistant.models import registry
@@ -21,7 +21,7 @@ from assistant.presets import load_presets
 
 # (a submodule's name is also this package's attribute: ``presets`` and ``models`` here are
 # the subcommands, not assistant.presets or assistant.models)
-SUBCOMMANDS = (process, models, check, mockup, presets, serve)
+SUBCOMMANDS = (process, listing, label, models, check, mockup, presets, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

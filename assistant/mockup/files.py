@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from PIL import Image
 
 from assistant.errors import AssistantError
 from assistant.imaging.masks import alpha_box
-from assistant.mockup.templates import list_templates, load_template
+from assistant.mockup.templates import MockupTemplate, list_templates, load_template
 from assistant.photo import encode_image, open_photo, write_atomic
 from assistant.pipeline import cut_out, working_side
 from assistant.presets import Preset, load_preset
@@ -58,13 +59,15 @@ def product_cutout(src: str | os.PathLike | bytes, preset: Preset, model: str | 
     return rgba.crop(box)
 
 
-def render(label: Image.Image, templates: list[str] | str, preset: str = "umum",
+def render(label: Image.Image | Callable[[MockupTemplate], Image.Image], templates: list[str] | str,
+           preset: str = "umum",
            product: Image.Image | None = None, body_colour: str | None = None,
            badge: str | None = None) -> list[Mockup]:
     """One mockup per template at the preset's size, on its background, encoded within its cap.
 
     ``badge`` (e.g. "PROMO -20%") is refused with the reason when the preset's main image
-    forbids overlays.
+    forbids overlays. ``label`` may be a callable that makes the label for each template (e.g.
+    ``assistant.label.mockup_label``: the designed label's front panel at the template's aspect).
     """
     chosen = load_preset(preset)
     names = templates.split(",") if isinstance(templates, str) else templates
@@ -72,7 +75,8 @@ def render(label: Image.Image, templates: list[str] | str, preset: str = "umum",
     out = []
     for name in names:
         template = load_template(name)
-        image = render_mockup(label, template, chosen.size, chosen.background_rgb,
+        art = label(template) if callable(label) else label  # a designed label: made per template
+        image = render_mockup(art, template, chosen.size, chosen.background_rgb,
                                      product=product, body_colour=body_colour)
         if badge:
             image = labels.add_badge(image, badge, chosen.image.overlays_allowed).convert("RGB")

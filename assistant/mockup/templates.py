@@ -265,8 +265,9 @@ def load_template(name: str, directory: Path = MOCKUPS_DIR) -> MockupTemplate:
     """The template called ``name``; an unknown name is an ``AssistantError`` listing the known ones."""
     name = str(name).strip().lower()
     path = directory / f"{name}.toml"
-    if not _NAME.match(name) or not path.is_file():
-        raise AssistantError("mockup_unknown", name=name, known=", ".join(list_templates(directory)))
+    # checked before it touches the disk: a 300-character name is unknown, not an OSError
+    if len(name) > 64 or not _NAME.match(name) or not path.is_file():
+        raise AssistantError("mockup_unknown", name=name[:64], known=", ".join(list_templates(directory)))
     return _cached(path, path.stat().st_mtime)
 
 

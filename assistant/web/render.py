@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 
 import assistant
-from assistant import AssistantError
+from assistant import AssistantError, safety
 from assistant.models import registry as models
 from assistant.i18n import LANGUAGES, STRINGS, default_language, localized, t
 from assistant.pipeline import TRANSPARENT
@@ -57,7 +57,7 @@ def friendly(exc: BaseException, lang: str) -> str:
     else:
         log.exception("unexpected error", exc_info=exc)
         text = t("app_unexpected_error", lang)
-    return html.escape(text, quote=False)
+    return html.escape(safety.redact_paths(text), quote=False)  # never a server path
 
 
 def alert(text: str) -> str:

@@ -25,8 +25,9 @@ import numpy as np
 from PIL import Image
 
 import assistant
-from assistant import AssistantError, batch, pipeline
+from assistant import AssistantError, batch, pipeline, safety
 from assistant.models import registry as models
+from assistant.photo import Notice, Photo, encode_image, encode_preview
 from assistant.i18n import localized, t
 from assistant.presets import LightingSettings, ShadowSettings, field_help, list_presets, load_preset, load_presets
 from assistant.web.config import (CACHE_DIR, CACHE_MAX_AGE_S, GUIDE_PICTURES_DIR, MAX_BATCH_FILES, OUT_ROOT,
@@ -141,7 +142,29 @@ def sweep_cache(now: float | None = None) -> int:
 
 _cutouts: dict[str, tuple[tuple, object]] = {}  # session -> (key, Photo with alpha); a few only
 _cutouts_lock = threading.Lock()
-_CUTOUTS_MAX = 16
+_CUTOUTS_MAX = 16  # about 16 MB each at the working size: 256 MB at most, whatever the sessions
+_cutout_times: dict[str, float] = {}  # session -> when its cut-out was kept
+
+
+def release_memory(all_sessions: bool = False) -> None:
+    """Memory back to the system after sessions expire: cut-outs kept longer than the cache
+    keeps files (or all, ``all_sessions``) forgotten, then the allocator's free pages returned
+    (glibc keeps freed memory for the process otherwise; the sweeper calls this)."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    cutoff = time.time() - CACHE_MAX_AGE_S
+    with _cutouts_lock:
+        for session in [s for s in _cutouts if all_sessions or _cutout_times.get(s, 0) < cutoff]:
+            _cutouts.pop(session, None)
+            _cutout_times.pop(session, None)
+    gc.collect()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
 
 
 def _cut_photo(path: str, chosen: list, model: str, session: str | None, progress):
@@ -161,8 +184,10 @@ def _cut_photo(path: str, chosen: list, model: str, session: str | None, progres
         with _cutouts_lock:
             _cutouts.pop(session, None)
             _cutouts[session] = (key, photo)
+            _cutout_times[session] = time.time()
             while len(_cutouts) > _CUTOUTS_MAX:
-                _cutouts.pop(next(iter(_cutouts)))
+                _cutout_times.pop(oldest := next(iter(_cutouts)), None)
+                _cutouts.pop(oldest)
     return photo
 
 
@@ -222,7 +247,7 @@ def _write_outputs(photo, chosen: list, model: str, background: str | None, ligh
     found = check_result(result) if checks else {}
     out_dir = new_dir(OUT_ROOT)
     before = out_dir / f"{stem}-asli.jpg"
-    result.photo.image.save(before, "JPEG", quality=85)  # the upright photo, no metadata
+    before.write_bytes(encode_preview(result.photo.image, fmt="jpeg", quality=85))  # no metadata, ever
     entries = []
     for output in result.outputs:
         target = out_dir / f"{stem}-{output.preset.name}{output.extension}"
@@ -296,6 +321,35 @@ def stroke_masks(editor_value, size: tuple[int, int]):
     return keep, remove
 
 
+def park_photo(photo: Photo, out_dir: Path | None = None) -> dict:
+    """The cut-out photo on disk (raw RGBA, in the session's output folder, swept with it) and a
+    small description for the session's state: a session holds a few hundred bytes between a
+    result and its touch-up, not the photo, its cut-out and every output (issue 18)."""
+    folder = out_dir or new_dir(OUT_ROOT)
+    path = folder / "cutout.npy"
+    rgba = np.dstack([np.asarray(photo.image), np.asarray(photo.alpha)]) if photo.alpha is not None \
+        else np.asarray(photo.image)
+    np.save(path, rgba, allow_pickle=False)
+    return {"path": str(path), "source": photo.source, "original_size": list(photo.original_size),
+            "decoded_size": list(photo.decoded_size), "history": list(photo.history),
+            "notices": [[n.code, n.params] for n in photo.notices]}
+
+
+def unpark_photo(parked: dict | None) -> Photo | None:
+    """The photo ``park_photo`` put away; None when it expired with the cache."""
+    if not parked:
+        return None
+    try:
+        arr = np.load(parked["path"], allow_pickle=False)
+    except (OSError, ValueError, KeyError):
+        return None
+    image = Image.fromarray(np.ascontiguousarray(arr[..., :3]), "RGB")
+    alpha = Image.fromarray(np.ascontiguousarray(arr[..., 3]), "L") if arr.shape[2] == 4 else None
+    return Photo(image=image, alpha=alpha, source=parked["source"], original_size=tuple(parked["original_size"]),
+                 decoded_size=tuple(parked["decoded_size"]), history=tuple(parked["history"]),
+                 notices=tuple(Notice(c, p) for c, p in parked["notices"]))
+
+
 def touch_up_files(photo, keep, remove, preset_names, model: str, background: str | None = None,
                    lighting: LightingSettings | None = None, shadow: ShadowSettings | None = None,
                    stem: str = "foto", checks: bool = False) -> tuple[dict, object]:
@@ -364,7 +418,7 @@ def template_thumbnails() -> dict[str, str]:
                     log.exception("thumbnail of %s failed", name)
                     continue
                 buf = io.BytesIO()
-                image.save(buf, "WEBP", quality=80)
+                buf.write(encode_image(image, "webp", 80))
                 _thumbs[name] = "data:image/webp;base64," + base64.b64encode(buf.getvalue()).decode()
         return dict(_thumbs)
 
@@ -384,7 +438,8 @@ def _hex(colour: str | None) -> str | None:
 def make_label(source: str, label_path: str | None = None, brand_name: str | None = None,
                brand_colour: str | None = None, tagline: str | None = None, logo_path: str | None = None):
     """The label image from a design file, a photo of a printed label, or a brand name and colour."""
-    if source == "brand":
+    brand_name, tagline = safety.clip_text(brand_name, 40), safety.clip_text(tagline, 60)  # the browser's
+    if source == "brand":                                                                  # max_length, here too
         name = (brand_name or "").strip()
         if not name:
             raise AppMessage("app_mockup_need_brand")
@@ -405,7 +460,10 @@ def mockup_files(label, templates, preset_name: str, product_path: str | None = 
     progress = progress or NoProgress()
     if isinstance(templates, str):
         templates = templates.split(",")
-    names = [n.strip() for n in (templates or []) if n and n.strip()]
+    # a template chosen twice is rendered once; more than there are templates is refused unread
+    names = safety.unique_limited((n.strip() for n in (templates or []) if isinstance(n, str) and n.strip()),
+                                  max(1, len(template_names())), "template")
+    badge = safety.clip_text(badge, 24) if badge else badge
     if not names:
         raise AppMessage("app_mockup_need_template")
     preset = load_preset(preset_name or DEFAULT_PRESET)

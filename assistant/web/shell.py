@@ -8,15 +8,14 @@ for its own updates (results already shown, choices that depend on other inputs)
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 
 import gradio as gr
 from starlette.middleware import Middleware
-from starlette.responses import PlainTextResponse
 
 from assistant.models import registry as models, session as segment
+from assistant.web.limits import RequestLimits
 from assistant.i18n import LANGUAGES, default_language, t
 from assistant.web import render, services
 from assistant.web.config import (CACHE_DIR, CACHE_MAX_AGE_S, CACHE_SWEEP_S, CONCURRENCY, MAX_UPLOAD_MB,
@@ -44,7 +43,17 @@ def build_app() -> gr.Blocks:
         _api()
         _wire_language(demo, T, lang, tabs)
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_MAX)
+    _served.append(demo)
     return demo
+
+
+_served: list[gr.Blocks] = []  # the app being served: the request limits ask its queue
+
+
+def _pending(session_hash: str) -> int:
+    """Jobs waiting or running for one browser session, from gradio's queue."""
+    queue = getattr(_served[-1], "_queue", None) if _served else None
+    return len(queue.pending_event_ids_session.get(session_hash, ())) if queue is not None else 0
 
 
 def _header(T: Texts) -> gr.Radio:
@@ -115,38 +124,6 @@ def api_process_photo(image, preset_names, quality_value, lang_value):
 # --- In front of the server -------------------------------------------------------------------
 
 
-class Guard:
-    """ASGI middleware: no URL fetching through /file= or /proxy=, bounded upload requests."""
-
-    _PROTOCOL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//|\\\\)")
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "http":
-            refuse = self.refusal(scope)
-            if refuse:
-                response = PlainTextResponse(refuse[1], status_code=refuse[0])
-                return await response(scope, receive, send)
-        return await self.app(scope, receive, send)
-
-    def refusal(self, scope) -> tuple[int, str] | None:
-        path = scope.get("path", "")
-        refuse = None
-        for marker in ("/file=", "/proxy="):
-            if marker in path and self._PROTOCOL.match(path.split(marker, 1)[1]):
-                refuse = (403, "File not allowed.")
-        if path.endswith("/upload") and scope.get("method") == "POST":
-            headers = dict(scope.get("headers") or [])
-            length = headers.get(b"content-length")
-            if length is None or not length.isdigit():
-                refuse = (411, "Content-Length required.")
-            elif int(length) > MAX_UPLOAD_TOTAL_MB * 1_000_000:
-                refuse = (413, "Upload too large.")
-        return refuse
-
-
 def _blocked_paths() -> list[str]:
     """Folders never served even if someone points Gradio at them: the code and the models."""
     paths = [REPO, models.models_dir()]
@@ -165,7 +142,11 @@ def launch_kwargs() -> dict:
         "max_file_size": f"{MAX_UPLOAD_MB}mb",
         "allowed_paths": [],
         "blocked_paths": _blocked_paths(),
-        "app_kwargs": {"middleware": [Middleware(Guard)]},
+        # request sizes, upload quota, editor index, jobs per session, no URL fetch, nosniff
+        "app_kwargs": {"middleware": [Middleware(RequestLimits, pending=_pending,
+                                                 route_body={"/upload": MAX_UPLOAD_TOTAL_MB * 1_000_000,
+                                                             "/component_server": 16 * 2**20})]},
+        "run_history": False,  # a shared tablet must not show the previous vendor's runs
         "footer_links": ["api"],
         "show_error": False,
     }
@@ -186,6 +167,7 @@ def _sweeper() -> None:
     while True:
         try:
             services.sweep_cache()
+            services.release_memory()  # expired sessions' cut-outs, and the freed pages, back
         except Exception:  # never let the sweeper die
             log.exception("cache sweep failed")
         time.sleep(CACHE_SWEEP_S)

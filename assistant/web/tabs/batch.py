@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 
 import gradio as gr
+from gradio.context import LocalContext
 
 from assistant.i18n import t
 from assistant.web import render, services
@@ -47,6 +48,8 @@ class BatchTab:
         self.cancels[session] = cancel
 
         def report(done: int, total: int, info) -> None:   # a third parameter gets the ETA
+            if client_gone():
+                cancel.set()  # the tab was closed: the photos in flight finish, the rest are skipped
             eta = getattr(info, "eta_s", None)
             if total and done >= total:
                 desc = t("app_batch_progress_zip", lang_value, done=done, total=total)
@@ -104,3 +107,18 @@ def build(T: Texts, lang: gr.Radio) -> BatchTab:
     tab = BatchTab(lang, files, controls, run_btn, cancel_btn, status, zip_file)
     tab.wire()
     return tab
+
+
+def client_gone() -> bool:
+    """Whether the browser that started the running event went away (gradio marks the job
+    dead when its stream closes, but lets the function run on): a long handler checks this
+    between photos and stops, so a closed tab does not hold the worker (issue 18)."""
+    blocks, event_id = LocalContext.blocks.get(None), LocalContext.event_id.get(None)
+    queue = getattr(blocks, "_queue", None)
+    if queue is None or not event_id:
+        return False
+    for jobs in list(getattr(queue, "active_jobs", ()) or ()):
+        for job in list(jobs or ()):
+            if getattr(job, "_id", None) == event_id:
+                return not job.alive
+    return False

@@ -11,6 +11,7 @@ from assistant.i18n import t
 from assistant.web import render, services
 from assistant.web.render import lang_of
 from assistant.web.services import DEFAULT_PRESET
+from assistant.web.tabs import label as label_step
 from assistant.web.widgets import Texts, preset_choices
 
 
@@ -58,6 +59,7 @@ def build(T: Texts, lang: gr.Radio, demo: gr.Blocks) -> GuideTab:
                              label=t("app_guide_select", lang0), elem_id="guide-pick"),
                  label="app_guide_select", choices=preset_choices)
         card = gr.Markdown(render.guide_md(DEFAULT_PRESET, lang0), elem_id="guide-card")
+        label_step.rules_accordion(T)  # the food label rules and their sources (issue 20)
     tab = GuideTab(lang, pictures, images, pick, card)
     tab.wire(demo)
     return tab

@@ -16,7 +16,8 @@ from assistant.web import render, services
 from assistant.web.config import CONCURRENCY, static_text
 from assistant.web.render import alert, lang_of
 from assistant.web.services import DEFAULT_PRESET, SAMPLE_BRAND, default_model, template_names
-from assistant.web.widgets import PhotoInput, Texts, label_source_choices, preset_choices, quality_choices
+from assistant.web.tabs import label as label_step
+from assistant.web.widgets import PhotoInput, Texts, preset_choices, quality_choices
 
 
 @dataclass(eq=False)
@@ -51,27 +52,30 @@ class MockupTab:
     gallery: gr.Gallery
     state: gr.State
     downloads: list[gr.DownloadButton]
+    designer: label_step.LabelStep  # the "Desain label baru" source's form and print files
 
     def wire(self) -> None:
         self.source.change(self.on_source, [self.source, self.lang], [self.label, self.brand.box, self.hint],
                            queue=False, api_visibility="private")
         self.body_on.change(lambda on: gr.update(visible=bool(on)), self.body_on, self.body, queue=False,
                             api_visibility="private")
+        self.designer.wire(self.source, self.lang)
         self.run_btn.click(lambda: "", None, self.status, queue=False, api_visibility="private").then(
-            self.run_mockups, self.run_inputs(), [self.status, self.state, self.gallery, *self.downloads],
+            self.run_mockups, self.run_inputs(),
+            [self.status, self.state, self.gallery, *self.downloads, *self.designer.outputs()],
             concurrency_limit=CONCURRENCY, concurrency_id="work", api_visibility="private", show_progress="full",
             scroll_to_output=True)
 
     def run_inputs(self) -> set:
         b = self.brand
         return {self.lang, self.source, self.label, b.name, b.colour, b.tagline, b.logo, self.templates, self.preset,
-                self.product, self.quality, self.body_on, self.body, self.badge, self.state}
+                self.product, self.quality, self.body_on, self.body, self.badge, self.state, *self.designer.inputs()}
 
     def hint_text(self, source, lang_value) -> str:
-        return "" if source == "brand" else t(f"app_mockup_hint_{source}", lang_value)
+        return t(f"app_mockup_hint_{source}", lang_value) if source in ("design", "photo") else ""
 
     def on_source(self, source, lang_value):
-        return {self.label: gr.update(visible=source != "brand"), self.brand.box: gr.update(visible=source == "brand"),
+        return {self.label: gr.update(visible=source in ("design", "photo")), self.brand.box: gr.update(visible=source == "brand"),
                 self.hint: self.hint_text(source, lang_of(lang_value))}
 
     def render_mockups(self, entries, lang_value) -> dict:
@@ -93,8 +97,9 @@ class MockupTab:
         try:
             progress(0.05, desc=t("app_mockup_progress_label", lang_value))
             b = self.brand
-            label = services.make_label(values[self.source], values[self.label], values[b.name], values[b.colour],
-                                        values[b.tagline], values[b.logo])
+            label, designed = (self.designer.make(values, lang_value) if values[self.source] == label_step.SOURCE else
+                               (services.make_label(values[self.source], values[self.label], values[b.name],
+                                                    values[b.colour], values[b.tagline], values[b.logo]), {}))
             product = values[self.product]
             entries = services.mockup_files(
                 label, values[self.templates], values[self.preset], product_path=product,
@@ -106,16 +111,17 @@ class MockupTab:
         done = t("app_mockup_done", lang_value, count=len(entries),
                  seconds=render.num(time.perf_counter() - start, lang_value))
         return {self.status: f"<div class='etalase-ok'>✓ {done}</div>", self.state: entries,
-                **self.render_mockups(entries, lang_value)}
+                **self.render_mockups(entries, lang_value), **designed}
 
     def relabel_inputs(self) -> set:
-        return {self.state, self.source}
+        return {self.state, self.source} | self.designer.relabel_inputs()
 
     def relabel_outputs(self) -> list:
-        return [self.gallery, *self.downloads, self.hint]
+        return [self.gallery, *self.downloads, self.hint, *self.designer.relabel_outputs()]
 
     def relabel(self, values: dict, lang: str) -> dict:
-        return self.render_mockups(values[self.state], lang) | {self.hint: self.hint_text(values[self.source], lang)}
+        return (self.render_mockups(values[self.state], lang) | {self.hint: self.hint_text(values[self.source], lang)}
+                | self.designer.relabel(values, lang))
 
 
 # --- Layout ---------------------------------------------------------------------------------
@@ -128,6 +134,7 @@ def build(T: Texts, lang: gr.Radio) -> MockupTab:
         with gr.Row():
             with gr.Column(min_width=300):
                 parts = _label_inputs(T)
+                parts["designer"] = label_step.build(T)
                 parts |= _templates_and_preset(T)
                 with T(gr.Accordion(t("app_mockup_more", lang0), open=False, elem_id="mk-more"),
                        label="app_mockup_more"):
@@ -136,7 +143,7 @@ def build(T: Texts, lang: gr.Radio) -> MockupTab:
                                                elem_classes=["etalase-big"]),
                                      value="app_mockup_button")
             with gr.Column(min_width=300):
-                parts |= _results(lang0)
+                parts |= _results(lang0, parts["designer"])
     tab = MockupTab(lang=lang, **parts)
     tab.wire()
     return tab
@@ -144,9 +151,9 @@ def build(T: Texts, lang: gr.Radio) -> MockupTab:
 
 def _label_inputs(T: Texts) -> dict:
     lang0 = T.lang
-    source = T(gr.Radio(label_source_choices(lang0), value="design", label=t("app_mockup_source_label", lang0),
+    source = T(gr.Radio(label_step.source_choices(lang0), value="design", label=t("app_mockup_source_label", lang0),
                         elem_id="mk-source"),
-               label="app_mockup_source_label", choices=label_source_choices)
+               label="app_mockup_source_label", choices=label_step.source_choices)
     hint = gr.Markdown(t("app_mockup_hint_design", lang0), elem_id="mk-hint")
     label = T(PhotoInput(label=t("app_mockup_label_label", lang0), type="filepath", image_mode=None,
                          sources=["upload", "webcam"], height=220, elem_id="mk-label"),
@@ -211,8 +218,9 @@ def _more(T: Texts) -> dict:
     return {"product": product, "quality": quality, "body_on": body_on, "body": body, "badge": badge}
 
 
-def _results(lang0: str) -> dict:
+def _results(lang0: str, designer: label_step.LabelStep) -> dict:
     status = gr.Markdown("", elem_id="mk-status")
+    label_step.build_results(designer, lang0)  # the designed label's check and print files
     gallery = gr.Gallery(label=t("app_mockup_result_label", lang0), columns=2, height="auto", object_fit="contain",
                          interactive=False, visible=False, buttons=["fullscreen"], elem_id="mk-gallery")
     state = gr.State(None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import gradio as gr
 
@@ -16,6 +17,7 @@ from assistant.web.config import CACHE_MAX_AGE_S, CONCURRENCY, static_text
 from assistant.web.render import alert, lang_of
 from assistant.web.services import (LIGHT_DEFAULTS, LIGHT_FIELDS, PRESET_NAMES, TOUCH_BRUSH, TOUCH_KEEP,
                                     TOUCH_REMOVE, TOUCH_UP, AppMessage)
+from assistant.web.editor import bounded_image_editor
 from assistant.web.widgets import OutputControls, PhotoInput, Texts, output_controls, shadow_choices, touch_choices
 
 
@@ -137,14 +139,14 @@ class PhotoTab:
         lang_value = lang_of(values[self.lang])
         start = time.perf_counter()
         try:
-            result = values[self.last_result]
-            if result is None:
+            photo = services.unpark_photo(values[self.last_result])
+            if photo is None:
                 raise AppMessage("app_touch_need_result")
-            keep, remove = services.stroke_masks(values[self.touch.editor], result.photo.size)
+            keep, remove = services.stroke_masks(values[self.touch.editor], photo.size)
             model = services.model_for(values[self.controls.quality])
             names = values[self.controls.presets] or []
             progress(0.3, desc=t("app_touch_progress", lang_value))
-            state, touched = services.touch_up_files(result.photo, keep, remove, names, model,
+            state, touched = services.touch_up_files(photo, keep, remove, names, model,
                                                      **self.settings(values),
                                                      stem=services.safe_stem(values[self.photo] or "foto"),
                                                      checks=True)
@@ -163,7 +165,7 @@ class PhotoTab:
             self.slider: gr.update(value=(state["before"], entries[0]["path"]), visible=True),
             self.view: gr.update(choices=render.view_choices(entries, lang_value), value=0, visible=len(entries) > 1),
             self.result_state: state,
-            self.last_result: result,
+            self.last_result: services.park_photo(result.photo, Path(state["before"]).parent),
             **self.render_result(state, lang_value),
         }
         if self.touch:
@@ -287,7 +289,7 @@ def _result_column(T: Texts) -> dict:
                label="app_result_label")
     view = T(gr.Radio([], label=t("app_view_label", lang0), visible=False, elem_id="view"), label="app_view_label")
     cards = [_output_card(i, lang0) for i in range(len(PRESET_NAMES))]
-    # The library's last Result (the touch-up re-cuts its photo); gone with the cache's files.
+    # Where the last cut-out photo was put (the touch-up re-cuts it); gone with the cache's files.
     last_result = gr.State(None, time_to_live=CACHE_MAX_AGE_S)
     touch = _touch_box(T) if TOUCH_UP is not None else None
     return {"status": status, "slider": slider, "view": view, "cards": cards, "last_result": last_result,
@@ -311,7 +313,7 @@ def _touch_box(T: Texts) -> Touch:
         mode = T(gr.Radio(touch_choices(lang0), value="keep", show_label=False, label=t("app_touch_mode_label", lang0),
                           container=False, elem_id="touch-mode"),
                  label="app_touch_mode_label", choices=touch_choices)
-        editor = T(gr.ImageEditor(
+        editor = T(bounded_image_editor(gr)(  # layers, blobs and their sizes bounded (issue 18)
             type="numpy", image_mode="RGBA", sources=(), transforms=(), layers=False,
             brush=gr.Brush(colors=[TOUCH_KEEP, TOUCH_REMOVE], default_color=TOUCH_KEEP, color_mode="fixed",
                            default_size=TOUCH_BRUSH),
