@@ -23,8 +23,9 @@ from typing import Any
 
 from assistant.errors import AssistantError
 from assistant.i18n import LANGUAGES, localized
+from assistant.resources import data_dir
 
-PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets" / "marketplaces"
+PRESETS_DIR = data_dir("presets") / "marketplaces"
 SOURCE_KINDS = ("official", "third-party", "default")
 FORMATS = ("jpeg", "png", "webp")
 SHADOW_STYLES = ("none", "contact", "drop", "reflection")

@@ -82,6 +82,9 @@ _DECLARED = (
             group="app"),
     Setting("ETALASE_PORT", 7860, "Port the web app listens on (app.py --port overrides it).", _int_at_least(1),
             group="app"),
+    Setting("ETALASE_ACCESS_CODE", None, "Access code the app asks for once per phone (any name, the code as "
+            "the password). Unset: none on 127.0.0.1; with `--lan` or any other host the app makes one up and "
+            "prints it.", group="app"),
     Setting("ETALASE_CACHE_DIR", lambda: Path(tempfile.gettempdir()).resolve() / "etalase-app",
             "The app's own cache folder: uploads and outputs, the only folder it serves files from.", _path,
             default_text="`<tmp>/etalase-app`", group="app"),

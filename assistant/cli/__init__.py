@@ -13,7 +13,7 @@ import argparse
 import sys
 
 from assistant import i18n, settings
-from assistant.cli import check, label, listing, mockup, models, presets, process
+from assistant.cli import check, label, listing, mockup, models, presets, process, serve
 from assistant.cli.common import print_err
 from assistant.errors import AssistantError
 from assistant.models import registry
@@ -21,7 +21,7 @@ from assistant.presets import load_presets
 
 # (a submodule's name is also this package's attribute: ``presets`` and ``models`` here are
 # the subcommands, not assistant.presets or assistant.models)
-SUBCOMMANDS = (process, listing, label, models, check, mockup, presets)
+SUBCOMMANDS = (process, listing, label, models, check, mockup, presets, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

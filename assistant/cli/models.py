@@ -15,13 +15,16 @@ def add_parser(sub) -> None:
     m.add_argument("names", nargs="*")
     m.add_argument("--json", action="store_true")
     m.add_argument("--force", action="store_true")
+    m.add_argument("--from", dest="from_dir", default=None, metavar="FOLDER",
+                   help="install from a folder copied from another machine (checked by checksum)")
     m.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.action == "install":
         for name in args.names or list(registry.MODELS):
-            path, how = install.install(name, force=args.force)
+            path, how = (install.install_from(args.from_dir, name) if args.from_dir
+                         else install.install(name, force=args.force))
             print(i18n.t("cli_model_installed", args.lang, name=name, path=str(path), how=how))
         return 0
     rows = registry.describe()

@@ -18,8 +18,9 @@ from pathlib import Path
 
 from assistant.i18n import t
 from assistant.label.info import LabelInfo
+from assistant.resources import data_dir
 
-RULES_FILE = Path(__file__).resolve().parent.parent.parent / "presets" / "labels" / "rules.toml"
+RULES_FILE = data_dir("presets") / "labels" / "rules.toml"
 
 
 @functools.cache

@@ -31,9 +31,10 @@ from assistant.errors import AssistantError
 from assistant.mockup.geometry import Body, Camera, Closure, Geometry, LabelArea, FlatGeometry, MeshGeometry
 from assistant.mockup.geometry_round import RoundGeometry
 from assistant.presets import COLOUR_RE, check_keys, check_title, read_toml
+from assistant.resources import data_dir
 
 
-MOCKUPS_DIR = Path(__file__).resolve().parents[2] / "presets" / "mockups"
+MOCKUPS_DIR = data_dir("presets") / "mockups"
 KINDS = ("pouch", "sachet", "box", "bag", "jar", "bottle", "cup")
 ROUND_KINDS = ("jar", "bottle", "cup")
 FLAT_KINDS = ("box", "bag")

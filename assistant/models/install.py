@@ -153,5 +153,22 @@ def _fetch(name: str, force: bool, try_rembg: bool) -> tuple[Path, str]:
         raise
     except Exception as exc:
         errors.append(f"registry: {type(exc).__name__}: {exc}")
-    raise AssistantError("model_install_failed", name=name, detail="; ".join(errors))
+    raise AssistantError("workshop_model_no_route", name=name, detail="; ".join(errors),
+                         folder=str(target.parent))
+
+
+def install_from(folder: Path, name: str) -> tuple[Path, str]:
+    """Install one model from a folder copied from another machine (a USB stick at a workshop):
+    the file is looked for in ``folder`` and one level below, checked against the model's known
+    checksums while it is copied, then renamed into place. Returns (path, ``folder``)."""
+    info = model_info(name)
+    folder = Path(folder).expanduser()
+    found = [p for p in (folder / info.file, *sorted(folder.glob(f"*/{info.file}"))) if p.is_file()]
+    if not found:
+        raise AssistantError("workshop_model_not_in_folder", name=name, folder=str(folder), file=info.file)
+    target = model_path(name)
+    with found[0].open("rb") as handle:
+        _write_verified(info, iter(lambda: handle.read(1 << 20), b""), target)
+    runtime_path(name)
+    return target, "folder"
 

@@ -24,8 +24,9 @@ import numpy as np
 
 from assistant.errors import AssistantError
 from assistant.presets import COLOUR_RE, check_keys, check_title, parse_colour, read_toml
+from assistant.resources import data_dir
 
-BACKDROPS_DIR = Path(__file__).resolve().parent.parent.parent / "presets" / "backdrops"
+BACKDROPS_DIR = data_dir("presets") / "backdrops"
 KINDS = ("sweep", "flat", "two-tone", "wood", "marble", "terrazzo", "linen", "anyaman", "batik", "leaf")
 SURFACES = KINDS[3:]
 TEX = 1024  # side of a surface texture, px

@@ -38,8 +38,9 @@ from assistant.promo.kit import BrandKit, check_kit
 from assistant.promo.product import Prepared, as_rgba, detail_image, main_image, prepare, resized
 from assistant.promo.scene import median_de
 from assistant.promo.text import legibility
+from assistant.resources import data_dir
 
-SLOTS_FILE = Path(__file__).resolve().parent.parent.parent / "presets" / "promo" / "slots.toml"
+SLOTS_FILE = data_dir("presets") / "promo" / "slots.toml"
 MAX_PHOTOS = 5
 MAX_POINTS = 4
 SOCIAL_QUALITY = 90

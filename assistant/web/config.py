@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from assistant.settings import value
+from assistant.resources import data_dir
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -31,7 +32,7 @@ CONCURRENCY = value("ETALASE_CONCURRENCY")
 QUEUE_MAX = value("ETALASE_QUEUE_MAX")
 OUT_ROOT = CACHE_DIR / "etalase-out"  # finished images, served for download
 WORK_ROOT = CACHE_DIR / "etalase-work"  # batch inputs and outputs while a batch runs
-GUIDE_PICTURES_DIR = REPO / "docs" / "panduan"
+GUIDE_PICTURES_DIR = data_dir("docs/panduan")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 

@@ -101,7 +101,7 @@ class PromoTab:
     notes: gr.HTML
     gallery: gr.Gallery
     zip_btn: gr.DownloadButton
-    share_btn: gr.Button  # the open photo to the phone's share sheet (static/share.js), no server call
+    share_btn: gr.Button  # the open photo to the phone's share sheet (static/promo-share.js), no server call
     kit_btn: gr.DownloadButton
     state: gr.State  # {"entries": [{path, target, slot}], "skipped": [...], "zip", "kit", "seconds"}
 
@@ -110,7 +110,7 @@ class PromoTab:
         self.run_btn.click(lambda: "", None, self.status, queue=False, api_visibility="private").then(
             self.make, inputs, self.outputs(), concurrency_limit=CONCURRENCY, concurrency_id="work",
             api_visibility="private", show_progress="full", scroll_to_output=True)
-        self.share_btn.click(None, None, None, js=static_text("share.js"), queue=False, api_visibility="private")
+        self.share_btn.click(None, None, None, js=static_text("promo-share.js"), queue=False, api_visibility="private")
 
     def outputs(self) -> list:
         return [self.status, self.notes, self.gallery, self.zip_btn, self.share_btn, self.kit_btn, self.state]
