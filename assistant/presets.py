@@ -23,8 +23,9 @@ from typing import Any
 
 from assistant.errors import AssistantError
 from assistant.i18n import LANGUAGES, localized
+from assistant.resources import data_dir
 
-PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets" / "marketplaces"
+PRESETS_DIR = data_dir("presets") / "marketplaces"
 SOURCE_KINDS = ("official", "third-party", "default")
 FORMATS = ("jpeg", "png", "webp")
 SHADOW_STYLES = ("none", "contact", "drop", "reflection")
@@ -62,6 +63,9 @@ class ImageRules:
     transparent_allowed: bool = _spec("the platform takes PNG and needs no white background, so a transparent PNG may be exported")
     overlays_allowed: bool = _spec("badges, text or frames may be added to the main image")
     shadow_allowed: bool = _spec("a shadow under the product is acceptable")
+    min_fill: float = _spec("smallest share of the canvas side the product's longer side may fill (moderation)", 0.1, 1.0)
+    background_tolerance: int = _spec("how far (levels, any channel) the background may stray from `background`; 255: no background rule", 0, 255)
+    upload_formats: str = _spec("file formats the platform accepts, comma-separated (jpeg, png, webp)")
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,10 @@ def _check_value(path: Path, key: str, spec: dataclasses.Field, value: Any) -> A
     if meta.get("choices") and value not in meta["choices"]:
         raise AssistantError("preset_bad_choice", file=path.name, key=key, value=value,
                              choices=", ".join(meta["choices"]))
+    if key.endswith("upload_formats") and (not value.strip() or any(
+            f.strip() not in FORMATS for f in value.split(","))):
+        raise AssistantError("preset_bad_value", file=path.name, key=key, value=repr(value),
+                             expected=", ".join(FORMATS))
     if key.endswith("background"):
         try:
             parse_colour(value)
@@ -261,10 +269,10 @@ def list_presets(directory: Path = PRESETS_DIR) -> list[str]:
 
 def load_preset(name: str, directory: Path = PRESETS_DIR) -> Preset:
     """The preset called ``name``; an unknown name is an ``AssistantError`` listing the known ones."""
-    name = name.strip().lower()
-    path = directory / f"{name}.toml"
-    if not re.fullmatch(r"[a-z0-9-]+", name) or not path.is_file():
-        raise AssistantError("preset_unknown", name=name, known=", ".join(list_presets(directory)))
+    name = str(name).strip().lower()
+    # the name is checked before it touches the disk: a 300-character name is unknown, not an OSError
+    if not re.fullmatch(r"[a-z0-9-]{1,64}", name) or not (directory / f"{name}.toml").is_file():
+        raise AssistantError("preset_unknown", name=name[:64], known=", ".join(list_presets(directory)))
     return _all_presets(directory)[name]
 
 

@@ -51,6 +51,7 @@ sys.path.insert(0, str(REPO))
 
 # the stage is loaded after the path is set, so the harness runs as a plain script
 _stage = importlib.import_module("assistant.stages.lighting")
+_estimate_module = importlib.import_module("assistant.stages.lighting.estimate")
 LightingSettings = importlib.import_module("assistant.presets").LightingSettings
 analyse_lighting, standardize_lighting = _stage.analyse_lighting, _stage.standardize_lighting
 
@@ -151,7 +152,7 @@ def m_stage_true_light(x, mask, light, ev):
     """The stage with its estimate replaced by the true light and exposure: what is left is the correction's own cost."""
     estimate = _stage._estimate
     # given as a measured white reference ("background"), which is what the true light is
-    _stage._estimate = lambda st: _stage._Estimate(light * 2.0 ** ev, True, "background", 1.0, {}, False)
+    _stage._estimate = lambda st: _estimate_module._Estimate(light * 2.0 ** ev, True, "background", 1.0, {}, False)
     try:
         return m_stage_mask(x, mask)
     finally:
@@ -173,7 +174,7 @@ def packshot_cases(per_image: int, seed: int, ill: np.ndarray | None = None):
 
 def other_lights(per_image: int, seed: int) -> list[str]:
     """The same harness under lights the stage's prior has not seen, and under phone-like lamps."""
-    planck = _stage._planck_srgb(np.geomspace(2700, 10000, 200)) / _stage._planck_srgb(np.array([6504.0]))
+    planck = _estimate_module._planck_srgb(np.geomspace(2700, 10000, 200)) / _estimate_module._planck_srgb(np.array([6504.0]))
     sets = {"SimpleCube++ test split only (463 lights; the prior holds the training split)":
             illuminants("gt_test_full.csv"),
             "Planckian lamps 2700-10000 K as sRGB casts (what a phone's white balance leaves)": planck}
@@ -254,7 +255,11 @@ def harness(per_image: int, seed: int) -> list[str]:
 def invariance(per_image: int, seed: int) -> list[str]:
     rng = np.random.default_rng(seed + 1)
     ill = illuminants()
-    keys = [(ev_on, key) for ev_on in (False, True) for key in ("with mask", "mask=None")]
+    # "mask=None" is the stage alone; "API, mask=None" is assistant.standardize_lighting, which cuts
+    # the product out itself (the model runs once per image: slow)
+    api = importlib.import_module("assistant.pipeline").standardize_lighting
+    kinds = ("with mask", "mask=None", "API, mask=None")
+    keys = [(ev_on, key) for ev_on in (False, True) for key in kinds]
     rows: dict = {k: [] for k in keys}
     none: dict = {False: [], True: []}
     for path in sorted((DIS / "images").glob("*.jpg")):
@@ -264,7 +269,8 @@ def invariance(per_image: int, seed: int) -> list[str]:
         mpath = DIS / "masks" / (path.stem + ".png")
         mask = Image.open(mpath).convert("L").resize(img.size, Image.Resampling.BILINEAR) if mpath.exists() else None
         base = {"with mask": np.asarray(standardize_lighting(Image.fromarray(orig), mask)),
-                "mask=None": np.asarray(standardize_lighting(Image.fromarray(orig)))}
+                "mask=None": np.asarray(standardize_lighting(Image.fromarray(orig))),
+                "API, mask=None": np.asarray(api(Image.fromarray(orig)))}
         base_s = {k: rgb2lab(s_filter(v)) for k, v in base.items()}
         orig_s = rgb2lab(s_filter(orig))
         for _ in range(per_image):
@@ -272,8 +278,9 @@ def invariance(per_image: int, seed: int) -> list[str]:
             for ev_on in (False, True):
                 x = degrade(np.asarray(img), light, ev if ev_on else 0.0)
                 none[ev_on].append(deltaE_ciede2000(orig_s, rgb2lab(s_filter(x))).mean())
-                for key in ("with mask", "mask=None"):
-                    out = np.asarray(standardize_lighting(Image.fromarray(x), mask if key == "with mask" else None))
+                for key in kinds:
+                    fn = api if key.startswith("API") else standardize_lighting
+                    out = np.asarray(fn(Image.fromarray(x), mask if key == "with mask" else None))
                     rows[(ev_on, key)].append(deltaE_ciede2000(base_s[key], rgb2lab(s_filter(out))).mean())
     n = len(none[False])
     lines = ["", (f"Invariance on DIS5K scenes ({n} cases: {per_image} SimpleCube++ lights per photo, downscaled "
@@ -281,7 +288,7 @@ def invariance(per_image: int, seed: int) -> list[str]:
                   "and the corrected original, median / 95th percentile."), "",
              "| | light colour only | light colour and EV in [-1.5, +1] |", "|---|---|---|",
              f"| no correction (cast photo vs original) | {summarise(none[False])} | {summarise(none[True])} |"]
-    for key in ("with mask", "mask=None"):
+    for key in kinds:
         lines.append(f"| this stage, {key} | {summarise(rows[(False, key)])} | {summarise(rows[(True, key)])} |")
     return lines
 

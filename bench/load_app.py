@@ -16,6 +16,7 @@ Run: ``python bench/load_app.py [--users 20] [--photos 5] [--quality cepat]``.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -60,12 +61,14 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--photos", type=int, default=5)
     parser.add_argument("--quality", default="cepat", help="cepat (u2netp) or kualitas (ISNet)")
+    parser.add_argument("--code", default="", help="access code: the app asks every user for it (workshop mode)")
     args = parser.parse_args()
 
     from gradio_client import Client, handle_file
 
     tmp = Path(tempfile.mkdtemp(prefix="etalase-load-"))
-    proc, url, cache = start_app(tmp, ETALASE_CACHE_MAX_AGE_S=str(CACHE_AGE_S))
+    env = {"ETALASE_ACCESS_CODE": args.code} if args.code else {}
+    proc, url, cache = start_app(tmp, timeout_s=300, ETALASE_CACHE_MAX_AGE_S=str(CACHE_AGE_S), **env)
     server = psutil.Process(proc.pid)
     peak = [0]
     stop = threading.Event()
@@ -89,7 +92,8 @@ def main() -> int:
 
     def user(n: int) -> None:
         downloads = tmp / f"user-{n}"
-        client = Client(url, verbose=False, download_files=str(downloads))
+        auth = (f"hp-{n}", args.code) if args.code else None  # one login per phone, as in a workshop
+        client = Client(url, auth=auth, verbose=False, download_files=str(downloads))
         start_gate.wait()
         for i in range(args.photos):
             photo = inputs[(n + i) % len(inputs)]
@@ -106,6 +110,7 @@ def main() -> int:
                     failures.append(f"user {n} photo {i}: {type(exc).__name__}: {exc}")
         client.close()
 
+    load_before = " ".join(f"{x:.1f}" for x in os.getloadavg())
     t0 = time.perf_counter()
     threads = [threading.Thread(target=user, args=(n,)) for n in range(args.users)]
     for th in threads:
@@ -126,6 +131,7 @@ def main() -> int:
 
     total = args.users * args.photos
     q = statistics.quantiles(latencies, n=20) if len(latencies) >= 2 else latencies * 19
+    print(f"access code: {'on' if args.code else 'off'}  load average before: {load_before}")
     print(f"model: {args.quality} (u2netp = Cepat)  users: {args.users} x {args.photos} photos = {total} requests")
     print(f"succeeded: {len(latencies)}/{total}  wall: {wall:.1f} s  throughput: {len(latencies) / wall:.2f} photos/s")
     print(f"latency p50: {statistics.median(latencies):.1f} s  p95: {q[18]:.1f} s  max: {max(latencies):.1f} s")

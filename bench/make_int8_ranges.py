@@ -1,7 +1,7 @@
 """Calibrate ISNet's int8 activation ranges on real photos and write them into the package.
 
-The fast ISNet (assistant/models_fast.py) is made at install from the widened runtime file
-and these ranges, so a vendor's machine needs no photos and runs no calibration. The ranges
+The opt-in fast ISNet (assistant/models/fast.py, ETALASE_FAST_MODEL=1) is made at install
+from the widened runtime file and these ranges, so a vendor's machine needs no photos and runs no calibration. The ranges
 come from photos that are in neither quality set (``grocery_phone`` of ../shared/data: phone
 photos of products, often held in a hand), so the quality bench measures held-out photos.
 
@@ -9,7 +9,7 @@ photos of products, often held in a hand), so the quality bench measures held-ou
 
 Writes assistant/data/isnet-general-use.int8-ranges.json (onnxruntime's calibration cache
 format, MinMax). Re-run it only when the model or the quantisation recipe changes, and bump
-models_fast.FAST_FORMAT with it.
+assistant.models.fast.FAST_FORMAT with it.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ SHARED = Path(os.environ.get("ETALASE_SHARED", REPO.parent / "shared" / "data"))
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from assistant import models, models_fast, segment  # noqa: E402
+from assistant.models import fast as models_fast, registry as models, session as segment  # noqa: E402
 
 
 def main() -> None:

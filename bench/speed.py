@@ -30,7 +30,8 @@ SHARED = Path(os.environ.get("ETALASE_SHARED", REPO.parent / "shared" / "data"))
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from assistant import load_preset, models, models_fast, process_file, segment  # noqa: E402
+from assistant import load_preset, process_file  # noqa: E402
+from assistant.models import fast as models_fast, registry as models, session as segment  # noqa: E402
 from assistant.photo import open_photo  # noqa: E402
 from assistant.pipeline import working_side  # noqa: E402
 
@@ -82,10 +83,10 @@ def median_time(fn, items) -> float:
 
 
 @contextlib.contextmanager
-def reference_path():
-    """Today's path before the fast ISNet (ETALASE_FAST_MODEL=0): the fp32 file on onnxruntime."""
+def fast_setting(on: bool):
+    """ETALASE_FAST_MODEL for the block: 1 the opt-in int8 ISNet, 0 the default fp32 file."""
     old = os.environ.get("ETALASE_FAST_MODEL")
-    os.environ["ETALASE_FAST_MODEL"] = "0"
+    os.environ["ETALASE_FAST_MODEL"] = "1" if on else "0"
     try:
         yield
     finally:
@@ -96,13 +97,15 @@ def reference_path():
 
 
 def bench_model(name: str, photos: list[Path], out: Path) -> list[dict]:
-    """One row per path: the kept (fast) path and, for a model that has one, the old fp32 path,
-    measured interleaved photo by photo in the same run."""
-    seg = segment.get_segmenter(name)
+    """One row per path: for a model that has one, the opt-in fast (int8) path, then the default
+    fp32 path, measured interleaved photo by photo in the same run. The int8 file must have been
+    made (`ETALASE_FAST_MODEL=1 python -m assistant models install`), else both rows are fp32."""
     ref = segment.get_segmenter(name, fast=False)
-    paths = {"kept": (seg, contextlib.nullcontext)}
-    if seg.providers != ref.providers or name in models_fast.FAST_MODELS:
-        paths["old (fp32)"] = (ref, reference_path)
+    paths = {}
+    if name in models_fast.FAST_MODELS:
+        paths["fast (int8, opt-in)"] = (segment.get_segmenter(name, fast=True), lambda: fast_setting(True))
+    paths["default"] = (ref, lambda: fast_setting(False))
+    seg = ref
     side = working_side([load_preset(PRESET)])
     tensors = [seg.prepare(np.asarray(open_photo(p, max_side=side).image)) for p in photos]
 
@@ -137,12 +140,12 @@ def bench_model(name: str, photos: list[Path], out: Path) -> list[dict]:
         ma, mb = statistics.median(times[k]["a"]), statistics.median(times[k]["b"])
         rows.append({"model": name, "path": k, "engine": s.providers[0], "a": ma,
                      "a_rembg": statistics.median(a_rembg), "b": mb, "c": mc, "b/a": mb / ma, "c/b": mc / mb})
-    if len(rows) == 2:  # same-run ratios of the kept path to the old one
+    if len(rows) == 2:  # same-run ratios of the fast path to the default one
         rows[0]["vs_old"] = (rows[0]["a"] / rows[1]["a"], rows[0]["b"] / rows[1]["b"])
     return rows
 
 
-def peak_rss_48mp(model: str, fast: bool = True) -> float:
+def peak_rss_48mp(model: str, fast: bool = False) -> float:
     """Peak RSS (MB) of a fresh process running process_file on one 48 MP JPEG."""
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "48mp.jpg"
@@ -171,7 +174,7 @@ def main() -> None:
     print(f"\n{len(photos)} photos of 4000x3000 (12 MP), preset {PRESET}, device {models.device()}, "
           f"{os.cpu_count()} cores\n")
     print("| model | path (engine) | (a) inference alone | rembg's session, inference alone | (b) process_file "
-          "| (c) rembg.remove + Pillow | b/a | c/b | kept / old: (a), (b) |")
+          "| (c) rembg.remove + Pillow | b/a | c/b | fast / default: (a), (b) |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         vs = f"{r['vs_old'][0]:.2f}x, {r['vs_old'][1]:.2f}x" if "vs_old" in r else ""
@@ -182,8 +185,8 @@ def main() -> None:
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     for m in ("u2netp", "isnet-general-use"):
         print(f"peak RSS of process_file on a 48 MP JPEG ({m}): {peak_rss_48mp(m):.0f} MB")
-    print(f"peak RSS of process_file on a 48 MP JPEG (isnet-general-use, old fp32 path): "
-          f"{peak_rss_48mp('isnet-general-use', fast=False):.0f} MB")
+    print(f"peak RSS of process_file on a 48 MP JPEG (isnet-general-use, fast int8 path, opt-in): "
+          f"{peak_rss_48mp('isnet-general-use', fast=True):.0f} MB")
 
 
 if __name__ == "__main__":

@@ -247,8 +247,20 @@ def app(tmp_path_factory):
     return importlib.import_module("app")
 
 
+@pytest.fixture(scope="module")
+def services(app):
+    """The web app's services (file intake, outputs, zips, the cache), imported after ``app``."""
+    return importlib.import_module("assistant.web.services")
+
+
+@pytest.fixture(scope="module")
+def render(app):
+    """The web app's Markdown/HTML rendering."""
+    return importlib.import_module("assistant.web.render")
+
+
 def test_every_app_string_exists_in_both_languages_and_is_used(app):
-    source = (REPO / "app.py").read_text()
+    source = "\n".join(p.read_text() for p in [REPO / "app.py", *sorted((REPO / "assistant" / "web").rglob("*.py"))])
     strings = tomllib.loads((REPO / "assistant" / "strings" / "app.toml").read_text())
     used = set(re.findall(r"[\"'](app_[a-z0-9_-]+[a-z0-9])[\"']", source)) - {"app_kwargs"}
     assert used - set(strings) == set(), "keys used in app.py but missing from app.toml"
@@ -260,14 +272,14 @@ def test_every_app_string_exists_in_both_languages_and_is_used(app):
         assert key.startswith("app_") and texts["id"].strip() and texts["en"].strip(), key
 
 
-def test_every_lighting_and_guide_field_has_its_strings(app):
+def test_every_lighting_and_guide_field_has_its_strings(app, render, services):
     from assistant.i18n import STRINGS
 
-    for name in app.LIGHT_FIELDS:
+    for name in services.LIGHT_FIELDS:
         assert f"app_light_{name}_label" in STRINGS and f"app_light_{name}_info" in STRINGS, name
-    for style in app.SHADOW_CHOICES:
+    for style in services.SHADOW_CHOICES:
         assert f"app_shadow_{style}" in STRINGS
-    for field in app.GUIDE_FIELDS:
+    for field in render.GUIDE_FIELDS:
         assert f"app_guide_{field}" in STRINGS
     for kind in ("official", "third-party", "default"):
         assert f"app_guide_kind_{kind}" in STRINGS
@@ -277,7 +289,7 @@ def test_app_settings(app):
     demo = app.build_app()
     assert demo.delete_cache == (app.CACHE_SWEEP_S, app.CACHE_MAX_AGE_S)
     work = [fn for fn in demo.fns.values() if fn.concurrency_id == "work"]
-    assert len(work) == 5  # single photo, touch-up, batch, mockups and the API share one limit
+    assert len(work) == 6  # single photo, touch-up, batch, mockups, Promosi and the API share one limit
     assert all(fn.concurrency_limit == app.CONCURRENCY for fn in work)
     assert demo._queue.max_size == app.QUEUE_MAX
     kwargs = app.launch_kwargs()
@@ -286,53 +298,53 @@ def test_app_settings(app):
     assert os.environ["GRADIO_TEMP_DIR"] == str(app.CACHE_DIR)
 
 
-def test_guide_shows_numbers_sources_and_dates(app):
+def test_guide_shows_numbers_sources_and_dates(app, render):
     from assistant.presets import list_presets, load_preset
 
     for name in list_presets():
         preset = load_preset(name)
         for lang in ("id", "en"):
-            text = app.guide_md(name, lang)
+            text = render.guide_md(name, lang)
             assert f"{preset.image.width}×{preset.image.height} px" in text
             assert preset.sources["width"].checked.isoformat() in text
             assert preset.sources["width"].source.split()[0].replace("@", "@\u2060") in text
-    assert "Sumber" in app.guide_md("shopee", "id") and "Source" in app.guide_md("shopee", "en")
+    assert "Sumber" in render.guide_md("shopee", "id") and "Source" in render.guide_md("shopee", "en")
 
 
-def test_compliance_line(app):
+def test_compliance_line(app, render):
     entry = {"preset": "shopee", "title": "Shopee", "path": "/x/foto-shopee.jpg", "width": 1024, "height": 1024,
              "bytes": 312_000, "want_width": 1024, "want_height": 1024, "max_bytes": 2_000_000,
              "background": "#FFFFFF", "want_background": "#FFFFFF", "transparent_allowed": False,
              "fill": 0.85, "want_fill": 0.85, "notices": []}
-    line = app.compliance_md(entry, "id")
+    line = render.compliance_md(entry, "id")
     assert "1024×1024 px" in line and "312 KB" in line and "2 MB" in line and "85%" in line
     assert "Sesuai aturan" in line and "⚠" not in line
     bad = dict(entry, background="#EEDDCC", bytes=2_500_000)
-    line = app.compliance_md(bad, "en")
+    line = render.compliance_md(bad, "en")
     assert "Check again" in line and "#EEDDCC" in line and "2,5" not in line and "2.5 MB" in line
-    assert app._download_label(entry, "id") == "Unduh JPG 1024×1024"
+    assert render.download_label(entry, "id") == "Unduh JPG 1024×1024"
 
 
-def test_batch_file_count_is_limited(app, tmp_path, monkeypatch):
-    monkeypatch.setattr(app, "MAX_BATCH_FILES", 3)
+def test_batch_file_count_is_limited(app, services, tmp_path, monkeypatch):
+    monkeypatch.setattr(services, "MAX_BATCH_FILES", 3)
     photo = sample_photo(tmp_path)
-    with pytest.raises(app.AppMessage) as err:
-        app.stage_batch_inputs([str(photo)] * 4, tmp_path / "in")
+    with pytest.raises(services.AppMessage) as err:
+        services.stage_batch_inputs([str(photo)] * 4, tmp_path / "in")
     assert err.value.key == "app_batch_too_many"
     archive = tmp_path / "many.zip"  # one upload, five photos inside
     with zipfile.ZipFile(archive, "w") as z:
         for i in range(5):
             z.write(photo, f"p{i}.jpg")
-    with pytest.raises(app.AppMessage) as err:
-        app.stage_batch_inputs([str(archive)], tmp_path / "in2")
+    with pytest.raises(services.AppMessage) as err:
+        services.stage_batch_inputs([str(archive)], tmp_path / "in2")
     assert err.value.key == "app_batch_too_many" and "5" in err.value.message("en")
-    with pytest.raises(app.AppMessage) as err:
-        app.stage_batch_inputs([], tmp_path / "in3")
+    with pytest.raises(services.AppMessage) as err:
+        services.stage_batch_inputs([], tmp_path / "in3")
     assert err.value.key == "app_batch_need_files"
-    assert app.stage_batch_inputs([str(photo), str(photo)], tmp_path / "in4") == 2  # same name twice: kept apart
+    assert services.stage_batch_inputs([str(photo), str(photo)], tmp_path / "in4") == 2  # same name twice: kept apart
 
 
-def test_batch_runs_and_zips_outputs_with_report(app, tmp_path):
+def test_batch_runs_and_zips_outputs_with_report(app, render, services, tmp_path):
     photo = sample_photo(tmp_path)
     bad = tmp_path / "rusak.jpg"
     bad.write_bytes(b"not a photo")
@@ -341,8 +353,8 @@ def test_batch_runs_and_zips_outputs_with_report(app, tmp_path):
         z.write(photo, "rak/produk.jpg")
         z.writestr("../../jahat.jpg", b"x")
     calls = []
-    zip_path, result = app.run_batch_files([str(photo), str(bad), str(archive)], ["umum"], "u2netp", None, "id",
-                                           progress=lambda done, total: calls.append((done, total)))
+    zip_path, result = services.run_batch_files([str(photo), str(bad), str(archive)], ["umum"], "u2netp", None,
+                                                "id", progress=lambda done, total: calls.append((done, total)))
     assert calls[-1][0] == calls[-1][1] >= 3
     with zipfile.ZipFile(zip_path) as z:
         names = set(z.namelist())
@@ -350,35 +362,35 @@ def test_batch_runs_and_zips_outputs_with_report(app, tmp_path):
     assert {"report.csv", "report.html", f"umum/{photo.name}", "umum/rak/produk.jpg"} <= names
     assert not any("jahat" in n or n.startswith(("/", "..")) for n in names)
     assert "rusak.jpg" in report and "bukan foto" in report
-    assert Path(zip_path).is_relative_to(app.OUT_ROOT)
-    assert not any(app.WORK_ROOT.iterdir()), "the batch's work folder is removed"
-    summary = app.batch_summary_md(result, 3.2, "id")
+    assert Path(zip_path).is_relative_to(services.OUT_ROOT)
+    assert not any(services.WORK_ROOT.iterdir()), "the batch's work folder is removed"
+    summary = render.batch_summary_md(result, 3.2, "id")
     assert "2 foto berhasil" in summary and "rusak.jpg" in summary
 
 
-def test_sweep_removes_old_files_only(app):
-    old = app.OUT_ROOT / "old" / "a.jpg"
-    new = app.OUT_ROOT / "new" / "b.jpg"
+def test_sweep_removes_old_files_only(app, services):
+    old = services.OUT_ROOT / "old" / "a.jpg"
+    new = services.OUT_ROOT / "new" / "b.jpg"
     for p in (old, new):
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(b"x")
     past = time.time() - app.CACHE_MAX_AGE_S - 5
     os.utime(old, (past, past))
-    app.sweep_cache()
+    services.sweep_cache()
     assert not old.exists() and not old.parent.exists()
     assert new.exists()
 
 
-def test_messages_are_escaped(app):
+def test_messages_are_escaped(app, render):
     from assistant import AssistantError
 
-    text = app._friendly(AssistantError("photo_not_image", name="<img src=x onerror=alert(1)>.jpg"), "id")
+    text = render.friendly(AssistantError("photo_not_image", name="<img src=x onerror=alert(1)>.jpg"), "id")
     assert "<img" not in text and "&lt;img" in text
 
 
-def test_outputs_written_by_the_app_carry_no_metadata(app, tmp_path):
+def test_outputs_written_by_the_app_carry_no_metadata(app, services, tmp_path):
     photo = with_private_exif(sample_photo(tmp_path), tmp_path / "gps.jpg")
-    state, _ = app.process_photo_files(str(photo), "umum,shopee", "u2netp")
+    state, _ = services.process_photo_files(str(photo), "umum,shopee", "u2netp")
     for entry in state["outputs"]:
         assert_listing_image(entry["path"], (entry["want_width"], entry["want_height"]))
     assert not Image.open(state["before"]).getexif()
@@ -388,25 +400,25 @@ def test_outputs_written_by_the_app_carry_no_metadata(app, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def blurred(app, tmp_path_factory):
+def blurred(app, services, tmp_path_factory):
     """A blurred phone photo processed for "umum" with the fast model: (state, Result)."""
     from PIL import ImageFilter
 
     path = tmp_path_factory.mktemp("blur") / "buram.jpg"
     path.write_bytes(jpeg_bytes(product_photo().filter(ImageFilter.GaussianBlur(6))))
-    return app.process_photo_files(str(path), "umum", "u2netp", checks=True)
+    return services.process_photo_files(str(path), "umum", "u2netp", checks=True)
 
 
-def test_checks_beside_a_blurred_result_give_the_tip(app, blurred):
+def test_checks_beside_a_blurred_result_give_the_tip(app, render, blurred):
     state, _ = blurred
     entry = state["outputs"][0]
     found = {c.check: c.status for c in entry["checks"]}
     assert found["blur"] in ("warn", "fail")
-    text = app.checks_md(entry, "id")
+    text = render.checks_md(entry, "id")
     assert "Ketajaman" in text and "Foto kurang tajam" in text and "pegang HP dengan dua tangan" in text
     assert "pemeriksaan lain sudah bagus" in text  # the checks that passed are folded into a count
-    assert "not sharp" in app.checks_md(entry, "en")
-    assert app.checks_md(dict(entry, checks=[]), "id") == ""
+    assert "not sharp" in render.checks_md(entry, "en")
+    assert render.checks_md(dict(entry, checks=[]), "id") == ""
 
 
 def _product_box(alpha):
@@ -416,7 +428,7 @@ def _product_box(alpha):
     return xs.min(), ys.min(), xs.max(), ys.max()
 
 
-def test_touch_up_remove_stroke_takes_that_part_away(app, blurred):
+def test_touch_up_remove_stroke_takes_that_part_away(app, services, blurred):
     import numpy as np
 
     state, result = blurred
@@ -424,15 +436,15 @@ def test_touch_up_remove_stroke_takes_that_part_away(app, blurred):
     x0, y0, x1, y1 = _product_box(photo.alpha)
     mid = (x0 + x1) // 2
     # The editor shows the photo at most TOUCH_VIEW_SIDE px: strokes come back at that size.
-    view = app.touch_view(photo)
-    assert max(view.size) <= app.TOUCH_VIEW_SIDE
+    view = services.touch_view(photo)
+    assert max(view.size) <= services.TOUCH_VIEW_SIDE
     sx, sy = view.size[0] / photo.size[0], view.size[1] / photo.size[1]
     layer = np.zeros((view.size[1], view.size[0], 4), np.uint8)
     layer[int((y0 - 10) * sy):int((y1 + 10) * sy), int((mid + 8) * sx):int((x1 + 30) * sx)] = (220, 38, 38, 255)
-    keep, remove = app.stroke_masks({"background": None, "layers": [layer], "composite": None}, photo.size)
+    keep, remove = services.stroke_masks({"background": None, "layers": [layer], "composite": None}, photo.size)
     assert remove.shape == (photo.size[1], photo.size[0]) and remove.any() and not keep.any()
     before = np.asarray(photo.alpha) > 127
-    new_state, touched = app.touch_up_files(photo, keep, remove, "umum", "u2netp", stem="buram", checks=True)
+    new_state, touched = services.touch_up_files(photo, keep, remove, "umum", "u2netp", stem="buram", checks=True)
     after = np.asarray(touched.photo.alpha) > 127
     right, left = np.s_[:, mid + 20:], np.s_[:, :mid - 20]
     assert after[right].sum() < 0.1 * before[right].sum(), "the brushed half is removed"
@@ -444,74 +456,74 @@ def test_touch_up_remove_stroke_takes_that_part_away(app, blurred):
     ox0, oy0, ox1, oy1 = Image.eval(old, lambda v: 255 if v < 235 else 0).getbbox()
     assert (bx1 - bx0) / (by1 - by0) < 0.75 * (ox1 - ox0) / (oy1 - oy0)
     assert new_state["outputs"][0]["checks"], "the checks run on the new result too"
-    with pytest.raises(app.AppMessage) as err:
-        app.touch_up_files(photo, np.zeros_like(keep), np.zeros_like(keep), "umum", "u2netp")
+    with pytest.raises(services.AppMessage) as err:
+        services.touch_up_files(photo, np.zeros_like(keep), np.zeros_like(keep), "umum", "u2netp")
     assert err.value.key == "app_touch_need_strokes"
 
 
-def test_stroke_colours_and_scaling(app):
+def test_stroke_colours_and_scaling(app, services):
     import numpy as np
 
     layer = np.zeros((50, 100, 4), np.uint8)
     layer[10:20, 10:20] = (22, 163, 74, 255)  # keep (green)
     layer[30:40, 60:80] = (220, 38, 38, 255)  # remove (red)
-    keep, remove = app.stroke_masks({"layers": [layer]}, (200, 100))
+    keep, remove = services.stroke_masks({"layers": [layer]}, (200, 100))
     assert keep.shape == (100, 200)
     assert keep[30, 30] and not keep[70, 140] and remove[70, 140] and not remove[30, 30]
     assert keep.sum() == 20 * 20 and remove.sum() == 40 * 20
-    empty = app.stroke_masks(None, (20, 10))
+    empty = services.stroke_masks(None, (20, 10))
     assert not empty[0].any() and not empty[1].any()
 
 
-def test_mockups_at_the_preset_size_and_badge_reason(app, tmp_path):
+def test_mockups_at_the_preset_size_and_badge_reason(app, render, services, tmp_path):
     from assistant import AssistantError
 
-    assert app.HAS_MOCKUPS and "pouch" in app.template_names()
-    thumbs = app.template_thumbnails()
-    assert set(thumbs) == set(app.template_names()) and all(v.startswith("data:image/webp") for v in thumbs.values())
-    assert app.template_title("pouch", "id") != "pouch"
-    label = app.make_label("brand", brand_name="Keripik Bu Ani", brand_colour="rgba(194, 65, 12, 1)",
+    assert services.HAS_MOCKUPS and "pouch" in services.template_names()
+    thumbs = services.template_thumbnails()
+    assert set(thumbs) == set(services.template_names()) and all(v.startswith("data:image/webp") for v in thumbs.values())
+    assert services.template_title("pouch", "id") != "pouch"
+    label = services.make_label("brand", brand_name="Keripik Bu Ani", brand_colour="rgba(194, 65, 12, 1)",
                            tagline="Renyah")
-    entries = app.mockup_files(label, "pouch,jar", "shopee", body_colour="#1E3A8A")
+    entries = services.mockup_files(label, "pouch,jar", "shopee", body_colour="#1E3A8A")
     assert [e["template"] for e in entries] == ["pouch", "jar"]
     for e in entries:
         assert Image.open(e["path"]).size == (1024, 1024) == (e["width"], e["height"])
-        assert Path(e["path"]).is_relative_to(app.OUT_ROOT)
-    assert "Standing pouch" in app._mockup_download_label(entries[0], "id")
+        assert Path(e["path"]).is_relative_to(services.OUT_ROOT)
+    assert "Standing pouch" in render.mockup_download_label(entries[0], "id")
     # A design file, and a badge where the preset allows overlays (Instagram).
     design = tmp_path / "label.png"
     label.save(design)
-    made = app.mockup_files(app.make_label("design", str(design)), ["box"], "instagram-portrait", badge="PROMO -20%")
+    made = services.mockup_files(services.make_label("design", str(design)), ["box"], "instagram-portrait", badge="PROMO -20%")
     assert Image.open(made[0]["path"]).size == (1080, 1350)
     # A badge on a marketplace whose main image forbids overlays: the reason, in the vendor's language.
     with pytest.raises(AssistantError) as err:
-        app.mockup_files(label, ["pouch"], "umum", badge="PROMO -20%")
+        services.mockup_files(label, ["pouch"], "umum", badge="PROMO -20%")
     assert err.value.code == "mockup_overlays_forbidden"
-    assert "melarang" in app._friendly(err.value, "id") and "forbids" in app._friendly(err.value, "en")
+    assert "melarang" in render.friendly(err.value, "id") and "forbids" in render.friendly(err.value, "en")
     for kwargs, key in ((dict(source="brand"), "app_mockup_need_brand"),
                         (dict(source="design"), "app_mockup_need_label")):
-        with pytest.raises(app.AppMessage) as msg:
-            app.make_label(**kwargs)
+        with pytest.raises(services.AppMessage) as msg:
+            services.make_label(**kwargs)
         assert msg.value.key == key
-    with pytest.raises(app.AppMessage) as msg:
-        app.mockup_files(label, "", "umum")
+    with pytest.raises(services.AppMessage) as msg:
+        services.mockup_files(label, "", "umum")
     assert msg.value.key == "app_mockup_need_template"
 
 
-def test_photo_guide_text_and_pictures(app, tmp_path, monkeypatch):
+def test_photo_guide_text_and_pictures(app, render, services, tmp_path, monkeypatch):
     from assistant.i18n import t
 
-    text = app.photo_guide_md("id")
+    text = render.photo_guide_md("id")
     assert text.startswith("### Panduan foto")
-    steps = app.guide_steps()
+    steps = render.guide_steps()
     assert steps and all(k.startswith("check_guide_") for k in steps)
     positions = [text.find(t(k, "id").split(":")[-1].strip()[:30]) for k in steps]
     assert all(p > 0 for p in positions) and positions == sorted(positions), "every step, in order"
-    assert "Photo guide" in app.photo_guide_md("en")
+    assert "Photo guide" in render.photo_guide_md("en")
     # Pictures are shown only for pairs that are on disk.
-    monkeypatch.setattr(app, "GUIDE_PICTURES_DIR", tmp_path)
-    assert app.guide_pictures() == []
-    key, before, after = app.CHECK_GUIDE.GUIDE_PICTURES[0]
+    monkeypatch.setattr(services, "GUIDE_PICTURES_DIR", tmp_path)
+    assert services.guide_pictures() == []
+    key, before, after = services.CHECK_GUIDE.GUIDE_PICTURES[0]
     for name in (before, after):
         Image.new("RGB", (200, 200), "white").save(tmp_path / name)
-    assert app.guide_pictures() == [(key, tmp_path / before, tmp_path / after)]
+    assert services.guide_pictures() == [(key, tmp_path / before, tmp_path / after)]

@@ -29,7 +29,7 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}, "device_scale_factor": 1}
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 MAX_SHOT_BYTES = 400_000
 RESULT_TIMEOUT_MS = 120_000
-TABS = ("Foto Produk", "Banyak Foto", "Kemasan", "Panduan")
+TABS = ("Foto Produk", "Banyak Foto", "Kemasan", "Promosi", "Panduan")
 
 
 @pytest.fixture(scope="module")
@@ -262,7 +262,7 @@ def make_mockups(page) -> None:
 
 
 def test_mockups_desktop_and_phone(browser, server, shots, tmp_path):
-    from assistant.stages.mockup import label_from_brand
+    from assistant.mockup.labels import label_from_brand
 
     design = tmp_path / "label-sambal.png"
     label_from_brand("Sambal Bu Tini", "#7C2D12", tagline="Pedas nampol").save(design)

@@ -1,5 +1,6 @@
-"""The fast ISNet (int8, made at install): its masks match the fp32 path's, and when it cannot be
-made or is damaged, today's path is taken and said."""
+"""The fast ISNet (int8, opt-in with ETALASE_FAST_MODEL): off by default, and then install makes no
+int8 file and Quality mode runs the fp32 file; when on, its masks match the fp32 path's, and when it
+cannot be made or is damaged, the fp32 path is taken and said."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from assistant import models, models_fast, segment
 from assistant.cli import main
+from assistant.models import fast as models_fast, install, registry as models, session as segment
 from assistant.stages import cutout
 from conftest import shared_path
 
@@ -44,10 +45,10 @@ def fast_models(tmp_path_factory):
     _link_models(folder)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ETALASE_MODELS", str(folder))
-        mp.setenv("ETALASE_FAST_MODEL", "1")
+        mp.setenv("ETALASE_FAST_MODEL", "1")  # opt-in: only then does install make the int8 file
         mp.setattr(segment, "_sessions", {})
-        path, reason = models_fast.make(NAME, models.runtime_path(NAME))
-        assert path is not None, reason
+        install.install(NAME, try_rembg=False)
+        assert models_fast.fast_path(NAME, models.runtime_path(NAME)) is not None
         yield folder
 
 
@@ -100,13 +101,13 @@ def test_fallback_is_taken_and_said_when_the_fast_file_cannot_be_made(tmp_path, 
         raise RuntimeError("quantiser refused the graph")
 
     monkeypatch.setattr(models_fast, "quantise", broken)
-    with caplog.at_level(logging.WARNING, logger="assistant.models_fast"):
+    with caplog.at_level(logging.WARNING, logger="assistant.models.fast"):
         path, reason = models_fast.make(NAME, models.runtime_path(NAME))
         seg = segment.get_segmenter(NAME)
     assert path is None and "quantiser refused" in reason
     assert not models_fast.fast_file(models.runtime_path(NAME)).exists()
     assert "using the fp32 model" in caplog.text
-    assert seg.providers == ("CPUExecutionProvider",)  # today's onnxruntime session
+    assert seg.providers == ("CPUExecutionProvider",)  # the fp32 onnxruntime session
     assert seg.session.get_inputs()[0].shape[-1] == 1024
     assert models_fast.fallback_reason(NAME)
     # the CLI says it, in words a vendor reads, and still installs
@@ -125,7 +126,7 @@ def test_a_damaged_fast_file_is_not_used(tmp_path, caplog):
     models_fast._write_stamp(fast, stamp)
     assert models_fast.fast_path(NAME, runtime) == fast
     fast.write_bytes(b"int8 model stand-iN")  # same size, other bytes
-    with caplog.at_level(logging.WARNING, logger="assistant.models_fast"):
+    with caplog.at_level(logging.WARNING, logger="assistant.models.fast"):
         assert models_fast.fast_path(NAME, runtime) is None
     assert "checksum" in caplog.text
     runtime.write_bytes(b"another fp32 model")  # a new model file: the fast one is stale
@@ -133,9 +134,37 @@ def test_a_damaged_fast_file_is_not_used(tmp_path, caplog):
     assert models_fast.fast_path(NAME, runtime) is None
 
 
-def test_the_fast_path_can_be_switched_off(monkeypatch):
-    monkeypatch.setenv("ETALASE_FAST_MODEL", "0")
+def test_the_fast_path_is_off_unless_switched_on(monkeypatch):
+    monkeypatch.delenv("ETALASE_FAST_MODEL", raising=False)
     assert not models_fast.enabled() and models_fast.fallback_reason(NAME) == ""
-    monkeypatch.setenv("ETALASE_FAST_MODEL", "1")
-    assert models_fast.enabled()
+    for on in ("1", "yes", "on"):
+        monkeypatch.setenv("ETALASE_FAST_MODEL", on)
+        assert models_fast.enabled()
+    for off in ("0", "no", "off", "", "maybe"):
+        monkeypatch.setenv("ETALASE_FAST_MODEL", off)
+        assert not models_fast.enabled() and models_fast.fallback_reason(NAME) == ""
     assert models_fast.session_for("u2netp", Path("u2netp.runtime.onnx"), 1) is None  # no recipe
+
+
+def test_a_default_install_makes_no_int8_file_and_says_nothing(tmp_path, monkeypatch, capsys):
+    if not models.is_installed(NAME):
+        pytest.skip("ISNet is not installed")
+    _link_models(tmp_path)
+    monkeypatch.setenv("ETALASE_MODELS", str(tmp_path))
+    monkeypatch.delenv("ETALASE_FAST_MODEL", raising=False)
+
+    def never(*args, **kwargs):
+        raise AssertionError("a default install must not quantise")
+
+    monkeypatch.setattr(models_fast, "quantise", never)
+    assert main(["--lang", "en", "models", "install", NAME]) == 0
+    assert not models_fast.fast_file(models.runtime_path(NAME)).exists()
+    assert "could not be sped up" not in capsys.readouterr().err
+
+
+def test_the_default_segmenter_is_the_fp32_one_even_beside_an_int8_file(fast_models, monkeypatch):
+    monkeypatch.delenv("ETALASE_FAST_MODEL", raising=False)
+    default = segment.get_segmenter(NAME)
+    assert default is segment.get_segmenter(NAME, fast=False)
+    assert default.session is not segment.get_segmenter(NAME, fast=True).session
+    assert default.providers[0] in ("CPUExecutionProvider", "CUDAExecutionProvider")

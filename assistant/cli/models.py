@@ -1,0 +1,42 @@
+"""``python -m assistant models list|install``: the background-removal models."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from assistant import i18n
+from assistant.cli.common import print_err
+from assistant.models import fast, install, registry
+
+
+def add_parser(sub) -> None:
+    m = sub.add_parser("models", help="list or install the background-removal models")
+    m.add_argument("action", choices=["list", "install"])
+    m.add_argument("names", nargs="*")
+    m.add_argument("--json", action="store_true")
+    m.add_argument("--force", action="store_true")
+    m.add_argument("--from", dest="from_dir", default=None, metavar="FOLDER",
+                   help="install from a folder copied from another machine (checked by checksum)")
+    m.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.action == "install":
+        for name in args.names or list(registry.MODELS):
+            path, how = (install.install_from(args.from_dir, name) if args.from_dir
+                         else install.install(name, force=args.force))
+            print(i18n.t("cli_model_installed", args.lang, name=name, path=str(path), how=how))
+            if fast.fallback_reason(name):  # the fast path is on but the model runs the slower fp32 way
+                print_err(i18n.t("speed_fast_fallback", args.lang))
+        return 0
+    rows = registry.describe()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(i18n.t("cli_models_device", args.lang, device=registry.device()))
+    for r in rows:
+        state = i18n.t("cli_yes" if r["installed"] else "cli_no", args.lang)
+        print(f"{r['name']:<18} {r['label']:<9} {r['bytes'] / 1e6:6.1f} MB  {r['licence']:<22} "
+              f"{i18n.t('cli_installed', args.lang)}: {state}  {r['source']}")
+    return 0

@@ -1,0 +1,312 @@
+"""The fast ISNet (opt-in): static int8 (QDQ) weights and activations, run by OpenVINO when installed.
+
+Off by default: its masks match the fp32 model's in IoU, but on the bigbird6 set the boundary
+F fell by 0.0149 against the 0.005 allowed (docs/speed.md), so Quality mode keeps the fp32 path
+unless ``ETALASE_FAST_MODEL`` is on (1/yes/on). Only then does ``models install`` make the file,
+so a default install (and CI) never pays for the quantisation.
+
+Made at install beside the widened runtime file (``registry.runtime_path``), as
+``isnet-general-use.int8.onnx``: onnxruntime's static quantiser, QDQ format, int8 weights per
+output channel, uint8 activations whose ranges were calibrated once on real phone photos
+(``bench/make_int8_ranges.py``) and ship in ``assistant/data``, so install needs no photos
+and runs no calibration. The six side-output convolutions that make the mask logits stay fp32.
+
+The file is only used when it holds: its md5 is recorded at install, together with the
+identity of the runtime file it was made from and the format; on load a changed or damaged
+file is not used. Before it is kept, install runs it once against the fp32 model on a
+fixed photo and discards it if the masks differ (``_self_check``). When it cannot be made
+(no writable models folder, a quantiser error, a failed check) or fails its checksum later,
+``get_segmenter`` takes the fp32 path (the runtime file on onnxruntime) and says so in
+the log (and ``make`` returns the reason; the CLI says it).
+
+Engines, measured in docs/speed.md on an AVX2 CPU: OpenVINO (the optional ``openvino`` package,
+not in requirements.txt; used when it imports) runs the int8 file in 0.45-0.6x of the time
+onnxruntime takes for the fp32 one; onnxruntime runs it too, at about the same speed
+(0.56-0.66x). On CUDA the fp32 file is used as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from assistant import settings
+from assistant.models import registry
+
+log = logging.getLogger(__name__)
+
+FAST_MODELS = ("isnet-general-use",)  # u2netp: its model is 55 % of a photo; see docs/speed.md
+# Bump when the quantisation recipe or the ranges change: older fast files are then remade.
+FAST_FORMAT = "int8-qdq-minmax-1"
+_EXCLUDED_PREFIXES = ("/side",)  # the side outputs' 3x3 convs: the mask logits stay fp32
+_DATA = Path(__file__).resolve().parents[1] / "data"  # assistant/data
+CHECK_IOU = 0.98  # the self-check at install: fast mask vs fp32 mask on a fixed photo
+
+
+def enabled() -> bool:
+    """True only when ``ETALASE_FAST_MODEL`` is on (1/yes/on/true); unset, the fp32 path everywhere."""
+    return bool(settings.value("ETALASE_FAST_MODEL"))
+
+
+def ranges_path(name: str) -> Path:
+    return _DATA / f"{name}.int8-ranges.json"
+
+
+def fast_file(runtime: Path) -> Path:
+    name = runtime.name.removesuffix(".runtime.onnx")
+    return runtime.with_name(f"{name}.int8.onnx")
+
+
+def engine() -> str:
+    """``openvino`` when the package imports, else ``onnxruntime``."""
+    try:
+        import openvino  # noqa: F401
+    except Exception:  # not installed, or a broken install: onnxruntime runs the file too
+        return "onnxruntime"
+    return "openvino"
+
+
+def _md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _identity(path: Path) -> dict:
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
+
+
+def _stamp(path: Path) -> Path:
+    return path.with_name(f".{path.name}.verified")
+
+
+def _wanted(name: str, runtime: Path) -> dict:
+    return {"source": _identity(runtime), "format": FAST_FORMAT, "ranges": _md5(ranges_path(name))}
+
+
+def fast_path(name: str, runtime: Path) -> Path | None:
+    """The verified fast file made from ``runtime``, or None (with the reason logged)."""
+    if name not in FAST_MODELS:
+        return None
+    target = fast_file(runtime)
+    if not target.is_file():
+        log.warning("fast model for %s is absent (%s): using the fp32 model; "
+                    "`ETALASE_FAST_MODEL=1 python -m assistant models install` makes it", name, target)
+        return None
+    try:
+        stamp = json.loads(_stamp(target).read_text())
+        wanted = _wanted(name, runtime)
+    except (OSError, ValueError) as exc:
+        log.warning("fast model for %s has no valid stamp (%s): using the fp32 model", name, exc)
+        return None
+    if {k: stamp.get(k) for k in wanted} != wanted:
+        log.warning("fast model for %s was made from another model file or recipe: using the fp32 model", name)
+        return None
+    if stamp.get("target") == _identity(target):
+        return target
+    if _md5(target) == stamp.get("md5"):  # same bytes, moved or copied: stamp it again
+        _write_stamp(target, dict(stamp, target=_identity(target)))
+        return target
+    log.warning("fast model for %s fails its checksum: using the fp32 model", name)
+    return None
+
+
+def _write_stamp(target: Path, stamp: dict) -> None:
+    try:
+        _stamp(target).write_text(json.dumps(stamp))
+    except OSError:
+        pass
+
+
+def fallback_reason(name: str) -> str:
+    """Why ``name`` runs on the fp32 path although the fast path is on and has a recipe for it
+    ("" when it does not: fast file in place, no recipe for this model, or the fast path off)."""
+    if name not in FAST_MODELS or not enabled():
+        return ""
+    runtime = registry.runtime_path(name)
+    if runtime.name.endswith(".runtime.onnx") and fast_path(name, runtime) is not None:
+        return ""
+    return f"no valid fast file beside {runtime}"
+
+
+def make(name: str, runtime: Path, force: bool = False) -> tuple[Path | None, str]:
+    """Make (or keep) the fast file for ``name``: (path, "") or (None, reason).
+
+    Never raises for a file it cannot make: the model still runs, on the fp32 path.
+    ``install`` calls ``make_if_enabled``; this makes the file whatever the setting says.
+    """
+    if name not in FAST_MODELS:
+        return None, ""
+    target = fast_file(runtime)
+    if not force and fast_path(name, runtime) is not None:
+        return target, ""
+    try:
+        if not os.access(runtime.parent, os.W_OK):
+            raise OSError(f"{runtime.parent} is not writable")
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            quantise(runtime, tmp, ranges_path(name))
+            _self_check(runtime, tmp)
+            digest = _md5(tmp)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        _write_stamp(target, dict(_wanted(name, runtime), md5=digest, target=_identity(target)))
+        return target, ""
+    except Exception as exc:  # the fp32 path still works: say why and go on
+        reason = f"{type(exc).__name__}: {exc}"
+        log.warning("fast model for %s not made (%s): using the fp32 model", name, reason)
+        return None, reason
+
+
+def make_if_enabled(name: str, runtime: Path, force: bool = False) -> tuple[Path | None, str]:
+    """``make`` when the fast path is on (``ETALASE_FAST_MODEL``), else nothing: (None, "")."""
+    if not enabled():
+        return None, ""
+    return make(name, runtime, force=force)
+
+
+def quantise(runtime: Path, target: Path, ranges: Path, reader=None,
+             excluded_prefixes: tuple[str, ...] = _EXCLUDED_PREFIXES) -> None:
+    """Static QDQ int8 of the runtime file into ``target``, with the activation ranges of
+    ``ranges`` (onnxruntime's calibration cache); with ``reader`` given and ``ranges`` absent,
+    calibrates on its tensors and writes ``ranges`` (bench/make_int8_ranges.py)."""
+    import onnx
+    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
+
+    if reader is None and not ranges.is_file():
+        raise FileNotFoundError(f"int8 ranges {ranges} are missing")
+    model = onnx.shape_inference.infer_shapes(onnx.load(str(runtime)))  # the quantiser needs types
+    excluded = [n.name for n in model.graph.node
+                if n.op_type == "Conv" and n.name.startswith(excluded_prefixes)]
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        typed = Path(tmp) / "typed.onnx"
+        onnx.save(model, str(typed))
+        del model
+        quantize_static(str(typed), str(target), reader, quant_format=QuantFormat.QDQ,
+                        per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                        nodes_to_exclude=excluded, calibrate_method=CalibrationMethod.MinMax,
+                        calibration_cache_path=str(ranges))
+
+
+def _check_input(size: int) -> np.ndarray:
+    """A fixed product-like photo at the model's input: scikit-image's coffee cup when it is
+    there, else a drawn box on a light backdrop (normalised as ISNet expects)."""
+    try:
+        from skimage import data
+
+        rgb = data.coffee()
+    except Exception:
+        rgb = np.full((480, 640, 3), 225, np.uint8)
+        rgb[120:380, 200:460] = (180, 60, 40)
+    import cv2
+
+    small = cv2.resize(rgb, (size, size), interpolation=cv2.INTER_AREA).astype(np.float32)
+    small = small / max(float(small.max()), 1e-6) - 0.5
+    return np.ascontiguousarray(small.transpose(2, 0, 1)[None])
+
+
+def _self_check(runtime: Path, fast: Path) -> None:
+    """Raise unless the fast file's mask matches the fp32 file's on a fixed photo."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.enable_mem_pattern = False
+    ref = ort.InferenceSession(str(runtime), opts, providers=["CPUExecutionProvider"])
+    size = ref.get_inputs()[0].shape[-1]
+    x = _check_input(size)
+    want = ref.run(None, {ref.get_inputs()[0].name: x})[0]
+    del ref
+    got = open_session(fast, 0).run(None, {"input": x})[0]
+    a, b = _unit(want) > 0.5, _unit(got) > 0.5
+    iou = np.count_nonzero(a & b) / max(1, np.count_nonzero(a | b))
+    if iou < CHECK_IOU:
+        raise ValueError(f"fast mask differs from the fp32 one (IoU {iou:.3f} < {CHECK_IOU})")
+
+
+def _unit(out: np.ndarray) -> np.ndarray:
+    lo, hi = float(out.min()), float(out.max())
+    return (out - lo) / max(hi - lo, 1e-6)
+
+
+class OpenVinoSession:
+    """The slice of onnxruntime's InferenceSession the segmenter uses, on OpenVINO's CPU plugin."""
+
+    class _Arg:
+        def __init__(self, name: str, shape) -> None:
+            self.name, self.shape = name, shape
+
+    def __init__(self, path: Path, threads: int) -> None:
+        import openvino as ov
+
+        core = ov.Core()
+        if "INT8" not in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES"):
+            raise RuntimeError("OpenVINO has no int8 kernels for this CPU")  # fp32 is then faster
+        config = {"PERFORMANCE_HINT": "LATENCY"}
+        if threads:
+            config["INFERENCE_NUM_THREADS"] = threads
+        self._compiled = core.compile_model(str(path), "CPU", config)
+        self._request = self._compiled.create_infer_request()
+        self._inputs = [self._Arg(p.get_any_name(), list(p.get_partial_shape().to_shape()))
+                        for p in self._compiled.inputs]
+        self._outputs = [self._Arg(p.get_any_name(), list(p.get_partial_shape().to_shape()))
+                         for p in self._compiled.outputs]
+
+    def get_inputs(self):
+        return self._inputs
+
+    def get_outputs(self):
+        return self._outputs
+
+    def get_providers(self) -> list[str]:
+        return ["OpenVINOCPU"]
+
+    def run(self, output_names, feed: dict) -> list[np.ndarray]:
+        result = self._request.infer({name: value for name, value in feed.items()})
+        names = output_names or [o.name for o in self._outputs]
+        # copies: the request's buffers are reused by the next run
+        return [np.array(result[self._compiled.output(n)]) for n in names]
+
+
+def open_session(path: Path, threads: int):
+    """An inference session on the fast file: OpenVINO when installed, else onnxruntime."""
+    if engine() == "openvino":
+        return OpenVinoSession(path, threads)
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.enable_cpu_mem_arena = True
+    opts.enable_mem_pattern = False
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+
+def session_for(name: str, runtime: Path, threads: int):
+    """The fast session for ``name``, or None for the fp32 path (not made, not valid, or an
+    engine that refuses the file: logged)."""
+    if name not in FAST_MODELS:
+        return None
+    path = fast_path(name, runtime)
+    if path is None:
+        return None
+    try:
+        return open_session(path, threads)
+    except Exception as exc:
+        log.warning("fast model for %s could not be opened (%s): using the fp32 model", name, exc)
+        return None
+
+
+__all__ = ["FAST_FORMAT", "FAST_MODELS", "OpenVinoSession", "enabled", "engine", "fallback_reason", "fast_file", "fast_path",
+           "make", "make_if_enabled", "open_session", "quantise", "ranges_path", "session_for"]

@@ -1,0 +1,258 @@
+"""The web app's text: Markdown and HTML for results, checks, batch summaries, the guide and
+the footer, in the vendor's language. No Gradio here; every user text goes through i18n.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import math
+from pathlib import Path
+
+import assistant
+from assistant import AssistantError, safety
+from assistant.models import registry as models
+from assistant.i18n import LANGUAGES, STRINGS, default_language, localized, t
+from assistant.pipeline import TRANSPARENT
+from assistant.presets import load_preset
+from assistant.readiness import compliance
+from assistant.web import services
+from assistant.web.config import CACHE_MAX_AGE_S
+from assistant.web.services import DEFAULT_PRESET, AppMessage
+
+log = logging.getLogger("etalase.app")
+
+GUIDE_FIELDS = ("size", "format", "max_bytes", "min_side", "background", "fill", "transparent_allowed",
+                "overlays_allowed", "shadow_allowed")
+
+def lang_of(lang: str | None) -> str:
+    return lang if lang in LANGUAGES else default_language()
+
+
+def num(x: float, lang: str, digits: int = 1) -> str:
+    text = f"{x:.{digits}f}".rstrip("0").rstrip(".") if digits else str(round(x))
+    return text.replace(".", ",") if lang == "id" else text
+
+
+def size_text(n: int, lang: str) -> str:
+    if n >= 1_000_000:
+        return f"{num(n / 1e6, lang)} MB"
+    if n >= 1_000:
+        return f"{round(n / 1e3)} KB"
+    return f"{n} B"
+
+
+def duration(seconds: float, lang: str) -> str:
+    if seconds < 60:
+        return t("app_time_seconds", lang, n=max(1, round(seconds)))
+    if seconds < 3600:
+        return t("app_time_minutes", lang, n=math.ceil(seconds / 60))
+    return t("app_time_hours", lang, n=num(seconds / 3600, lang))
+
+
+def friendly(exc: BaseException, lang: str) -> str:
+    """The vendor-facing message for any failure, HTML-escaped (file names are user input)."""
+    if isinstance(exc, (AssistantError, AppMessage)):
+        text = exc.message(lang)
+    else:
+        log.exception("unexpected error", exc_info=exc)
+        text = t("app_unexpected_error", lang)
+    return html.escape(safety.redact_paths(text), quote=False)  # never a server path
+
+
+def alert(text: str) -> str:
+    return f"<div class='etalase-alert' role='alert'>⚠ {text}</div>"
+
+
+def _file_kind(entry: dict) -> dict:
+    """A written file's format ("JPG", "PNG", ...) and pixel size, for its download button."""
+    fmt = Path(entry["path"]).suffix.lstrip(".").upper().replace("JPEG", "JPG")
+    return {"format": fmt, "size": f"{entry['width']}×{entry['height']}"}
+
+
+def download_label(entry: dict, lang: str) -> str:
+    return t("app_download_button", lang, **_file_kind(entry))
+
+
+def compliance_md(entry: dict, lang: str) -> str:
+    """One output's compliance line (pixel size, file size against the cap, background, fill),
+    as decided by ``assistant.readiness.compliance``."""
+    def mark(ok: bool) -> str:
+        return "✓" if ok else "⚠"
+
+    verdict = compliance.decide(
+        size=(entry["width"], entry["height"]), want_size=(entry["want_width"], entry["want_height"]),
+        nbytes=entry["bytes"], max_bytes=entry["max_bytes"], background=entry["background"],
+        want_background=entry["want_background"], transparent_allowed=entry["transparent_allowed"],
+        fill=entry["fill"], want_fill=entry["want_fill"])
+    if entry["background"] == TRANSPARENT:
+        bg_text = t("app_line_transparent", lang)
+    elif verdict.background_ok:
+        bg_text = t("app_line_background", lang, colour=entry["background"])
+    else:
+        bg_text = t("app_line_background_expected", lang, colour=entry["background"],
+                    expected=entry["want_background"])
+    parts = [
+        f"{mark(verdict.size_ok)} " + t("app_line_size", lang, width=entry["width"], height=entry["height"]),
+        f"{mark(verdict.bytes_ok)} " + t("app_line_bytes", lang, size=size_text(entry["bytes"], lang),
+                                           limit=size_text(entry["max_bytes"], lang)),
+        f"{mark(verdict.background_ok)} " + bg_text,
+        f"{mark(verdict.fill_ok)} " + t("app_line_fill", lang, fill=round(entry["fill"] * 100),
+                                          target=round(entry["want_fill"] * 100)),
+    ]
+    badge = f"<span class='etalase-verdict-{'ok' if verdict.ok else 'bad'}'>" + (
+        f"✓ {t('app_ok', lang)}" if verdict.ok else f"⚠ {t('app_not_ok', lang)}") + "</span>"
+    lines = [f"**{html.escape(entry_title(entry, lang))}**", badge, *parts]
+    for code, params in entry["notices"]:
+        lines.append("⚠ " + html.escape(t(code, lang, **params), quote=False))
+    return "  \n".join(lines)
+
+
+CHECK_ICONS = {"ok": "✓", "warn": "⚠", "fail": "✖"}
+
+
+def checks_md(entry: dict, lang: str) -> str:
+    """One output's listing checks: each warn/fail with its tip, the checks that passed folded away."""
+    found = entry.get("checks") or []
+    if not found:
+        return ""
+    bad = sorted((c for c in found if c.status != "ok"), key=lambda c: c.status != "fail")
+    good = [c for c in found if c.status == "ok"]
+    parts = [f"<div class='etalase-checks'><div class='etalase-checks-title'>{html.escape(t('app_checks_title', lang))}</div>"]
+    for c in bad:
+        parts.append(
+            f"<div class='etalase-check etalase-check-{c.status}'>"
+            f"<b>{CHECK_ICONS[c.status]} {html.escape(c.label(lang))}</b> · {html.escape(t('check_status_' + c.status, lang))}"
+            f"<br>{html.escape(c.tip(lang), quote=False)}</div>")
+    if good:
+        summary = (t("app_checks_all_ok", lang, count=len(good)) if not bad else
+                   t("app_checks_ok_count", lang, count=len(good)))
+        names = ", ".join(html.escape(c.label(lang)) for c in good)
+        parts.append(f"<details class='etalase-check-ok'><summary>✓ {html.escape(summary)}</summary>"
+                     f"<small>{names}</small></details>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def picker_items(lang: str) -> list[dict]:
+    thumbs = services.template_thumbnails()
+    return [{"name": n, "title": html.escape(services.template_title(n, lang)), "src": thumbs.get(n, "")}
+            for n in services.template_names()]
+
+
+
+def mockup_download_label(entry: dict, lang: str) -> str:
+    return t("app_mockup_download", lang, name=services.template_title(entry["template"], lang), **_file_kind(entry))
+
+
+def batch_summary_md(result, seconds: float, lang: str) -> str:
+    """What the vendor needs after a batch: counts and the photos with problems."""
+    by_input: dict[str, list] = {}
+    for row in result.rows:
+        by_input.setdefault(row.input, []).append(row)
+    ok = sum(all(r.status == "ok" for r in rows) for rows in by_input.values())
+    skipped = sum(all(r.status == "skipped" for r in rows) for rows in by_input.values())
+    failed = len(by_input) - ok - skipped
+    lines = [("✓ " if failed == 0 and skipped == 0 else "⚠ ") + t(
+        "app_batch_summary", lang, time=duration(seconds, lang), ok=ok, failed=failed, skipped=skipped)]
+    problems = [(name, rows[0].message) for name, rows in by_input.items() if any(r.status != "ok" for r in rows)]
+    if problems:
+        lines += ["", t("app_batch_problems", lang)]
+        for name, msg in problems[:10]:
+            name, msg = Path(name.split("!")[-1]).name, msg or ""
+            text = msg if name in msg else f"{name}: {msg}"  # most messages name the file already
+            lines.append(f"- {html.escape(text, quote=False)}")
+        if len(problems) > 10:
+            lines.append(t("app_batch_more", lang, count=len(problems) - 10))
+    return "\n".join(lines)
+
+
+# --- Panduan (guide) ------------------------------------------------------------------------
+
+
+def guide_md(name: str, lang: str) -> str:
+    """One marketplace's numbers with their sources (numbered) and the dates they were checked."""
+    try:
+        preset = load_preset(name or DEFAULT_PRESET)
+    except AssistantError as exc:
+        return alert(friendly(exc, lang))
+    rules, src = preset.image, preset.sources
+    yes_no = {True: t("app_yes", lang), False: t("app_no", lang)}
+    values = {
+        "size": (f"{rules.width}×{rules.height} px", "width"),
+        "format": (rules.format.upper(), "format"),
+        "max_bytes": (size_text(rules.max_bytes, lang), "max_bytes"),
+        "min_side": (f"{rules.min_side} px", "min_side"),
+        "background": (rules.background.upper(), "background"),
+        "fill": (f"{round(rules.fill * 100)}%", "fill"),
+        "transparent_allowed": (yes_no[rules.transparent_allowed], "transparent_allowed"),
+        "overlays_allowed": (yes_no[rules.overlays_allowed], "overlays_allowed"),
+        "shadow_allowed": (yes_no[rules.shadow_allowed], "shadow_allowed"),
+    }
+    numbered: dict[tuple, int] = {}
+    lines = [f"### {html.escape(preset.title_in(lang))}"]
+    note = preset.notes.get(lang) or preset.notes.get("en")
+    if note:
+        lines.append(html.escape(note, quote=False))
+        lines.append("")
+    for field in GUIDE_FIELDS:
+        text, key = values[field]
+        s = src[key]
+        ref = numbered.setdefault((s.kind, s.source, s.checked), len(numbered) + 1)
+        lines.append(f"- **{t('app_guide_' + field, lang)}:** {html.escape(text)} <sup>[{ref}]</sup>")
+    lines.append("")
+    for (kind, source, checked), ref in numbered.items():
+        # "@" + a word joiner: "shopee-client@1.2.2" is a package version, not an e-mail address to link.
+        text = t("app_guide_source", lang, kind=t(f"app_guide_kind_{kind}", lang), date=checked.isoformat(),
+                 source=source.replace("@", "@\u2060"))
+        lines.append(f"<small>[{ref}] {html.escape(text, quote=False)}</small>  ")
+    return "\n".join(lines)
+
+
+def guide_steps() -> list[str]:
+    """The photo guide's step keys, in order (assistant.stages.checks, else every check_guide_ step)."""
+    if services.CHECK_GUIDE is not None:
+        return list(services.CHECK_GUIDE.GUIDE_STEPS)
+    skip = ("check_guide_title", "check_guide_intro", "check_guide_pic_")
+    return [k for k in STRINGS if k.startswith("check_guide_") and not k.startswith(skip)]
+
+
+def photo_guide_md(lang: str) -> str:
+    """The "Panduan foto" text: title, intro and numbered steps."""
+    title = t("check_guide_title", lang) if "check_guide_title" in STRINGS else t("app_tips_title", lang)
+    lines = [f"### {html.escape(title)}"]
+    if "check_guide_intro" in STRINGS:
+        lines += [html.escape(t("check_guide_intro", lang), quote=False), ""]
+    steps = guide_steps()
+    if not steps:
+        return f"### {t('app_tips_title', lang)}\n{t('app_tips_body', lang)}"
+    for i, key in enumerate(steps, 1):
+        text = html.escape(t(key, lang), quote=False)
+        head, sep, rest = text.partition(": ")
+        lines.append(f"{i}. **{head}:** {rest}" if sep and len(head) < 40 else f"{i}. {text}")
+    return "\n".join(lines)
+
+
+def heading(text: str) -> str:
+    """A label above a control that is not a Gradio block (plain HTML: "2. ..." is no Markdown list)."""
+    return f"<div class='etalase-heading'>{html.escape(text)}</div>"
+
+
+def entry_title(entry: dict, lang: str) -> str:
+    """An output's preset name in ``lang`` (the result description keeps both languages)."""
+    return str(localized(entry["title"], lang))
+
+
+def view_choices(entries: list[dict], lang: str) -> list[tuple[str, int]]:
+    """The result viewer's choices: each output by its preset's name in ``lang``."""
+    return [(entry_title(e, lang), i) for i, e in enumerate(entries)]
+
+
+def footer(lang: str) -> str:
+    model = services.default_model()
+    device = models.device()
+    return "<small>" + html.escape(t("app_footer", lang, version=assistant.__version__, model=model,
+                                     device=t(f"app_device_{device}", lang),
+                                     age=duration(CACHE_MAX_AGE_S, lang))) + "</small>"
+
+

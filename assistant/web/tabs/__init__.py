@@ -1,0 +1,1 @@
+"""One module per tab: its components as a named record, its layout and its wiring."""

@@ -1,0 +1,326 @@
+"""The "Foto Produk" tab: one photo in, one listing image per marketplace out, with the
+compliance line and listing checks beside each, and the touch-up brush under the result.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+from assistant.i18n import t
+from assistant.presets import ShadowSettings, load_presets
+from assistant.web import render, services
+from assistant.web.config import CACHE_MAX_AGE_S, CONCURRENCY, static_text
+from assistant.web.render import alert, lang_of
+from assistant.web.services import (LIGHT_DEFAULTS, LIGHT_FIELDS, PRESET_NAMES, TOUCH_BRUSH, TOUCH_KEEP,
+                                    TOUCH_REMOVE, TOUCH_UP, AppMessage)
+from assistant.web.editor import bounded_image_editor
+from assistant.web.widgets import OutputControls, PhotoInput, Texts, output_controls, shadow_choices, touch_choices
+
+
+def _css_rgb(colour: str) -> str:
+    return "rgb({}, {}, {})".format(*(int(colour[i:i + 2], 16) for i in (1, 3, 5)))
+
+
+def touch_mode_js() -> str:
+    """"Pertahankan" / "Hapus" picks the brush and its colour in the editor's own palette, in the
+    browser: a server update of the editor's brush would drop its drawing tool mid-stroke."""
+    return (static_text("touch-mode.js").replace("__REMOVE__", _css_rgb(TOUCH_REMOVE))
+            .replace("__KEEP__", _css_rgb(TOUCH_KEEP)))
+
+
+@dataclass(eq=False)
+class OutputCard:
+    """One marketplace's result: its compliance line, its checks and its download."""
+
+    card: gr.Column
+    line: gr.Markdown
+    checks: gr.HTML
+    download: gr.DownloadButton
+
+
+@dataclass(eq=False)
+class Touch:
+    """The keep/remove brush under the result (present when the library has ``touch_up``)."""
+
+    box: gr.Accordion
+    mode: gr.Radio
+    editor: gr.ImageEditor
+    button: gr.Button
+    status: gr.Markdown
+
+
+@dataclass(eq=False)
+class PhotoTab:
+    """The tab's components; its handlers return {component: update}."""
+
+    lang: gr.Radio
+    photo: PhotoInput
+    controls: OutputControls
+    run_btn: gr.Button
+    light_auto: gr.Checkbox
+    light_box: gr.Column
+    light_controls: dict
+    shadow_style: gr.Radio
+    shadow_opacity: gr.Slider
+    status: gr.Markdown
+    slider: gr.ImageSlider
+    view: gr.Radio
+    cards: list[OutputCard]
+    result_state: gr.State
+    last_result: gr.State
+    touch: Touch | None = None
+
+    # --- Wiring -------------------------------------------------------------------------------
+
+    def wire(self) -> None:
+        self.controls.wire(self.lang)
+        self.light_auto.change(lambda a: gr.update(visible=not a), self.light_auto, self.light_box, queue=False,
+                               api_visibility="private")
+        self.shadow_style.change(lambda s: gr.update(visible=s not in ("preset", "none")), self.shadow_style,
+                                 self.shadow_opacity, queue=False, api_visibility="private")
+        self.run_btn.click(lambda: "", None, self.status, queue=False, api_visibility="private").then(
+            self.run_photo, self.run_inputs(), self.outputs(), concurrency_limit=CONCURRENCY,
+            concurrency_id="work", api_visibility="private", show_progress="full", scroll_to_output=True)
+        if self.touch:
+            self.touch.button.click(lambda: "", None, self.touch.status, queue=False,
+                                    api_visibility="private").then(
+                self.run_touch, self.run_inputs() | {self.touch.editor}, self.outputs(),
+                concurrency_limit=CONCURRENCY, concurrency_id="work", api_visibility="private",
+                show_progress="minimal")
+            # The brush colour is switched in the browser (no round trip, the strokes stay).
+            self.touch.mode.change(None, self.touch.mode, None, js=touch_mode_js(), queue=False,
+                                   api_visibility="private")
+        self.view.change(self.on_view, [self.view, self.result_state], self.slider, queue=False,
+                         api_visibility="private")
+
+    def run_inputs(self) -> set:
+        c = self.controls
+        return {self.photo, c.presets, c.quality, c.bg_mode, c.bg_colour, self.light_auto, self.shadow_style,
+                self.shadow_opacity, self.lang, self.result_state, self.last_result, *self.light_controls.values()}
+
+    def outputs(self) -> list:
+        out = [self.status, self.slider, self.view, self.result_state, self.last_result]
+        out += self.card_components()
+        if self.touch:
+            out += [self.touch.box, self.touch.editor, self.touch.status]
+        return out
+
+    def card_components(self) -> list:
+        return [c for card in self.cards for c in (card.card, card.line, card.checks, card.download)]
+
+    # --- Handlers -----------------------------------------------------------------------------
+
+    def settings(self, values: dict) -> dict:
+        return {"background": services.background_for(values[self.controls.bg_mode], values[self.controls.bg_colour]),
+                "lighting": services.lighting_for(values[self.light_auto],
+                                                  {n: values[c] for n, c in self.light_controls.items()}),
+                "shadow": services.shadow_for(values[self.shadow_style], values[self.shadow_opacity])}
+
+    def run_photo(self, values, request: gr.Request, progress=gr.Progress()):
+        lang_value = lang_of(values[self.lang])
+        progress.lang = lang_value
+        start = time.perf_counter()
+        try:
+            if not values[self.photo]:
+                raise AppMessage("app_need_photo")
+            model = services.model_for(values[self.controls.quality])
+            state, result = services.process_photo_files(
+                values[self.photo], values[self.controls.presets] or [], model, **self.settings(values),
+                session=getattr(request, "session_hash", None), progress=progress, checks=True)
+        except Exception as exc:  # every failure becomes a message the vendor can act on
+            return self.failed(render.friendly(exc, lang_value))
+        return self.show(state, result, lang_value, start)
+
+    def run_touch(self, values, request: gr.Request, progress=gr.Progress()):
+        lang_value = lang_of(values[self.lang])
+        start = time.perf_counter()
+        try:
+            photo = services.unpark_photo(values[self.last_result])
+            if photo is None:
+                raise AppMessage("app_touch_need_result")
+            keep, remove = services.stroke_masks(values[self.touch.editor], photo.size)
+            model = services.model_for(values[self.controls.quality])
+            names = values[self.controls.presets] or []
+            progress(0.3, desc=t("app_touch_progress", lang_value))
+            state, touched = services.touch_up_files(photo, keep, remove, names, model,
+                                                     **self.settings(values),
+                                                     stem=services.safe_stem(values[self.photo] or "foto"),
+                                                     checks=True)
+            services.remember_cutout(getattr(request, "session_hash", None), values[self.photo],
+                                     load_presets(names), model, touched.photo)
+        except Exception as exc:
+            return self.failed(render.friendly(exc, lang_value), touched=True)
+        return self.show(state, touched, lang_value, start, touched=True)
+
+    def show(self, state, result, lang_value, start, touched=False) -> dict:
+        entries = state["outputs"]
+        done = t("app_touch_done" if touched else "app_done", lang_value,
+                 seconds=render.num(time.perf_counter() - start, lang_value))
+        updates = {
+            self.status: f"<div class='etalase-ok'>✓ {done}</div>",
+            self.slider: gr.update(value=(state["before"], entries[0]["path"]), visible=True),
+            self.view: gr.update(choices=render.view_choices(entries, lang_value), value=0, visible=len(entries) > 1),
+            self.result_state: state,
+            self.last_result: services.park_photo(result.photo, Path(state["before"]).parent),
+            **self.render_result(state, lang_value),
+        }
+        if self.touch:
+            view = services.touch_view(result.photo)
+            updates[self.touch.box] = gr.update(visible=True)
+            updates[self.touch.editor] = gr.update(value={"background": view, "layers": [], "composite": None},
+                                                   height=services.touch_height(view.size))
+            updates[self.touch.status] = f"<div class='etalase-ok'>✓ {done}</div>" if touched else ""
+        return updates
+
+    def failed(self, message: str, touched: bool = False) -> dict:
+        """The message where the vendor is looking; everything else stays as it was."""
+        if touched and self.touch:
+            return {self.touch.status: alert(message)}
+        return {self.status: alert(message)}
+
+    def render_result(self, state, lang_value) -> dict:
+        lang_value = lang_of(lang_value)
+        entries = (state or {}).get("outputs", [])
+        updates = {}
+        for i, card in enumerate(self.cards):
+            if i < len(entries):
+                e = entries[i]
+                updates |= {card.card: gr.update(visible=True),
+                            card.line: gr.update(value=render.compliance_md(e, lang_value)),
+                            card.checks: gr.update(value=render.checks_md(e, lang_value)),
+                            card.download: gr.update(value=e["path"], label=render.download_label(e, lang_value))}
+            else:
+                updates |= {card.card: gr.update(visible=False), card.line: gr.update(value=""),
+                            card.checks: gr.update(value=""), card.download: gr.update(value=None)}
+        return updates
+
+    @staticmethod
+    def on_view(index, state):
+        entries = (state or {}).get("outputs", [])
+        if index is None or not entries or index >= len(entries):
+            return gr.update()
+        return (state["before"], entries[index]["path"])
+
+    # --- Language -----------------------------------------------------------------------------
+
+    def relabel_inputs(self) -> set:
+        return {self.controls.presets, self.controls.bg_mode, self.result_state}
+
+    def relabel_outputs(self) -> list:
+        return [self.controls.bg_mode, self.view, *self.card_components()]
+
+    def relabel(self, values: dict, lang: str) -> dict:
+        """The results already shown, in ``lang``."""
+        state = values[self.result_state]
+        entries = (state or {}).get("outputs", [])
+        updates = self.controls.relabel(values, lang) | self.render_result(state, lang)
+        updates[self.view] = gr.update(choices=render.view_choices(entries, lang)) if entries else gr.update()
+        return updates
+
+
+# --- Layout ---------------------------------------------------------------------------------
+
+
+def build(T: Texts, lang: gr.Radio) -> PhotoTab:
+    lang0 = T.lang
+    with T(gr.Tab(t("app_tab_photo", lang0), id="photo", elem_id="tab-photo"), label="app_tab_photo"):
+        result_state = gr.State(None)
+        with gr.Row():
+            with gr.Column(min_width=300):
+                inputs = _input_column(T)
+            with gr.Column(min_width=300):
+                results = _result_column(T)
+    tab = PhotoTab(lang=lang, result_state=result_state, **inputs, **results)
+    tab.wire()
+    return tab
+
+
+def _input_column(T: Texts) -> dict:
+    lang0 = T.lang
+    photo = T(PhotoInput(label=t("app_photo_label", lang0), type="filepath", image_mode=None,
+                         sources=["upload", "webcam"], height=300, elem_id="photo-input",
+                         placeholder=t("app_photo_placeholder", lang0)),
+              label="app_photo_label", placeholder="app_photo_placeholder")
+    controls = output_controls(T, lang0, id_prefix="")
+    run_btn = T(gr.Button(t("app_process_button", lang0), variant="primary", elem_id="process-btn",
+                          elem_classes=["etalase-big"]),
+                value="app_process_button")
+    with T(gr.Accordion(t("app_advanced_label", lang0), open=False, elem_id="advanced"), label="app_advanced_label"):
+        advanced = _advanced(T)
+    return {"photo": photo, "controls": controls, "run_btn": run_btn, **advanced}
+
+
+def _advanced(T: Texts) -> dict:
+    """Lighting (automatic, or each setting by hand) and the shadow."""
+    lang0 = T.lang
+    light_auto = T(gr.Checkbox(True, label=t("app_light_auto_label", lang0), info=t("app_light_auto_info", lang0),
+                               elem_id="light-auto"),
+                   label="app_light_auto_label", info="app_light_auto_info")
+    light_controls = {}
+    with gr.Column(visible=False) as light_box:
+        for name, meta in LIGHT_FIELDS.items():
+            default = getattr(LIGHT_DEFAULTS, name)
+            keys = {"label": f"app_light_{name}_label", "info": f"app_light_{name}_info"}
+            if isinstance(default, bool):
+                comp = gr.Checkbox(default, label=t(keys["label"], lang0), info=t(keys["info"], lang0))
+            else:
+                comp = gr.Slider(meta["min"], meta["max"], value=default, step=0.05, label=t(keys["label"], lang0),
+                                 info=t(keys["info"], lang0))
+            light_controls[name] = T(comp, **keys)
+    shadow_style = T(gr.Radio(shadow_choices(lang0), value="preset", label=t("app_shadow_label", lang0),
+                              info=t("app_shadow_info", lang0), elem_id="shadow"),
+                     label="app_shadow_label", info="app_shadow_info", choices=shadow_choices)
+    shadow_opacity = T(gr.Slider(0.0, 1.0, value=ShadowSettings().opacity, step=0.05,
+                                 label=t("app_shadow_opacity_label", lang0), visible=False),
+                       label="app_shadow_opacity_label")
+    return {"light_auto": light_auto, "light_box": light_box, "light_controls": light_controls,
+            "shadow_style": shadow_style, "shadow_opacity": shadow_opacity}
+
+
+def _result_column(T: Texts) -> dict:
+    lang0 = T.lang
+    status = gr.Markdown("", elem_id="status")
+    slider = T(gr.ImageSlider(label=t("app_result_label", lang0), type="filepath", interactive=False,
+                              elem_id="slider", max_height=520, visible=False, buttons=["fullscreen"]),
+               label="app_result_label")
+    view = T(gr.Radio([], label=t("app_view_label", lang0), visible=False, elem_id="view"), label="app_view_label")
+    cards = [_output_card(i, lang0) for i in range(len(PRESET_NAMES))]
+    # Where the last cut-out photo was put (the touch-up re-cuts it); gone with the cache's files.
+    last_result = gr.State(None, time_to_live=CACHE_MAX_AGE_S)
+    touch = _touch_box(T) if TOUCH_UP is not None else None
+    return {"status": status, "slider": slider, "view": view, "cards": cards, "last_result": last_result,
+            "touch": touch}
+
+
+def _output_card(i: int, lang0: str) -> OutputCard:
+    with gr.Column(visible=False, elem_classes=["output-card"]) as card:
+        line = gr.Markdown("", elem_id=f"line-{i}")
+        checks = gr.HTML("", elem_id=f"checks-{i}", elem_classes=["etalase-html"])
+        download = gr.DownloadButton(t("app_download_button", lang0, format="", size=""), variant="primary",
+                                     elem_id=f"download-{i}")
+    return OutputCard(card, line, checks, download)
+
+
+def _touch_box(T: Texts) -> Touch:
+    lang0 = T.lang
+    with T(gr.Accordion(t("app_touch_title", lang0), open=False, visible=False, elem_id="touch"),
+           label="app_touch_title") as box:
+        T(gr.Markdown(t("app_touch_help", lang0), elem_id="touch-help"), value="app_touch_help")
+        mode = T(gr.Radio(touch_choices(lang0), value="keep", show_label=False, label=t("app_touch_mode_label", lang0),
+                          container=False, elem_id="touch-mode"),
+                 label="app_touch_mode_label", choices=touch_choices)
+        editor = T(bounded_image_editor(gr)(  # layers, blobs and their sizes bounded (issue 18)
+            type="numpy", image_mode="RGBA", sources=(), transforms=(), layers=False,
+            brush=gr.Brush(colors=[TOUCH_KEEP, TOUCH_REMOVE], default_color=TOUCH_KEEP, color_mode="fixed",
+                           default_size=TOUCH_BRUSH),
+            eraser=gr.Eraser(default_size=TOUCH_BRUSH), label=t("app_touch_editor_label", lang0), show_label=False,
+            height=460, buttons=[], elem_id="touch-editor", format="png"),
+            label="app_touch_editor_label")
+        button = T(gr.Button(t("app_touch_button", lang0), variant="primary", elem_id="touch-btn"),
+                   value="app_touch_button")
+        status = gr.Markdown("", elem_id="touch-status")
+    return Touch(box, mode, editor, button, status)

@@ -1,0 +1,410 @@
+"""Siap tayang (issue 22): overlay detection, per-preset verdicts and the safe auto-fix.
+
+Generated images with a known product mask (no model), each threshold tried on both sides;
+the packaging-text case; real packshots with the ``shared`` marker.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from assistant.models import registry as models
+from assistant.cli import main
+from assistant.errors import AssistantError
+from assistant.i18n import STRINGS
+from assistant.presets import ImageRules, PRESETS_DIR, list_presets, load_preset, parse_preset
+from assistant.readiness import autofix, overlay, ready, rules
+from assistant.readiness.overlay import LIMITS
+
+REPO = Path(__file__).resolve().parent.parent
+FONT = next((p for p in (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+                         Path("/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf")) if p.is_file()), None)
+SIDE = 1200
+BOX = (300, 150, 900, 1100)   # the product: 600 x 950 on 1200 x 1200 (fill 0.79)
+
+
+def _font(size: int):
+    return ImageFont.truetype(str(FONT), size) if FONT else ImageFont.load_default(size)
+
+
+def packshot(bg=(255, 255, 255), box=BOX, side=SIDE, dense_text=True) -> tuple[Image.Image, np.ndarray]:
+    """A carton on a plain background, its front covered in small printed text (packaging)."""
+    img = Image.new("RGB", (side, side), bg)
+    d = ImageDraw.Draw(img)
+    x0, y0, x1, y1 = box
+    d.rectangle([x0, y0, x1, y1], fill=(200, 40, 40))
+    d.rectangle([x0 + 40, y0 + 120, x1 - 40, y1 - 120], fill=(245, 240, 225))
+    if dense_text:
+        lines = ["KERIPIK SINGKONG", "PEDAS MANIS 250 g", "Komposisi: singkong, minyak", "sawit, gula, garam, cabai",
+                 "Nilai gizi per sajian", "Energi 140 kkal  Lemak 7 g", "BPOM RI MD 123456789", "Halal  Exp 12/2027"]
+        for i in range(int((y1 - y0 - 260) / 40)):
+            d.text((x0 + 60, y0 + 140 + i * 40), lines[i % len(lines)], font=_font(26), fill=(25, 25, 25))
+    alpha = np.zeros((side, side), np.uint8)
+    alpha[y0:y1 + 1, x0:x1 + 1] = 255
+    return img, alpha
+
+
+def detect(img: Image.Image, alpha: np.ndarray) -> overlay.Findings:
+    return overlay.detect(np.asarray(img), alpha)
+
+
+def with_text(img: Image.Image, text="PROMO 50%", xy=(30, 40), size=56, fill=(220, 30, 30, 255)) -> Image.Image:
+    out = img.convert("RGBA")
+    layer = Image.new("RGBA", out.size, (0, 0, 0, 0))
+    ImageDraw.Draw(layer).text(xy, text, font=_font(size), fill=fill)
+    out.alpha_composite(layer)
+    return out.convert("RGB")
+
+
+# --------------------------------------------------------------------------- marks
+
+def test_packaging_text_on_the_product_is_not_an_overlay():
+    img, alpha = packshot()
+    f = detect(img, alpha)
+    assert f.marks == () and not (f.border or f.collage or f.screenshot)
+    assert f.plain and f.canvas == (255, 255, 255)
+
+
+def test_promo_text_beside_the_product_is_text_and_removable():
+    img, alpha = packshot()
+    f = detect(with_text(img), alpha)
+    assert f.kinds == ("text",) and f.removable
+
+
+def test_text_crossing_the_products_edge_is_flagged_and_not_removable():
+    img, alpha = packshot()
+    f = detect(with_text(img, "GRATIS ONGKIR", xy=(760, 520), size=60), alpha)
+    assert "text" in f.kinds and not f.removable
+    fixed = autofix.fix(np.asarray(img), alpha, f, load_preset("shopee"))
+    assert fixed.refused == "mark_on_product"
+
+
+@pytest.mark.parametrize("grey,kind", [(255 - int(LIMITS.watermark_contrast) + 25, "watermark"),
+                                       (255 - int(LIMITS.watermark_contrast) - 40, "text")])
+def test_faint_marks_are_watermarks_and_strong_ones_text(grey, kind):
+    img, alpha = packshot()
+    f = detect(with_text(img, "Toko Berkah Jaya", fill=(grey, grey, grey, 255)), alpha)
+    assert f.kinds == (kind,)
+
+
+def test_tiled_semi_transparent_watermark():
+    img, alpha = packshot(dense_text=False)
+    out = img.convert("RGBA")
+    layer = Image.new("RGBA", out.size, (0, 0, 0, 0))
+    d = ImageDraw.Draw(layer)
+    for y in range(20, SIDE, 260):
+        for x in range(0, SIDE, 420):
+            d.text((x, y), "@tokosaya", font=_font(48), fill=(0, 0, 0, 70))
+    out.alpha_composite(layer)
+    f = detect(out.convert("RGB"), alpha)
+    assert f.kinds == ("watermark",)
+    assert not f.removable  # it crosses the product: the fix refuses
+
+
+@pytest.mark.parametrize("share,kind", [(LIMITS.sticker_side * 0.6, "logo"), (LIMITS.sticker_side * 1.5, "sticker")])
+def test_small_solid_badges_are_logos_and_big_ones_stickers(share, kind):
+    img, alpha = packshot(box=(420, 420, 1000, 1150), dense_text=False)
+    d = ImageDraw.Draw(img)
+    r = int(share * SIDE)
+    d.ellipse([20, 20, 20 + r, 20 + r], fill=(240, 110, 0))
+    d.text((20 + r // 4, 20 + r // 3), "PROMO", font=_font(max(10, r // 6)), fill=(255, 255, 255))
+    f = detect(img, alpha)
+    assert f.kinds == (kind,)
+
+
+def test_a_speck_below_the_noise_floor_is_ignored_and_a_mark_above_it_is_not():
+    img, alpha = packshot()
+    d = ImageDraw.Draw(img)
+    d.rectangle([40, 40, 42, 42], fill=(0, 0, 0))   # 3x3 px: dust
+    assert detect(img, alpha).marks == ()
+    d.rectangle([40, 40, 100, 100], fill=(0, 0, 0))  # a solid square: a mark
+    assert detect(img, alpha).marks != ()
+
+
+# --------------------------------------------------------------------------- frames, screenshots, collages
+
+@pytest.mark.parametrize("width,framed", [(4, False), (30, True)])
+def test_border_width_both_sides(width, framed):
+    img, alpha = packshot()
+    d = ImageDraw.Draw(img)
+    for i in range(width):
+        d.rectangle([i, i, SIDE - 1 - i, SIDE - 1 - i], outline=(20, 40, 140))
+    f = detect(img, alpha)
+    assert f.border is framed
+    if framed:
+        assert f.content[0] >= width - 2 and f.content[2] <= SIDE - width + 2
+
+
+def _phone(img: Image.Image, alpha: np.ndarray, height: int) -> tuple[Image.Image, np.ndarray]:
+    w = 1080
+    shot = Image.new("RGB", (w, height), (0, 0, 0))
+    y = (height - w) // 2
+    shot.paste(img.resize((w, w)), (0, y))
+    d = ImageDraw.Draw(shot)
+    d.text((50, 14), "9:41", font=_font(40), fill=(255, 255, 255))
+    d.rectangle([950, 22, 1020, 50], fill=(255, 255, 255))
+    a = np.zeros((height, w), np.uint8)
+    a[y:y + w] = np.asarray(Image.fromarray(alpha).resize((w, w)))
+    return shot, a
+
+
+def test_phone_screenshot_is_found_and_cropped():
+    img, alpha = packshot()
+    shot, a = _phone(img, alpha, 2340)
+    f = detect(shot, a)
+    assert f.screenshot and not f.border
+    y0, y1 = f.content[1], f.content[3]
+    assert abs(y0 - (2340 - 1080) // 2) <= 8 and abs(y1 - (2340 + 1080) // 2) <= 8
+    fixed = autofix.fix(np.asarray(shot), a, f, load_preset("shopee"))
+    assert fixed.refused is None and "cropped" in fixed.steps
+
+
+def test_corner_text_on_a_square_image_is_not_a_screenshot():
+    img, alpha = packshot()
+    d = ImageDraw.Draw(img)
+    d.text((50, 14), "9:41", font=_font(40), fill=(0, 0, 0))
+    d.rectangle([950, 22, 1020, 50], fill=(0, 0, 0))
+    f = detect(img, alpha)
+    assert not f.screenshot and f.marks
+
+
+def _collage(gutter: int, colour=(224, 224, 224)) -> tuple[Image.Image, np.ndarray]:
+    img, alpha = packshot()
+    out = Image.new("RGB", (SIDE, SIDE), colour)
+    a = np.zeros((SIDE, SIDE), np.uint8)
+    cell = (SIDE - 3 * gutter) // 2
+    small, small_a = img.resize((cell, cell)), np.asarray(Image.fromarray(alpha).resize((cell, cell)))
+    for r in range(2):
+        for c in range(2):
+            x, y = gutter + c * (cell + gutter), gutter + r * (cell + gutter)
+            out.paste(small, (x, y))
+            a[y:y + cell, x:x + cell] = small_a
+    return out, a
+
+
+def test_collage_is_found_and_refused_with_advice():
+    img, a = _collage(12)
+    f = detect(img, a)
+    assert f.collage
+    fixed = autofix.fix(np.asarray(img), a, f, load_preset("lazada"))
+    assert fixed.refused == "collage"
+    assert "sendiri" in ready.fix_dict(fixed, None, "id")["tip"]
+
+
+def test_a_single_product_photo_is_not_a_collage():
+    img, alpha = packshot()
+    assert not detect(img, alpha).collage
+
+
+# --------------------------------------------------------------------------- verdicts
+
+def _verdict(img, alpha, preset, **kw) -> rules.Verdict:
+    rgb = np.asarray(img)
+    return rules.judge(rgb, overlay.detect(rgb, alpha), preset, **kw)
+
+
+def _with(preset_name: str, **changes):
+    p = load_preset(preset_name)
+    return dataclasses.replace(p, image=dataclasses.replace(p.image, **changes))
+
+
+def test_clean_packshot_is_siap_tayang_everywhere_it_fits():
+    img, alpha = packshot(box=(100, 60, 1100, 1140))   # fill 0.9
+    for name in ("shopee", "lazada", "tokopedia", "umum", "amazon"):
+        v = _verdict(img, alpha, load_preset(name), file_bytes=300_000, file_format="jpeg")
+        assert v.ok, (name, [r.code for r in v.reasons])
+        assert "siap tayang" in v.headline("id")
+
+
+@pytest.mark.parametrize("fill,ok", [(0.78, False), (0.82, True)])
+def test_min_fill_both_sides(fill, ok):
+    h = int(fill * SIDE)
+    img, alpha = packshot(box=(300, (SIDE - h) // 2, 900, (SIDE - h) // 2 + h - 1))
+    v = _verdict(img, alpha, _with("shopee", min_fill=0.8))
+    assert ("fill" not in [r.code for r in v.reasons]) is ok
+
+
+@pytest.mark.parametrize("level,ok", [(250, True), (238, False)])
+def test_background_tolerance_both_sides(level, ok):
+    img, alpha = packshot(bg=(level, level, level), box=(100, 60, 1100, 1140))
+    v = _verdict(img, alpha, _with("amazon", background_tolerance=8))
+    assert ("background" not in [r.code for r in v.reasons]) is ok
+    # a preset without a background rule never objects
+    assert "background" not in [r.code for r in _verdict(img, alpha, load_preset("instagram-square")).reasons]
+
+
+@pytest.mark.parametrize("side,ok", [(499, False), (500, True)])
+def test_min_size_both_sides(side, ok):
+    k = side / SIDE
+    img, alpha = packshot(box=(100, 60, 1100, 1140))
+    img = img.resize((side, side))
+    alpha = np.asarray(Image.fromarray(alpha).resize((side, side)))
+    v = _verdict(img, alpha, _with("shopee", min_side=500))
+    assert ("min_size" not in [r.code for r in v.reasons]) is ok, k
+
+
+@pytest.mark.parametrize("nbytes,ok", [(2_000_000, True), (2_000_001, False)])
+def test_file_size_both_sides(nbytes, ok):
+    img, alpha = packshot(box=(100, 60, 1100, 1140))
+    v = _verdict(img, alpha, load_preset("shopee"), file_bytes=nbytes, file_format="jpeg")
+    assert v.ok is ok
+
+
+@pytest.mark.parametrize("fmt,ok", [("png", True), ("webp", False)])
+def test_upload_format_both_sides(fmt, ok):
+    img, alpha = packshot(box=(100, 60, 1100, 1140))
+    v = _verdict(img, alpha, load_preset("shopee"), file_format=fmt)
+    assert v.ok is ok
+
+
+def test_overlays_allowed_preset_keeps_its_verdict_on_added_text():
+    img, alpha = packshot(box=(100, 160, 1100, 1140))
+    text = with_text(img, xy=(30, 30), size=60)
+    assert "overlay" in [r.code for r in _verdict(text, alpha, load_preset("shopee")).reasons]
+    assert "overlay" not in [r.code for r in _verdict(text, alpha, load_preset("instagram-square")).reasons]
+
+
+def test_every_reason_names_a_sourced_rule_and_reads_in_both_languages():
+    p = load_preset("lazada")
+    for code in rules.REASONS:
+        assert rules.REASON_RULES[code] in p.sources, code
+        for lang in ("id", "en"):
+            assert f"readiness_reason_{code}" in STRINGS
+
+
+# --------------------------------------------------------------------------- the fix
+
+def test_fix_removes_marks_without_touching_the_product():
+    img, alpha = packshot(box=(100, 160, 1100, 1140))
+    marked = with_text(img, xy=(30, 30), size=60)
+    d = ImageDraw.Draw(marked)
+    d.ellipse([1120, 20, 1190, 90], fill=(30, 90, 200))   # a logo in the corner
+    rgb = np.asarray(marked)
+    f = overlay.detect(rgb, alpha)
+    assert set(f.kinds) >= {"text"}
+    p = load_preset("shopee")
+    before = rules.judge(rgb, f, p)
+    fixed = autofix.fix(rgb, alpha, f, p)
+    assert not before.ok and fixed.refused is None and fixed.rgb.shape == rgb.shape
+    product = alpha > 0
+    assert np.array_equal(fixed.rgb[product], rgb[product])          # not one product pixel changed
+    assert np.array_equal(fixed.rgb[product], np.asarray(img)[product])
+    f2 = overlay.detect(fixed.rgb, fixed.alpha)
+    assert rules.judge(fixed.rgb, f2, p, file_bytes=len(fixed.data), file_format=fixed.format).ok
+    assert Image.open(io.BytesIO(fixed.data)).format == "JPEG"
+
+
+def test_fix_crops_a_border_and_pads_to_the_presets_shape():
+    img, alpha = packshot(box=(100, 160, 1100, 1140))
+    d = ImageDraw.Draw(img)
+    for i in range(40):
+        d.rectangle([i, i, SIDE - 1 - i, SIDE - 1 - i], outline=(190, 150, 60))
+    rgb = np.asarray(img)
+    f = overlay.detect(rgb, alpha)
+    fixed = autofix.fix(rgb, alpha, f, load_preset("lazada"))
+    assert fixed.refused is None and "cropped" in fixed.steps
+    h, w = fixed.rgb.shape[:2]
+    assert w == h and w <= SIDE - 70
+    # every product pixel lands, unchanged, where the crop and the padding put it
+    x0, y0, x1, y1 = f.content
+    px, py = (w - (x1 - x0)) // 2, (h - (y1 - y0)) // 2
+    oy, ox = np.nonzero(alpha > 0)
+    assert np.array_equal(fixed.rgb[oy - y0 + py, ox - x0 + px], rgb[oy, ox])
+
+
+def test_check_ready_gives_items_and_after_fix(tmp_path, monkeypatch):
+    img, alpha = packshot(box=(100, 160, 1100, 1140))
+    path = tmp_path / "jualan.jpg"
+    with_text(img, xy=(30, 30), size=60).save(path, quality=92)
+    monkeypatch.setattr(ready, "product_alpha", lambda rgb, model=None: alpha)
+    r = ready.check_ready(path, "shopee,instagram-square")
+    items = r.items("id")
+    checks = [i["check"] for i in items]
+    assert checks[:1] == ["overlay"] and {"border", "collage", "screenshot"} <= set(checks)
+    verdicts = [i for i in items if i["check"] == "verdict"]
+    assert [v["preset"] for v in verdicts] == ["shopee", "instagram-square"]
+    assert verdicts[0]["status"] == "fail" and verdicts[0]["after"]["status"] == "ok"
+    assert verdicts[1]["status"] == "ok" and "after" not in verdicts[1]
+    assert {"source", "source_kind", "checked"} <= set(verdicts[0]["reasons"][0])
+    json.dumps(items)
+
+
+def test_cli_check_json_and_fix(tmp_path, monkeypatch, capsys):
+    img, alpha = packshot(box=(100, 160, 1100, 1140))
+    path = tmp_path / "jualan.png"
+    with_text(img, xy=(30, 30), size=60).save(path)
+    monkeypatch.setattr(ready, "product_alpha", lambda rgb, model=None: alpha)
+    out = tmp_path / "rapi"
+    assert main(["--lang", "en", "check", str(path), "--preset", "shopee,lazada", "--photo-checks", "no",
+                 "--json", "--fix", str(out)]) == 0
+    items = json.loads(capsys.readouterr().out)
+    kinds = [i.get("kind") for i in items if i["check"] == "overlay"]
+    assert kinds == ["text"]
+    assert sorted(p.name for p in out.iterdir()) == ["jualan_lazada.jpg", "jualan_shopee.jpg"]
+    assert main(["check", str(path), "--preset", "shopee", "--photo-checks", "no"]) == 0
+    text = capsys.readouterr().out
+    assert "verdict shopee" in text and "Sesudah dirapikan" in text
+
+
+# --------------------------------------------------------------------------- presets and strings
+
+def test_every_preset_has_the_readiness_rules_with_sources():
+    for name in list_presets():
+        p = load_preset(name)
+        for key in ("min_fill", "background_tolerance", "upload_formats"):
+            src = p.sources[key]
+            assert src.source and src.kind in ("official", "third-party", "default") and src.checked
+        assert p.image.min_fill <= p.image.fill
+
+
+def test_unknown_upload_format_is_refused(tmp_path):
+    text = (PRESETS_DIR / "shopee.toml").read_text()
+    path = tmp_path / "shopee.toml"
+    path.write_text(text.replace('value = "jpeg,png"', 'value = "jpeg,gif"', 1))
+    with pytest.raises(AssistantError, match="upload_formats"):
+        parse_preset(path)
+
+
+def test_readiness_strings_have_no_jargon():
+    for key, texts in STRINGS.items():
+        if key.startswith("readiness_"):
+            for text in texts.values():
+                assert "alpha" not in text.lower() and "#" not in text and "mask" not in text.lower(), key
+
+
+def test_fields_are_declared_once():
+    names = [f.name for f in dataclasses.fields(ImageRules)]
+    assert {"min_fill", "background_tolerance", "upload_formats"} <= set(names)
+
+
+# --------------------------------------------------------------------------- real photos
+
+def _shared() -> Path:
+    for root in (REPO.parent / "shared" / "data", REPO.parent.parent / "shared" / "data"):
+        if (root / "grocery_packshots" / "images").is_dir():
+            return root
+    pytest.skip("../shared/data is absent here: real-photo test skipped")
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not models.is_installed("u2netp"), reason="u2netp is not installed")
+def test_real_packshots_with_packaging_text_raise_no_overlay_and_promo_text_does():
+    root = _shared()
+    names = ["Packages__Alpro-Fresh-Soy-Milk_Iconic.jpg", "Packages__Arla-Medium-Fat-Milk_Iconic.jpg",
+             "Packages__Bravo-Apple-Juice_Iconic.jpg", "Packages__Oatly-Natural-Oatghurt_Iconic.jpg"]
+    paths = [root / "grocery_packshots" / "images" / n for n in names]
+    paths = [p for p in paths if p.is_file()] or sorted((root / "grocery_packshots" / "images").glob("Packages__*"))[:4]
+    for path in paths:
+        img = Image.open(path).convert("RGB").resize((SIDE, SIDE), Image.Resampling.LANCZOS)
+        r = ready.check_ready(img, "umum", fix=False)
+        assert r.findings.marks == (), (path.name, r.findings.marks)
+        promo = with_text(img, "DISKON 50%", xy=(20, 20), size=48)
+        assert "text" in ready.check_ready(promo, "umum", fix=False).findings.kinds or \
+            ready.check_ready(promo, "umum", fix=False).findings.marks, path.name
