@@ -58,7 +58,8 @@ from assistant.presets import Preset, load_presets
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".heic", ".heif", ".avif", ".gif",
                   ".bmp", ".tif", ".tiff"}
 REPORT_FIELDS = ["input", "preset", "output", "status", "message", "width", "height", "bytes",
-                 "vendor", "sku", "warnings", "decode_s", "cutout_s", "lighting_s", "export_s", "resumed"]
+                 "vendor", "sku", "warnings", "decode_s", "cutout_s", "lighting_s", "export_s", "resumed",
+                 "verdict", "headline"]
 DEFAULT_NAME = "{preset}/{path}"
 NAME_FIELDS = ("preset", "path", "dir", "vendor", "stem", "name", "sku", "n")
 JOURNAL = Path(".etalase") / "journal.jsonl"
@@ -121,6 +122,8 @@ class ReportRow:
     lighting_s: float | str = ""
     export_s: float | str = ""
     resumed: str = ""  # "1" when the journal said it was already done
+    verdict: str = ""  # issue 16: ready | check | retake (assistant.readiness.verdict)
+    headline: str = ""  # the verdict's headline in the report's language
     code: str = field(default="", repr=False)  # the error's or skip's i18n key
     params: dict = field(default_factory=dict, repr=False)
     index: int = field(default=0, repr=False)
@@ -385,6 +388,7 @@ class MadeOutput:
     height: int
     notices: list[Notice]
     thumb: bytes
+    verdict: dict | None = None  # issue 16: {"level", "reasons": [[code, params], ...]}
 
 
 @dataclass
@@ -452,7 +456,8 @@ def finish_stage(decoded: Decoded, soft: np.ndarray | None, recipe: Recipe, cuto
     outputs = [MadeOutput(o.preset.name, o.extension, o.data, o.size[0], o.size[1],
                           list(o.notices) + [Notice(r.tip_key, dict(r.params))
                                              for r in checks[o.preset.name] if r.status != "ok"],
-                          _thumb(o.image, recipe.thumb_side)) for o in result.outputs]
+                          _thumb(o.image, recipe.thumb_side), _verdict_json(result.verdicts[o.preset.name]))
+               for o in result.outputs]
     timings = {"decode": decoded.decode_s, "cutout": cutout_s + result.timings.get("cutout", 0.0),
                "lighting": result.timings.get("lighting", 0.0),
                "export": result.timings.get("framing_export", 0.0)}
@@ -696,7 +701,8 @@ def _write_result(plan: Plan, key: str, result: PhotoResult, out_dir: Path) -> R
             record.thumbs[made.preset] = name
             record.outputs.append({"preset": made.preset, "path": path, "width": made.width,
                                    "height": made.height, "bytes": len(made.data),
-                                   "notices": [[n.code, n.params] for n in made.notices]})
+                                   "notices": [[n.code, n.params] for n in made.notices],
+                                   "verdict": made.verdict})
     return record
 
 
@@ -724,10 +730,31 @@ def _rows_for(record: Record, presets: list[Preset], lang: str | None) -> list[R
     photo_notices = [Notice(c, p) for c, p in record.notices]
     for o in record.outputs:
         notices = photo_notices + [Notice(c, p) for c, p in o["notices"]]
+        level, headline = _verdict_text(o.get("verdict"), lang)
         rows.append(ReportRow(record.input, o["preset"], o["path"], "ok",
                               " ".join(n.message(lang) for n in notices), o["width"], o["height"], o["bytes"],
-                              warnings=";".join(n.code for n in notices), **timing, **common))
+                              warnings=";".join(n.code for n in notices), verdict=level, headline=headline,
+                              **timing, **common))
     return rows
+
+
+def _verdict_json(v) -> dict:
+    """A verdict as the journal keeps it (issue 16)."""
+    return {"level": v.level, "reasons": [[r.name, r.level, r.tip_key, r.params] for r in v.reasons],
+            "marketplace_ok": v.marketplace_ok, "preset": v.preset_title}
+
+
+def _verdict_of(data: dict | None):
+    from assistant.readiness.verdict import Reason, Verdict
+    if not data:
+        return None
+    return Verdict(data["level"], tuple(Reason(*r) for r in data["reasons"]), data.get("preset"),
+                   data.get("marketplace_ok", True), True)
+
+
+def _verdict_text(data: dict | None, lang: str | None) -> tuple[str, str]:
+    v = _verdict_of(data)
+    return ("", "") if v is None else (v.level, v.headline(lang))
 
 
 # --------------------------------------------------------------------------- engines
@@ -1162,6 +1189,8 @@ figure.before{width:112px} figure.before img{width:110px;height:110px;background
 .noimg{width:110px;height:110px;display:flex;align-items:center;justify-content:center;background:#eee;border:1px dashed #bbb;border-radius:4px;color:#999;font-size:11px}
 table{border-collapse:collapse;font-size:12px;margin-top:8px;background:#fff}
 td,th{border:1px solid #d8dde3;padding:4px 8px;text-align:left;vertical-align:top;word-break:break-all}
+.verdict{font-weight:700;margin:4px 0}.verdict.ready{color:#1b7f3b}.verdict.check{color:#8a5a00}.verdict.retake{color:#b71c1c}
+.verdicts{font-size:15px;font-weight:700;margin:8px 0}#vf-attn:checked ~ .grid .card.v-ready{display:none}
 """
 
 
@@ -1170,6 +1199,9 @@ def _card(r: Record, vendor: str, titles: dict[str, str], lang: str | None) -> s
     esc = html.escape
     warnings = _warnings(r, lang)
     cls = "error" if r.status != "ok" else ("warning" if warnings else "")
+    levels = [o.get("verdict", {}).get("level") for o in r.outputs if o.get("verdict")]
+    level = "retake" if r.status != "ok" else max(levels, key=("ready", "check", "retake").index, default="")
+    cls += f" v-{level}" if level else ""
     shown = r.relative[len(vendor) + 1:] if vendor and r.relative.startswith(vendor + "/") else r.relative
     tags = f"<span class=\"tag\">SKU {esc(r.sku)}</span>" if r.sku else ""
     if r.resumed:
@@ -1195,6 +1227,10 @@ def _card(r: Record, vendor: str, titles: dict[str, str], lang: str | None) -> s
         code, params = (("batch_internal_error", {"name": r.relative, "detail": r.internal})
                         if r.internal else (r.error[0], r.error[1]))
         warnings = [t(code, lang, **params)]
+    for o in r.outputs:  # issue 16: the verdict's headline first, the same as in the app
+        level, headline = _verdict_text(o.get("verdict"), lang)
+        if headline:
+            out.append(f"<div class=\"verdict {level}\">{esc(headline)}</div>")
     out.extend(f"<div class=\"msg\">&#9888; {esc(message)}</div>" for message in warnings)
     out.append("</div>")
     return "".join(out)
@@ -1227,6 +1263,7 @@ def write_html_report(path: Path, records: list[Record], rows: list[ReportRow], 
            f"<h1>{esc(title)}</h1><div class=\"meta\">{esc(meta)}</div><div class=\"summary\">"]
     out += [f"<span class=\"{cls}\">{esc(t(key, lang, count=n))}</span>" for key, (cls, n) in counts.items()]
     out.append("</div>")
+    out.append(_verdict_summary(records, lang))
     titles = {p.name: p.title_in(lang) for p in presets}
     for vendor in sorted(set(by_vendor) | set(others), key=lambda v: (v == "", v.lower())):
         recs = by_vendor.get(vendor, [])
@@ -1244,6 +1281,31 @@ def write_html_report(path: Path, records: list[Record], rows: list[ReportRow], 
             out.append("</table>")
     out.append("</body></html>")
     write_atomic(path, "\n".join(out).encode("utf-8"))
+
+
+def verdict_levels(records: list[Record]) -> list[str]:
+    """Each processed photo's worst verdict level (a failed photo is "retake")."""
+    found = []
+    for r in records:
+        levels = [o["verdict"]["level"] for o in r.outputs if o.get("verdict")]
+        if r.status != "ok":
+            found.append("retake")
+        elif levels:
+            found.append(max(levels, key=("ready", "check", "retake").index))
+    return found
+
+
+def _verdict_summary(records: list[Record], lang: str | None) -> str:
+    """Issue 16: "24 siap, 4 perlu dicek, 2 foto ulang" and a filter to the photos that need
+    attention (CSS only: the radio buttons sit before the vendors' grids)."""
+    from assistant.readiness.verdict import counts_line
+    esc = html.escape
+    line = counts_line(verdict_levels(records), lang)
+    return (f"<div class=\"verdicts\">{esc(line)}</div>"
+            f"<input type=\"radio\" name=\"vf\" id=\"vf-all\" checked><label for=\"vf-all\">"
+            f"{esc(t('realphoto_filter_all', lang))}</label> "
+            f"<input type=\"radio\" name=\"vf\" id=\"vf-attn\"><label for=\"vf-attn\">"
+            f"{esc(t('realphoto_filter_attention', lang))}</label>")
 
 
 def _warnings(record: Record, lang: str | None) -> list[str]:

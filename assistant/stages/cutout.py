@@ -42,8 +42,12 @@ Nothing here reads or writes files or imports another stage or the model code.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
+
+from assistant.imaging import skin
 
 # --------------------------------------------------------------------------- parameters
 # Shares are of the photo's long side or of the frame unless said otherwise. Tuned on
@@ -276,7 +280,85 @@ def clean_mask(soft: np.ndarray, rgb: np.ndarray | None = None) -> tuple[np.ndar
     out[holes] = 1.0
     if INTERIOR:
         out[cv2.erode(keep.astype(np.uint8), edge) > 0] = 1.0  # inside the product: decided
+    if DECIDE and rgb is not None:
+        out = decide_alpha(out, s, keep, rgb, edge)
     return out, keep
+
+
+DECIDE = True
+BROAD = 0.008  # uncertain regions wider than this share of the grid are judged, not kept soft
+SEE_THROUGH = 0.2  # a region enclosed by the product whose colours are at most this product-like is see-through
+GHOST_LIKE = 0.5  # a region outside the product's outline at most this product-like is a ghost
+DECIDE_SIDE = 320  # the colour models are built at most this size
+
+
+def _hist3(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    hist = cv2.calcHist([rgb], [0, 1, 2], mask.astype(np.uint8), [16, 16, 16], [0, 256] * 3)
+    return hist / max(float(hist.sum()), 1.0)
+
+
+def decide_alpha(out: np.ndarray, s: np.ndarray, keep: np.ndarray, rgb: np.ndarray,
+                 edge: np.ndarray) -> np.ndarray:
+    """Decided alpha: broad half-transparent regions become product or background.
+
+    Soft values stay along the product's edge (the model's ramp, within ``edge``) and in
+    thin parts. A broad uncertain region (wider than ``BROAD`` of the grid) is the model's
+    doubt, not transparency, unless it really is see-through. It is judged by colour
+    (16^3 histograms of the sure product and the sure background) on a grid of at most
+    ``DECIDE_SIDE`` px: product-coloured -> opaque (a carton never comes out milky);
+    background-coloured and enclosed by the product -> see-through (glass, clear plastic:
+    the model's alpha stays); background-coloured elsewhere -> a ghost, dropped.
+    """
+    gh, gw = out.shape
+    k8 = keep.astype(np.uint8)
+    inner_full = cv2.erode(k8, edge)
+    undecided_full = (out > 0.02) & (out < 0.98) & ~((cv2.dilate(k8, edge) > 0) & (inner_full == 0))
+    if not undecided_full.any():
+        return out
+    sub = max(1.0, max(gh, gw) / DECIDE_SIDE)
+    lw, lh = max(8, round(gw / sub)), max(8, round(gh / sub))
+
+    def small(m: np.ndarray) -> np.ndarray:
+        return cv2.resize(m.astype(np.uint8), (lw, lh), interpolation=cv2.INTER_NEAREST) > 0
+
+    undecided = small(undecided_full)
+    r = max(1, round(BROAD * max(lw, lh) / 2))
+    broad = cv2.morphologyEx(undecided.astype(np.uint8), cv2.MORPH_OPEN, _ellipse(r, r))
+    if not broad.any():
+        return out
+    s_small = cv2.resize(s, (lw, lh), interpolation=cv2.INTER_AREA)
+    keep_small = small(keep)
+    small_rgb = _shrink(rgb, (lw, lh)) if rgb.shape[0] >= lh and rgb.shape[1] >= lw \
+        else cv2.resize(rgb, (lw, lh), interpolation=cv2.INTER_LINEAR)
+    e = max(1, round(r))
+    sure_fg = small(inner_full) | (s_small > 0.95)
+    sure_bg = (s_small < 0.05) & ~(cv2.dilate(keep_small.astype(np.uint8), _ellipse(e, e)) > 0)
+    if sure_fg.sum() < 20 or sure_bg.sum() < 20:
+        return out
+    fg_h, bg_h = _hist3(small_rgb, sure_fg), _hist3(small_rgb, sure_bg)
+    idx = (small_rgb // 16).astype(np.intp)
+    product_like = fg_h[idx[..., 0], idx[..., 1], idx[..., 2]] > bg_h[idx[..., 0], idx[..., 1], idx[..., 2]]
+    filled = np.zeros((lh, lw), np.uint8)
+    contours, _ = cv2.findContours(keep_small.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    cv2.drawContours(filled, contours, -1, 1, thickness=cv2.FILLED)
+    count, labels = cv2.connectedComponents(broad, connectivity=8)
+    sizes = np.maximum(np.bincount(labels.ravel(), minlength=count), 1)
+    like = np.bincount(labels.ravel(), weights=product_like.ravel().astype(np.float64), minlength=count) / sizes
+    enclosed = np.bincount(labels.ravel(), weights=filled.ravel().astype(np.float64), minlength=count) / sizes
+    decision = np.zeros(count, np.uint8)  # 0 leave, 1 opaque, 2 ghost
+    inside = enclosed[1:] >= 0.9
+    # Products are rarely see-through: inside the outline a region is opaque unless its
+    # colours are clearly the background's; outside it is a ghost unless clearly product.
+    decision[1:][np.where(inside, like[1:] > SEE_THROUGH, like[1:] > GHOST_LIKE)] = 1
+    decision[1:][~inside & (like[1:] <= GHOST_LIKE)] = 2
+    # Each region with the soft fringe around it (grown by r), back on the model's grid.
+    grown = cv2.dilate(decision[labels], _ellipse(r, r))
+    grown = np.where(undecided, np.maximum(decision[labels], grown), 0).astype(np.uint8)
+    full = cv2.resize(grown, (gw, gh), interpolation=cv2.INTER_NEAREST)
+    out = out.copy()
+    out[(full == 1) & undecided_full] = 1.0
+    out[(full == 2) & undecided_full] = 0.0
+    return out
 
 
 # --------------------------------------------------------------------------- edges
@@ -373,6 +455,11 @@ def refine_alpha(soft: np.ndarray, rgb: np.ndarray) -> np.ndarray:
     mask, keep = clean_mask(soft, rgb)
     if not keep.any():
         return np.zeros((h, w), np.uint8)
+    return _upsample(mask, rgb)
+
+
+def _upsample(mask: np.ndarray, rgb: np.ndarray) -> np.ndarray:
+    h, w = rgb.shape[:2]
     scale = max(h, w) / max(mask.shape)  # photo pixels per model pixel
     if scale >= GUIDED_FROM:
         return _guided_upsample(mask, rgb, GF_R * scale, PIVOT_COARSE)
@@ -628,3 +715,169 @@ def notices(rgb: np.ndarray, alpha: np.ndarray) -> list[tuple[str, dict]]:
     if score >= HAND_SCORE:
         found.append(("cutout_hand_detected", {"percent": round(100 * score)}))
     return found
+
+
+# --------------------------------------------------------------------------- scenes, hands, the whole cut
+
+PILE_UNSURE = 0.35  # broad uncertain model mass beyond the edge, as a share of the kept product ...
+PILE_FRAGMENTS = 3  # ... or this many sizeable kept parts ...
+PILE_SIDES = 2  # ... with the product touching this many sides of the frame: a pile, a display
+FRAGMENT_SHARE = 0.12  # a kept product smaller than this share of the frame ...
+FRAGMENT_UNSURE = 0.25  # ... with this much doubt around it is a fragment of something larger
+HAND_SIDE = 480  # hands are found at this long side
+SLIVER = 0.04  # product parts thinner than this share of its size, by the hand, go with it
+FILL_COVER = 0.05  # fingers over at most this share of the product's hull only cross its edge
+FACE_COVER = 0.10  # over more than this they cover a real part of its face
+
+
+@dataclass(frozen=True)
+class Cut:
+    """What ``cut`` made of one photo: the alpha, the photo (fingers at the product's edge
+    painted over, or the same array), findings as ``(i18n key, params)``, and ``uncut``: the
+    scene is a pile or display whose outline is not reliable, so the photo is kept whole."""
+
+    alpha: np.ndarray
+    rgb: np.ndarray
+    notices: tuple[tuple[str, dict], ...]
+    uncut: bool = False
+    scene: dict | None = None
+
+
+def scene_stats(soft: np.ndarray, keep: np.ndarray) -> dict:
+    """How sure the model is of one product (on a grid of at most ``DECIDE_SIDE`` px):
+    ``kept`` (share of the frame), ``unsure`` (broad uncertain mass beyond the product's
+    edge, per kept pixel), ``parts`` (kept parts of at least 3 % of the product), ``sides``
+    (frame sides the product touches)."""
+    gh, gw = soft.shape
+    sub = max(1.0, max(gh, gw) / DECIDE_SIDE)
+    lw, lh = max(8, round(gw / sub)), max(8, round(gh / sub))
+    soft = cv2.resize(soft, (lw, lh), interpolation=cv2.INTER_AREA)
+    keep = cv2.resize(keep.astype(np.uint8), (lw, lh), interpolation=cv2.INTER_NEAREST) > 0
+    n = max(lw, lh)
+    kept = int(keep.sum())
+    if kept == 0:
+        return {"kept": 0.0, "unsure": 1.0, "parts": 0, "sides": 0}
+    r = max(1, round(0.006 * n))
+    near = cv2.dilate(keep.astype(np.uint8), _ellipse(r, r)) > 0
+    doubt = (soft > 0.15) & (soft < 0.85) & ~near
+    doubt = cv2.morphologyEx(doubt.astype(np.uint8), cv2.MORPH_OPEN, _ellipse(r, r)) > 0
+    count, _, stats, _ = cv2.connectedComponentsWithStats(keep.astype(np.uint8), connectivity=8)
+    parts = int((stats[1:, cv2.CC_STAT_AREA] >= 0.03 * kept).sum())
+    e = max(1, round(0.01 * n))
+    sides = int(keep[:e].any()) + int(keep[-e:].any()) + int(keep[:, :e].any()) + int(keep[:, -e:].any())
+    return {"kept": kept / keep.size, "unsure": float(soft[doubt].sum()) / kept, "parts": parts, "sides": sides}
+
+
+def scene_kind(stats: dict) -> str | None:
+    """"pile" (many things or a display, outline not reliable), "fragment" (a small unsure
+    part of something larger) or None (one product, or a group with a reliable outline)."""
+    if stats["kept"] == 0:
+        return None
+    if stats["sides"] >= PILE_SIDES and (stats["unsure"] >= PILE_UNSURE or stats["parts"] >= PILE_FRAGMENTS):
+        return "pile"
+    if stats["kept"] < FRAGMENT_SHARE and stats["unsure"] >= FRAGMENT_UNSURE:
+        return "fragment"
+    return None
+
+
+def uncut_alpha(shape: tuple[int, int]) -> np.ndarray:
+    """The photo kept whole: alpha 255 over its centred largest square, 0 outside."""
+    h, w = shape
+    side = min(h, w)
+    alpha = np.zeros((h, w), np.uint8)
+    y0, x0 = (h - side) // 2, (w - side) // 2
+    alpha[y0:y0 + side, x0:x0 + side] = 255
+    return alpha
+
+
+def remove_hand(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray, skin.Hand | None, float]:
+    """The cutout without the hand holding it: ``(alpha, rgb, hand, covers)``.
+
+    The hand is found on a ``HAND_SIDE`` px copy (``imaging.skin.find_hand``), grown by a
+    pixel or two (its darker fringe) and cut from the alpha; what stays is the product's
+    largest part (and parts at least a tenth of it). Where fingers only cross the product's
+    edge (they lie over at most ``FILL_COVER`` of its convex hull) the outline is restored
+    along the hull and the finger pixels there are painted over from the product around them;
+    where they cover more, nothing is invented and ``covers`` says how much they cover.
+    """
+    h, w = alpha.shape
+    sub = max(1.0, max(h, w) / HAND_SIDE)
+    lw, lh = max(8, round(w / sub)), max(8, round(h / sub))
+    small = _shrink(rgb, (lw, lh))
+    mask = cv2.resize(alpha, (lw, lh), interpolation=cv2.INTER_AREA) > 127
+    hand = skin.find_hand(small, mask)
+    if not hand.found or hand.in_cutout < 0.01:
+        return alpha, rgb, None, 0.0
+    grown = cv2.dilate(hand.mask.astype(np.uint8), _ellipse(2, 2)) > 0
+    product = mask & ~grown
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(product.astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return alpha, rgb, None, 0.0
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    big = np.zeros(count, bool)
+    big[1:] = areas >= 0.1 * areas.max()
+    product = big[labels]
+    # Near the hand, slivers of the product seen between fingers go: open the product
+    # there with a disc of a few percent of its size, so the cut runs as one clean line.
+    ys, xs = np.nonzero(product)
+    if xs.size:
+        rr = max(2, round(SLIVER * max(xs.max() - xs.min(), ys.max() - ys.min())))
+        near_hand = cv2.dilate(grown.astype(np.uint8), _ellipse(3 * rr, 3 * rr)) > 0
+        opened = cv2.morphologyEx(product.astype(np.uint8), cv2.MORPH_OPEN, _ellipse(rr, rr)) > 0
+        product = np.where(near_hand, opened, product)
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(product.astype(np.uint8), connectivity=8)
+        if count <= 1:
+            return alpha, rgb, None, 0.0
+        keep_parts = np.zeros(count, bool)
+        keep_parts[1:] = stats[1:, cv2.CC_STAT_AREA] >= 0.1 * stats[1:, cv2.CC_STAT_AREA].max()
+        product = keep_parts[labels]
+    hull = np.zeros((lh, lw), np.uint8)
+    cv2.fillConvexPoly(hull, cv2.convexHull(cv2.findNonZero(product.astype(np.uint8))), 1)
+    notch = hull.astype(bool) & grown & mask
+    covers = float(notch.sum()) / max(int(hull.sum()), 1)
+    gone = mask & ~product
+    out_rgb = rgb
+    restore = notch if covers <= FILL_COVER else np.zeros_like(notch)
+    gone &= ~restore
+    cut_soft = cv2.resize(cv2.GaussianBlur(gone.astype(np.float32), (3, 3), 0), (w, h), interpolation=cv2.INTER_LINEAR)
+    out = (alpha.astype(np.float32) * (1.0 - np.clip(cut_soft * 1.5, 0, 1))).astype(np.uint8)
+    if restore.any():
+        big_restore = cv2.resize(restore.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
+        big_restore = cv2.dilate(big_restore.astype(np.uint8), _ellipse(sub, sub)) > 0
+        out[big_restore] = 255
+        ys, xs = np.nonzero(big_restore)
+        pad = max(4, round(3 * sub))
+        y0, y1 = max(0, ys.min() - pad), min(h, ys.max() + 1 + pad)
+        x0, x1 = max(0, xs.min() - pad), min(w, xs.max() + 1 + pad)
+        out_rgb = rgb.copy()
+        out_rgb[y0:y1, x0:x1] = cv2.inpaint(np.ascontiguousarray(rgb[y0:y1, x0:x1]),
+                                            big_restore[y0:y1, x0:x1].astype(np.uint8), 3, cv2.INPAINT_TELEA)
+    return out, out_rgb, hand, covers
+
+
+def cut(soft: np.ndarray, rgb: np.ndarray) -> Cut:
+    """The pipeline's cut: ``refine_alpha`` with the scene judged and the hand taken away.
+
+    A pile or display whose outline the model is unsure of (``scene_kind``), or a small
+    unsure fragment of something larger, is not cut: the photo is kept whole, cropped to a
+    square (``uncut_alpha``), and a notice says why and how to retake it. Otherwise the
+    hand holding the product is removed (``remove_hand``); notices say that it was, or that
+    fingers cover part of the product, or that one is left.
+    """
+    h, w = rgb.shape[:2]
+    mask, keep = clean_mask(soft, rgb)
+    if not keep.any():
+        return Cut(np.zeros((h, w), np.uint8), rgb, (("cutout_empty", {}),))
+    stats = scene_stats(soft.astype(np.float32), keep)
+    kind = scene_kind(stats)
+    if kind is not None:
+        return Cut(uncut_alpha((h, w)), rgb, ((f"realphoto_{kind}_uncut", {}),), uncut=True, scene=stats)
+    alpha = _upsample(mask, rgb)
+    found: list[tuple[str, dict]] = []
+    alpha, rgb, hand, covers = remove_hand(rgb, alpha)
+    if hand is not None:
+        if covers > FACE_COVER:
+            found.append(("realphoto_fingers_cover", {"percent": round(100 * covers)}))
+        else:
+            found.append(("realphoto_hand_removed", {}))
+    return Cut(alpha, rgb, tuple(found), scene=stats)

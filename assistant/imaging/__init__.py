@@ -1,0 +1,1 @@
+"""Shared image helpers under the stages: pure numpy/cv2, no I/O."""

@@ -1,0 +1,157 @@
+"""THE hand detector: where a hand or arm holds the product, for the cutout and the checks.
+
+``skin_mask(rgb) -> bool``
+    Skin-coloured pixels: reddish hue (up to ~28 degrees), moderately saturated, in the
+    YCrCb skin box. Tuned on phone photos of hands in shops (light to brown skin); cream
+    walls, white cartons under warm light, kraft paper (yellower) and orange juice packs
+    (too saturated, Cr too high) stay out. Bread, peaches and potatoes do not: shape and
+    place tell them apart.
+``find_hand(rgb, mask) -> Hand``
+    The hand and arm in or at a cutout ``mask`` (bool, same size as ``rgb``, best at
+    <= 512 px). A hand is a solid skin-coloured region that reaches the frame's edge (an arm
+    comes in from outside the photo) and touches the product, and is not the product:
+
+    - not most of the cutout, and not the same colour as the rest of it (a peach, a loaf);
+    - the rest of the cutout is not itself mostly skin-coloured (a beet cut by the frame);
+    - not a box: a region whose outline is a near-rectangle (a beige carton touching the
+      edge) is packaging, not an arm, unless it also narrows where it meets the product
+      (a wrist);
+    - not one of many skin-coloured blobs (a pile of apples or potatoes).
+
+    ``Hand.mask`` is the hand (bool), ``Hand.in_cutout`` its part inside the cutout,
+    ``Hand.covers`` the share of the product's own outline (its convex hull) that the hand
+    lies over: fingers across the edge give a few percent, fingers over the face more.
+
+Nothing here reads files or imports a stage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+HAND_MIN = 0.015  # a hand covers at least this share of the frame
+PILE_BLOB = 0.004  # skin-coloured blobs of this frame share, mostly inside the cutout ...
+PILE_COUNT = 4  # ... this many of them: a pile of fruit, no hand judged ...
+PILE_DOMINANT = 0.5  # ... unless one of them is this share of them all (an arm among glints)
+SOLIDITY = 0.45  # a hand fills at least this share of its convex hull (fruit edges are lacy)
+BOX = 0.88  # a region filling this share of its rotated bounding box is a box (packaging)
+PRODUCT_SKIN = 0.25  # the held product is at most this share skin-coloured itself
+HAND_SOLID_MAX = 0.85  # ... unless it is less solid than this (fingers) and something else is left
+MAX_PRODUCT = 0.6  # a "hand" covering more of the cutout than this is the product
+SAME_COLOUR = 10.0  # ... or one this close (CIELAB a*b*) to the rest of the cutout
+AROUND = 0.06  # skin is looked for within this share of the short side around the cutout
+EDGE = 0.03  # within this share of the short side of the frame's edge: reaches the edge
+
+
+@dataclass(frozen=True)
+class Hand:
+    mask: np.ndarray  # bool, the hand and arm (inside and just outside the cutout)
+    in_cutout: float  # share of the cutout that is hand
+    covers: float  # share of the product's hull (without the hand) that the hand lies over
+
+    @property
+    def found(self) -> bool:
+        return bool(self.mask.any())
+
+
+def skin_mask(rgb: np.ndarray) -> np.ndarray:
+    """Skin-coloured pixels (bool): reddish hue, saturation 50..200, Cr/Cb in the skin box."""
+    ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    y, cr, cb = ycc[..., 0], ycc[..., 1], ycc[..., 2]
+    h, s = hsv[..., 0], hsv[..., 1]
+    return ((y > 40) & (cr >= 143) & (cr <= 178) & (cb >= 78) & (cb <= 118)
+            & ((h <= 14) | (h >= 172)) & (s >= 45) & (s <= 200))
+
+
+def _lab_ab(pixels: np.ndarray) -> np.ndarray:
+    lab = cv2.cvtColor(pixels.reshape(1, -1, 3).astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)[0]
+    return np.median(lab[:, 1:], axis=0)
+
+
+def _box_like(comp: np.ndarray) -> bool:
+    """The region's outline is a near-rectangle (straight sides): packaging, not an arm."""
+    pts = cv2.findNonZero(comp.astype(np.uint8))
+    (_, _), (rw, rh), _ = cv2.minAreaRect(pts)
+    return float(comp.sum()) >= BOX * max(rw * rh, 1.0)
+
+
+def _covers(product: np.ndarray, hand: np.ndarray) -> float:
+    """Share of the product's convex hull that the hand lies over."""
+    pts = cv2.findNonZero(product.astype(np.uint8))
+    if pts is None:
+        return 0.0
+    hull = np.zeros(product.shape, np.uint8)
+    cv2.fillConvexPoly(hull, cv2.convexHull(pts), 1)
+    area = int(hull.sum())
+    return float((hull.astype(bool) & hand).sum()) / max(area, 1)
+
+
+def find_hand(rgb: np.ndarray, mask: np.ndarray) -> Hand:
+    """The hand holding the product (see the module docstring); ``Hand.mask`` all False: none."""
+    h, w = mask.shape
+    none = Hand(np.zeros((h, w), bool), 0.0, 0.0)
+    total = int(mask.sum())
+    if total == 0:
+        return none
+    skin = skin_mask(rgb).astype(np.uint8)
+    # Only around the cutout: warm-lit shelves are skin-coloured too, and would join the
+    # hand into one blob with the whole background.
+    g = max(3, int(AROUND * min(h, w)))
+    skin &= cv2.dilate(mask.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * g + 1, 2 * g + 1)))
+    skin = cv2.morphologyEx(skin, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    skin = cv2.morphologyEx(skin, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(skin, connectivity=8)
+    if count <= 1:
+        return none
+    inside = np.bincount(labels[mask], minlength=count)
+    areas = stats[:, cv2.CC_STAT_AREA]
+    pile = (areas[1:] >= PILE_BLOB * mask.size) & (inside[1:] > 0.5 * areas[1:])
+    pile_areas = areas[1:][pile]
+    if pile.sum() >= PILE_COUNT and pile_areas.max() < PILE_DOMINANT * pile_areas.sum():
+        return none  # many like blobs, none dominant: fruit, not a hand among them
+    e = max(2, int(EDGE * min(h, w)))
+    reach = max(3, int(0.03 * min(h, w)))
+    near = cv2.dilate(mask.astype(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
+    hand = np.zeros((h, w), bool)
+    # The edge of the search band: a skin region reaching it goes on outside (an arm).
+    beyond = cv2.dilate(mask.astype(np.uint8), cv2.getStructuringElement(
+        cv2.MORPH_ELLIPSE, (2 * g - 3, 2 * g - 3))) == 0
+    solid_of = {}
+    for i in range(1, count):
+        x, y, bw, bh, area = stats[i]
+        if area < HAND_MIN * mask.size or inside[i] == 0:
+            continue
+        comp = labels == i
+        sides = (y < e, y + bh > h - e, x < e, x + bw > w - e)
+        share_in = inside[i] / area
+        crosses = 0.05 < share_in < 0.7 and bool((comp & beyond).any())
+        if not (any(sides) or crosses) or not (comp & near).any():
+            continue
+        if (sides[0] and sides[1]) or (sides[2] and sides[3]):
+            continue  # spans the frame: the product itself (a loaf), not a hand
+        hull = cv2.convexHull(cv2.findNonZero(comp.astype(np.uint8)))
+        solidity = area / max(cv2.contourArea(hull), 1.0)
+        if solidity < SOLIDITY:
+            continue  # lacy: the skin-toned edges of fruit
+        if _box_like(comp):
+            continue  # straight sides: a beige carton, a box
+        solid_of[i] = solidity
+        hand |= comp
+    if not hand.any():
+        return none
+    rest = mask & ~(cv2.dilate(hand.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0)
+    in_cut = float((hand & mask).sum()) / total
+    if in_cut > MAX_PRODUCT or rest.sum() < 0.15 * total:
+        # Most of the cutout: a skin-toned product (a peach, a loaf: round or boxy, solid),
+        # unless it is shaped like a hand (fingers: less solid) and another part is left.
+        if max(solid_of.values()) > HAND_SOLID_MAX or rest.sum() < 0.08 * total:
+            return none
+    if (rest & skin.astype(bool)).sum() > PRODUCT_SKIN * rest.sum():
+        return none  # the rest is skin-toned too: more of the same product
+    if float(np.linalg.norm(_lab_ab(rgb[hand]) - _lab_ab(rgb[rest]))) < SAME_COLOUR:
+        return none  # the same colour as the rest: the product
+    return Hand(hand, in_cut, _covers(rest, hand))

@@ -1,0 +1,1 @@
+"""Is this image ready to list: listing checks, verdicts, overlay detection."""
