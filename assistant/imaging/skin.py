@@ -37,7 +37,8 @@ PILE_BLOB = 0.004  # skin-coloured blobs of this frame share, mostly inside the 
 PILE_COUNT = 4  # ... this many of them: a pile of fruit, no hand judged ...
 PILE_DOMINANT = 0.5  # ... unless one of them is this share of them all (an arm among glints)
 SOLIDITY = 0.45  # a hand fills at least this share of its convex hull (fruit edges are lacy)
-BOX = 0.88  # a region filling this share of its rotated bounding box is a box (packaging)
+BOX = 0.88  # a region filling this share of its rotated bounding box is a box (packaging) ...
+ARM_ASPECT = 2.5  # ... unless it is this many times longer than wide (a forearm)
 PRODUCT_SKIN = 0.25  # the held product is at most this share skin-coloured itself
 HAND_SOLID_MAX = 0.85  # ... unless it is less solid than this (fingers) and something else is left
 MAX_PRODUCT = 0.6  # a "hand" covering more of the cutout than this is the product
@@ -73,10 +74,12 @@ def _lab_ab(pixels: np.ndarray) -> np.ndarray:
 
 
 def _box_like(comp: np.ndarray) -> bool:
-    """The region's outline is a near-rectangle (straight sides): packaging, not an arm."""
+    """The region's outline is a near-rectangle (straight sides) and not elongated like a
+    forearm: packaging (a beige carton), not an arm."""
     pts = cv2.findNonZero(comp.astype(np.uint8))
     (_, _), (rw, rh), _ = cv2.minAreaRect(pts)
-    return float(comp.sum()) >= BOX * max(rw * rh, 1.0)
+    elongated = max(rw, rh) >= ARM_ASPECT * max(min(rw, rh), 1.0)
+    return float(comp.sum()) >= BOX * max(rw * rh, 1.0) and not elongated
 
 
 def _covers(product: np.ndarray, hand: np.ndarray) -> float:

@@ -352,11 +352,17 @@ def decide_alpha(out: np.ndarray, s: np.ndarray, keep: np.ndarray, rgb: np.ndarr
     decision[1:][np.where(inside, like[1:] > SEE_THROUGH, like[1:] > GHOST_LIKE)] = 1
     decision[1:][~inside & (like[1:] <= GHOST_LIKE)] = 2
     # Each region with the soft fringe around it (grown by r), back on the model's grid.
-    grown = cv2.dilate(decision[labels], _ellipse(r, r))
-    grown = np.where(undecided, np.maximum(decision[labels], grown), 0).astype(np.uint8)
+    grown = cv2.dilate(decision[labels], _ellipse(r + 1, r + 1))
+    grown = np.maximum(decision[labels], grown).astype(np.uint8)
     full = cv2.resize(grown, (gw, gh), interpolation=cv2.INTER_NEAREST)
     out = out.copy()
-    out[(full == 1) & undecided_full] = 1.0
+    # An opaque region takes the soft ring along the product's inside with it (not the
+    # product's outer edge: that ramp is the model's real edge).
+    outline = np.zeros((gh, gw), np.uint8)
+    contours, _ = cv2.findContours(k8, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    cv2.drawContours(outline, contours, -1, 1, thickness=cv2.FILLED)
+    inner_ring = (out > 0.02) & (out < 0.98) & (cv2.erode(outline, edge) > 0)
+    out[(full == 1) & (undecided_full | inner_ring)] = 1.0
     out[(full == 2) & undecided_full] = 0.0
     return out
 
@@ -637,61 +643,31 @@ def touch_up(rgb: np.ndarray, alpha: np.ndarray, keep: np.ndarray | None = None,
 
 # --------------------------------------------------------------------------- hands
 
-HAND_MIN = 0.03  # a skin region smaller than this share of the cutout is not a hand
-HAND_SCORE = 0.5  # detect_hand's threshold on hand_score
-HAND_SKIN_MAX = 0.45  # above this share of skin colour the product itself is skin-toned
-
-
-def _skin(rgb: np.ndarray) -> np.ndarray:
-    """Skin-coloured pixels (YCrCb box of Chai & Ngan, widened for darker skin tones)."""
-    ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
-    y, cr, cb = ycc[..., 0], ycc[..., 1], ycc[..., 2]
-    return (y > 40) & (cr >= 135) & (cr <= 180) & (cb >= 80) & (cb <= 130) & (cr.astype(np.int16) - cb > 15)
-
-
 def hand_mask(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """Skin-coloured parts of the cutout that reach the photo's border (bool, photo size)."""
+    """The hand or arm in the cutout (bool, photo size): ``imaging.skin.find_hand``."""
     h, w = alpha.shape
     hand, _ = _hand_small(rgb, alpha)
     return cv2.resize(hand.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
 
 
 def _hand_small(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``hand_mask`` and the product's mask at the ~480 px scale the search runs at."""
+    """``hand_mask`` and the product's mask at the ``HAND_SIDE`` scale the search runs at."""
     h, w = alpha.shape
-    sub = max(1.0, max(h, w) / 480)
+    sub = max(1.0, max(h, w) / HAND_SIDE)
     lw, lh = max(8, round(w / sub)), max(8, round(h / sub))
-    small = _shrink(rgb, (lw, lh))
     product = cv2.resize(alpha, (lw, lh), interpolation=cv2.INTER_AREA) > 127
-    skin = _skin(small) & product
-    skin = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(skin, connectivity=8)
-    edge = max(1, round(0.02 * max(lw, lh)))
-    total = max(int(product.sum()), 1)
-    hand = np.zeros((lh, lw), bool)
-    if int(skin.sum()) > HAND_SKIN_MAX * total:  # a skin-toned product: cannot tell
-        return hand, product
-    for i in range(1, count):
-        x, y, bw, bh, area = stats[i]
-        if area < HAND_MIN * total or bw > 0.6 * lw or bh > 0.6 * lh:
-            continue
-        comp = labels == i
-        # Where it meets the border, an arm is narrow: a wrist, not a whole side.
-        contact = max(int(comp[:edge].any(axis=0).sum()), int(comp[-edge:].any(axis=0).sum()),
-                      int(comp[:, :edge].any(axis=1).sum()), int(comp[:, -edge:].any(axis=1).sum()))
-        sides = (lw if comp[:edge].any() or comp[-edge:].any() else lh)
-        if 0 < contact <= 0.5 * sides:
-            hand |= comp
-    return hand, product
+    found = skin.find_hand(_shrink(rgb, (lw, lh)), product)
+    return found.mask & product, product
+
+
+HAND_SCORE = 0.5  # detect_hand's threshold on hand_score
 
 
 def hand_score(rgb: np.ndarray, alpha: np.ndarray) -> float:
     """0..1: how much the cutout looks like it includes a hand holding the product.
 
-    A skin-coloured region of the cutout that reaches the photo's border (where a hand
-    comes in from) and is a fair part of the cutout (full score at 15 % of it). Wood,
-    cardboard or a skin-toned product reaching the border can score too: it is a hint
-    to check, not a verdict.
+    The part of the cutout that ``imaging.skin.find_hand`` calls a hand, full score at
+    15 % of the cutout. It is a hint to check, not a verdict.
     """
     hand, product = _hand_small(rgb, alpha)  # measured where it is found: no full-size masks
     total = int(product.sum())
@@ -759,7 +735,11 @@ def scene_stats(soft: np.ndarray, keep: np.ndarray) -> dict:
         return {"kept": 0.0, "unsure": 1.0, "parts": 0, "sides": 0}
     r = max(1, round(0.006 * n))
     near = cv2.dilate(keep.astype(np.uint8), _ellipse(r, r)) > 0
-    doubt = (soft > 0.15) & (soft < 0.85) & ~near
+    # Inside the product's own outline it is the product's (see-through glass), not doubt.
+    filled = np.zeros(keep.shape, np.uint8)
+    contours, _ = cv2.findContours(keep.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    cv2.drawContours(filled, contours, -1, 1, thickness=cv2.FILLED)
+    doubt = (soft > 0.15) & (soft < 0.85) & ~near & (filled == 0)
     doubt = cv2.morphologyEx(doubt.astype(np.uint8), cv2.MORPH_OPEN, _ellipse(r, r)) > 0
     count, _, stats, _ = cv2.connectedComponentsWithStats(keep.astype(np.uint8), connectivity=8)
     parts = int((stats[1:, cv2.CC_STAT_AREA] >= 0.03 * kept).sum())
