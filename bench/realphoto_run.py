@@ -31,7 +31,7 @@ def run_one(rel: str, cls: str, dest) -> dict:
     photo = open_review_photo(rel)
     soft = soft_mask(rel, photo)
     rec = {"rel": rel, "class": cls, "half": half(rel), "stem": stem(rel)}
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     try:
         cut = pipeline.with_mask(photo, soft, MODEL)
         result = pipeline.process(cut, load_presets([PRESET]))
@@ -41,6 +41,7 @@ def run_one(rel: str, cls: str, dest) -> dict:
         return rec
     verdict = getattr(result, "verdict", None)
     rec["after_model_s"] = time.perf_counter() - t0
+    rec["after_model_cpu_s"] = time.process_time() - c0  # CPU seconds: less noisy on a shared machine
     rec["checks"] = {r.check: [r.status, r.value] for r in checks if r.status != "ok"}
     rec["notices"] = [n.code for n in result.photo.notices]
     if verdict is not None:
@@ -63,17 +64,20 @@ def main() -> int:
     ap.add_argument("--only", default="", help="substring of the path: run only those")
     ap.add_argument("--half", choices=("tune", "held", "all"), default="all")
     ap.add_argument("--cached-only", action="store_true", help="skip photos whose mask is not cached yet")
+    ap.add_argument("--missing-only", action="store_true", help="only photos without a record yet")
     args = ap.parse_args()
     dest = OUT / args.tag / "out"
     dest.mkdir(parents=True, exist_ok=True)
     records_path = OUT / args.tag / "records.json"
     old = {}
-    if records_path.exists() and args.only:
+    if records_path.exists() and (args.only or args.missing_only or args.half != "all"):
         old = {r["rel"]: r for r in json.loads(records_path.read_text())}
     items = [(r, c) for r, c in review_set() if args.only in r and (args.half == "all" or half(r) == args.half)]
     if args.cached_only:
         from realphoto_set import SOFT
         items = [(r, c) for r, c in items if (SOFT / (stem(r) + ".npy")).exists()]
+    if args.missing_only:
+        items = [(r, c) for r, c in items if r not in old]
     for i, (rel, cls) in enumerate(items):
         old[rel] = run_one(rel, cls, dest)
         if i % 25 == 0:

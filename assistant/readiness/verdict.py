@@ -36,6 +36,7 @@ NOTICE_LEVEL = {
     "realphoto_fragment_uncut": RETAKE,
     "cutout_empty": RETAKE,
     "realphoto_fingers_cover": CHECK,
+    "realphoto_hand_left": CHECK,
     "cutout_hand_detected": CHECK,
     "transparent_not_allowed": CHECK,
 }
@@ -43,6 +44,7 @@ NOTICE_LEVEL = {
 UNCUT_SILENT = ("cutoff", "product_size", "multiple_products", "cutout_uncertain", "hand", "product_lost",
                 "milky", "ghosts", "white_on_white", "resolution")
 MARKETPLACE_CHECKS = ("background", "file_size")
+FINGERS_RETAKE = 25  # percent of the product's outline the fingers cover from which it is red
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,8 @@ def verdict_for(checks, notices=(), preset=None, lang: str | None = None) -> Ver
     reasons: list[Reason] = []
     for code, params in codes:
         level = NOTICE_LEVEL.get(code)
+        if code == "realphoto_fingers_cover" and params.get("percent", 0) >= FINGERS_RETAKE:
+            level = RETAKE  # a quarter of the product hidden: nothing to list
         if level is not None:
             reasons.append(Reason(code, level, code, params))
     marketplace_ok, checked = True, False

@@ -815,7 +815,9 @@ def remove_hand(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndar
     cv2.fillConvexPoly(hull, cv2.convexHull(cv2.findNonZero(product.astype(np.uint8))), 1)
     notch = hull.astype(bool) & grown & mask
     covers = float(notch.sum()) / max(int(hull.sum()), 1)
-    gone = mask & ~product
+    # The hand goes whole, its pale half-believed parts too (they would stay as a ghost).
+    faint = cv2.resize(alpha, (lw, lh), interpolation=cv2.INTER_AREA) > 8
+    gone = (mask & ~product) | (grown & faint & ~product)
     out_rgb = rgb
     restore = notch if covers <= FILL_COVER else np.zeros_like(notch)
     gone &= ~restore
@@ -854,10 +856,31 @@ def cut(soft: np.ndarray, rgb: np.ndarray) -> Cut:
         return Cut(uncut_alpha((h, w)), rgb, ((f"realphoto_{kind}_uncut", {}),), uncut=True, scene=stats)
     alpha = _upsample(mask, rgb)
     found: list[tuple[str, dict]] = []
+    before = alpha
     alpha, rgb, hand, covers = remove_hand(rgb, alpha)
     if hand is not None:
         if covers > FACE_COVER:
             found.append(("realphoto_fingers_cover", {"percent": round(100 * covers)}))
         else:
             found.append(("realphoto_hand_removed", {}))
+        left = hand_left(rgb, before, alpha, hand)
+        if left >= HAND_LEFT:
+            found.append(("realphoto_hand_left", {"percent": round(100 * left)}))
     return Cut(alpha, rgb, tuple(found), scene=stats)
+
+
+HAND_LEFT = 0.015  # skin-coloured share of the product left by the removed hand: say so
+
+
+def hand_left(rgb: np.ndarray, before: np.ndarray, after: np.ndarray, hand: skin.Hand) -> float:
+    """Share of the product (after the removal) that is skin-coloured and lies where the hand
+    was (within a tenth of the frame of it): fingers the removal missed."""
+    h, w = after.shape
+    lh, lw = hand.mask.shape
+    small = _shrink(rgb, (lw, lh))
+    product = cv2.resize(after, (lw, lh), interpolation=cv2.INTER_AREA) > 127
+    g = max(2, round(0.1 * max(lw, lh)))
+    around = cv2.dilate(hand.mask.astype(np.uint8), _ellipse(g, g)) > 0
+    skin_left = skin.skin_mask(small) & product & around
+    skin_left = cv2.morphologyEx(skin_left.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
+    return float(skin_left.sum()) / max(int(product.sum()), 1)
