@@ -280,12 +280,13 @@ def clean_mask(soft: np.ndarray, rgb: np.ndarray | None = None) -> tuple[np.ndar
     out[holes] = 1.0
     if INTERIOR:
         out[cv2.erode(keep.astype(np.uint8), edge) > 0] = 1.0  # inside the product: decided
-    if DECIDE and rgb is not None:
+    if DECIDE and rgb is not None and max(s.shape) >= DECIDE_GRID:
         out = decide_alpha(out, s, keep, rgb, edge)
     return out, keep
 
 
 DECIDE = True
+DECIDE_GRID = 512  # only on a fine grid (ISNet): on u2netp's 320 px grid it cost bigbird6 IoU
 BROAD = 0.008  # uncertain regions wider than this share of the grid are judged, not kept soft
 SEE_THROUGH = 0.2  # a region enclosed by the product whose colours are at most this product-like is see-through
 GHOST_LIKE = 0.5  # a region outside the product's outline at most this product-like is a ghost
@@ -699,7 +700,11 @@ PILE_UNSURE = 0.35  # broad uncertain model mass beyond the edge, as a share of 
 PILE_FRAGMENTS = 3  # ... or this many sizeable kept parts ...
 PILE_SIDES = 2  # ... with the product touching this many sides of the frame: a pile, a display
 FRAGMENT_SHARE = 0.12  # a kept product smaller than this share of the frame ...
-FRAGMENT_UNSURE = 0.25  # ... with this much doubt around it is a fragment of something larger
+FRAGMENT_UNSURE = 0.25  # ... with this much doubt around it, while the model is unsure of it
+FRAGMENT_CONF = 0.85  # (its mean confidence below this), is a fragment of something larger;
+FRAGMENT_DOUBT = 1.0  # so is one with more doubt around it than itself, however sure
+PILE_CONF = 0.75  # a large kept region with a mean confidence below this is a display ...
+PILE_CONF_UNSURE = 0.8  # ... or below this with FRAGMENT_UNSURE doubt around it
 HAND_SIDE = 480  # hands are found at this long side
 SLIVER = 0.04  # product parts thinner than this share of its size, by the hand, go with it
 FILL_COVER = 0.05  # fingers over at most this share of the product's hull only cross its edge
@@ -745,7 +750,8 @@ def scene_stats(soft: np.ndarray, keep: np.ndarray) -> dict:
     parts = int((stats[1:, cv2.CC_STAT_AREA] >= 0.03 * kept).sum())
     e = max(1, round(0.01 * n))
     sides = int(keep[:e].any()) + int(keep[-e:].any()) + int(keep[:, :e].any()) + int(keep[:, -e:].any())
-    return {"kept": kept / keep.size, "unsure": float(soft[doubt].sum()) / kept, "parts": parts, "sides": sides}
+    return {"kept": kept / keep.size, "unsure": float(soft[doubt].sum()) / kept, "parts": parts, "sides": sides,
+            "conf": float(soft[keep].mean())}
 
 
 def scene_kind(stats: dict) -> str | None:
@@ -753,9 +759,14 @@ def scene_kind(stats: dict) -> str | None:
     part of something larger) or None (one product, or a group with a reliable outline)."""
     if stats["kept"] == 0:
         return None
+    conf = stats.get("conf", 1.0)
     if stats["sides"] >= PILE_SIDES and (stats["unsure"] >= PILE_UNSURE or stats["parts"] >= PILE_FRAGMENTS):
         return "pile"
-    if stats["kept"] < FRAGMENT_SHARE and stats["unsure"] >= FRAGMENT_UNSURE:
+    if stats["kept"] >= FRAGMENT_SHARE and (conf < PILE_CONF or (conf < PILE_CONF_UNSURE
+                                                                 and stats["unsure"] >= FRAGMENT_UNSURE)):
+        return "pile"  # a large region the model is not sure of inside: a display, not one product
+    if stats["kept"] < FRAGMENT_SHARE and (stats["unsure"] >= FRAGMENT_DOUBT
+                                           or (stats["unsure"] >= FRAGMENT_UNSURE and conf < FRAGMENT_CONF)):
         return "fragment"
     return None
 
