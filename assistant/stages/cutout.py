@@ -708,7 +708,7 @@ PILE_CONF_UNSURE = 0.8  # ... or below this with FRAGMENT_UNSURE doubt around it
 HAND_SIDE = 480  # hands are found at this long side
 SLIVER = 0.04  # product parts thinner than this share of its size, by the hand, go with it
 FILL_COVER = 0.05  # fingers over at most this share of the product's hull only cross its edge
-FACE_COVER = 0.10  # over more than this they cover a real part of its face
+FACE_COVER = FILL_COVER  # over more they cover a real part of its face: said, not restored
 
 
 @dataclass(frozen=True)
