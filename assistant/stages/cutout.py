@@ -750,8 +750,9 @@ def scene_stats(soft: np.ndarray, keep: np.ndarray) -> dict:
     parts = int((stats[1:, cv2.CC_STAT_AREA] >= 0.03 * kept).sum())
     e = max(1, round(0.01 * n))
     sides = int(keep[:e].any()) + int(keep[-e:].any()) + int(keep[:, :e].any()) + int(keep[:, -e:].any())
+    doubt_sides = int(doubt[:e].any()) + int(doubt[-e:].any()) + int(doubt[:, :e].any()) + int(doubt[:, -e:].any())
     return {"kept": kept / keep.size, "unsure": float(soft[doubt].sum()) / kept, "parts": parts, "sides": sides,
-            "conf": float(soft[keep].mean())}
+            "conf": float(soft[keep].mean()), "doubt_sides": doubt_sides}
 
 
 def scene_kind(stats: dict) -> str | None:
@@ -765,9 +766,9 @@ def scene_kind(stats: dict) -> str | None:
     if stats["kept"] >= FRAGMENT_SHARE and (conf < PILE_CONF or (conf < PILE_CONF_UNSURE
                                                                  and stats["unsure"] >= FRAGMENT_UNSURE)):
         return "pile"  # a large region the model is not sure of inside: a display, not one product
-    if stats["kept"] < FRAGMENT_SHARE and (stats["unsure"] >= FRAGMENT_DOUBT
-                                           or (stats["unsure"] >= FRAGMENT_UNSURE and conf < FRAGMENT_CONF)):
-        return "fragment"
+    if stats["kept"] < FRAGMENT_SHARE and stats.get("doubt_sides", 4) >= 1 and (
+            stats["unsure"] >= FRAGMENT_DOUBT or (stats["unsure"] >= FRAGMENT_UNSURE and conf < FRAGMENT_CONF)):
+        return "fragment"  # the doubt spreads to the frame's edge: a display, not a prop beside the product
     return None
 
 
