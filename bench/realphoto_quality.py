@@ -40,6 +40,7 @@ from realphoto_set import OUT, REPO, half  # noqa: E402
 
 TSV = REPO / "bench" / "realphoto_review.tsv"
 DOC = REPO / "docs" / "realphoto.md"
+HAND_NOTES = ("hand in it", "with the hand", "only the hand", "mostly the hand", "finger left", "thumb still")
 COLUMNS = ("path", "class", "hand_in_photo", "label", "reason", "note", "after_label", "after_reason", "after_note")
 
 
@@ -69,7 +70,11 @@ def score(labels: list[dict], recs: dict[str, dict], after: bool, headline_green
     listable = [r for r in rows if r[lab_key] == "yes"]
     unlistable = [r for r in rows if r[lab_key] != "yes"]
     held = [r for r in rows if r["hand_in_photo"] == "yes"]
-    hand_left = [r for r in held if "hand" in r[why_key]]
+    note_key = "after_note" if after else "note"
+    # An output keeps the hand when its reason is "hand", or when the note says the hand is in
+    # it for another reason (a hand-held photo kept whole as a "pile", only the hand cut out).
+    hand_left = [r for r in held if "hand" in r[why_key]
+                 or any(k in r[note_key] for k in HAND_NOTES)]
     hand_said = [r for r in hand_left if recs[r["path"]].get("level") != "ready" and not headline_green]
 
     def green(r):
@@ -78,7 +83,7 @@ def score(labels: list[dict], recs: dict[str, dict], after: bool, headline_green
     cpu = [recs[r["path"]].get("after_model_cpu_s") for r in rows]
     cpu = [c for c in cpu if c is not None]
     return {
-        "photos": len(rows),
+        "photos": str(len(rows)),
         "listable": _share(len(listable), len(rows)),
         "hand gone (hand-held photos)": _share(len(held) - len(hand_left), len(held)),
         "hand left, verdict says so": _share(len(hand_said), len(hand_left)),

@@ -80,8 +80,9 @@ def main() -> int:
         items = [(r, c) for r, c in items if r not in old]
     for i, (rel, cls) in enumerate(items):
         old[rel] = run_one(rel, cls, dest)
-        if i % 25 == 0:
+        if i % 10 == 0:
             print(f"{i}/{len(items)}", flush=True)
+            records_path.write_text(json.dumps([old[r] for r, _ in review_set() if r in old], indent=1, default=float))
     records = [old[r] for r, _ in review_set() if r in old]
     records_path.write_text(json.dumps(records, indent=1, default=float))
     times = [r["after_model_s"] for r in records]

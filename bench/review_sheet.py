@@ -75,17 +75,21 @@ def main() -> int:
     ap.add_argument("--cols", type=int, default=4)
     ap.add_argument("--cell", type=int, default=CELL)
     ap.add_argument("--out", default=None, help="write one sheet of the chosen photos here instead")
+    ap.add_argument("--pick", default="", help="comma-separated review-set indices: only these")
     args = ap.parse_args()
     index = {rel: i for i, (rel, _) in enumerate(review_set())}
     records = json.loads((OUT / args.tag / "records.json").read_text())
     records = [r for r in records if args.only in r["rel"] and (args.half == "all" or r["half"] == args.half)]
+    if args.pick:
+        picked = {int(i) for i in args.pick.split(",")}
+        records = [r for r in records if index[r["rel"]] in picked]
     labels = None
     tsv = Path(__file__).resolve().parent / "realphoto_review.tsv"
     if tsv.exists():
-        lines = [ln.split("\t") for ln in tsv.read_text().splitlines()[1:] if ln.strip()]
-        labels = {p[0]: p[2] + (":" + p[3] if len(p) > 3 and p[3] else "") for p in lines}
+        lines = [(ln.split("\t") + [""] * 9)[:9] for ln in tsv.read_text().splitlines()[1:] if ln.strip()]
+        labels = {p[0]: f"{p[3]}:{p[4]} > {p[6]}:{p[7]}" for p in lines}
     if args.out:
-        sheet(records, index, args.tag, args.compare, args.cols, args.cell, labels).save(args.out, quality=82)
+        sheet(records, index, args.tag, args.compare, args.cols, args.cell, labels).save(args.out, quality=80)
         print(args.out)
         return 0
     dest = OUT / args.tag / "sheets"
