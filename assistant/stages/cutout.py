@@ -863,7 +863,9 @@ def cut(soft: np.ndarray, rgb: np.ndarray) -> Cut:
     if not keep.any():
         return Cut(np.zeros((h, w), np.uint8), rgb, (("cutout_empty", {}),))
     stats = scene_stats(soft.astype(np.float32), keep)
-    kind = scene_kind(stats)
+    # Judged on ISNet's fine grid only: u2netp's confidence on thin products (a tripod, a cart,
+    # a dental chair in DIS5K) is as low as a display's, and those were kept whole.
+    kind = scene_kind(stats) if max(soft.shape) >= DECIDE_GRID else None
     if kind is not None:
         return Cut(uncut_alpha((h, w)), rgb, ((f"realphoto_{kind}_uncut", {}),), uncut=True, scene=stats)
     alpha = _upsample(mask, rgb)
