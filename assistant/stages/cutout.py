@@ -706,6 +706,7 @@ FRAGMENT_DOUBT = 1.0  # so is one with more doubt around it than itself, however
 PILE_CONF = 0.75  # a large kept region with a mean confidence below this is a display ...
 PILE_CONF_UNSURE = 0.8  # ... or below this with FRAGMENT_UNSURE doubt around it
 HAND_SIDE = 480  # hands are found at this long side
+HELD_MIN = 0.03  # a cutout under this share of the frame is not held up to the camera: no hand removed
 SLIVER = 0.04  # product parts thinner than this share of its size, by the hand, go with it
 FILL_COVER = 0.05  # fingers over at most this share of the product's hull only cross its edge
 FACE_COVER = FILL_COVER  # over more they cover a real part of its face: said, not restored
@@ -797,6 +798,8 @@ def remove_hand(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndar
     lw, lh = max(8, round(w / sub)), max(8, round(h / sub))
     small = _shrink(rgb, (lw, lh))
     mask = cv2.resize(alpha, (lw, lh), interpolation=cv2.INTER_AREA) > 127
+    if mask.mean() < HELD_MIN:
+        return alpha, rgb, None, 0.0  # a product held up to the camera fills more of the frame
     hand = skin.find_hand(small, mask)
     if not hand.found or hand.in_cutout < 0.01:
         return alpha, rgb, None, 0.0
