@@ -340,7 +340,8 @@ def timing(runs: int = 15) -> list[str]:
                      ("standardize_lighting(photo)", lambda: standardize_lighting(img)),
                      ("standardize_lighting(dark photo, mask) (denoise on)", lambda: standardize_lighting(dark, mask)),
                      ("sharpen_for_output(photo, scale 1)",
-                      lambda: _stage.sharpen_for_output(img, LightingSettings(), 1.0))):
+                      lambda: importlib.import_module("assistant.stages.framing").sharpen_for_output(
+                          img, LightingSettings(), 1.0))):
         ms = median_ms(fn)
         lines.append(f"| {name} | {ms:.1f} | {ms / base:.1f} |")
     return lines
@@ -429,7 +430,7 @@ def camera_lights() -> dict[str, np.ndarray]:
     return {k: lights[k] for k in CAMERAS}
 
 
-def prior_without(lights: dict[str, np.ndarray], held_out: str | None):
+def prior_without(lights: dict[str, np.ndarray], held_out: str | None, kernel: float = 0.05):
     """The stage's light prior rebuilt from every camera but ``held_out`` (each camera weighs the
     same), binned as ``make_light_prior.py`` bins; ``None`` keeps the shipped prior."""
     if held_out is None:
@@ -441,7 +442,7 @@ def prior_without(lights: dict[str, np.ndarray], held_out: str | None):
         bins, n = np.unique(np.round(c / 0.02).astype(int), axis=0, return_counts=True)
         chroma.append(bins * 0.02)
         counts.append(n / n.sum() / len(fitted))
-    return _estimate_module._build_prior(np.vstack(chroma), np.concatenate(counts))
+    return _estimate_module._build_prior(np.vstack(chroma), np.concatenate(counts), kernel)
 
 
 class _Prior:

@@ -132,7 +132,10 @@ def _near_neutral(st: _Stats) -> np.ndarray | None:
         return None
     lc = _log_chroma(px)
     near = np.hypot(lc[:, 0], lc[:, 1]) < LIMITS.harm_radius
-    return lc[near] if near.sum() >= max(LIMITS.measure_min_px, 0.01 * len(lc)) else None
+    if near.sum() < max(LIMITS.measure_min_px, 0.01 * len(lc)):
+        return None
+    # a mean distance does not need every pixel: at most measure_px, evenly thinned
+    return lc[near][:: max(1, math.ceil(near.sum() / LIMITS.measure_px))]
 
 
 def _no_harm(st: _Stats, est: _Estimate, wb: np.ndarray, strength: float) -> float:

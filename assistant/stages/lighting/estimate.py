@@ -326,7 +326,7 @@ def _light_prior() -> tuple[np.ndarray, np.ndarray]:
     return _build_prior(bins[:, :2] * data["step"], bins[:, 2])
 
 
-def _build_prior(measured: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _build_prior(measured: np.ndarray, counts: np.ndarray, kernel: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
     """The prior from measured lights (log r/g, log b/g, with how often each occurs) and the
     Planckian locus as sRGB renders it, weighted 2:1 (the bench swaps the measured part to
     score the stage on cameras it was not built from)."""
@@ -334,7 +334,7 @@ def _build_prior(measured: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, 
     chroma = np.vstack([measured, planck[:, [0, 2]]])
     weight = np.concatenate([counts / counts.sum(), np.full(len(planck), 0.5 / len(planck))])
     d2 = ((chroma[:, None] - chroma[None]) ** 2).sum(axis=-1)
-    density = (np.exp(-0.5 * d2 / 0.05**2) * weight[None]).sum(axis=1)
+    density = (np.exp(-0.5 * d2 / kernel**2) * weight[None]).sum(axis=1)
     lights = np.column_stack([chroma[:, 0], np.zeros(len(chroma)), chroma[:, 1]])
     return lights, np.log(density / density.max())
 
