@@ -562,7 +562,8 @@ def loco(per_image: int, seed: int, dis_images: int = 8, stride: int = 1) -> lis
                      f"{summarise(res['stage, mask'])} | {summarise(res['stage, mask=None'])} | "
                      f"{_worse(res['stage, mask'], res['no correction'])} | {summarise(res['unguarded'])}, "
                      f"{_worse(res['unguarded'], res['no correction'])} | (same prior) |")
-    lines += loco_invariance(lights, seed, dis_images)
+    if dis_images > 0:
+        lines += loco_invariance(lights, seed, dis_images)
     return lines
 
 
