@@ -28,6 +28,9 @@ packshots, and the time per 1200x1200 photo against a fixed baseline operation.
     .venv/bin/python bench/lighting_quality.py            # everything, prints markdown
     .venv/bin/python bench/lighting_quality.py --pictures # also writes docs/lighting/*.png
     PYTHONPATH=/path/to/opencv-contrib .venv/bin/python bench/lighting_quality.py  # + xphoto rows
+    .venv/bin/python bench/lighting_quality.py --only loco --dis-images 0 --sheet docs/lighting/loco_worst.jpg
+        # leave-one-camera-out rows (issue 23; needs colour-science): the light prior rebuilt
+        # without the held-out camera, scored on that camera's lights only
 """
 
 from __future__ import annotations
