@@ -28,11 +28,15 @@ packshots, and the time per 1200x1200 photo against a fixed baseline operation.
     .venv/bin/python bench/lighting_quality.py            # everything, prints markdown
     .venv/bin/python bench/lighting_quality.py --pictures # also writes docs/lighting/*.png
     PYTHONPATH=/path/to/opencv-contrib .venv/bin/python bench/lighting_quality.py  # + xphoto rows
+    .venv/bin/python bench/lighting_quality.py --only loco --dis-images 0 --sheet docs/lighting/loco_worst.jpg
+        # leave-one-camera-out rows (issue 23; needs colour-science): the light prior rebuilt
+        # without the held-out camera, scored on that camera's lights only
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import csv
 import importlib
 import io
@@ -52,10 +56,13 @@ sys.path.insert(0, str(REPO))
 # the stage is loaded after the path is set, so the harness runs as a plain script
 _stage = importlib.import_module("assistant.stages.lighting")
 _estimate_module = importlib.import_module("assistant.stages.lighting.estimate")
+_correct_module = importlib.import_module("assistant.stages.lighting.correct")
 LightingSettings = importlib.import_module("assistant.presets").LightingSettings
 analyse_lighting, standardize_lighting = _stage.analyse_lighting, _stage.standardize_lighting
 
-DATA = REPO.parent / "shared" / "data"
+# ../shared/data beside the checkout (a worktree under wt/ looks one level further up)
+DATA = next((p for p in (REPO.parent / "shared" / "data", REPO.parent.parent / "shared" / "data") if p.exists()),
+            REPO.parent / "shared" / "data")
 PACKSHOTS = DATA / "grocery_packshots" / "images"
 CUBE = DATA / "simplecubepp6"
 DIS = DATA / "dis5k_products_dev"
@@ -161,11 +168,11 @@ def m_stage_true_light(x, mask, light, ev):
 
 # --- experiments -----------------------------------------------------------------------------
 
-def packshot_cases(per_image: int, seed: int, ill: np.ndarray | None = None):
+def packshot_cases(per_image: int, seed: int, ill: np.ndarray | None = None, stride: int = 1):
     rng = np.random.default_rng(seed)
     ill = illuminants() if ill is None else ill
     cases = []
-    for path in sorted(PACKSHOTS.glob("*.jpg")):
+    for path in sorted(PACKSHOTS.glob("*.jpg"))[::stride]:
         ref = np.asarray(Image.open(path).convert("RGB"))
         for _ in range(per_image):
             cases.append((path.stem, ref, ill[rng.integers(len(ill))], float(rng.uniform(-1.5, 1.0))))
@@ -336,7 +343,8 @@ def timing(runs: int = 15) -> list[str]:
                      ("standardize_lighting(photo)", lambda: standardize_lighting(img)),
                      ("standardize_lighting(dark photo, mask) (denoise on)", lambda: standardize_lighting(dark, mask)),
                      ("sharpen_for_output(photo, scale 1)",
-                      lambda: _stage.sharpen_for_output(img, LightingSettings(), 1.0))):
+                      lambda: importlib.import_module("assistant.stages.framing").sharpen_for_output(
+                          img, LightingSettings(), 1.0))):
         ms = median_ms(fn)
         lines.append(f"| {name} | {ms:.1f} | {ms / base:.1f} |")
     return lines
@@ -383,22 +391,258 @@ def cast_strip(seed: int) -> list[str]:
              "bottom this stage's output (with mask)")]
 
 
+# --- leave-one-camera-out (issue 23) ----------------------------------------------------------
+
+CAMERAS = ("Canon (SimpleCube++)", "Nikon D5100", "Sigma SD Merrill", "CIE 1931 observer (sRGB)")
+
+
+def _colour_lights() -> dict[str, np.ndarray]:
+    """Each spectral camera's white under every light colour-science ships, green = 1.
+
+    Lights: its 59 CIE illuminant spectra (daylight series, A, FL1-FL12, FL3.x, HP1-5, LEDs,
+    ISO 7589), the CIE daylight series at 4000-12000 K and black bodies at 2300-5000 K.
+    A white surface's camera RGB is the light's spectrum times each channel's sensitivity,
+    summed; the observer's is CIE XYZ taken to linear sRGB (un-adapted, so D65 is (1, 1, 1)).
+    """
+    import warnings
+    warnings.filterwarnings("ignore")
+    import colour
+
+    shape = colour.SpectralShape(400, 700, 10)
+    sds = [sd.copy().align(shape) for sd in colour.SDS_ILLUMINANTS.values()]
+    for cct in np.linspace(4000, 12000, 20):
+        xy = colour.temperature.CCT_to_xy_CIE_D(cct * 1.4388 / 1.4380)
+        sds.append(colour.sd_CIE_illuminant_D_series(xy).align(shape))
+    sds += [colour.sd_blackbody(t, shape) for t in np.linspace(2300, 5000, 15)]
+    spectra = np.array([sd.values for sd in sds])
+    sens = {"Nikon D5100": colour.MSDS_CAMERA_SENSITIVITIES["Nikon 5100 (NPL)"],
+            "Sigma SD Merrill": colour.MSDS_CAMERA_SENSITIVITIES["Sigma SDMerill (NPL)"]}
+    out = {}
+    for name, msds in sens.items():
+        out[name] = spectra @ msds.copy().align(shape).values
+    cmfs = colour.MSDS_CMFS["CIE 1931 2 Degree Standard Observer"].copy().align(shape).values
+    xyz = spectra @ cmfs
+    srgb = xyz @ np.array([[3.2406, -1.5372, -0.4986], [-0.9689, 1.8758, 0.0415], [0.0557, -0.2040, 1.0570]]).T
+    out["CIE 1931 observer (sRGB)"] = np.maximum(srgb, 1e-4)
+    return {k: v / v[:, 1:2] for k, v in out.items()}
+
+
+def camera_lights() -> dict[str, np.ndarray]:
+    lights = {"Canon (SimpleCube++)": illuminants()}
+    lights.update(_colour_lights())
+    return {k: lights[k] for k in CAMERAS}
+
+
+def prior_without(lights: dict[str, np.ndarray], held_out: str | None, kernel: float = 0.05):
+    """The stage's light prior rebuilt from every camera but ``held_out`` (each camera weighs the
+    same), binned as ``make_light_prior.py`` bins; ``None`` keeps the shipped prior."""
+    if held_out is None:
+        return None
+    chroma, counts = [], []
+    fitted = [k for k in lights if k != held_out]
+    for k in fitted:
+        c = np.log(lights[k][:, [0, 2]])
+        bins, n = np.unique(np.round(c / 0.02).astype(int), axis=0, return_counts=True)
+        chroma.append(bins * 0.02)
+        counts.append(n / n.sum() / len(fitted))
+    return _estimate_module._build_prior(np.vstack(chroma), np.concatenate(counts), kernel)
+
+
+class _Prior:
+    """``with _Prior(p):`` the stage uses prior ``p`` (``None``: the shipped one)."""
+
+    def __init__(self, prior):
+        self.prior = prior
+
+    def __enter__(self):
+        self.saved = _estimate_module._light_prior
+        if self.prior is not None:
+            _estimate_module._light_prior = lambda: self.prior
+
+    def __exit__(self, *exc):
+        _estimate_module._light_prior = self.saved
+
+
+def m_stage_mask_unguarded(x, mask):
+    """The stage with the do-no-harm guard switched off (the guard's cost and worth)."""
+    saved = _estimate_module.LIMITS
+    off = dataclasses.replace(saved, harm_confidence=0.0)
+    for mod in (_estimate_module, _correct_module, _stage):
+        mod.LIMITS = off
+    try:
+        return m_stage_mask(x, mask)
+    finally:
+        for mod in (_estimate_module, _correct_module, _stage):
+            mod.LIMITS = saved
+
+
+def _tone(rgb8: np.ndarray) -> np.ndarray:
+    """A phone's tone curve on top of sRGB: a gentle S (more contrast)."""
+    x = np.arange(256) / 255.0
+    y = np.clip(x - 0.05 * np.sin(2 * np.pi * x), 0, 1)
+    return np.round(y * 255).astype(np.uint8)[rgb8]
+
+
+def phone_cases(per_image: int, seed: int):
+    """A phone's white balance adapts only partly to warm light: the cast it leaves is the lamp's
+    sRGB colour to the power (1 - a), a = 0.9 at 6500 K falling to 0.5 at 2500 K; then the
+    phone's tone curve and JPEG. The reference is the clean packshot through the same tone curve."""
+    rng = np.random.default_rng(seed + 7)
+    cases = []
+    for path in sorted(PACKSHOTS.glob("*.jpg")):
+        ref = np.asarray(Image.open(path).convert("RGB"))
+        for _ in range(per_image):
+            kelvin = float(np.exp(rng.uniform(np.log(2500), np.log(7500))))
+            a = float(np.clip(0.5 + 0.4 * (kelvin - 2500) / 4000, 0.5, 0.9))
+            lamp = _estimate_module._planck_srgb(np.array([kelvin]))[0] / _estimate_module._planck_srgb(
+                np.array([6504.0]))[0]
+            cases.append((path.stem, ref, lamp ** (1 - a), float(rng.uniform(-1.0, 0.5))))
+    return cases
+
+
+def _loco_score(cases, methods, phone: bool = False):
+    """Per case: prod S of each method, and of the uncorrected photo."""
+    res: dict[str, list] = {k: [] for k in methods}
+    worst: dict[str, list] = {k: [] for k in methods}
+    for name, ref, light, ev in cases:
+        mask = packshot_mask(ref)
+        if phone:
+            x = jpeg(_tone(to8(DECODE[ref] * light * 2.0 ** ev)))
+            ref = _tone(ref)
+        else:
+            x = degrade(ref, light, ev)
+        rsl = rgb2lab(s_filter(ref))
+        for k, fn in methods.items():
+            out = fn(x, mask)
+            d = deltaE_ciede2000(rsl, rgb2lab(s_filter(out)))[mask].mean()
+            res[k].append(d)
+            worst[k].append((d, name, ref, x, out))
+    return {k: np.array(v) for k, v in res.items()}, worst
+
+
+def _worse(stage: np.ndarray, none: np.ndarray) -> str:
+    bad = stage > none + 0.5   # half a unit: JPEG and rounding noise are not harm
+    return f"{100 * bad.mean():.1f} % ({int(bad.sum())}/{len(bad)})"
+
+
+WORST: dict[str, list] = {}
+
+
+def loco(per_image: int, seed: int, dis_images: int = 8, stride: int = 1) -> list[str]:
+    """Leave one camera out: the light prior built from three cameras, scored on the fourth."""
+    lights = camera_lights()
+    methods = {"no correction": m_none, "grey-world": m_greyworld, "stage, mask": m_stage_mask,
+               "stage, mask=None": m_stage_nomask, "unguarded": m_stage_mask_unguarded}
+    lines = ["", (f"Leave-one-camera-out packshots ({per_image} case(s) per packshot, every {stride} packshot(s) of 81, "
+                  f"seed {seed}; lights per camera: "
+                  + ", ".join(f"{k} {len(v)}" for k, v in lights.items())
+                  + "). prod S median / 95th percentile; 'made worse' = the stage's output further from the clean "
+                  "shot than the uncorrected photo by more than 0.5."), "",
+             "| held-out camera (prior from the other three) | no correction | grey-world | stage, mask | "
+             "stage, mask=None | made worse (mask) | without the do-no-harm guard: stage, made worse | "
+             "stage, shipped prior (Canon) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for cam in CAMERAS:
+        cases = packshot_cases(per_image, seed, lights[cam], stride)
+        with _Prior(prior_without(lights, cam)):
+            res, worst = _loco_score(cases, methods)
+        shipped, _ = _loco_score(cases, {"stage, mask": m_stage_mask})
+        WORST[cam] = worst["stage, mask"]
+        lines.append(f"| {cam} | {summarise(res['no correction'])} | {summarise(res['grey-world'])} | "
+                     f"{summarise(res['stage, mask'])} | {summarise(res['stage, mask=None'])} | "
+                     f"{_worse(res['stage, mask'], res['no correction'])} | {summarise(res['unguarded'])}, "
+                     f"{_worse(res['unguarded'], res['no correction'])} | {summarise(shipped['stage, mask'])} |")
+    # warm lamps over-exposed (the issue's 38 of 103), and the phone-like row: no camera is fitted there
+    planck = _estimate_module._planck_srgb(np.geomspace(2700, 4000, 100)) / _estimate_module._planck_srgb(
+        np.array([6504.0]))
+    warm = packshot_cases(per_image, seed, planck, stride)
+    warm = [(n, r, l, abs(ev) * 0.66) for n, r, l, ev in warm]   # EV in (0, +1]
+    for label, cases, phone in (("warm lamps 2700-4000 K (sRGB casts), over-exposed 0..+1 EV", warm, False),
+                                ("phone-like: partial adaptation, tone curve, JPEG", phone_cases(per_image, seed)[::stride], True)):
+        res, worst = _loco_score(cases, methods, phone)
+        WORST[label] = worst["stage, mask"]
+        lines.append(f"| {label} | {summarise(res['no correction'])} | {summarise(res['grey-world'])} | "
+                     f"{summarise(res['stage, mask'])} | {summarise(res['stage, mask=None'])} | "
+                     f"{_worse(res['stage, mask'], res['no correction'])} | {summarise(res['unguarded'])}, "
+                     f"{_worse(res['unguarded'], res['no correction'])} | (same prior) |")
+    if dis_images > 0:
+        lines += loco_invariance(lights, seed, dis_images)
+    return lines
+
+
+def loco_invariance(lights, seed: int, n_images: int) -> list[str]:
+    """Cast invariance on DIS5K scenes under each held-out camera's lights (prior from the others)."""
+    rng = np.random.default_rng(seed + 3)
+    paths = sorted((DIS / "images").glob("*.jpg"))[:n_images]
+    api = importlib.import_module("assistant.pipeline").standardize_lighting
+    kinds = {"grey-world": lambda x, m: m_greyworld(x, None),
+             "stage, mask": lambda x, m: np.asarray(standardize_lighting(Image.fromarray(x), m)),
+             "stage, mask=None": lambda x, m: np.asarray(standardize_lighting(Image.fromarray(x))),
+             "API, mask=None (own cutout)": lambda x, m: np.asarray(api(Image.fromarray(x)))}
+    rows = {cam: {k: [] for k in ["no correction", *kinds]} for cam in CAMERAS}
+    for path in paths:
+        img = Image.open(path).convert("RGB")
+        img.thumbnail((600, 600), Image.Resampling.LANCZOS)
+        orig = jpeg(np.asarray(img))
+        mpath = DIS / "masks" / (path.stem + ".png")
+        mask = Image.open(mpath).convert("L").resize(img.size, Image.Resampling.BILINEAR) if mpath.exists() else None
+        orig_s = rgb2lab(s_filter(orig))
+        for cam in CAMERAS:
+            with _Prior(prior_without(lights, cam)):
+                light = lights[cam][rng.integers(len(lights[cam]))]
+                x = degrade(np.asarray(img), light, 0.0)
+                rows[cam]["no correction"].append(deltaE_ciede2000(orig_s, rgb2lab(s_filter(x))).mean())
+                for k, fn in kinds.items():
+                    base = rgb2lab(s_filter(fn(orig, mask)))
+                    rows[cam][k].append(deltaE_ciede2000(base, rgb2lab(s_filter(fn(x, mask)))).mean())
+    lines = ["", (f"Leave-one-camera-out invariance ({len(paths)} DIS5K scenes at 600 px, one light each per held-out "
+                  "camera, light colour only, JPEG 85): corrected cast photo vs corrected original, median / 95th "
+                  "percentile (with so few cases the p95 is the worst case or next to it)."), "",
+             "| held-out camera | " + " | ".join(["no correction", *kinds]) + " |", "|---|" + "---|" * (len(kinds) + 1)]
+    for cam, r in rows.items():
+        lines.append(f"| {cam} | " + " | ".join(summarise(v) for v in r.values()) + " |")
+    allr = {k: np.concatenate([rows[c][k] for c in CAMERAS]) for k in rows[CAMERAS[0]]}
+    lines.append(f"| all four ({len(allr['no correction'])} cases) | "
+                 + " | ".join(summarise(v) for v in allr.values()) + " |")
+    return lines
+
+
+def worst_sheet(path: Path, n: int = 10) -> None:
+    """The worst ``n`` cases of each LOCO row as a contact sheet: clean, degraded, the stage."""
+    rows = []
+    for label, cases in WORST.items():
+        worst = sorted(cases, key=lambda c: -c[0])[:n]
+        tiles = [np.concatenate([ref, x, out], axis=0) for _, _, ref, x, out in worst]
+        rows.append(np.concatenate(tiles, axis=1))
+        print(f"worst {label}: " + ", ".join(f"{name} {d:.1f}" for d, name, *_ in worst))
+    sheet = Image.fromarray(np.concatenate(rows, axis=0))
+    sheet = sheet.resize((sheet.width // 2, sheet.height // 2), Image.Resampling.LANCZOS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(path, quality=85)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--per-image", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pictures", action="store_true", help="write before/after PNGs to docs/lighting/")
-    parser.add_argument("--only", choices=("harness", "lights", "invariance", "harm", "timing"), default=None)
+    parser.add_argument("--only", choices=("harness", "lights", "invariance", "harm", "timing", "loco"), default=None)
+    parser.add_argument("--stride", type=int, default=1, help="every n-th packshot in the leave-one-camera-out rows")
+    parser.add_argument("--dis-images", type=int, default=8, help="DIS5K scenes in the leave-one-camera-out invariance")
+    parser.add_argument("--sheet", type=Path, default=None, help="write the worst cases of each LOCO row here")
     args = parser.parse_args()
     if not PACKSHOTS.exists():
         raise SystemExit(f"../shared/data not found ({PACKSHOTS}): nothing to measure")
     parts = {"harness": lambda: harness(args.per_image, args.seed),
              "lights": lambda: other_lights(args.per_image, args.seed),
              "invariance": lambda: invariance(args.per_image, args.seed),
-             "harm": do_no_harm, "timing": timing}
+             "harm": do_no_harm, "timing": timing,
+             "loco": lambda: loco(args.per_image, args.seed, args.dis_images, args.stride)}
     for key, fn in parts.items():
         if args.only in (None, key):
             print("\n".join(fn()), flush=True)
+    if args.sheet is not None and WORST:
+        worst_sheet(args.sheet)
     if args.pictures:
         names = ["Fruit__Galia-Melon__Galia-Melon_005.jpg",
                  "Packages__Arla-Ecological-Sour-Cream__Arla-Ecological-Sour-Cream_004.jpg",

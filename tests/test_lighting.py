@@ -366,3 +366,80 @@ def test_real_packshots_under_casts_come_back_close_to_the_clean_reference():
         d = deltaE_ciede2000(rgb2lab(ref), rgb2lab(out))
         errors.append(d[mask > 0].mean())
     assert np.median(errors) < 4.0, errors       # JPEG 4:2:0 alone costs ~2 on these 198 px shots
+
+
+# --- issue 23: lights from other cameras, do no harm, the public API without a mask ---------
+
+# A white surface under CIE illuminants as a Nikon D5100 records it (colour-science's measured
+# sensitivities, green = 1); the stage's light prior was built from a Canon's lights only
+NIKON_D5100 = {"A": np.array([1.0605, 1.0, 0.4531]), "FL11": np.array([0.872, 1.0, 0.5369]),
+               "LED-B1": np.array([1.1186, 1.0, 0.4113]), "D50": np.array([0.6681, 1.0, 0.7293])}
+
+
+OVER_EXPOSED_GAP = pytest.mark.xfail(strict=True, reason=(
+    "issue 23, not done: with the paper blown in red and green (or green), the neutral-surface search "
+    "takes a coloured patch for the grey card and the prior (one Canon's lights) settles it; the grey "
+    "card comes out 9-12 chroma off (docs/lighting.md, Known gaps)"))
+
+
+@pytest.mark.parametrize("name", sorted(NIKON_D5100))
+@pytest.mark.parametrize("ev", [-0.7, 0.0, pytest.param(0.6, marks=OVER_EXPOSED_GAP)])
+def test_a_light_from_a_camera_not_used_in_fitting_is_corrected_on_a_grey_card(name, ev):
+    clean, mask = scene(seed=3)
+    shot = jpeg(cast(clean, NIKON_D5100[name], ev=ev))
+    res = analyse_lighting(Image.fromarray(shot), Image.fromarray(mask))
+    out = np.asarray(res.image)
+    grey = lab_mean(out, GREY)
+    assert np.hypot(grey[1], grey[2]) < 2.5, (name, ev, grey, res)
+    # the whole product within the issue's packshot bound of the clean shot
+    de = deltaE_ciede2000(rgb2lab(clean), rgb2lab(out))[mask > 0].mean()
+    assert de < 6.0, (name, ev, de)
+
+
+def _pile_with_grey_card(seed: int = 0) -> np.ndarray:
+    """Oranges filling the frame under white light, and a small grey card: the scene's statistics
+    read an orange lamp, and the estimate says it is unsure."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:200, :200]
+    img = np.zeros((200, 200, 3))
+    img[:] = (150, 80, 30)
+    for _ in range(40):
+        cx, cy, rad = rng.uniform(0, 200), rng.uniform(0, 200), rng.uniform(15, 35)
+        d = np.hypot(xx - cx, yy - cy) / rad
+        col = np.array([230, 120, 40]) * rng.uniform(0.6, 1.0) + rng.normal(0, 8, 3)
+        img = np.where((d < 1)[..., None], col * np.clip(1.1 - 0.6 * d**2, 0.3, 1)[..., None], img)
+    img[150:190, 150:190] = 150
+    return np.clip(img + rng.normal(0, 2, img.shape), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_an_unconfident_estimate_leaves_the_photo_no_further_from_neutral(seed):
+    x = _pile_with_grey_card(seed)
+    res = analyse_lighting(Image.fromarray(x))
+    assert res.confidence < 0.4                      # the premise: the estimate is unsure
+    card = (slice(155, 185), slice(155, 185))
+    before, after = lab_mean(x, card), lab_mean(np.asarray(res.image), card)
+    assert np.hypot(after[1], after[2]) <= np.hypot(before[1], before[2]) + 1.0, (before, after, res)
+    assert "lighting_note_unsure" in res.notes
+
+
+def test_a_confident_estimate_is_not_held_back_by_the_no_harm_guard():
+    clean, mask = scene()
+    res = analyse_lighting(Image.fromarray(jpeg(cast(clean, WARM))), Image.fromarray(mask))
+    assert res.confidence >= 0.4 and res.wb_strength > 0.99
+
+
+def test_the_public_api_without_a_mask_beats_grey_world_on_a_generated_scene():
+    from assistant.pipeline import standardize_lighting as api
+
+    # a big red pack on white paper under a warm lamp: grey-world reads the pack as the light
+    clean = np.full((320, 320, 3), 240, np.uint8)
+    clean[60:260, 80:240] = (190, 35, 40)
+    clean[90:130, 110:210] = (245, 245, 240)            # the label
+    clean[180:230, 110:210] = (30, 60, 150)
+    shot = jpeg(cast(clean, WARM, ev=-0.4))
+    out = np.asarray(api(Image.fromarray(shot)))
+    lin = decode(shot)
+    grey_world = encode(lin * (lin.reshape(-1, 3).mean(0).mean() / lin.reshape(-1, 3).mean(0)))
+    ref = rgb2lab(clean)
+    assert deltaE_ciede2000(ref, rgb2lab(out)).mean() < deltaE_ciede2000(ref, rgb2lab(grey_world)).mean()

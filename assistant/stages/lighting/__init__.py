@@ -36,7 +36,7 @@ from assistant.i18n import t
 from assistant.imaging.colour import SRGB_TO_LINEAR, ciede2000, lab_from_linear
 from assistant.presets import LightingSettings
 from assistant.stages.lighting.correct import (_apply_gains, _denoise, _exposure_gain, _guard, _headroom,
-                                               _hue_turn, _noise_sigma, _partial, _residual_cast, _sample,
+                                               _hue_turn, _no_harm, _noise_sigma, _partial, _residual_cast, _sample,
                                                _tone, _vibrance)
 from assistant.stages.lighting.estimate import LIMITS, _estimate, _stats
 
@@ -121,6 +121,11 @@ def analyse_lighting(image: Image.Image, mask: Image.Image | None = None,
     share = float(st.product.mean()) if st.product is not None else None
     strength, hue = (_guard(sample, est, wb_full, gain, settings, share) if settings.white_balance
                      else (1.0, 0.0))
+    if settings.white_balance:
+        kept = _no_harm(st, est, wb_full, strength)
+        if kept < strength - 1e-3:
+            notes.append("lighting_note_unsure")
+        strength = kept
     wb = _partial(wb_full, strength)
     if strength < 0.999:
         notes.append("lighting_note_guarded")

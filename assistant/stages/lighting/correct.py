@@ -11,7 +11,7 @@ import numpy as np
 
 from assistant.imaging.colour import SRGB_TO_LINEAR, lab_from_linear, linear_to_srgb
 from assistant.presets import LightingSettings
-from assistant.stages.lighting.estimate import LIMITS, _K3, _Estimate, _Stats, _any3, _max3, _thin
+from assistant.stages.lighting.estimate import LIMITS, _K3, _Estimate, _log_chroma, _Stats, _any3, _max3, _thin
 
 
 # ---------------------------------------------------------------------------------------------
@@ -120,6 +120,48 @@ def _guard(sample: np.ndarray, est: _Estimate, wb: np.ndarray, exposure: float, 
         else:
             hi = mid
     return lo, turn(lo)
+
+
+def _near_neutral(st: _Stats) -> np.ndarray | None:
+    """Log-chromaticities of the photo's surfaces that are near neutral as shot (within
+    ``LIMITS.harm_radius`` of grey; unclipped, not dark): a grey card, a label's white, paper.
+    None when they are under 1 % of the photo (a strong cast leaves nothing near grey)."""
+    valid = ~st.clip_any & (st.bright > max(st.dark, LIMITS.harm_dark))
+    px = _thin(st.lin[valid])
+    if len(px) < LIMITS.measure_min_px * 8:
+        return None
+    lc = _log_chroma(px)
+    near = np.hypot(lc[:, 0], lc[:, 1]) < LIMITS.harm_radius
+    if near.sum() < max(LIMITS.measure_min_px, 0.01 * len(lc)):
+        return None
+    # a mean distance does not need every pixel: at most measure_px, evenly thinned
+    return lc[near][:: max(1, math.ceil(near.sum() / LIMITS.measure_px))]
+
+
+def _no_harm(st: _Stats, est: _Estimate, wb: np.ndarray, strength: float) -> float:
+    """Do no harm: an unconfident correction keeps at most the share of the cast correction that
+    leaves the photo no further from neutral than it was (``strength`` when confident).
+
+    "Further from neutral": the mean distance from grey, in log-chromaticity, of the photo's
+    near-neutral surfaces (``_near_neutral``). Gains ``wb ** s`` move each of those by ``s b``
+    (``b`` the full correction's log-chromaticity); the distance is convex in ``s``, so the
+    shares that do not raise it form an interval from 0, and the largest is kept.
+    """
+    if est.confidence >= LIMITS.harm_confidence or strength <= 0:
+        return strength
+    lc = _near_neutral(st)
+    if lc is None:
+        return strength
+    b = _log_chroma(wb)
+    if float(b @ b) < 1e-8:
+        return strength
+    shares = np.linspace(0.0, strength, 33)
+    dist = np.linalg.norm(lc[None] + shares[:, None, None] * b[None, None], axis=-1).mean(axis=1)
+    ok = dist <= dist[0] + 1e-9
+    if ok.all():
+        return strength
+    # convex: the shares that pass run from 0 (which always does) up to the first that does not
+    return float(shares[int(np.argmin(ok)) - 1])
 
 
 def _channel_luts(gains: np.ndarray) -> np.ndarray:

@@ -44,6 +44,9 @@ class Limits:
     trust_alone: float = 0.7  # ... of a plain backdrop that does not
     trust_mixed: float = 0.5  # a dim coloured backdrop: half-trusted, mixed with the scene
     unsure: float = 0.4  # below this confidence the photo gets the "unsure" note
+    harm_confidence: float = 0.4  # below this, a correction may not move the photo further from neutral
+    harm_radius: float = 0.15  # ... as seen on its surfaces within this log-chroma distance of grey
+    harm_dark: float = 0.02  # ... judged on pixels brighter than this (linear), where colour is not noise
     clipped_share: float = 0.05  # above this share of clipped product pixels: the "clipped" note
     noise_sigma: float = 2.5  # denoise above this noise level (8-bit, after the exposure lift)
     shadow_lightness: float = 28.0  # a product median L* below this is lifted (no measured white) ...
@@ -320,11 +323,18 @@ def _light_prior() -> tuple[np.ndarray, np.ndarray]:
     """
     data = json.loads(_LIGHT_PRIOR.read_text())
     bins = np.array(data["lights"], np.float64)
+    return _build_prior(bins[:, :2] * data["step"], bins[:, 2])
+
+
+def _build_prior(measured: np.ndarray, counts: np.ndarray, kernel: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """The prior from measured lights (log r/g, log b/g, with how often each occurs) and the
+    Planckian locus as sRGB renders it, weighted 2:1 (the bench swaps the measured part to
+    score the stage on cameras it was not built from)."""
     planck = np.log(_planck_srgb(np.geomspace(2300, 14000, 120)) / _planck_srgb(np.array([6504.0])))
-    chroma = np.vstack([bins[:, :2] * data["step"], planck[:, [0, 2]]])
-    weight = np.concatenate([bins[:, 2] / bins[:, 2].sum(), np.full(len(planck), 0.5 / len(planck))])
+    chroma = np.vstack([measured, planck[:, [0, 2]]])
+    weight = np.concatenate([counts / counts.sum(), np.full(len(planck), 0.5 / len(planck))])
     d2 = ((chroma[:, None] - chroma[None]) ** 2).sum(axis=-1)
-    density = (np.exp(-0.5 * d2 / 0.05**2) * weight[None]).sum(axis=1)
+    density = (np.exp(-0.5 * d2 / kernel**2) * weight[None]).sum(axis=1)
     lights = np.column_stack([chroma[:, 0], np.zeros(len(chroma)), chroma[:, 1]])
     return lights, np.log(density / density.max())
 
