@@ -27,7 +27,6 @@ onnxruntime takes for the fp32 one; onnxruntime runs it too, at about the same s
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -38,6 +37,7 @@ import numpy as np
 
 from assistant import settings
 from assistant.models import registry
+from assistant.models.registry import _md5  # one checksum reader for both stamps
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +70,6 @@ def engine() -> str:
     except Exception:  # not installed, or a broken install: onnxruntime runs the file too
         return "onnxruntime"
     return "openvino"
-
-
-def _md5(path: Path) -> str:
-    digest = hashlib.md5()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _identity(path: Path) -> dict:
