@@ -14,7 +14,10 @@ Run: ``python app.py [--host 127.0.0.1] [--port 7860]`` (or ``ETALASE_HOST`` /
   were written (default 3600). Keep it well above the longest queue wait, or an upload
   can expire while its request is still queued.
 - ``ETALASE_CONCURRENCY``: photos processed at the same time (default: half the CPU
-  cores, 1 to 4); further requests wait in the queue and see their position.
+  cores, 1 to 4); further requests wait in the queue and see their position. Single
+  photos, touch-ups and mockups share this lane; batches have their own (below).
+- ``ETALASE_BATCH_CONCURRENCY``: batches run at the same time (default 1), beside the
+  single photos: a photo never waits behind a whole batch.
 - ``ETALASE_QUEUE_MAX``: requests that may wait (default 64).
 - ``ETALASE_MAX_BATCH_FILES``: photos per batch run (default 200).
 - ``ETALASE_MAX_UPLOAD_TOTAL_MB``: one upload request's size cap (default 1000).

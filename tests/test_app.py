@@ -321,8 +321,8 @@ def test_compliance_line(app, render):
     assert "Sesuai aturan" in line and "⚠" not in line
     bad = dict(entry, background="#EEDDCC", bytes=2_500_000)
     line = render.compliance_md(bad, "en")
-    assert "Check again" in line and "#EEDDCC" in line and "2,5" not in line and "2.5 MB" in line
-    assert render.download_label(entry, "id") == "Unduh JPG 1024×1024"
+    assert "Check again" in line and "#EEDDCC" not in line and "cream" in line and "2,5" not in line and "2.5 MB" in line
+    assert render.download_label(entry, "id") == "Unduh foto Shopee · JPG 1024×1024"
 
 
 def test_batch_file_count_is_limited(app, services, tmp_path, monkeypatch):

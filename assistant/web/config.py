@@ -36,6 +36,9 @@ MAX_UPLOAD_TOTAL_MB = _env_int("ETALASE_MAX_UPLOAD_TOTAL_MB", 1000)
 MAX_BATCH_FILES = _env_int("ETALASE_MAX_BATCH_FILES", 200)
 _CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 CONCURRENCY = _env_int("ETALASE_CONCURRENCY", max(1, min(4, _CPUS // 2)))
+# Batches have their own lane (Gradio concurrency_id "batch"), so a single photo never waits
+# behind someone's whole batch: photos, touch-ups, mockups and the API share "photo".
+BATCH_CONCURRENCY = _env_int("ETALASE_BATCH_CONCURRENCY", 1)
 QUEUE_MAX = _env_int("ETALASE_QUEUE_MAX", 64)
 OUT_ROOT = CACHE_DIR / "etalase-out"  # finished images, served for download
 WORK_ROOT = CACHE_DIR / "etalase-work"  # batch inputs and outputs while a batch runs

@@ -60,7 +60,15 @@ TEMPLATES = _optional("assistant.mockups", "list_templates", "load_template")
 TOUCH_UP = _optional("assistant.stages.cutout", "touch_up")
 HAS_MOCKUPS = bool(PACKAGING and MOCKUP and TEMPLATES)
 
-PRESET_NAMES = list_presets()
+# The marketplace list in the order Indonesian sellers use them: the safe default, the big three
+# marketplaces, the other local ones, chat and social selling, food delivery, international last.
+# TikTok Shop and Tokopedia are one shop with one set of photo rules since 2024: one entry
+# ("Tokopedia & TikTok Shop"); the "tiktok-shop" preset stays for the CLI and the API.
+PRESET_ORDER = ("umum", "shopee", "tokopedia", "lazada", "blibli", "whatsapp-catalog", "instagram-square",
+                "instagram-portrait", "gofood", "grabfood", "shopeefood", "amazon", "etsy")
+PRESET_HIDDEN = ("tiktok-shop",)
+PRESET_NAMES = ([n for n in PRESET_ORDER if n in list_presets()]
+                + [n for n in list_presets() if n not in PRESET_ORDER and n not in PRESET_HIDDEN])
 DEFAULT_PRESET = "umum" if "umum" in PRESET_NAMES else PRESET_NAMES[0]
 QUALITY = {"isnet-general-use": "app_quality_best", "u2netp": "app_quality_fast"}
 QUALITY_ALIASES = {"kualitas": "isnet-general-use", "quality": "isnet-general-use", "isnet": "isnet-general-use",
@@ -237,7 +245,7 @@ def _write_outputs(photo, chosen: list, model: str, background: str | None, ligh
             "notices": [(n.code, n.params) for n in result.photo.notices + output.notices],
             "checks": found.get(preset.name, []),
         })
-    return {"before": str(before), "outputs": entries}, result
+    return {"before": str(before), "outputs": entries, "model": model}, result
 
 
 def check_result(result) -> dict[str, list]:

@@ -16,7 +16,8 @@ from assistant.web import render, services
 from assistant.web.config import CONCURRENCY, static_text
 from assistant.web.render import alert, lang_of
 from assistant.web.services import DEFAULT_PRESET, SAMPLE_BRAND, default_model, template_names
-from assistant.web.widgets import PhotoInput, Texts, label_source_choices, preset_choices, quality_choices
+from assistant.web.widgets import (PhotoInput, Texts, busy_box, busy_js, done_js, label_source_choices, preset_choices,
+                                   quality_choices)
 
 
 @dataclass(eq=False)
@@ -47,6 +48,7 @@ class MockupTab:
     body: gr.ColorPicker
     badge: gr.Textbox
     run_btn: gr.Button
+    busy: gr.HTML
     status: gr.Markdown
     gallery: gr.Gallery
     state: gr.State
@@ -57,10 +59,21 @@ class MockupTab:
                            queue=False, api_visibility="private")
         self.body_on.change(lambda on: gr.update(visible=bool(on)), self.body_on, self.body, queue=False,
                             api_visibility="private")
-        self.run_btn.click(lambda: "", None, self.status, queue=False, api_visibility="private").then(
-            self.run_mockups, self.run_inputs(), [self.status, self.state, self.gallery, *self.downloads],
-            concurrency_limit=CONCURRENCY, concurrency_id="work", api_visibility="private", show_progress="full",
-            scroll_to_output=True)
+        self.run_btn.click(None, None, None, js=busy_js("mockup"), queue=False, api_visibility="private")
+        self.run_btn.click(
+            self.run_mockups, self.run_inputs(), self.outputs(), concurrency_limit=CONCURRENCY,
+            concurrency_id="photo", api_visibility="private", show_progress="full", show_progress_on=self.busy).then(
+            None, None, None, js=done_js("mockup"), queue=False, api_visibility="private")
+        # A new label or product: the mockups made from the old one go.
+        for source in (self.label, self.product, self.brand.logo):
+            source.change(self.cleared, None, self.outputs(), queue=False, api_visibility="private")
+
+    def outputs(self) -> list:
+        return [self.status, self.state, self.gallery, *self.downloads]
+
+    def cleared(self) -> dict:
+        """No mockups: the ones shown were made from another label or product (or refused)."""
+        return {self.status: "", self.state: None, **self.render_mockups([], None)}
 
     def run_inputs(self) -> set:
         b = self.brand
@@ -101,11 +114,12 @@ class MockupTab:
                 model=services.model_for(values[self.quality]) if product else None,
                 body_colour=values[self.body] if values[self.body_on] else None, badge=values[self.badge],
                 progress=progress)
-        except Exception as exc:
-            return {self.status: alert(render.friendly(exc, lang_value))}
-        done = t("app_mockup_done", lang_value, count=len(entries),
-                 seconds=render.num(time.perf_counter() - start, lang_value))
-        return {self.status: f"<div class='etalase-ok'>✓ {done}</div>", self.state: entries,
+        except Exception as exc:  # e.g. a promo text refused: the earlier mockups must not stay downloadable
+            return self.cleared() | {self.status: alert(render.friendly(exc, lang_value))}
+        seconds = time.perf_counter() - start
+        done = t("app_mockup_done", lang_value, count=len(entries), seconds=render.num(seconds, lang_value))
+        quality = values[self.quality] if values[self.product] else ""
+        return {self.status: render.done_html(done, seconds, quality), self.state: entries,
                 **self.render_mockups(entries, lang_value)}
 
     def relabel_inputs(self) -> set:
@@ -135,6 +149,7 @@ def build(T: Texts, lang: gr.Radio) -> MockupTab:
                 parts["run_btn"] = T(gr.Button(t("app_mockup_button", lang0), variant="primary", elem_id="mk-btn",
                                                elem_classes=["etalase-big"]),
                                      value="app_mockup_button")
+                parts["busy"] = busy_box("mk-busy")
             with gr.Column(min_width=300):
                 parts |= _results(lang0)
     tab = MockupTab(lang=lang, **parts)

@@ -16,7 +16,8 @@ from assistant.web.config import CACHE_MAX_AGE_S, CONCURRENCY, static_text
 from assistant.web.render import alert, lang_of
 from assistant.web.services import (LIGHT_DEFAULTS, LIGHT_FIELDS, PRESET_NAMES, TOUCH_BRUSH, TOUCH_KEEP,
                                     TOUCH_REMOVE, TOUCH_UP, AppMessage)
-from assistant.web.widgets import OutputControls, PhotoInput, Texts, output_controls, shadow_choices, touch_choices
+from assistant.web.widgets import (OutputControls, PhotoInput, Texts, busy_box, busy_js, done_js, output_controls,
+                                   shadow_choices, touch_choices)
 
 
 def _css_rgb(colour: str) -> str:
@@ -48,6 +49,7 @@ class Touch:
     mode: gr.Radio
     editor: gr.ImageEditor
     button: gr.Button
+    busy: gr.HTML
     status: gr.Markdown
 
 
@@ -59,6 +61,7 @@ class PhotoTab:
     photo: PhotoInput
     controls: OutputControls
     run_btn: gr.Button
+    busy: gr.HTML
     light_auto: gr.Checkbox
     light_box: gr.Column
     light_controls: dict
@@ -80,15 +83,21 @@ class PhotoTab:
                                api_visibility="private")
         self.shadow_style.change(lambda s: gr.update(visible=s not in ("preset", "none")), self.shadow_style,
                                  self.shadow_opacity, queue=False, api_visibility="private")
-        self.run_btn.click(lambda: "", None, self.status, queue=False, api_visibility="private").then(
-            self.run_photo, self.run_inputs(), self.outputs(), concurrency_limit=CONCURRENCY,
-            concurrency_id="work", api_visibility="private", show_progress="full", scroll_to_output=True)
+        # At once, in the browser: the button says what is happening (no round trip).
+        self.run_btn.click(None, None, None, js=busy_js("photo"), queue=False, api_visibility="private")
+        self.run_btn.click(self.run_photo, self.run_inputs(), self.outputs(), concurrency_limit=CONCURRENCY,
+                           concurrency_id="photo", api_visibility="private", show_progress="full",
+                           show_progress_on=self.busy).then(None, None, None, js=done_js("photo"), queue=False,
+                                                            api_visibility="private")
+        # A new photo (or none): the last product's result and downloads go.
+        self.photo.change(self.cleared, None, self.outputs(), queue=False, api_visibility="private")
         if self.touch:
-            self.touch.button.click(lambda: "", None, self.touch.status, queue=False,
-                                    api_visibility="private").then(
+            self.touch.button.click(None, None, None, js=busy_js("touch"), queue=False, api_visibility="private")
+            self.touch.button.click(
                 self.run_touch, self.run_inputs() | {self.touch.editor}, self.outputs(),
-                concurrency_limit=CONCURRENCY, concurrency_id="work", api_visibility="private",
-                show_progress="minimal")
+                concurrency_limit=CONCURRENCY, concurrency_id="photo", api_visibility="private",
+                show_progress="full", show_progress_on=self.touch.busy).then(
+                None, None, None, js=done_js("touch"), queue=False, api_visibility="private")
             # The brush colour is switched in the browser (no round trip, the strokes stay).
             self.touch.mode.change(None, self.touch.mode, None, js=touch_mode_js(), queue=False,
                                    api_visibility="private")
@@ -159,7 +168,7 @@ class PhotoTab:
         done = t("app_touch_done" if touched else "app_done", lang_value,
                  seconds=render.num(time.perf_counter() - start, lang_value))
         updates = {
-            self.status: f"<div class='etalase-ok'>✓ {done}</div>",
+            self.status: render.done_html(done, time.perf_counter() - start, state.get("model")),
             self.slider: gr.update(value=(state["before"], entries[0]["path"]), visible=True),
             self.view: gr.update(choices=render.view_choices(entries, lang_value), value=0, visible=len(entries) > 1),
             self.result_state: state,
@@ -171,14 +180,26 @@ class PhotoTab:
             updates[self.touch.box] = gr.update(visible=True)
             updates[self.touch.editor] = gr.update(value={"background": view, "layers": [], "composite": None},
                                                    height=services.touch_height(view.size))
-            updates[self.touch.status] = f"<div class='etalase-ok'>✓ {done}</div>" if touched else ""
+            updates[self.touch.status] = (render.done_html(done, time.perf_counter() - start, state.get("model"))
+                                          if touched else "")
         return updates
 
     def failed(self, message: str, touched: bool = False) -> dict:
-        """The message where the vendor is looking; everything else stays as it was."""
+        """The message where the vendor is looking. A failed photo leaves no earlier result to
+        download as if it were this one's; a failed touch-up keeps the result it started from."""
         if touched and self.touch:
             return {self.touch.status: alert(message)}
-        return {self.status: alert(message)}
+        return self.cleared() | {self.status: alert(message)}
+
+    def cleared(self) -> dict:
+        """No result: what was shown belonged to another photo (or to none)."""
+        updates = {self.status: "", self.slider: gr.update(value=None, visible=False),
+                   self.view: gr.update(choices=[], value=None, visible=False), self.result_state: None,
+                   self.last_result: None, **self.render_result(None, None)}
+        if self.touch:
+            updates |= {self.touch.box: gr.update(visible=False, open=False),
+                        self.touch.editor: gr.update(value=None), self.touch.status: ""}
+        return updates
 
     def render_result(self, state, lang_value) -> dict:
         lang_value = lang_of(lang_value)
@@ -247,9 +268,10 @@ def _input_column(T: Texts) -> dict:
     run_btn = T(gr.Button(t("app_process_button", lang0), variant="primary", elem_id="process-btn",
                           elem_classes=["etalase-big"]),
                 value="app_process_button")
+    busy = busy_box("photo-busy")
     with T(gr.Accordion(t("app_advanced_label", lang0), open=False, elem_id="advanced"), label="app_advanced_label"):
         advanced = _advanced(T)
-    return {"photo": photo, "controls": controls, "run_btn": run_btn, **advanced}
+    return {"photo": photo, "controls": controls, "run_btn": run_btn, "busy": busy, **advanced}
 
 
 def _advanced(T: Texts) -> dict:
@@ -298,7 +320,7 @@ def _output_card(i: int, lang0: str) -> OutputCard:
     with gr.Column(visible=False, elem_classes=["output-card"]) as card:
         line = gr.Markdown("", elem_id=f"line-{i}")
         checks = gr.HTML("", elem_id=f"checks-{i}", elem_classes=["etalase-html"])
-        download = gr.DownloadButton(t("app_download_button", lang0, format="", size=""), variant="primary",
+        download = gr.DownloadButton(t("app_ui_download", lang0), variant="primary",
                                      elem_id=f"download-{i}")
     return OutputCard(card, line, checks, download)
 
@@ -320,5 +342,6 @@ def _touch_box(T: Texts) -> Touch:
             label="app_touch_editor_label")
         button = T(gr.Button(t("app_touch_button", lang0), variant="primary", elem_id="touch-btn"),
                    value="app_touch_button")
+        busy = busy_box("touch-busy")
         status = gr.Markdown("", elem_id="touch-status")
-    return Touch(box, mode, editor, button, status)
+    return Touch(box, mode, editor, button, busy, status)
