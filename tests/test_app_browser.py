@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -92,7 +93,7 @@ def save_shot(page, path: Path) -> None:
 
 
 def upload_photo(page, file) -> None:
-    remove = page.locator("#photo-input button[aria-label='Remove Image']")
+    remove = page.locator("#photo-input button[aria-label='Remove Image'], #photo-input button[aria-label='Hapus foto']")
     if remove.count():
         remove.click()
     page.set_input_files("#photo-input input[type=file]", file)
@@ -110,7 +111,8 @@ def process(page, quality_label: str = "Cepat"):
 def pick(page, dropdown: str, option: str) -> None:
     """Choose ``option`` in a dropdown and wait until its list has closed."""
     page.click(f"{dropdown} input")
-    page.get_by_role("option", name=option, exact=True).click()
+    # An option reads "Shopee · foto persegi 1024 px": its name, then its one-line hint.
+    page.get_by_role("option", name=re.compile("^" + re.escape(option) + "( · .*)?$")).click()
     page.evaluate("document.activeElement && document.activeElement.blur()")
     page.wait_for_selector("[data-testid=dropdown-option]", state="detached")
 
@@ -147,8 +149,8 @@ def brush_remove_right_half(page, strokes: int = 5) -> None:
     canvas.wait_for()
     canvas.scroll_into_view_if_needed()
     page.locator("#touch-mode").get_by_label("Hapus").check()
-    page.wait_for_function("document.querySelector('#touch-editor button[aria-label=Color]')"
-                           ".style.color.includes('220, 38, 38')")
+    page.wait_for_function("document.querySelector('#touch-editor button[data-gradio-aria-label=Color], "
+                           "#touch-editor button[aria-label=Color]').style.color.includes('220, 38, 38')")
     page.wait_for_timeout(300)
     # The photo sits centred in the canvas at the zoom the editor shows ("50%").
     zoom = page.evaluate("""[...document.querySelectorAll('#touch-editor span')]

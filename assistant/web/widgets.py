@@ -196,3 +196,8 @@ def done_js(kind: str) -> str:
 def busy_box(elem_id: str) -> gr.HTML:
     """Under an action's button: where its queue place and progress show while it runs."""
     return gr.HTML("", elem_id=elem_id, elem_classes=["etalase-busy", "etalase-html"], container=False)
+
+
+def clear_button(elem_id: str) -> gr.Button:
+    """Hidden; the page script clicks it when the browser refused an upload (too large)."""
+    return gr.Button("", elem_id=elem_id, elem_classes=["etalase-hidden"])

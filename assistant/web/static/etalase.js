@@ -42,7 +42,7 @@
     [/^Zoom( in| out)?$/, () => tr('zoom')],
     [/^(Error|error)$/, () => tr('error')],
     [/^common\.[a-z_]+$/, () => ''],
-    [/^File\(s\) exceed the maximum allowed size of [^:]+: (.*)$/, (m) => fmt(tr('too_big'), {names: m[1]})],
+    [/^File\(s\) exceed the maximum allowed size of [^:]+: (.*)$/, (m) => refused(fmt(tr('too_big'), {names: m[1]}))],
     [/^(Connection errored out\.?|Connection lost.*|Lost connection.*)$/, () => tr('connection')],
   ];
   const TRACKER = [
@@ -52,6 +52,18 @@
     [/^([\d.]+)s$/, (m) => fmt(tr('elapsed'), {t: dec(m[1])})],
     [/^(\d+)\/(\d+) (.*)\|$/, (m) => `${m[1]}/${m[2]} ${m[3].trim()} · `],
   ];
+  // A refused upload (too large, refused in the browser) leaves no earlier result on screen as if it
+  // were the answer: the visible tab's hidden "clear" button empties its results.
+  function refused(text) {
+    setTimeout(() => {
+      for (const id of ['#photo-clear', '#mk-clear', '#batch-clear']) {
+        const b = document.querySelector(id);
+        const panel = b && b.closest('[role=tabpanel]');
+        if (b && panel && panel.offsetParent !== null) b.click();
+      }
+    }, 0);
+    return text;
+  }
   const originals = new WeakMap();  // node -> Gradio's text, so a language switch can redo it
   const ATTRS = ['aria-label', 'title', 'placeholder'];
 
@@ -85,7 +97,11 @@
       const key = `__etalase_${a}`;
       const source = el[key] && el[key][1] === v ? el[key][0] : v;
       const out = translate(source, false);
-      if (out !== null && out !== v) { el[key] = [source, out]; el.setAttribute(a, out); }
+      if (out !== null && out !== v) {
+        el[key] = [source, out];
+        el.setAttribute(`data-gradio-${a}`, source);  // Gradio's own label, for scripts that look for it
+        el.setAttribute(a, out);
+      }
     }
   }
 

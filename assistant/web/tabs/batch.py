@@ -43,7 +43,7 @@ class BatchTab:
             None, None, None, js=done_js("batch"), queue=False, api_visibility="private")
         # New photos: the last batch's summary and ZIP no longer match them.
         self.files.change(lambda: {self.status: "", self.zip: None}, None, [self.status, self.zip], queue=False,
-                          api_visibility="private")
+                          api_visibility="private", show_progress="hidden")
         self.cancel_btn.click(self.cancel_batch, None, None, queue=False, api_visibility="private")
 
     def run_batch(self, files, names, quality_value, mode, colour, lang_value, request: gr.Request,

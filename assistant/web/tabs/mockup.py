@@ -16,8 +16,8 @@ from assistant.web import render, services
 from assistant.web.config import CONCURRENCY, static_text
 from assistant.web.render import alert, lang_of
 from assistant.web.services import DEFAULT_PRESET, SAMPLE_BRAND, default_model, template_names
-from assistant.web.widgets import (PhotoInput, Texts, busy_box, busy_js, done_js, label_source_choices, preset_choices,
-                                   quality_choices)
+from assistant.web.widgets import (PhotoInput, Texts, busy_box, busy_js, clear_button, done_js, label_source_choices,
+                                   preset_choices, quality_choices)
 
 
 @dataclass(eq=False)
@@ -49,6 +49,7 @@ class MockupTab:
     badge: gr.Textbox
     run_btn: gr.Button
     busy: gr.HTML
+    clear_btn: gr.Button
     status: gr.Markdown
     gallery: gr.Gallery
     state: gr.State
@@ -66,7 +67,10 @@ class MockupTab:
             None, None, None, js=done_js("mockup"), queue=False, api_visibility="private")
         # A new label or product: the mockups made from the old one go.
         for source in (self.label, self.product, self.brand.logo):
-            source.change(self.cleared, None, self.outputs(), queue=False, api_visibility="private")
+            source.change(self.cleared, None, self.outputs(), queue=False, api_visibility="private",
+                          show_progress="hidden")
+        self.clear_btn.click(self.cleared, None, self.outputs(), queue=False, api_visibility="private",
+                             show_progress="hidden")
 
     def outputs(self) -> list:
         return [self.status, self.state, self.gallery, *self.downloads]
@@ -150,6 +154,7 @@ def build(T: Texts, lang: gr.Radio) -> MockupTab:
                                                elem_classes=["etalase-big"]),
                                      value="app_mockup_button")
                 parts["busy"] = busy_box("mk-busy")
+                parts["clear_btn"] = clear_button("mk-clear")
             with gr.Column(min_width=300):
                 parts |= _results(lang0)
     tab = MockupTab(lang=lang, **parts)

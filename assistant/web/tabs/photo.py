@@ -16,7 +16,8 @@ from assistant.web.config import CACHE_MAX_AGE_S, CONCURRENCY, static_text
 from assistant.web.render import alert, lang_of
 from assistant.web.services import (LIGHT_DEFAULTS, LIGHT_FIELDS, PRESET_NAMES, TOUCH_BRUSH, TOUCH_KEEP,
                                     TOUCH_REMOVE, TOUCH_UP, AppMessage)
-from assistant.web.widgets import (OutputControls, PhotoInput, Texts, busy_box, busy_js, done_js, output_controls,
+from assistant.web.widgets import (OutputControls, PhotoInput, Texts, busy_box, busy_js, clear_button, done_js,
+                                   output_controls,
                                    shadow_choices, touch_choices)
 
 
@@ -62,6 +63,7 @@ class PhotoTab:
     controls: OutputControls
     run_btn: gr.Button
     busy: gr.HTML
+    clear_btn: gr.Button
     light_auto: gr.Checkbox
     light_box: gr.Column
     light_controls: dict
@@ -90,7 +92,10 @@ class PhotoTab:
                            show_progress_on=self.busy).then(None, None, None, js=done_js("photo"), queue=False,
                                                             api_visibility="private")
         # A new photo (or none): the last product's result and downloads go.
-        self.photo.change(self.cleared, None, self.outputs(), queue=False, api_visibility="private")
+        self.photo.change(self.cleared, None, self.outputs(), queue=False, api_visibility="private",
+                          show_progress="hidden")
+        self.clear_btn.click(self.cleared, None, self.outputs(), queue=False, api_visibility="private",
+                             show_progress="hidden")
         if self.touch:
             self.touch.button.click(None, None, None, js=busy_js("touch"), queue=False, api_visibility="private")
             self.touch.button.click(
@@ -269,9 +274,10 @@ def _input_column(T: Texts) -> dict:
                           elem_classes=["etalase-big"]),
                 value="app_process_button")
     busy = busy_box("photo-busy")
+    clear_btn = clear_button("photo-clear")
     with T(gr.Accordion(t("app_advanced_label", lang0), open=False, elem_id="advanced"), label="app_advanced_label"):
         advanced = _advanced(T)
-    return {"photo": photo, "controls": controls, "run_btn": run_btn, "busy": busy, **advanced}
+    return {"photo": photo, "controls": controls, "run_btn": run_btn, "busy": busy, "clear_btn": clear_btn, **advanced}
 
 
 def _advanced(T: Texts) -> dict:
