@@ -174,9 +174,18 @@ def brush_remove_right_half(page, strokes: int = 5) -> None:
         x += 36
 
 
-def touch_up(page) -> str:
+def touch_up(page, apply: bool = True) -> str:
+    """Re-cut after the strokes: a preview first (the result stays), then "Pakai hasil ini"."""
+    page.evaluate("document.querySelectorAll('#touch-status div').forEach(e => e.dataset.old = '1')")
     page.click("#touch-btn")
-    page.wait_for_selector("#touch-status .etalase-ok, #touch-status .etalase-alert", timeout=RESULT_TIMEOUT_MS)
+    page.wait_for_selector("#touch-status .etalase-ok:not([data-old]), #touch-status .etalase-alert:not([data-old])",
+                           timeout=RESULT_TIMEOUT_MS)
+    if not apply or page.locator("#touch-status .etalase-alert").count():
+        return page.inner_text("#touch-status")
+    page.wait_for_selector("#touch-preview img")
+    page.evaluate("document.querySelectorAll('#touch-status div').forEach(e => e.dataset.old = '1')")
+    page.click("#touch-apply")
+    page.wait_for_selector("#touch-status .etalase-ok:not([data-old])", timeout=RESULT_TIMEOUT_MS)
     return page.inner_text("#touch-status")
 
 
@@ -195,10 +204,25 @@ def test_single_photo_desktop(browser, server, shots, tmp_path):
     # Touch-up: a "hapus" scribble over half the product takes that half away.
     brush_remove_right_half(page)
     save_shot(page, shots / "foto-produk-rapikan-desktop.png")
-    assert "Potongan dirapikan" in touch_up(page)
+    # A preview first: the downloads stay the old cut until "Pakai hasil ini".
+    assert "pratinjau" in touch_up(page, apply=False).lower()
+    assert page.locator("#touch-preview img").is_visible()
+    same = download(page, "#download-0", tmp_path / "masih.jpg")
+    assert abs(product_aspect(same) - product_aspect(out)) < 0.02
+    page.click("#touch-apply")
+    page.wait_for_function("document.querySelector('#touch-status').innerText.includes('Potongan dirapikan')")
     touched = download(page, "#download-0", tmp_path / "rapi.jpg")
     assert_listing_image(touched, (1200, 1200))
     assert product_aspect(touched) < 0.75 * product_aspect(out)
+    # Undo brings the cut (and its download) back; redo applies the touch-up again.
+    page.click("#touch-undo")
+    page.wait_for_function("document.querySelector('#touch-status').innerText.includes('dikembalikan')")
+    back = download(page, "#download-0", tmp_path / "kembali.jpg")
+    assert abs(product_aspect(back) - product_aspect(out)) < 0.02
+    page.click("#touch-redo")
+    page.wait_for_function("document.querySelector('#touch-status').innerText.includes('dipakai lagi')")
+    again = download(page, "#download-0", tmp_path / "lagi.jpg")
+    assert product_aspect(again) < 0.75 * product_aspect(out)
     context.close()
 
 

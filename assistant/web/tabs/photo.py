@@ -52,6 +52,17 @@ class Touch:
     button: gr.Button
     busy: gr.HTML
     status: gr.Markdown
+    preview_box: gr.Column
+    preview: gr.Image
+    apply_btn: gr.Button
+    discard_btn: gr.Button
+    undo_btn: gr.Button
+    redo_btn: gr.Button
+    pending: gr.State  # (description, Result) of a touch-up shown as a preview, not applied yet
+    history: gr.State  # {"undo": [(description, Result), ...], "redo": [...]} of applied touch-ups
+
+
+HISTORY_MAX = 3  # touch-ups that can be undone (each keeps a photo in memory)
 
 
 @dataclass(eq=False)
@@ -98,6 +109,16 @@ class PhotoTab:
                              show_progress="hidden")
         if self.touch:
             self.touch.button.click(None, None, None, js=busy_js("touch"), queue=False, api_visibility="private")
+            tc = self.touch
+            steps = self.run_inputs() | {tc.pending, tc.history}
+            tc.apply_btn.click(self.apply_touch, steps, self.outputs(), api_visibility="private",
+                               concurrency_limit=CONCURRENCY, concurrency_id="photo", show_progress="hidden")
+            tc.discard_btn.click(self.discard_touch, None, [tc.preview_box, tc.pending, tc.status], queue=False,
+                                 api_visibility="private", show_progress="hidden")
+            tc.undo_btn.click(self.undo_touch, steps, self.outputs(), api_visibility="private",
+                              concurrency_limit=CONCURRENCY, concurrency_id="photo", show_progress="hidden")
+            tc.redo_btn.click(self.redo_touch, steps, self.outputs(), api_visibility="private",
+                              concurrency_limit=CONCURRENCY, concurrency_id="photo", show_progress="hidden")
             self.touch.button.click(
                 self.run_touch, self.run_inputs() | {self.touch.editor}, self.outputs(),
                 concurrency_limit=CONCURRENCY, concurrency_id="photo", api_visibility="private",
@@ -118,7 +139,9 @@ class PhotoTab:
         out = [self.status, self.slider, self.view, self.result_state, self.last_result]
         out += self.card_components()
         if self.touch:
-            out += [self.touch.box, self.touch.editor, self.touch.status]
+            tc = self.touch
+            out += [tc.box, tc.editor, tc.status, tc.preview_box, tc.preview, tc.pending, tc.history, tc.undo_btn,
+                    tc.redo_btn]
         return out
 
     def card_components(self) -> list:
@@ -162,18 +185,68 @@ class PhotoTab:
                                                      **self.settings(values),
                                                      stem=services.safe_stem(values[self.photo] or "foto"),
                                                      checks=True)
-            services.remember_cutout(getattr(request, "session_hash", None), values[self.photo],
-                                     load_presets(names), model, touched.photo)
         except Exception as exc:
             return self.failed(render.friendly(exc, lang_value), touched=True)
-        return self.show(state, touched, lang_value, start, touched=True)
+        # A preview first: the cut the vendor has now stays until "Pakai hasil ini".
+        tc = self.touch
+        text = t("app_touch_preview_ready", lang_value, seconds=render.num(time.perf_counter() - start, lang_value))
+        return {tc.preview_box: gr.update(visible=True), tc.preview: services.touch_view(touched.photo),
+                tc.pending: (state, touched), tc.status: render.done_html(text)}
 
-    def show(self, state, result, lang_value, start, touched=False) -> dict:
+    def apply_touch(self, values, request: gr.Request):
+        """The previewed touch-up replaces the cut; the one before it can be brought back (undo)."""
+        lang_value = lang_of(values[self.lang])
+        pending, tc = values[self.touch.pending], self.touch
+        if not pending or values[self.last_result] is None:
+            return {tc.preview_box: gr.update(visible=False), tc.pending: None}
+        state, touched = pending
+        history = values[tc.history] or {"undo": [], "redo": []}
+        history = {"undo": (history["undo"] + [(values[self.result_state], values[self.last_result])])[-HISTORY_MAX:],
+                   "redo": []}
+        names = values[self.controls.presets] or []
+        services.remember_cutout(getattr(request, "session_hash", None), values[self.photo], load_presets(names),
+                                 services.model_for(values[self.controls.quality]), touched.photo)
+        return self.show(state, touched, lang_value, None, touched=True) | self.history_updates(history)
+
+    def discard_touch(self):
+        return {self.touch.preview_box: gr.update(visible=False), self.touch.pending: None, self.touch.status: ""}
+
+    def undo_touch(self, values, request: gr.Request):
+        return self.step_history(values, request, back=True)
+
+    def redo_touch(self, values, request: gr.Request):
+        return self.step_history(values, request, back=False)
+
+    def step_history(self, values, request, back: bool):
+        """Undo (``back``) or redo an applied touch-up: the cut-out and its downloads as they were."""
+        lang_value = lang_of(values[self.lang])
+        tc = self.touch
+        history = values[tc.history] or {"undo": [], "redo": []}
+        source, target = ("undo", "redo") if back else ("redo", "undo")
+        if not history[source] or values[self.last_result] is None:
+            return self.history_updates(history)
+        state, result = history[source][-1]
+        history = {source: history[source][:-1],
+                   target: (history[target] + [(values[self.result_state], values[self.last_result])])[-HISTORY_MAX:]}
+        names = values[self.controls.presets] or []
+        services.remember_cutout(getattr(request, "session_hash", None), values[self.photo], load_presets(names),
+                                 services.model_for(values[self.controls.quality]), result.photo)
+        key = "app_touch_undone" if back else "app_touch_redone"
+        return (self.show(state, result, lang_value, None, touched=True, message=t(key, lang_value))
+                | self.history_updates(history))
+
+    def history_updates(self, history: dict) -> dict:
+        tc = self.touch
+        return {tc.history: history, tc.undo_btn: gr.update(visible=bool(history["undo"])),
+                tc.redo_btn: gr.update(visible=bool(history["redo"]))}
+
+    def show(self, state, result, lang_value, start, touched=False, message: str | None = None) -> dict:
         entries = state["outputs"]
-        done = t("app_touch_done" if touched else "app_done", lang_value,
-                 seconds=render.num(time.perf_counter() - start, lang_value))
+        seconds = time.perf_counter() - start if start is not None else None
+        done = message or (t("app_touch_applied", lang_value) if touched else
+                           t("app_done", lang_value, seconds=render.num(seconds, lang_value)))
         updates = {
-            self.status: render.done_html(done, time.perf_counter() - start, state.get("model")),
+            self.status: render.done_html(done, None if touched else seconds, state.get("model")),
             self.slider: gr.update(value=(state["before"], entries[0]["path"]), visible=True),
             self.view: gr.update(choices=render.view_choices(entries, lang_value), value=0, visible=len(entries) > 1),
             self.result_state: state,
@@ -185,8 +258,11 @@ class PhotoTab:
             updates[self.touch.box] = gr.update(visible=True)
             updates[self.touch.editor] = gr.update(value={"background": view, "layers": [], "composite": None},
                                                    height=services.touch_height(view.size))
-            updates[self.touch.status] = (render.done_html(done, time.perf_counter() - start, state.get("model"))
-                                          if touched else "")
+            updates[self.touch.status] = render.done_html(done) if touched else ""
+            updates[self.touch.preview_box] = gr.update(visible=False)
+            updates[self.touch.pending] = None
+            if not touched:  # a new photo: nothing to undo
+                updates |= self.history_updates({"undo": [], "redo": []})
         return updates
 
     def failed(self, message: str, touched: bool = False) -> dict:
@@ -203,7 +279,9 @@ class PhotoTab:
                    self.last_result: None, **self.render_result(None, None)}
         if self.touch:
             updates |= {self.touch.box: gr.update(visible=False, open=False),
-                        self.touch.editor: gr.update(value=None), self.touch.status: ""}
+                        self.touch.editor: gr.update(value=None), self.touch.status: "",
+                        self.touch.preview_box: gr.update(visible=False), self.touch.pending: None,
+                        **self.history_updates({"undo": [], "redo": []})}
         return updates
 
     def render_result(self, state, lang_value) -> dict:
@@ -350,4 +428,18 @@ def _touch_box(T: Texts) -> Touch:
                    value="app_touch_button")
         busy = busy_box("touch-busy")
         status = gr.Markdown("", elem_id="touch-status")
-    return Touch(box, mode, editor, button, busy, status)
+        with gr.Column(visible=False, elem_id="touch-preview-box") as preview_box:
+            preview = T(gr.Image(label=t("app_touch_preview_label", lang0), type="pil", interactive=False,
+                                 buttons=[], height=320, elem_id="touch-preview"), label="app_touch_preview_label")
+            with gr.Row():
+                apply_btn = T(gr.Button(t("app_touch_apply", lang0), variant="primary", elem_id="touch-apply"),
+                              value="app_touch_apply")
+                discard_btn = T(gr.Button(t("app_touch_discard", lang0), variant="secondary", elem_id="touch-discard"),
+                                value="app_touch_discard")
+        with gr.Row():
+            undo_btn = T(gr.Button(t("app_touch_undo", lang0), variant="secondary", size="sm", visible=False,
+                                   elem_id="touch-undo"), value="app_touch_undo")
+            redo_btn = T(gr.Button(t("app_touch_redo", lang0), variant="secondary", size="sm", visible=False,
+                                   elem_id="touch-redo"), value="app_touch_redo")
+    return Touch(box, mode, editor, button, busy, status, preview_box, preview, apply_btn, discard_btn, undo_btn,
+                 redo_btn, gr.State(None, time_to_live=CACHE_MAX_AGE_S), gr.State(None, time_to_live=CACHE_MAX_AGE_S))
