@@ -328,15 +328,19 @@ def test_mockups_desktop_and_phone(browser, server, shots, tmp_path):
 
 def test_bad_files_show_a_friendly_message_in_the_chosen_language(browser, server, tmp_path):
     context, page = open_page(browser, server, DESKTOP)
+    # A file that is no photo is said so at upload (no broken preview left, nothing to process).
     upload_photo(page, {"name": "produk.jpg", "mimeType": "image/jpeg", "buffer": b"just some text\n"})
-    assert "bukan foto yang bisa dibaca" in process(page)
+    page.wait_for_selector("#status .etalase-alert", timeout=RESULT_TIMEOUT_MS)
+    assert "bukan foto yang bisa dibaca" in page.inner_text("#status")
+    assert not page.locator("#photo-input img").count()
     assert "Umum (aman untuk semua)" in page.inner_text("#presets")
     page.locator("#lang").get_by_label("English").check()
     page.wait_for_function("document.querySelector('#process-btn').innerText.includes('Process photo')")
     # the marketplace names follow the language too, the chosen one included
     page.wait_for_function("document.querySelector('#presets').innerText.includes('General (safe everywhere)')")
     upload_photo(page, {"name": "empty.jpg", "mimeType": "image/jpeg", "buffer": b""})
-    assert "is empty" in process(page, "Fast")
+    page.wait_for_function("document.querySelector('#status').innerText.includes('is empty')",
+                           timeout=RESULT_TIMEOUT_MS)
     upload_photo(page, str(sample_photo(tmp_path)))
     status = process(page, "Fast")
     assert "Done" in status, status

@@ -156,7 +156,8 @@ def test_results_belong_to_their_input(browser, server, shots, tmp_path):  # noq
     # A new photo: the last product's result and download go at once.
     upload_photo(page, str(sample_photo(tmp_path)))
     page.wait_for_selector("#download-0", state="hidden")
-    assert not page.locator("#slider").is_visible() and page.inner_text("#status").strip() == ""
+    page.wait_for_function("document.querySelector('#status').innerText.trim() === ''")
+    assert not page.locator("#slider").is_visible()
     page.tap("#process-btn")
     assert "Selesai" in wait_answer(page, "#status")
     # A file over the 25 MB cap, refused in the browser: the warning in Indonesian, no old result under it.
@@ -170,10 +171,11 @@ def test_results_belong_to_their_input(browser, server, shots, tmp_path):  # noq
     page.evaluate("document.querySelectorAll('#status div').forEach(e => e.dataset.old = '1')")
     page.set_input_files("#photo-input input[type=file]",
                          {"name": "catatan.jpg", "mimeType": "image/jpeg", "buffer": b"bukan foto\n"})
-    page.tap("#process-btn")
     page.wait_for_selector("#status .etalase-alert", timeout=RESULT_TIMEOUT_MS)
+    assert "bukan foto" in page.inner_text("#status")
     assert not page.locator("#download-0").is_visible()
     assert not page.locator("#slider").is_visible()
+    assert not page.locator("#photo-input img").count(), "a broken preview stayed"
     context.close()
 
 

@@ -65,6 +65,21 @@ def done_html(text: str, seconds: float | None = None, quality: str | None = Non
     return f"<div class='etalase-ok'{data}>✓ {text}</div>"
 
 
+def photo_verdict(entries: list[dict], seconds: float, quality: str | None, lang: str) -> str:
+    """The line at the top of a result: green only when nothing needs a look. A photo the checks
+    say to retake (too dark, a hand in it...) is never a plain "✓ Selesai"."""
+    checks = [c for e in entries for c in (e.get("checks") or [])]
+    fails = list(dict.fromkeys(c.label(lang) for c in checks if c.status == "fail"))
+    warns = list(dict.fromkeys(c.label(lang) for c in checks if c.status == "warn"))
+    took = num(seconds, lang)
+    if fails:
+        text = t("app_done_retake", lang, seconds=took, checks=", ".join(fails))
+        return (f"<div class='etalase-alert etalase-done-bad' data-seconds='{seconds:.1f}' "
+                f"data-quality='{html.escape(quality or '')}'>⚠ {html.escape(text, quote=False)}</div>")
+    text = t("app_done_check", lang, seconds=took, count=len(warns)) if warns else t("app_done", lang, seconds=took)
+    return done_html(html.escape(text, quote=False), seconds, quality)
+
+
 def alert(text: str) -> str:
     return f"<div class='etalase-alert' role='alert'>⚠ {text}</div>"
 
@@ -116,14 +131,29 @@ def compliance_md(entry: dict, lang: str) -> str:
 CHECK_ICONS = {"ok": "✓", "warn": "⚠", "fail": "✖"}
 
 
-def checks_md(entry: dict, lang: str) -> str:
-    """One output's listing checks: each warn/fail with its tip, the checks that passed folded away."""
-    found = entry.get("checks") or []
-    if not found:
+def _check_key(c, lang: str) -> tuple:
+    return (c.check, c.status, c.tip(lang) if c.status != "ok" else "")
+
+
+def shared_checks(entries: list[dict], lang: str) -> set:
+    """The check findings every output has alike (one photo, so mostly all of them)."""
+    keys = [{_check_key(c, lang) for c in (e.get("checks") or [])} for e in entries]
+    return set.intersection(*keys) if len(keys) > 1 else set()
+
+
+def checks_md(entry: dict, lang: str, shared: set | frozenset = frozenset(), first: str | None = None) -> str:
+    """One output's listing checks: each warn/fail with its tip, the checks that passed folded away.
+
+    With several marketplaces, what every card would repeat (``shared``) shows on the first card
+    only; the others say so (``first`` is that card's marketplace) and show what differs."""
+    found = [c for c in (entry.get("checks") or []) if _check_key(c, lang) not in shared]
+    if not found and not first:
         return ""
     bad = sorted((c for c in found if c.status != "ok"), key=lambda c: c.status != "fail")
     good = [c for c in found if c.status == "ok"]
     parts = [f"<div class='etalase-checks'><div class='etalase-checks-title'>{html.escape(t('app_checks_title', lang))}</div>"]
+    if first:
+        parts.append(f"<div class='etalase-check-same'>{html.escape(t('app_checks_same', lang, name=first))}</div>")
     for c in bad:
         parts.append(
             f"<div class='etalase-check etalase-check-{c.status}'>"

@@ -97,9 +97,13 @@ class AppMessage(Exception):
         return t(self.key, lang, **self.params)
 
 
-def safe_stem(path: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(path).stem).strip("-")[:40]
-    return stem or "foto"
+def safe_stem(path: str, limit: int = 40) -> str:
+    """A file name's stem safe for a download name, shortened at a word boundary (never mid-word)."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(path).stem).strip("-")
+    if len(stem) > limit:
+        cut = max(stem.rfind("-", 0, limit + 1), stem.rfind("_", 0, limit + 1))
+        stem = stem[:cut] if cut >= limit // 2 else stem[:limit]
+    return stem.strip("-_") or "foto"
 
 
 def new_dir(root: Path) -> Path:
@@ -173,6 +177,25 @@ def _cut_photo(path: str, chosen: list, model: str, session: str | None, progres
     return photo
 
 
+BROWSER_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP")  # what a phone's browser shows as a preview
+
+
+def viewable_upload(path: str) -> str:
+    """An uploaded photo as the browser can preview it: the same file when it can, else (HEIC,
+    AVIF, TIFF) an upright JPEG of it in the cache. A file that is no readable photo raises the
+    library's error (the vendor's message), before any work and before a broken preview stays."""
+    try:
+        with Image.open(path) as img:
+            if img.format in BROWSER_FORMATS:
+                return path
+    except Exception:
+        pass  # HEIC without the plug-in in this check, or no image at all: open_photo decides
+    photo = assistant.open_photo(path)
+    target = new_dir(OUT_ROOT) / f"{safe_stem(path)}.jpg"
+    photo.image.save(target, "JPEG", quality=92)
+    return str(target)
+
+
 def model_for(quality: str | None) -> str:
     value = (quality or "").strip().lower()
     if not value:
@@ -235,8 +258,10 @@ def _write_outputs(photo, chosen: list, model: str, background: str | None, ligh
         target = out_dir / f"{stem}-{output.preset.name}{output.extension}"
         target.write_bytes(output.data)
         preset = output.preset
+        framed = out_dir / f"{stem}-{output.preset.name}-asli.jpg"
+        framed_before(result.photo, output.size, preset.image.fill).save(framed, "JPEG", quality=80)
         entries.append({
-            "preset": preset.name, "title": preset.title, "path": str(target),
+            "preset": preset.name, "title": preset.title, "path": str(target), "before": str(framed),
             "width": output.size[0], "height": output.size[1], "bytes": len(output.data),
             "want_width": preset.size[0], "want_height": preset.size[1], "max_bytes": preset.image.max_bytes,
             "background": output.background, "want_background": preset.image.background.upper(),
@@ -246,6 +271,25 @@ def _write_outputs(photo, chosen: list, model: str, background: str | None, ligh
             "checks": found.get(preset.name, []),
         })
     return {"before": str(before), "outputs": entries, "model": model}, result
+
+
+def framed_before(photo, size: tuple[int, int], fill: float) -> Image.Image:
+    """The original photo framed like an output of ``size`` (the product at the same place and
+    scale), so the before/after slider compares like with like; outside the photo is grey."""
+    alpha = np.asarray(photo.alpha) if photo.alpha is not None else None
+    box = None
+    if alpha is not None:
+        ys, xs = np.nonzero(alpha > 128)
+        if xs.size:
+            box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    if box is None:
+        box = (0, 0, *photo.size)
+    w, h = size
+    scale = fill * min(w / (box[2] - box[0]), h / (box[3] - box[1]))
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    region = (cx - w / scale / 2, cy - h / scale / 2, cx + w / scale / 2, cy + h / scale / 2)
+    return photo.image.convert("RGB").transform(size, Image.Transform.EXTENT, region, Image.Resampling.BILINEAR,
+                                                fillcolor=(228, 228, 231))
 
 
 def check_result(result) -> dict[str, list]:

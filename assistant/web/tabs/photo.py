@@ -103,8 +103,8 @@ class PhotoTab:
                            show_progress_on=self.busy).then(None, None, None, js=done_js("photo"), queue=False,
                                                             api_visibility="private")
         # A new photo (or none): the last product's result and downloads go.
-        self.photo.change(self.cleared, None, self.outputs(), queue=False, api_visibility="private",
-                          show_progress="hidden")
+        self.photo.input(self.on_new_photo, [self.photo, self.lang], [self.photo, *self.outputs()], queue=False,
+                         api_visibility="private", show_progress="hidden")
         self.clear_btn.click(self.cleared, None, self.outputs(), queue=False, api_visibility="private",
                              show_progress="hidden")
         if self.touch:
@@ -246,8 +246,9 @@ class PhotoTab:
         done = message or (t("app_touch_applied", lang_value) if touched else
                            t("app_done", lang_value, seconds=render.num(seconds, lang_value)))
         updates = {
-            self.status: render.done_html(done, None if touched else seconds, state.get("model")),
-            self.slider: gr.update(value=(state["before"], entries[0]["path"]), visible=True),
+            self.status: (render.done_html(done) if touched or message else
+                          render.photo_verdict(entries, seconds, state.get("model"), lang_value)),
+            self.slider: gr.update(value=(entries[0].get("before", state["before"]), entries[0]["path"]), visible=True),
             self.view: gr.update(choices=render.view_choices(entries, lang_value), value=0, visible=len(entries) > 1),
             self.result_state: state,
             self.last_result: result,
@@ -272,6 +273,18 @@ class PhotoTab:
             return {self.touch.status: alert(message)}
         return self.cleared() | {self.status: alert(message)}
 
+    def on_new_photo(self, path, lang_value) -> dict:
+        """A new photo (or none): the last product's result goes; a photo the browser cannot
+        show (HEIC) gets a JPEG preview, a file that is no photo is said so at once."""
+        updates = self.cleared()
+        if not path:
+            return updates
+        try:
+            viewable = services.viewable_upload(path)
+        except Exception as exc:
+            return updates | {self.photo: None, self.status: alert(render.friendly(exc, lang_of(lang_value)))}
+        return updates | ({self.photo: viewable} if viewable != path else {})
+
     def cleared(self) -> dict:
         """No result: what was shown belonged to another photo (or to none)."""
         updates = {self.status: "", self.slider: gr.update(value=None, visible=False),
@@ -287,13 +300,17 @@ class PhotoTab:
     def render_result(self, state, lang_value) -> dict:
         lang_value = lang_of(lang_value)
         entries = (state or {}).get("outputs", [])
+        shared = render.shared_checks(entries, lang_value)
+        first = render.entry_title(entries[0], lang_value) if entries else None
         updates = {}
         for i, card in enumerate(self.cards):
             if i < len(entries):
                 e = entries[i]
+                checks = (render.checks_md(e, lang_value) if i == 0 else
+                          render.checks_md(e, lang_value, shared=shared, first=first))
                 updates |= {card.card: gr.update(visible=True),
                             card.line: gr.update(value=render.compliance_md(e, lang_value)),
-                            card.checks: gr.update(value=render.checks_md(e, lang_value)),
+                            card.checks: gr.update(value=checks),
                             card.download: gr.update(value=e["path"], label=render.download_label(e, lang_value))}
             else:
                 updates |= {card.card: gr.update(visible=False), card.line: gr.update(value=""),
@@ -305,7 +322,7 @@ class PhotoTab:
         entries = (state or {}).get("outputs", [])
         if index is None or not entries or index >= len(entries):
             return gr.update()
-        return (state["before"], entries[index]["path"])
+        return (entries[index].get("before", state["before"]), entries[index]["path"])
 
     # --- Language -----------------------------------------------------------------------------
 
