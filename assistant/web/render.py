@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import logging
 import math
+import re
 from pathlib import Path
 
 import assistant
@@ -124,7 +125,7 @@ def compliance_md(entry: dict, lang: str) -> str:
         f"✓ {t('app_ok', lang)}" if verdict.ok else f"⚠ {t('app_not_ok', lang)}") + "</span>"
     lines = [f"**{html.escape(entry_title(entry, lang))}**", badge, *parts]
     for code, params in entry["notices"]:
-        lines.append("⚠ " + html.escape(t(code, lang, **params), quote=False))
+        lines.append("⚠ " + html.escape(plain(t(code, lang, **params), lang), quote=False))
     return "  \n".join(lines)
 
 
@@ -158,7 +159,7 @@ def checks_md(entry: dict, lang: str, shared: set | frozenset = frozenset(), fir
         parts.append(
             f"<div class='etalase-check etalase-check-{c.status}'>"
             f"<b>{CHECK_ICONS[c.status]} {html.escape(c.label(lang))}</b> · {html.escape(t('check_status_' + c.status, lang))}"
-            f"<br>{html.escape(c.tip(lang), quote=False)}</div>")
+            f"<br>{html.escape(plain(c.tip(lang), lang), quote=False)}</div>")
     if good:
         summary = (t("app_checks_all_ok", lang, count=len(good)) if not bad else
                    t("app_checks_ok_count", lang, count=len(good)))
@@ -274,6 +275,14 @@ _COLOURS = {"white": (255, 255, 255), "black": (0, 0, 0), "grey": (128, 128, 128
             "red": (200, 30, 30), "orange": (240, 130, 20), "yellow": (240, 220, 40), "green": (40, 160, 60),
             "blue": (40, 90, 200), "purple": (130, 50, 170), "pink": (240, 150, 190), "brown": (120, 75, 40),
             "cream": (240, 228, 200)}
+
+
+_HEX = re.compile(r"#[0-9A-Fa-f]{6}\b")
+
+
+def plain(text: str, lang: str) -> str:
+    """A library message as a vendor reads it: colour codes said as colour names."""
+    return _HEX.sub(lambda m: colour_name(m.group(0), lang), text)
 
 
 def colour_name(colour: str, lang: str) -> str:
