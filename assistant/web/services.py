@@ -432,16 +432,34 @@ def _hex(colour: str | None) -> str | None:
     return colour
 
 
+_KEEP_SYMBOLS = set("©®™°&+%#@*/-.,'!?()")
+
+
+def printable_text(text: str | None) -> tuple[str, bool]:
+    """``text`` without what the label's font cannot print (emoji, pictographs, their joiners),
+    and whether anything was left out; a tofu box never reaches a label."""
+    import unicodedata
+
+    kept = []
+    for ch in text or "":
+        cat = unicodedata.category(ch)
+        if ch in _KEEP_SYMBOLS or not (cat in ("So", "Sk", "Cs", "Co", "Cn") or ch in "\u200d\ufe0f\ufe0e"
+                                       or 0x1F000 <= ord(ch) <= 0x1FFFF):
+            kept.append(ch)
+    clean = " ".join("".join(kept).split())
+    return clean, clean != " ".join((text or "").split())
+
+
 def make_label(source: str, label_path: str | None = None, brand_name: str | None = None,
                brand_colour: str | None = None, tagline: str | None = None, logo_path: str | None = None):
     """The label image from a design file, a photo of a printed label, or a brand name and colour."""
     if source == "brand":
-        name = (brand_name or "").strip()
+        name, _ = printable_text(brand_name)
         if not name:
             raise AppMessage("app_mockup_need_brand")
         logo = PACKAGING.open_label(logo_path) if logo_path else None
         return MOCKUP.label_from_brand(name, _hex(brand_colour) or SAMPLE_BRAND[1], logo=logo,
-                                       tagline=(tagline or "").strip() or None)
+                                       tagline=printable_text(tagline)[0] or None)
     if not label_path:
         raise AppMessage("app_mockup_need_label")
     return PACKAGING.open_label(label_path, is_photo=source == "photo")

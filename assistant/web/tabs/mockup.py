@@ -122,6 +122,9 @@ class MockupTab:
             return self.cleared() | {self.status: alert(render.friendly(exc, lang_value))}
         seconds = time.perf_counter() - start
         done = t("app_mockup_done", lang_value, count=len(entries), seconds=render.num(seconds, lang_value))
+        b = self.brand
+        if values[self.source] == "brand" and any(services.printable_text(values[c])[1] for c in (b.name, b.tagline)):
+            done += " " + t("app_mockup_emoji_dropped", lang_value)
         quality = values[self.quality] if values[self.product] else ""
         return {self.status: render.done_html(done, seconds, quality), self.state: entries,
                 **self.render_mockups(entries, lang_value)}
