@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: run test setup models browser bench lint clean
+.PHONY: run test setup models browser bench clean
 
 run: setup models
 	$(PY) app.py

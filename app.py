@@ -5,37 +5,22 @@ The entry point only: the command line and the launch. The app itself is the pac
 every widget maps to a call into the ``assistant`` API, and every ``AssistantError``
 becomes a friendly message in the vendor's language.
 
-Run: ``python app.py [--host 127.0.0.1] [--port 7860]`` (or ``ETALASE_HOST`` /
-``ETALASE_PORT``). Other settings, all optional, from the environment:
-
-- ``ETALASE_CACHE_DIR``: the app's own cache folder (uploads and outputs; the only
-  folder the server serves files from). Default: ``<tmp>/etalase-app``.
-- ``ETALASE_CACHE_MAX_AGE_S``: uploads and outputs are deleted this long after they
-  were written (default 3600). Keep it well above the longest queue wait, or an upload
-  can expire while its request is still queued.
-- ``ETALASE_CONCURRENCY``: photos processed at the same time (default: half the CPU
-  cores, 1 to 4); further requests wait in the queue and see their position. Single
-  photos, touch-ups and mockups share this lane; batches have their own (below).
-- ``ETALASE_BATCH_CONCURRENCY``: batches run at the same time (default 1), beside the
-  single photos: a photo never waits behind a whole batch.
-- ``ETALASE_QUEUE_MAX``: requests that may wait (default 64).
-- ``ETALASE_MAX_BATCH_FILES``: photos per batch run (default 200).
-- ``ETALASE_MAX_UPLOAD_TOTAL_MB``: one upload request's size cap (default 1000).
-- ``ETALASE_WARM``: models loaded in the background at start (default: both).
-- ``ETALASE_LANG``: the default language (``id`` or ``en``; default ``id``).
+Run: ``python app.py [--host 127.0.0.1] [--port 7860]``. Every ``ETALASE_*`` setting (host,
+port, cache folder and age, concurrency, queue, upload caps, warm models, language) is
+declared once in ``assistant/settings.py`` and listed in the README's settings table.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 
 # assistant.web.config (first) chooses the app's cache folder before Gradio reads GRADIO_TEMP_DIR.
 from assistant.web.config import CACHE_DIR, CACHE_MAX_AGE_S, CACHE_SWEEP_S, CONCURRENCY, QUEUE_MAX  # noqa: F401
 from assistant.web.shell import build_app, launch_kwargs, start_background  # noqa: E402
 
-from assistant import segment  # noqa: E402
+from assistant.models import session as segment  # noqa: E402
+from assistant.settings import value  # noqa: E402
 
 __all__ = ["CACHE_DIR", "CACHE_MAX_AGE_S", "CACHE_SWEEP_S", "CONCURRENCY", "QUEUE_MAX", "build_app",
            "launch_kwargs", "main"]
@@ -43,12 +28,12 @@ __all__ = ["CACHE_DIR", "CACHE_MAX_AGE_S", "CACHE_SWEEP_S", "CONCURRENCY", "QUEU
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Etalase web app")
-    parser.add_argument("--host", default=os.environ.get("ETALASE_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("ETALASE_PORT", "7860")))
+    parser.add_argument("--host", default=value("ETALASE_HOST"))
+    parser.add_argument("--port", type=int, default=value("ETALASE_PORT"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    warm = [n.strip() for n in os.environ.get("ETALASE_WARM", ",".join(segment.WARM_ORDER)).split(",") if n.strip()]
-    start_background(warm)
+    warm = value("ETALASE_WARM")
+    start_background(list(segment.WARM_ORDER if warm is None else warm))
     demo = build_app()
     demo.launch(server_name=args.host, server_port=args.port, **launch_kwargs())
 

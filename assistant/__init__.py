@@ -8,10 +8,8 @@ from __future__ import annotations
 from assistant.batch import run_batch
 from assistant.errors import AssistantError
 from assistant.photo import Notice, Photo, open_photo
-from assistant.pipeline import Output, Result, process, process_file
+from assistant.pipeline import Output, Result, process, process_file, remove_background, standardize_lighting
 from assistant.presets import Preset, list_presets, load_preset, load_presets
-from assistant.segment import remove_background
-from assistant.stages.lighting import standardize_lighting
 
 __version__ = "0.1.0"
 

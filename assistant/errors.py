@@ -2,7 +2,7 @@
 
 Each error carries a stable ``code`` (an i18n key, also used in reports and JSON) and the
 parameters its message needs, so every front end can show it in the user's language:
-app.py turns it into ``gr.Error``, cli.py into a message and an exit code, batch.py into
+app.py turns it into ``gr.Error``, the CLI into a message and an exit code, the batch into
 a report row.
 """
 

@@ -8,10 +8,11 @@ never see a raw key.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from pathlib import Path
+
+from assistant import settings
 
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
@@ -38,7 +39,7 @@ STRINGS = _load()
 
 def default_language() -> str:
     """The language from ``ETALASE_LANG`` (``id`` or ``en``), Bahasa Indonesia otherwise."""
-    lang = os.environ.get("ETALASE_LANG", DEFAULT_LANGUAGE).lower()[:2]
+    lang = settings.value("ETALASE_LANG")
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 

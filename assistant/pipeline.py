@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from assistant import segment
+from assistant.models import session
 from assistant.errors import AssistantError
+from assistant.imaging.masks import alpha_box
 from assistant.photo import Notice, Photo, encode_image, open_photo, write_atomic
 from assistant.presets import LightingSettings, Preset, ShadowSettings, load_presets, parse_colour
 from assistant.stages import cutout, framing, lighting, shadow as shadows
@@ -74,13 +75,13 @@ def uses_file_alpha(photo: Photo) -> bool:
 def soft_mask(photo: Photo, model: str | None = None) -> np.ndarray:
     """The model's soft mask at its own input size: the only step that needs the model.
     The batch runner calls it on its model thread, and ``with_mask`` on its workers."""
-    return segment.get_segmenter(model).predict(photo.image)
+    return session.get_segmenter(model).predict(photo.image)
 
 
 def with_mask(photo: Photo, soft: np.ndarray, model: str | None = None) -> Photo:
     """The photo with its refined alpha from the model's ``soft`` mask, and the cutout's notices."""
     rgb = np.asarray(photo.image)
-    segmenter = segment.get_segmenter(model)
+    segmenter = session.get_segmenter(model)
     alpha = cutout.refine_alpha(soft, rgb)
     photo = photo.with_(alpha=Image.fromarray(alpha, "L"),
                         history=photo.history + (f"cut out with {segmenter.name} on {segmenter.device}",))
@@ -94,6 +95,39 @@ def cut_out(photo: Photo, model: str | None = None) -> Photo:
     if uses_file_alpha(photo):
         return photo.with_(alpha=photo.hint_alpha, history=photo.history + ("alpha from the file",))
     return with_mask(photo, soft_mask(photo, model), model)
+
+
+def remove_background(image: Image.Image, model: str | None = None, *, raw: bool = False) -> Image.Image:
+    """The photo as RGBA, same size, alpha from the pipeline's cutout: the model's mask refined
+    as ``process`` refines it (the product kept, unrelated things dropped, edges fitted), the
+    same alpha the app and the batch use. ``raw=True``: the model's own mask, only resized.
+    The image's own alpha, if any, is ignored."""
+    rgb_image = image.convert("RGB")
+    rgb = np.asarray(rgb_image)
+    soft = session.get_segmenter(model).predict(rgb)
+    if raw:
+        alpha = (session.mask_at(soft, rgb_image.size) * 255.0 + 0.5).astype(np.uint8)
+    else:
+        alpha = cutout.refine_alpha(soft, rgb)
+    out = rgb_image.copy()
+    out.putalpha(Image.fromarray(alpha, "L"))
+    return out
+
+
+def standardize_lighting(image: Image.Image, mask: Image.Image | None = None,
+                         settings: LightingSettings | None = None, model: str | None = None) -> Image.Image:
+    """Neutral light, standard brightness and true colours; same size and mode as ``image``.
+
+    The lighting reads the light from around the product and protects the product's own
+    colours, so it needs to know where the product is: ``mask`` (L, white = product), else
+    a transparent image's own alpha, else the cutout ``remove_background`` gives (the model
+    runs once).
+    """
+    if mask is None and isinstance(image, Image.Image) and image.mode in ("RGB", "RGBA"):
+        own = image.getchannel("A") if image.mode == "RGBA" else None
+        if own is None or own.getextrema()[0] >= 128:
+            mask = remove_background(image, model).getchannel("A")
+    return lighting.standardize_lighting(image, mask, settings)
 
 
 def output_extension(preset: Preset, background: str | None) -> str:
@@ -128,7 +162,7 @@ def process(photo: Photo, presets: list[Preset] | str, model: str | None = None,
     timings["cutout"] = time.perf_counter() - t0
     rgb = np.asarray(photo.image)
     alpha = np.asarray(photo.alpha)
-    box = framing.product_box(alpha)
+    box = alpha_box(alpha)
     if box is None:
         raise AssistantError("no_product_found", name=photo.source)
     box_w, box_h = box[2] - box[0], box[3] - box[1]
@@ -159,7 +193,7 @@ def process(photo: Photo, presets: list[Preset] | str, model: str | None = None,
         scale = scales[preset.name]
         p_light = lighting_settings or preset.lighting
         if p_light.sharpen > 0:
-            p_rgb = np.asarray(lighting.sharpen_for_output(Image.fromarray(p_rgb), p_light, scale))
+            p_rgb = np.asarray(framing.sharpen_for_output(Image.fromarray(p_rgb), p_light, scale))
         bg_rgb, bg_name, notices = _background_for(preset, background)
         fg, canvas_alpha = framing.place(p_rgb, p_alpha, p_offset, (box_w * scale, box_h * scale),
                                          preset.size)

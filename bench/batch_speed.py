@@ -280,7 +280,7 @@ def main() -> None:
         args.models, args.memory_photos, args.kills = "u2netp", 60, 1
     skip = set(args.skip.split(","))
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    from assistant import models as model_registry
+    from assistant.models import registry as model_registry
 
     models_dir = model_registry.models_dir()
     env["ETALASE_MODELS"] = os.environ["ETALASE_MODELS"] = str(models_dir)

@@ -36,7 +36,8 @@ from PIL import Image
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from assistant import models, segment  # noqa: E402
+from assistant.models import registry as models, session as segment  # noqa: E402
+from assistant.imaging import masks  # noqa: E402
 from assistant.presets import load_preset  # noqa: E402
 from assistant.stages import checks, cutout  # noqa: E402
 
@@ -161,7 +162,7 @@ def cast(rgb: np.ndarray, gains: tuple[float, float, float]) -> np.ndarray:
 
 
 def box_of(mask: np.ndarray) -> tuple[int, int, int, int] | None:
-    return checks._box(mask)
+    return masks.bounding_box(mask)
 
 
 def blur_to(rgb: np.ndarray, box, sigma_eff: float) -> np.ndarray:
@@ -235,7 +236,7 @@ def geometry_labels(v: Variant) -> None:
     v.labels.setdefault("product_size", band(gt_share(v.gt), 0.32, 0.38, positive_below=True))
     v.labels.setdefault("resolution", band(gt_factor(v.gt, v.original, v.preset), 1.35, 1.65,
                                            positive_below=False))
-    contact = checks.edge_contact(v.gt)
+    contact = masks.edge_contact(v.gt)
     v.labels.setdefault("cutoff", True if contact >= 0.15 else False if contact <= 0.03 else None)
 
 
@@ -293,7 +294,7 @@ def build(bases: list[Base]) -> list[Variant]:
     sides = ("left", "top", "right", "bottom")
     for i, b in enumerate(packs + big + dis):
         box = box_of(b.gt)
-        if box is None or checks.edge_contact(b.gt) > 0.03:
+        if box is None or masks.edge_contact(b.gt) > 0.03:
             continue
         x0, y0, x1, y1 = box
         h, w = b.gt.shape
@@ -512,11 +513,11 @@ def encoded_label(image: Image.Image, preset) -> tuple[bool | None, int]:
 
 def file_size_rows(bases: list[Base], cache: Path) -> list[dict]:
     """Real photos with grain, made into outputs for a preset with a 100 KB cap through the
-    runner (``checks_runner.check_cut_photo``: the pipeline's own output and its refusal),
+    runner (``readiness.listing.check_cut_photo``: the pipeline's own output and its refusal),
     and the clean packshots for the false alarms. The cutout is u2netp's on the photo
     without grain (the grain does not move the product; the cutout is not judged here)."""
     from assistant import pipeline
-    from assistant.checks_runner import check_cut_photo
+    from assistant.readiness.listing import check_cut_photo
     from assistant.photo import Photo
 
     base = load_preset("lazada")

@@ -38,7 +38,7 @@ def phone_photo(tmp: Path) -> Path:
 
 
 def inference_alone(model: str) -> float:
-    from assistant import segment
+    from assistant.models import session as segment
 
     seg = segment.get_segmenter(model)
     feed = {seg.input_name: seg.prepare(np.zeros((1024, 1024, 3), np.uint8))}

@@ -143,8 +143,8 @@ def run(sets=SETS, models=MODELS, limit: int | None = None, side: int = WORKING_
     """Score ours and rembg's on each (set, model); returns rows keyed (set, model, tool)."""
     from rembg import remove
 
-    from assistant import models as model_registry
-    from assistant import segment
+    from assistant.models import registry as model_registry
+    from assistant.models import session as segment
     from assistant.stages import cutout
 
     models_dir = str(model_registry.verify(models[0]).parent)
@@ -209,8 +209,8 @@ def figure(path: Path = REPO / "docs" / "cutout" / "before_after.png", tile_w: i
     from PIL import ImageDraw
     from rembg import remove
 
-    from assistant import models as model_registry
-    from assistant import segment
+    from assistant.models import registry as model_registry
+    from assistant.models import session as segment
     from assistant.stages import cutout
 
     models_dir = str(model_registry.verify(FIGURE[0][1]).parent)

@@ -51,6 +51,7 @@ sys.path.insert(0, str(REPO))
 
 # the stage is loaded after the path is set, so the harness runs as a plain script
 _stage = importlib.import_module("assistant.stages.lighting")
+_estimate_module = importlib.import_module("assistant.stages.lighting.estimate")
 LightingSettings = importlib.import_module("assistant.presets").LightingSettings
 analyse_lighting, standardize_lighting = _stage.analyse_lighting, _stage.standardize_lighting
 
@@ -151,7 +152,7 @@ def m_stage_true_light(x, mask, light, ev):
     """The stage with its estimate replaced by the true light and exposure: what is left is the correction's own cost."""
     estimate = _stage._estimate
     # given as a measured white reference ("background"), which is what the true light is
-    _stage._estimate = lambda st: _stage._Estimate(light * 2.0 ** ev, True, "background", 1.0, {}, False)
+    _stage._estimate = lambda st: _estimate_module._Estimate(light * 2.0 ** ev, True, "background", 1.0, {}, False)
     try:
         return m_stage_mask(x, mask)
     finally:
@@ -173,7 +174,7 @@ def packshot_cases(per_image: int, seed: int, ill: np.ndarray | None = None):
 
 def other_lights(per_image: int, seed: int) -> list[str]:
     """The same harness under lights the stage's prior has not seen, and under phone-like lamps."""
-    planck = _stage._planck_srgb(np.geomspace(2700, 10000, 200)) / _stage._planck_srgb(np.array([6504.0]))
+    planck = _estimate_module._planck_srgb(np.geomspace(2700, 10000, 200)) / _estimate_module._planck_srgb(np.array([6504.0]))
     sets = {"SimpleCube++ test split only (463 lights; the prior holds the training split)":
             illuminants("gt_test_full.csv"),
             "Planckian lamps 2700-10000 K as sRGB casts (what a phone's white balance leaves)": planck}

@@ -22,8 +22,8 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.mockups import list_templates, load_template
-from assistant.stages import mockup as M
+from assistant.mockup.templates import list_templates, load_template
+from assistant.mockup import labels as L, render as M
 
 BUDGET_MS = 300.0
 
@@ -40,7 +40,7 @@ def sample_logo() -> Image.Image:
 
 def sample_label() -> Image.Image:
     """The gallery's one label: a brand label as a vendor would make it in the app."""
-    return M.label_from_brand("Sambal Bu Tini", "#1F6F4A", logo=sample_logo(), tagline="Pedas mantap · 250 g")
+    return L.label_from_brand("Sambal Bu Tini", "#1F6F4A", logo=sample_logo(), tagline="Pedas mantap · 250 g")
 
 
 def sample_product() -> Image.Image:
@@ -113,7 +113,7 @@ def gallery(path: Path, tile: int = 600, cols: int = 4) -> None:
     cap = 44
     sheet = Image.new("RGB", (cols * tile, rows * (tile + cap)), (255, 255, 255))
     draw = ImageDraw.Draw(sheet)
-    font = M._font(22, bold=False)
+    font = L._font(22, bold=False)
     for i, (name, im) in enumerate(shots):
         x, y = (i % cols) * tile, (i // cols) * (tile + cap)
         sheet.paste(im.resize((tile, tile), Image.LANCZOS), (x, y))

@@ -29,7 +29,8 @@ SHARED = REPO.parent / "shared" / "data"
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from assistant import load_preset, models, process_file, segment  # noqa: E402
+from assistant import load_preset, process_file  # noqa: E402
+from assistant.models import registry as models, session as segment  # noqa: E402
 from assistant.photo import open_photo  # noqa: E402
 from assistant.pipeline import working_side  # noqa: E402
 

@@ -64,3 +64,13 @@ def car_photo() -> Path:
     """rembg's README example car-1.jpg when ../shared is here; a generated photo otherwise."""
     path = SHARED / "rembg" / "examples" / "car-1.jpg"
     return path if path.exists() else None  # tests fall back to photo_file
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-goldens", action="store_true", default=False,
+                     help="rewrite tests/goldens/ from the current code (a deliberate change of outputs)")
+
+
+@pytest.fixture
+def update_goldens(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-goldens"))

@@ -264,8 +264,8 @@ def test_every_app_string_exists_in_both_languages_and_is_used(app):
     strings = tomllib.loads((REPO / "assistant" / "strings" / "app.toml").read_text())
     used = set(re.findall(r"[\"'](app_[a-z0-9_-]+[a-z0-9])[\"']", source)) - {"app_kwargs"}
     assert used - set(strings) == set(), "keys used in app.py but missing from app.toml"
-    dynamic = ("app_light_", "app_shadow_", "app_guide_", "app_device_", "app_guide_kind_", "app_mockup_source_",
-               "app_mockup_hint_")
+    dynamic = ("app_light_", "app_shadow_", "app_guide_", "app_device_", "app_mockup_source_",
+               "app_mockup_hint_", "app_ui_", "app_colour_", "app_preset_hint_")
     unused = {k for k in strings if k not in used and not k.startswith(dynamic)}
     assert unused == set(), "strings nobody shows"
     for key, texts in strings.items():
@@ -281,8 +281,8 @@ def test_every_lighting_and_guide_field_has_its_strings(app, render, services):
         assert f"app_shadow_{style}" in STRINGS
     for field in render.GUIDE_FIELDS:
         assert f"app_guide_{field}" in STRINGS
-    for kind in ("official", "third-party", "default"):
-        assert f"app_guide_kind_{kind}" in STRINGS
+    for kind in ("official", "article", "tool", "default"):  # how a rule's source is said (render.source_html)
+        assert f"app_guide_src_{kind}" in STRINGS
 
 
 def test_app_settings(app):

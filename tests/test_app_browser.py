@@ -288,7 +288,7 @@ def make_mockups(page) -> None:
 
 
 def test_mockups_desktop_and_phone(browser, server, shots, tmp_path):
-    from assistant.stages.mockup import label_from_brand
+    from assistant.mockup.labels import label_from_brand
 
     design = tmp_path / "label-sambal.png"
     label_from_brand("Sambal Bu Tini", "#7C2D12", tagline="Pedas nampol").save(design)

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from assistant import archive
+from assistant.batch import archive
 from assistant.batch import BatchProgress, check_name_pattern, collect_jobs, render_name, run_batch
 from assistant.cli import main
 from assistant.errors import AssistantError
@@ -324,19 +324,6 @@ def test_zip_bomb_and_lying_headers(tmp_path):
     assert err.value.code == "batch_zip_damaged"
     listing.close()
 
-
-def test_safe_extract_writes_only_good_entries(tmp_path):
-    bad = _zip_with_hostile_entries(tmp_path / "k.zip")
-    dest = tmp_path / "dest" / "inner"
-    listing = archive.safe_extract(bad, dest, {".jpg"})
-    files = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file())
-    assert files == ["budi/bagus.jpg"]
-    assert not (tmp_path / "dest" / "evil.jpg").exists() and not (tmp_path / "evil.jpg").exists()
-    assert {p.code for p in listing.problems} >= {"batch_zip_traversal", "batch_zip_absolute",
-                                                  "batch_zip_symlink", "batch_zip_ratio", "batch_zip_nested"}
-
-
-# --------------------------------------------------------------------------- naming, CLI
 
 def test_name_patterns_are_checked_and_made_safe():
     assert check_name_pattern("{vendor}/{stem}_{preset}")

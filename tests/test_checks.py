@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from assistant import i18n, models
+from assistant import i18n
+from assistant.models import registry as models
 from assistant.presets import load_preset
 from assistant.stages import checks
 from assistant.stages.checks import CHECK_NAMES, LIMITS, run_checks
@@ -292,7 +293,7 @@ def test_file_size_on_the_real_output_both_sides(sigma, status):
     photo without grain fits."""
     import dataclasses
 
-    from assistant.checks_runner import check_cut_photo
+    from assistant.readiness.listing import check_cut_photo
     from assistant.photo import Photo
 
     base = load_preset("lazada")
@@ -417,7 +418,7 @@ needs_u2netp = pytest.mark.skipif(not models.is_installed("u2netp"), reason="u2n
 
 @needs_u2netp
 def test_check_photo_on_a_file_with_a_preset(tmp_path):
-    from assistant.checks_runner import as_json, check_photo
+    from assistant.readiness.listing import as_json, check_photo
 
     path = tmp_path / "produk.jpg"
     path.write_bytes(jpeg_bytes(product_photo((640, 500))))
@@ -431,7 +432,7 @@ def test_check_photo_on_a_file_with_a_preset(tmp_path):
 
 @needs_u2netp
 def test_check_photo_without_a_preset_small_photo(tmp_path):
-    from assistant.checks_runner import check_photo
+    from assistant.readiness.listing import check_photo
 
     path = tmp_path / "kecil.jpg"
     path.write_bytes(jpeg_bytes(product_photo((300, 240))))
@@ -441,7 +442,7 @@ def test_check_photo_without_a_preset_small_photo(tmp_path):
 
 
 def test_second_model_auto_is_the_fast_one_beside_the_default():
-    from assistant.checks_runner import _second_alpha
+    from assistant.readiness.listing import _second_alpha
     from assistant.photo import Photo
 
     photo = Photo(image=Image.new("RGB", (64, 64)), alpha=Image.new("L", (64, 64)))

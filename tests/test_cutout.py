@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from assistant import models
+from assistant.models import registry as models
 from assistant.i18n import t
+from assistant.imaging import filters, masks
 from assistant.presets import ShadowSettings
 from assistant.stages import cutout, framing, shadow
 from tests.conftest import REPO, product_photo, shared_path
@@ -24,7 +25,7 @@ needs_u2netp = pytest.mark.skipif(not models.is_installed("u2netp"), reason="u2n
 
 
 def _cut(rgb: np.ndarray) -> np.ndarray:
-    from assistant import segment
+    from assistant.models import session as segment
 
     return cutout.refine_alpha(segment.get_segmenter("u2netp").predict(rgb), rgb)
 
@@ -121,7 +122,7 @@ def test_guided_filter_follows_the_photo_edge():
     guide = np.zeros((64, 64, 3), np.float32)
     guide[:, 32:] = 1.0
     blurry = np.clip((np.arange(64, dtype=np.float32) - 26) / 12, 0, 1)[None, :].repeat(64, 0)
-    out = cutout.guided_filter(guide, blurry, r=4, eps=1e-3)
+    out = filters.guided_filter(guide, blurry, r=4, eps=1e-3)
     row = out[32]
     assert row[24] < 0.1 and row[40] > 0.9
     assert 31 <= np.argmax(row > 0.5) <= 33  # the blurry ramp (0.5 at x = 32) now steps there
@@ -208,7 +209,7 @@ def _canvas(size=(500, 500)) -> tuple[np.ndarray, np.ndarray]:
     rgb = np.asarray(product_photo((700, 560)))
     alpha = np.zeros(rgb.shape[:2], np.uint8)
     alpha[140:450, 240:470] = 255
-    box = framing.product_box(alpha)
+    box = masks.alpha_box(alpha)
     scale = framing.fit_scale(box, size, 0.9)
     r, a, off = framing.crop_scaled(rgb, alpha, box, scale)
     return framing.place(r, a, off, ((box[2] - box[0]) * scale, (box[3] - box[1]) * scale), size)
@@ -243,7 +244,7 @@ def test_shadow_none_opacity_and_direction():
     contact = shadow.render_shadow(alpha, ShadowSettings(style="contact", opacity=0.3))
     assert contact.max() <= 0.3 + 1e-6
     ys = np.nonzero(contact > 0.05)[0]
-    assert ys.min() > framing.product_box(alpha)[3] - 30  # under the base, not around the product
+    assert ys.min() > masks.alpha_box(alpha)[3] - 30  # under the base, not around the product
     left = shadow.render_shadow(alpha, ShadowSettings(style="drop", angle=180.0, softness=0.02))
     right = shadow.render_shadow(alpha, ShadowSettings(style="drop", angle=0.0, softness=0.02))
     cols = np.arange(alpha.shape[1])

@@ -21,19 +21,33 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from skimage.metrics import structural_similarity
 
 from assistant.errors import AssistantError
-from assistant.mockups import (
+from assistant.mockup.templates import (
     FLAT_KINDS,
     MESH_KINDS,
     MOCKUPS_DIR,
+    MockupTemplate,
     ROUND_KINDS,
     check_templates,
     list_templates,
     load_template,
     parse_template,
 )
-from assistant.stages import mockup as M
+from assistant.mockup import labels as L, render as M
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def rectify_label(mockup: Image.Image, template: MockupTemplate, out_size: tuple[int, int],
+                  hero: bool = False) -> Image.Image:
+    """The label area of a rendered mockup unwrapped back to a flat ``out_size`` image: what a
+    shopper can read of the label, measured against the label itself."""
+    w, h = out_size
+    u = (np.arange(w, dtype=np.float64) + 0.5) / w
+    v = (np.arange(h, dtype=np.float64) + 0.5) / h
+    pts = M.label_points(template, mockup.size, *np.meshgrid(u, v), hero=hero).astype(np.float32)
+    src = np.asarray(mockup.convert("RGB"))
+    out = cv2.remap(src, pts[..., 0], pts[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return Image.fromarray(out)
 TEMPLATES = list_templates()
 NEUTRAL = "#808080"  # fixed body colour: "auto" bodies would change with the label
 
@@ -208,8 +222,7 @@ def test_syntax_error_is_reported(tmp_path):
 
 def test_every_error_code_used_has_both_languages():
     strings = tomllib.loads((REPO / "assistant" / "strings" / "mockup.toml").read_text(encoding="utf-8"))
-    source = "".join((REPO / p).read_text(encoding="utf-8") for p in ("assistant/mockups.py",
-                                                                       "assistant/stages/mockup.py"))
+    source = "".join(p.read_text(encoding="utf-8") for p in sorted((REPO / "assistant" / "mockup").glob("*.py")))
     codes = set(re.findall(r'AssistantError\(\s*"(mockup_[a-z_]+)"', source))
     assert codes and codes <= set(strings), codes - set(strings)
     for key, texts in strings.items():
@@ -287,8 +300,8 @@ def text_label(size: tuple[int, int], cap: int = 24) -> Image.Image:
     w, h = size
     img = Image.new("RGB", (w, h), (246, 240, 226))
     draw = ImageDraw.Draw(img)
-    font = ImageFont.truetype(str(M._FONT_DIR / "DejaVuSans-Bold.ttf"), 10) if \
-        (M._FONT_DIR / "DejaVuSans-Bold.ttf").is_file() else ImageFont.load_default(size=10)
+    font = ImageFont.truetype(str(L._FONT_DIR / "DejaVuSans-Bold.ttf"), 10) if \
+        (L._FONT_DIR / "DejaVuSans-Bold.ttf").is_file() else ImageFont.load_default(size=10)
     # Find the point size whose capital H is ``cap`` px tall.
     for pt in range(10, 80):
         f = font.font_variant(size=pt)
@@ -316,7 +329,7 @@ def test_text_stays_legible_after_rendering_and_rectifying(name):
     w, h = round(lw * scale), round(lw * scale / t.label_aspect)
     src = text_label((w, h))
     out = M.render_mockup(src, t, size)
-    back = M.rectify_label(out, t, (w, h))
+    back = rectify_label(out, t, (w, h))
     a = np.asarray(src.convert("L"), np.float32)
     b = np.asarray(back.convert("L"), np.float32)
     ssim = structural_similarity(a, b, data_range=255)
@@ -326,7 +339,7 @@ def test_text_stays_legible_after_rendering_and_rectifying(name):
 @pytest.mark.parametrize("size", [(1200, 1200), (1024, 1024), (1080, 1350), (700, 500)])
 def test_output_is_rgb_at_exactly_the_size_asked(size):
     t = load_template("jar")
-    out = M.render_mockup(M.label_from_brand("Kopi", "#6D4C41"), t, size, background=(250, 248, 240))
+    out = M.render_mockup(L.label_from_brand("Kopi", "#6D4C41"), t, size, background=(250, 248, 240))
     assert out.mode == "RGB" and out.size == size
     px = np.asarray(out)
     assert (px[0, 0] == (250, 248, 240)).all()  # corners stay the background colour
@@ -354,7 +367,7 @@ def test_empty_label_is_refused():
 
 def test_bad_size_and_colour_are_refused():
     t = load_template("box")
-    lab = M.label_from_brand("Kopi", "#6D4C41")
+    lab = L.label_from_brand("Kopi", "#6D4C41")
     with pytest.raises(AssistantError):
         M.render_mockup(lab, t, (10, 10))
     with pytest.raises(AssistantError) as err:
@@ -376,7 +389,7 @@ def test_hero_shot_puts_the_product_beside_its_packaging():
     t = load_template("jar")
     product = Image.new("RGBA", (300, 400), (0, 0, 0, 0))
     ImageDraw.Draw(product).ellipse([20, 40, 280, 390], fill=(240, 160, 20, 255))
-    lab = M.label_from_brand("Sambal", "#B71C1C")
+    lab = L.label_from_brand("Sambal", "#B71C1C")
     size = (800, 800)
     hero = np.asarray(M.render_mockup(lab, t, size, product=product))
     orange = (hero[..., 0] > 200) & (hero[..., 1] > 120) & (hero[..., 1] < 200) & (hero[..., 2] < 80)
@@ -441,10 +454,10 @@ def phone_photo(label: Image.Image, quad: np.ndarray, size=(1600, 1200), seed: i
 
 
 def test_label_from_photo_finds_and_flattens_the_sticker():
-    src = M.label_from_brand("Keripik Tempe", "#F9A825", tagline="Renyah gurih").convert("RGB").resize((900, 600))
+    src = L.label_from_brand("Keripik Tempe", "#F9A825", tagline="Renyah gurih").convert("RGB").resize((900, 600))
     quad = projected_quad(1.5, tilt=35, turn=-15, roll=6, shift=(0.05, 0.0))
     photo = phone_photo(src, quad)
-    flat = M.label_from_photo(photo)
+    flat = L.label_from_photo(photo)
     # The true aspect is recovered from the perspective (the photo's trapezoid alone says ~1.2).
     assert abs(flat.width / flat.height - 1.5) < 0.06, flat.size
     a = np.asarray(src.resize(flat.size).convert("L"), np.float32)
@@ -457,17 +470,17 @@ def test_label_from_photo_on_a_light_table_and_a_rotated_label():
     quad = projected_quad(1.4, tilt=20, turn=25, roll=-18, shift=(-0.1, 0.05))
     photo = np.asarray(phone_photo(src, quad, seed=5), np.float32)
     photo = Image.fromarray(np.clip(photo * 1.5 + 40, 0, 255).astype(np.uint8))
-    flat = M.label_from_photo(photo)
+    flat = L.label_from_photo(photo)
     assert 0.5 < flat.width / flat.height < 2.5
 
 
 def test_label_from_photo_without_a_label_says_so():
     with pytest.raises(AssistantError) as err:
-        M.label_from_photo(Image.fromarray(_wood((900, 700))))
+        L.label_from_photo(Image.fromarray(_wood((900, 700))))
     assert err.value.code == "mockup_label_not_found"
     assert "label" in err.value.message("en").lower() and "label" in err.value.message("id").lower()
     with pytest.raises(AssistantError):
-        M.label_from_photo(Image.new("RGB", (120, 90)))
+        L.label_from_photo(Image.new("RGB", (120, 90)))
 
 
 # --------------------------------------------------------------------------- label from a brand
@@ -475,46 +488,36 @@ def test_label_from_photo_without_a_label_says_so():
 def test_label_from_brand_is_clean_and_readable():
     logo = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
     ImageDraw.Draw(logo).ellipse([10, 10, 190, 190], fill=(255, 200, 0, 255))
-    lab = M.label_from_brand("Kopi Bu Tini", "#3E2723", logo=logo, tagline="Robusta Lampung")
+    lab = L.label_from_brand("Kopi Bu Tini", "#3E2723", logo=logo, tagline="Robusta Lampung")
     assert lab.mode == "RGBA" and lab.size == (1200, 900)
     px = np.asarray(lab)
     assert px[450, 600, 3] == 255 and px[0, 0, 3] == 0  # rounded corners transparent
     assert (px[..., :3] > 230).all(2).sum() > 2000  # white text on the dark brown
-    light = np.asarray(M.label_from_brand("Susu", "#FFF8E1", size=(600, 400)))
+    light = np.asarray(L.label_from_brand("Susu", "#FFF8E1", size=(600, 400)))
     assert (light[..., :3] < 60).all(2).sum() > 500  # dark text on a light colour
     with pytest.raises(AssistantError):
-        M.label_from_brand("  ", "#FFFFFF")
+        L.label_from_brand("  ", "#FFFFFF")
     with pytest.raises(AssistantError):
-        M.label_from_brand("Kopi", "coklat")
+        L.label_from_brand("Kopi", "coklat")
 
 
-# --------------------------------------------------------------------------- badges, logos, frames
+# --------------------------------------------------------------------------- badges
 
 def test_overlays_are_refused_where_the_main_image_forbids_them():
     img = Image.new("RGB", (800, 800), "white")
-    logo = Image.new("RGBA", (100, 100), (200, 0, 0, 255))
-    for call in (lambda: M.add_badge(img, "PROMO", overlays_allowed=False),
-                 lambda: M.add_logo_corner(img, logo, overlays_allowed=False),
-                 lambda: M.add_frame(img, overlays_allowed=False)):
+    for call in (lambda: L.add_badge(img, "PROMO", overlays_allowed=False),):
         with pytest.raises(AssistantError) as err:
             call()
         assert err.value.code == "mockup_overlays_forbidden"
         assert "utama" in err.value.message("id") and "main image" in err.value.message("en")
 
 
-def test_badge_logo_and_frame_go_where_asked():
+def test_badge_goes_where_asked():
     img = Image.new("RGB", (800, 600), "white")
-    out = np.asarray(M.add_badge(img, "PROMO -20%", True, corner="top-right"))
+    out = np.asarray(L.add_badge(img, "PROMO -20%", True, corner="top-right"))
     red = (out[..., 0] > 180) & (out[..., 1] < 90)
     ys, xs = np.nonzero(red)
     assert xs.min() > 400 and ys.max() < 300
-    logo = Image.new("RGBA", (100, 50), (0, 90, 200, 255))
-    out = np.asarray(M.add_logo_corner(img, logo, True, corner="bottom-left"))
-    blue = (out[..., 2] > 150) & (out[..., 0] < 60)
-    ys, xs = np.nonzero(blue)
-    assert xs.max() < 400 and ys.min() > 300
-    out = np.asarray(M.add_frame(img, True, colour="#000000"))
-    assert (out[0] == 0).all() and (out[300, 300] == 255).all()
     with pytest.raises(AssistantError) as err:
-        M.add_badge(img, "PROMO", True, corner="middle")
+        L.add_badge(img, "PROMO", True, corner="middle")
     assert err.value.code == "mockup_corner_invalid"

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from assistant import models, segment
+from assistant.models import install, registry as models, session as segment
 from assistant.cli import main
 from assistant.errors import AssistantError
 
@@ -28,7 +28,7 @@ def test_models_list_text_shows_licence_and_install_state(capsys):
 
 
 def test_install_twice_downloads_nothing():
-    path, how = models.install("u2netp")
+    path, how = install.install("u2netp")
     assert how == "present" and path.is_file()
 
 
@@ -56,7 +56,7 @@ def test_missing_model_says_how_to_install(tmp_path, monkeypatch):
 def test_a_bad_download_never_looks_installed(tmp_path):
     target = tmp_path / "u2netp.onnx"
     with pytest.raises(AssistantError) as err:
-        models._write_verified(models.MODELS["u2netp"], iter([b"not a model" * 100]), target)
+        install._write_verified(models.MODELS["u2netp"], iter([b"not a model" * 100]), target)
     assert err.value.code == "model_checksum_mismatch"
     assert list(tmp_path.iterdir()) == []  # no target, no temporary file left behind
 

@@ -6,7 +6,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from assistant.cli import main
-from assistant.packaging import mockup_files, open_label
+from assistant.mockup.files import mockup_files, open_label
 from tests.conftest import jpeg_bytes, product_photo
 from tests.imagegen import png_bytes
 

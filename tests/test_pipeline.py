@@ -61,7 +61,7 @@ def test_car_to_three_presets_via_cli(tmp_path, photo_file):
 
 
 def test_every_preset_from_one_photo_with_one_segmentation(monkeypatch, photo_file):
-    from assistant import segment
+    from assistant.models import session as segment
 
     calls = []
     real = segment.Segmenter.predict
@@ -103,7 +103,7 @@ def test_bad_colour_is_a_clear_error(photo_file):
 
 
 def test_transparent_png_uses_its_own_alpha(tmp_path):
-    from assistant import segment
+    from assistant.models import session as segment
 
     img = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
     img.paste((30, 90, 200, 255), (100, 50, 300, 350))

@@ -9,7 +9,7 @@ import pytest
 
 from assistant.cli import main
 from assistant.errors import AssistantError
-from assistant.presets import PRESETS_DIR, check_presets, load_preset, load_presets, parse_preset
+from assistant.presets import PRESETS_DIR, check_presets, list_presets, load_preset, load_presets, parse_preset
 
 EXPECTED = {"tokopedia", "shopee", "lazada", "blibli", "tiktok-shop", "gofood", "grabfood", "shopeefood",
             "whatsapp-catalog", "instagram-square", "instagram-portrait", "amazon", "etsy", "umum"}
@@ -122,3 +122,12 @@ def test_unknown_preset_name_lists_the_known_ones():
 
 def test_comma_separated_names_keep_order_and_drop_duplicates():
     assert [p.name for p in load_presets(" Shopee, umum,shopee ")] == ["shopee", "umum"]
+
+
+def test_every_document_a_preset_cites_exists():
+    """A source naming a file of this repository (``docs/...``) must point at a file that is
+    there: the Guide tab shows these citations to vendors."""
+    for name in list_presets():
+        for key, src in load_preset(name).sources.items():
+            if src.source.startswith("docs/"):
+                assert (PRESETS_DIR.parents[1] / src.source.split()[0]).is_file(), (name, key, src.source)

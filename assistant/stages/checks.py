@@ -4,7 +4,7 @@ Each check measures one thing, compares it with its limits (``LIMITS``) and retu
 ``CheckResult``: a stable name, ``ok`` / ``warn`` / ``fail``, the measured value and an
 i18n key for a short tip in plain Bahasa Indonesia (English too). Nothing here reads or
 writes files or runs a model: ``run_checks`` gets the pixels, the cutout's alpha and a few
-numbers; ``assistant.checks_runner`` does the rest.
+numbers; ``assistant.readiness.listing`` does the rest.
 
 What each check measures (``value``):
 
@@ -34,7 +34,8 @@ What each check measures (``value``):
 - ``color_cast``: the chroma (CIELAB a*b* length) of the light, read off the brightest
   near-neutral surfaces (white paper); ``residual_cast`` from the lighting stage wins.
 - ``hand``: a solid skin-coloured region that reaches the photo's edge and touches the
-  product, and is not the product itself (see ``find_hand``), as a share of the frame.
+  product, and is not the product itself (``assistant.imaging.skin.find_hand``, the same
+  detector as the cutout's notice), as a share of the frame.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ import numpy as np
 from PIL import Image
 
 from assistant.i18n import t
+from assistant.imaging.colour import lab_from_srgb8
+from assistant.imaging.masks import blob_areas, border_band, bounding_box, edge_contact, largest_blob
+from assistant.imaging.skin import find_hand
 
 CHECK_NAMES = ("blur", "exposure", "resolution", "cutoff", "product_size", "multiple_products",
                "cutout_uncertain", "white_on_white", "background", "file_size", "color_cast", "hand")
@@ -96,13 +100,6 @@ class Limits:
     cast_candidate: float = 25.0  # surfaces less colourful than this may be white under a cast
     cast_warn: float = 6.0
     cast_fail: float = 14.0
-    hand_min: float = 0.04  # a hand covers at least this share of the frame
-    hand_pile_blob: float = 0.004  # skin-coloured blobs of this frame share ...
-    hand_pile_count: int = 4  # ... this many of them: a pile of fruit, no hand judged
-    hand_solidity: float = 0.5  # a hand fills at least this share of its convex hull
-    hand_product_skin: float = 0.2  # a held product is at most this share skin-coloured itself
-    hand_max_product: float = 0.6  # a "hand" covering more of the cutout than this is the product
-    hand_same_colour: float = 12.0  # ... or one this close (CIELAB a*b*) to the rest of the cutout
 
 
 LIMITS = Limits()
@@ -185,19 +182,6 @@ def brightness(rgb: np.ndarray) -> np.ndarray:
     return rgb[..., 0] * 0.2126 + rgb[..., 1] * 0.7152 + rgb[..., 2] * 0.0722
 
 
-def _lab(rgb: np.ndarray) -> np.ndarray:
-    """CIELAB (L 0-100, a, b) of an sRGB uint8 array, float32."""
-    lab = cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
-    return lab
-
-
-def _box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
-    ys, xs = np.nonzero(mask)
-    if xs.size == 0:
-        return None
-    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
-
-
 # --------------------------------------------------------------------------- measures
 
 def blur_effect(gray: np.ndarray, h_size: int = 11) -> float:
@@ -223,7 +207,7 @@ def blur_effect(gray: np.ndarray, h_size: int = 11) -> float:
 def measure_blur(rgb: np.ndarray, mask: np.ndarray | None) -> float:
     """Blur effect on the product's box (plus a margin), long side at most ``BLUR_SIDE``."""
     h, w = rgb.shape[:2]
-    box = _box(mask) if mask is not None else None
+    box = bounding_box(mask) if mask is not None else None
     if box is None:
         box = (0, 0, w, h)
     x0, y0, x1, y1 = box
@@ -233,101 +217,6 @@ def measure_blur(rgb: np.ndarray, mask: np.ndarray | None) -> float:
     crop = rgb[max(0, y0 - my):min(h, y1 + my), max(0, x0 - mx):min(w, x1 + mx)]
     gray = _resize_long(brightness(crop), BLUR_SIDE)
     return blur_effect(gray)
-
-
-def skin_mask(rgb: np.ndarray) -> np.ndarray:
-    """Skin-coloured pixels: reddish (hue up to about 28 degrees), saturated, Cr/Cb in the skin box.
-
-    Tuned on phone photos of hands in shops (light to brown skin); cream walls, white
-    cartons under warm light and kraft paper (a yellower hue) stay out. Bread, peaches
-    and potatoes do not: ``find_hand`` must tell them apart by shape and place.
-    """
-    ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
-    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
-    y, cr, cb = ycc[..., 0], ycc[..., 1], ycc[..., 2]
-    h, s = hsv[..., 0], hsv[..., 1]
-    return ((y > 40) & (cr >= 145) & (cr <= 178) & (cb >= 78) & (cb <= 114)
-            & ((h <= 14) | (h >= 172)) & (s >= 50))
-
-
-def _touches_border(mask: np.ndarray, width: int = 2) -> np.ndarray:
-    border = np.zeros_like(mask, dtype=bool)
-    border[:width], border[-width:], border[:, :width], border[:, -width:] = True, True, True, True
-    return border & mask
-
-
-def find_hand(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """The skin-coloured region holding the product, as a boolean mask (all False: none).
-
-    A hand is a solid skin-coloured blob that reaches the photo's edge and touches the
-    product (inside the cutout or just outside it). Not a hand: the speckled skin tones at
-    the edges of fruit (not solid), many skin-coloured blobs (a pile of apples or potatoes),
-    one that spans the frame from side to side (a loaf of bread filling the photo),.
-    """
-    h, w = mask.shape
-    skin = skin_mask(rgb).astype(np.uint8)
-    skin = cv2.morphologyEx(skin, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    skin = cv2.morphologyEx(skin, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(skin, connectivity=8)
-    hand = np.zeros(mask.shape, bool)
-    if count <= 1:
-        return hand
-    # Skin-coloured blobs that are mostly product: many of them make a pile of fruit.
-    inside = np.bincount(labels[mask], minlength=count)
-    areas = stats[:, cv2.CC_STAT_AREA]
-    pile = (areas[1:] >= LIMITS.hand_pile_blob * mask.size) & (inside[1:] > 0.5 * areas[1:])
-    if pile.sum() >= LIMITS.hand_pile_count:
-        return hand
-    reach = max(3, int(0.03 * min(h, w)))
-    near_product = cv2.dilate(mask.astype(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
-    for i in range(1, count):
-        area = stats[i, cv2.CC_STAT_AREA]
-        if area < LIMITS.hand_min * mask.size:
-            continue
-        comp = labels == i
-        sides = (comp[:3].any(), comp[-3:].any(), comp[:, :3].any(), comp[:, -3:].any())
-        if not any(sides) or not (comp & near_product).any():
-            continue
-        if (sides[0] and sides[1]) or (sides[2] and sides[3]):
-            continue  # spans the frame: the product itself, not a hand
-        hull = cv2.convexHull(cv2.findNonZero(comp.astype(np.uint8)))
-        if area < LIMITS.hand_solidity * cv2.contourArea(hull):
-            continue  # lacy: the skin-toned edges of many fruits, not a hand
-        hand |= comp
-    if hand.any():
-        # The held product is not skin-coloured itself: if the rest of it is, the "hand"
-        # is more of the same product (a beet cut by the frame, a pile of peaches).
-        # And a "hand" that is most of the cutout, or the same colour as the rest of it,
-        # is the product too (a loaf, a peach cut by the frame).
-        rest = mask & ~cv2.dilate(hand.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
-        same = False
-        if rest.sum() >= 20:
-            ab_hand = np.median(_lab(rgb[hand][None])[0][:, 1:], axis=0)
-            ab_rest = np.median(_lab(rgb[rest][None])[0][:, 1:], axis=0)
-            same = float(np.linalg.norm(ab_hand - ab_rest)) < LIMITS.hand_same_colour
-        if same or (rest & skin.astype(bool)).sum() > LIMITS.hand_product_skin * rest.sum() \
-                or (hand & mask).sum() > LIMITS.hand_max_product * mask.sum():
-            return np.zeros(mask.shape, bool)
-    return hand
-
-
-def edge_contact(mask: np.ndarray) -> float:
-    """Longest share of the product's extent that lies on one photo edge (0 .. 1)."""
-    box = _box(mask)
-    if box is None:
-        return 0.0
-    x0, y0, x1, y1 = box
-    bw, bh = x1 - x0, y1 - y0
-    sides = [(mask[:2].any(axis=0), bw), (mask[-2:].any(axis=0), bw),
-             (mask[:, :2].any(axis=1), bh), (mask[:, -2:].any(axis=1), bh)]
-    return max(float(on.sum()) / max(extent, 1) for on, extent in sides)
-
-
-def blobs(mask: np.ndarray) -> list[int]:
-    """Areas of the separate product blobs, largest first (specks merged by a small close)."""
-    m = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
-    return sorted((int(a) for a in stats[1:, cv2.CC_STAT_AREA]), reverse=True)
 
 
 def semi_share(alpha: np.ndarray) -> float:
@@ -358,8 +247,8 @@ def edge_bands(rgb: np.ndarray, mask: np.ndarray, width: int = 4) -> tuple[np.nd
     inner = (m > 0) & (cv2.erode(m, k) == 0)
     outer = (cv2.dilate(m, k) > 0) & (m == 0)
     # The photo's own edge is not the product's edge.
-    inner &= ~_touches_border(np.ones(m.shape, bool), width + 1)
-    outer &= ~_touches_border(np.ones(m.shape, bool), width + 1)
+    inner &= ~border_band(m.shape, width + 1)
+    outer &= ~border_band(m.shape, width + 1)
     return rgb[inner], rgb[outer]
 
 
@@ -368,8 +257,8 @@ def white_on_white(rgb: np.ndarray, mask: np.ndarray) -> tuple[bool, float]:
     inner, outer = edge_bands(rgb, mask)
     if len(inner) < 20 or len(outer) < 20:
         return False, 100.0
-    li = _lab(inner[None])[0]
-    lo = _lab(outer[None])[0]
+    li = lab_from_srgb8(inner[None])[0]
+    lo = lab_from_srgb8(outer[None])[0]
     med_i, med_o = np.median(li, axis=0), np.median(lo, axis=0)
     bright = (np.median(brightness(inner)) > LIMITS.wow_bright and np.median(brightness(outer)) > LIMITS.wow_bright)
     pale = np.hypot(*med_i[1:]) < LIMITS.wow_chroma and np.hypot(*med_o[1:]) < LIMITS.wow_chroma
@@ -389,7 +278,7 @@ def neutral_cast(rgb: np.ndarray, exclude: np.ndarray | None = None) -> float:
     keep = px.max(axis=1) > 40
     if exclude is not None:
         keep &= ~_resize_long(exclude.astype(np.uint8), 256).reshape(-1).astype(bool)
-    lab = _lab(px[None])[0]
+    lab = lab_from_srgb8(px[None])[0]
     chroma = np.hypot(lab[:, 1], lab[:, 2])
     keep &= chroma < LIMITS.cast_candidate
     if keep.sum() < max(20, 0.005 * len(px)):
@@ -406,10 +295,8 @@ def plain_foreground(rgb: np.ndarray) -> np.ndarray | None:
     ``plain_share`` of the frame pixels lie within dE 10 of it.
     """
     h, w = rgb.shape[:2]
-    e = max(2, int(0.03 * min(h, w)))
-    frame = np.ones((h, w), bool)
-    frame[e:-e, e:-e] = False
-    lab = _lab(rgb)
+    frame = border_band((h, w), max(2, int(0.03 * min(h, w))))
+    lab = lab_from_srgb8(rgb)
     ref = np.median(lab[frame], axis=0)
     de = np.linalg.norm(lab - ref, axis=2)
     if (de[frame] < 10).mean() < LIMITS.plain_share:
@@ -455,7 +342,7 @@ def upscale_factor(box_px: tuple[int, int], canvas: tuple[int, int], fill: float
 def check_resolution(mask: np.ndarray | None, shape: tuple[int, int], original_size: tuple[int, int],
                      preset=None) -> CheckResult:
     h, w = shape
-    box = _box(mask) if mask is not None else None
+    box = bounding_box(mask) if mask is not None else None
     if box is None:
         box = (0, 0, w, h)
     sx, sy = original_size[0] / w, original_size[1] / h
@@ -466,14 +353,6 @@ def check_resolution(mask: np.ndarray | None, shape: tuple[int, int], original_s
     need = round(fill * max(canvas))
     status = _grade(factor, LIMITS.upscale_warn, LIMITS.upscale_fail)
     return _result("resolution", status, factor, have=max(px), need=need, factor=f"{factor:.1f}")
-
-
-def largest_blob(mask: np.ndarray) -> np.ndarray:
-    """The largest connected part of ``mask`` (the product; smaller ones are other things)."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    if count <= 2:
-        return mask.astype(bool)
-    return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
 
 
 def _product_region(mask: np.ndarray, fg: np.ndarray | None) -> np.ndarray:
@@ -502,7 +381,7 @@ def check_product_size(mask: np.ndarray, hand: np.ndarray, uncertain: CheckResul
     ``uncertain`` (the ``cutout_uncertain`` result) fails: a cutout that lost the product
     makes a large product look small, and the cutout's own tip is the advice to act on."""
     h, w = mask.shape
-    box = _box(mask & ~hand) or _box(mask)
+    box = bounding_box(mask & ~hand) or bounding_box(mask)
     share = 0.0 if box is None else max((box[2] - box[0]) / w, (box[3] - box[1]) / h)
     if uncertain is not None and uncertain.status == FAIL:
         return _result("product_size", OK, share, "check_product_size_unsure", percent=round(100 * share))
@@ -513,7 +392,7 @@ def check_product_size(mask: np.ndarray, hand: np.ndarray, uncertain: CheckResul
 
 
 def _count_blobs(mask: np.ndarray) -> int:
-    areas = blobs(mask)
+    areas = blob_areas(mask)
     if not areas:
         return 0
     return len([a for a in areas if a >= LIMITS.multi_share * areas[0] and a >= LIMITS.multi_min_frame * mask.size])
@@ -552,9 +431,7 @@ def check_background(output: np.ndarray, preset=None) -> CheckResult | None:
     rgb = _rgb3(output)
     want = np.array(preset.background_rgb if preset is not None else (255, 255, 255), np.int16)
     h, w = rgb.shape[:2]
-    e = max(2, int(0.02 * min(w, h)))
-    band = np.ones((h, w), bool)
-    band[e:-e, e:-e] = False
+    band = border_band((h, w), max(2, int(0.02 * min(w, h))))
     off = np.abs(rgb[band].astype(np.int16) - want).max(axis=1) > LIMITS.background_tolerance
     share = float(off.mean())
     colour = "#%02X%02X%02X" % tuple(int(c) for c in want)

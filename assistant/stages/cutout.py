@@ -32,8 +32,9 @@ API (``rgb`` is HxWx3 uint8, ``alpha`` HxW uint8 0..255, masks HxW bool):
     changed edges are re-fitted to the photo with the guided filter; unchanged pixels keep
     their alpha; strokes always win where drawn.
 ``hand_score(rgb, alpha) -> float`` (0..1), ``detect_hand(rgb, alpha) -> bool``, ``hand_mask``
-    A skin-coloured part of the cutout that reaches the photo's border: a hand holding the
-    product. It is detected and reported, not removed (``touch_up`` with a "hapus" stroke
+    The hand ``assistant.imaging.skin.find_hand`` finds (the same detector as the listing
+    check ``hand``) where it is part of the cutout and reaches the photo's border. It is
+    detected and reported, not removed (``touch_up`` with a "hapus" stroke
     removes it). ``notices(rgb, alpha)`` gives ``(key, params)`` pairs for
     ``assistant.i18n.t`` (keys ``cutout_*`` in ``assistant/strings/cutout.toml``).
 
@@ -44,6 +45,10 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+
+from assistant.imaging.filters import box_blur, gray_guided_filter, guided_filter_coeffs
+from assistant.imaging.masks import touches_border
+from assistant.imaging.skin import HAND, find_hand
 
 # --------------------------------------------------------------------------- parameters
 # Shares are of the photo's long side or of the frame unless said otherwise. Tuned on
@@ -75,7 +80,6 @@ GF_DENSITY = 1.0  # guided filter samples per model pixel
 GF_EPS = 3e-4  # guided filter regularisation (colours in 0..1)
 SPUR = 0.8  # one-pixel hairlines of the kept mask below this confidence are dropped
 CONTRAST = 2.0  # alpha contrast around 0.5 after the upsampling
-INTERIOR = True
 PIVOT = 0.5  # the contrast curve's fixed point (alpha 0.5)
 PIVOT_COARSE = 0.4  # ... on a coarse grid (u2netp), whose 0.5 line runs inside thin parts
 
@@ -274,47 +278,11 @@ def clean_mask(soft: np.ndarray, rgb: np.ndarray | None = None) -> tuple[np.ndar
     out[(cv2.dilate(spur.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~keep] = 0.0
     out[keep] = np.maximum(out[keep], 0.5)
     out[holes] = 1.0
-    if INTERIOR:
-        out[cv2.erode(keep.astype(np.uint8), edge) > 0] = 1.0  # inside the product: decided
+    out[cv2.erode(keep.astype(np.uint8), edge) > 0] = 1.0  # inside the product: decided
     return out, keep
 
 
 # --------------------------------------------------------------------------- edges
-
-def _box(x: np.ndarray, r: int) -> np.ndarray:
-    return cv2.boxFilter(x, -1, (2 * r + 1, 2 * r + 1), borderType=cv2.BORDER_REFLECT)
-
-
-def guided_filter_coeffs(guide: np.ndarray, p: np.ndarray, r: int, eps: float) -> tuple[np.ndarray, np.ndarray]:
-    """Colour guided filter (He, Sun & Tang 2013): window-averaged (a, b), q = a . I + b.
-
-    ``guide`` HxWx3 float32 0..1, ``p`` HxW float32; box filters only (cv2.boxFilter).
-    """
-    mean_i = _box(guide, r)
-    mean_p = _box(p, r)
-    cov_ip = _box(guide * p[..., None], r) - mean_i * mean_p[..., None]
-    rr, rg, rb, gg, gb, bb = (_box(guide[..., j] * guide[..., k], r) - mean_i[..., j] * mean_i[..., k]
-                              for j, k in ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)))
-    rr, gg, bb = rr + eps, gg + eps, bb + eps
-    # The 3x3 covariance's inverse by cofactors (it is symmetric).
-    c00, c01, c02 = gg * bb - gb * gb, gb * rb - rg * bb, rg * gb - gg * rb
-    c11, c12, c22 = rr * bb - rb * rb, rb * rg - rr * gb, rr * gg - rg * rg
-    det = rr * c00 + rg * c01 + rb * c02
-    det = np.where(np.abs(det) < 1e-12, 1e-12, det)
-    cx, cy, cz = cov_ip[..., 0], cov_ip[..., 1], cov_ip[..., 2]
-    a = np.dstack([(c00 * cx + c01 * cy + c02 * cz) / det,
-                   (c01 * cx + c11 * cy + c12 * cz) / det,
-                   (c02 * cx + c12 * cy + c22 * cz) / det]).astype(np.float32)
-    b = (mean_p - (a * mean_i).sum(axis=2)).astype(np.float32)
-    return _box(a, r), _box(b, r)
-
-
-def guided_filter(guide: np.ndarray, p: np.ndarray, r: int, eps: float = GF_EPS) -> np.ndarray:
-    """The guided filter's output at the guide's size (``guide`` uint8 or float 0..1)."""
-    g = guide.astype(np.float32) / (255.0 if guide.dtype == np.uint8 else 1.0)
-    a, b = guided_filter_coeffs(g, p.astype(np.float32), r, eps)
-    return (a * g).sum(axis=2) + b
-
 
 def _to_alpha(mask: np.ndarray, pivot: float = PIVOT) -> np.ndarray:
     """Soft mask (float32) to uint8 alpha through the contrast curve (``pivot`` -> 0.5)."""
@@ -384,14 +352,6 @@ FINE_EPS = 1e-3
 FINE_TILE = 48  # model px per tile in which the edges are fitted
 
 
-def gray_guided_filter(guide: np.ndarray, p: np.ndarray, r: int, eps: float) -> np.ndarray:
-    """The guided filter with a grey guide (HxW float32 0..1): a third of the colour one's cost."""
-    mean_i, mean_p = _box(guide, r), _box(p, r)
-    a = (_box(guide * p, r) - mean_i * mean_p) / (_box(guide * guide, r) - mean_i * mean_i + eps)
-    b = mean_p - a * mean_i
-    return _box(a, r) * guide + _box(b, r)
-
-
 def _fine_upsample(mask: np.ndarray, rgb: np.ndarray) -> np.ndarray:
     """A fine grid's mask (ISNet) to uint8 alpha: resized, then fitted to the photo's edges.
 
@@ -415,10 +375,6 @@ def _fine_upsample(mask: np.ndarray, rgb: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- colour
-
-def _blur(x: np.ndarray, r: int) -> np.ndarray:
-    return cv2.blur(x, (2 * r + 1, 2 * r + 1), borderType=cv2.BORDER_REPLICATE)
-
 
 def decontaminate(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """The photo with foreground colours estimated where alpha is partial (uint8 RGB).
@@ -455,9 +411,9 @@ def decontaminate(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     small_i = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
     small_a = cv2.resize(a1, (sw, sh), interpolation=cv2.INTER_AREA)
     r1 = max(2, wide // k)
-    blur_a = _blur(small_a, r1)[..., None]
-    mean_f = _blur(small_i * small_a[..., None], r1) / (blur_a + 1e-5)
-    mean_b = _blur(small_i * (1 - small_a[..., None]), r1) / (1 - blur_a + 1e-5)
+    blur_a = box_blur(small_a, r1, cv2.BORDER_REPLICATE)[..., None]
+    mean_f = box_blur(small_i * small_a[..., None], r1, cv2.BORDER_REPLICATE) / (blur_a + 1e-5)
+    mean_b = box_blur(small_i * (1 - small_a[..., None]), r1, cv2.BORDER_REPLICATE) / (1 - blur_a + 1e-5)
     mean_f = cv2.resize(mean_f, (cw, ch), interpolation=cv2.INTER_LINEAR)
     mean_b = cv2.resize(mean_b, (cw, ch), interpolation=cv2.INTER_LINEAR)
     mf_p = gather(mean_f)
@@ -468,8 +424,9 @@ def decontaminate(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     fa.reshape(ch * cw, 3)[at] = f_p * a_p
     inv = 1.0 - a1
     ba = cv2.multiply(mean_b, cv2.merge([inv, inv, inv]))
-    near_f = gather(_blur(fa, r2)) / (gather(_blur(a1, r2)) + 1e-5)
-    near_b = gather(_blur(ba, r2)) / (gather(_blur(inv, r2)) + 1e-5)
+    edge = cv2.BORDER_REPLICATE
+    near_f = gather(box_blur(fa, r2, edge)) / (gather(box_blur(a1, r2, edge)) + 1e-5)
+    near_b = gather(box_blur(ba, r2, edge)) / (gather(box_blur(inv, r2, edge)) + 1e-5)
     f_p = np.clip(near_f + a_p * (i_p - a_p * near_f - (1 - a_p) * near_b), 0, 1)
     out = rgb.copy()
     yy, xx = np.divmod(at, cw)  # window index -> the photo's flat index
@@ -557,20 +514,15 @@ def touch_up(rgb: np.ndarray, alpha: np.ndarray, keep: np.ndarray | None = None,
 
 # --------------------------------------------------------------------------- hands
 
-HAND_MIN = 0.03  # a skin region smaller than this share of the cutout is not a hand
 HAND_SCORE = 0.5  # detect_hand's threshold on hand_score
-HAND_SKIN_MAX = 0.45  # above this share of skin colour the product itself is skin-toned
-
-
-def _skin(rgb: np.ndarray) -> np.ndarray:
-    """Skin-coloured pixels (YCrCb box of Chai & Ngan, widened for darker skin tones)."""
-    ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
-    y, cr, cb = ycc[..., 0], ycc[..., 1], ycc[..., 2]
-    return (y > 40) & (cr >= 135) & (cr <= 180) & (cb >= 80) & (cb <= 130) & (cr.astype(np.int16) - cb > 15)
+HAND_FULL = 0.15  # hand_score is 1 when the hand is this share of the cutout
+HAND_SIDE = 480  # the hand is looked for at this long side
 
 
 def hand_mask(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """Skin-coloured parts of the cutout that reach the photo's border (bool, photo size)."""
+    """The hand cut out with the product (bool, photo size): the hand ``imaging.skin.find_hand``
+    finds (the listing check's detector), where it is inside the cutout and the cutout reaches
+    the photo's border through it (a hand comes in from outside the frame)."""
     h, w = alpha.shape
     hand, _ = _hand_small(rgb, alpha)
     return cv2.resize(hand.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
@@ -579,49 +531,33 @@ def hand_mask(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 def _hand_small(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``hand_mask`` and the product's mask at the ~480 px scale the search runs at."""
     h, w = alpha.shape
-    sub = max(1.0, max(h, w) / 480)
+    sub = max(1.0, max(h, w) / HAND_SIDE)
     lw, lh = max(8, round(w / sub)), max(8, round(h / sub))
     small = _shrink(rgb, (lw, lh))
     product = cv2.resize(alpha, (lw, lh), interpolation=cv2.INTER_AREA) > 127
-    skin = _skin(small) & product
-    skin = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(skin, connectivity=8)
-    edge = max(1, round(0.02 * max(lw, lh)))
-    total = max(int(product.sum()), 1)
-    hand = np.zeros((lh, lw), bool)
-    if int(skin.sum()) > HAND_SKIN_MAX * total:  # a skin-toned product: cannot tell
-        return hand, product
-    for i in range(1, count):
-        x, y, bw, bh, area = stats[i]
-        if area < HAND_MIN * total or bw > 0.6 * lw or bh > 0.6 * lh:
-            continue
-        comp = labels == i
-        # Where it meets the border, an arm is narrow: a wrist, not a whole side.
-        contact = max(int(comp[:edge].any(axis=0).sum()), int(comp[-edge:].any(axis=0).sum()),
-                      int(comp[:, :edge].any(axis=1).sum()), int(comp[:, -edge:].any(axis=1).sum()))
-        sides = (lw if comp[:edge].any() or comp[-edge:].any() else lh)
-        if 0 < contact <= 0.5 * sides:
-            hand |= comp
-    return hand, product
+    inside = find_hand(small, product) & product
+    if not touches_border(inside, HAND.edge_px).any():
+        inside[:] = False
+    return inside, product
 
 
 def hand_score(rgb: np.ndarray, alpha: np.ndarray) -> float:
     """0..1: how much the cutout looks like it includes a hand holding the product.
 
-    A skin-coloured region of the cutout that reaches the photo's border (where a hand
-    comes in from) and is a fair part of the cutout (full score at 15 % of it). Wood,
-    cardboard or a skin-toned product reaching the border can score too: it is a hint
-    to check, not a verdict.
+    The hand the listing check finds, where it is part of the cutout and reaches the photo's
+    border (where a hand comes in from), as a share of the cutout (full score at 15 % of it).
+    It is a hint to check, not a verdict.
     """
     hand, product = _hand_small(rgb, alpha)  # measured where it is found: no full-size masks
     total = int(product.sum())
     if total == 0:
         return 0.0
     share = float(hand.sum()) / total
-    return float(np.clip(share / 0.15, 0.0, 1.0))
+    return float(np.clip(share / HAND_FULL, 0.0, 1.0))
 
 
 def detect_hand(rgb: np.ndarray, alpha: np.ndarray) -> bool:
+    """Whether ``hand_score`` reaches ``HAND_SCORE``."""
     return hand_score(rgb, alpha) >= HAND_SCORE
 
 

@@ -27,41 +27,33 @@ own shadow when composited (the map is not cut out under it).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
+from assistant.imaging.filters import gaussian_blur
+from assistant.imaging.masks import alpha_box
 from assistant.presets import ShadowSettings
 
-BORDER = 0.02  # share of the canvas's short side kept shadow-free at each edge
-DROP_DISTANCE = 0.04  # drop shadow offset, share of the product height
-REFLECTION_LENGTH = 0.35  # reflection fades out over this share of the product height
-REFLECTION_STRENGTH = 0.6  # reflection's coverage at the base, times the opacity setting
+
+@dataclass(frozen=True)
+class Limits:
+    """The shadow stage's tunables (the preset's ShadowSettings choose style, opacity, softness, angle)."""
+
+    border: float = 0.02  # share of the canvas's short side kept shadow-free at each edge
+    drop_distance: float = 0.04  # drop shadow offset, share of the product height
+    reflection_length: float = 0.35  # reflection fades out over this share of the product height
+    reflection_strength: float = 0.6  # reflection's coverage at the base, times the opacity setting
 
 
-def _box(alpha: np.ndarray) -> tuple[int, int, int, int] | None:
-    ys, xs = np.nonzero(alpha > 128)
-    if xs.size == 0:
-        return None
-    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
-
-
-def _blur(img: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian blur; wide ones at a reduced size (a shadow is smooth) to stay fast."""
-    if sigma < 0.5:
-        return img
-    h, w = img.shape[:2]
-    k = int(sigma // 6)
-    if k < 2:
-        return cv2.GaussianBlur(img, (0, 0), sigma)
-    small = cv2.resize(img, (max(1, w // k), max(1, h // k)), interpolation=cv2.INTER_AREA)
-    small = cv2.GaussianBlur(small, (0, 0), sigma / k)
-    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+LIMITS = Limits()
 
 
 def _border_taper(shape: tuple[int, int]) -> np.ndarray:
-    """1 inside, 0 within BORDER of each edge, a linear ramp of the same width between."""
+    """1 inside, 0 within LIMITS.border of each edge, a linear ramp of the same width between."""
     h, w = shape
-    edge = max(2, int(round(BORDER * min(h, w))))
+    edge = max(2, int(round(LIMITS.border * min(h, w))))
 
     def ramp(n: int) -> np.ndarray:
         i = np.arange(n, dtype=np.float32)
@@ -94,8 +86,8 @@ def _contact(a: np.ndarray, alpha: np.ndarray, box: tuple[int, int, int, int], s
     foot[rows, cols] = weight
     thick = max(1, int(round(0.012 * bh)))
     foot = cv2.dilate(foot, np.ones((2 * thick + 1, 3), np.uint8))
-    core = _blur(foot, max(1.0, 0.2 * softness * bh))
-    ambient = _blur(foot, max(2.0, 1.2 * softness * bh))
+    core = gaussian_blur(foot, max(1.0, 0.2 * softness * bh))
+    ambient = gaussian_blur(foot, max(2.0, 1.2 * softness * bh))
     core /= max(float(core.max()), 1e-6)
     ambient /= max(float(ambient.max()), 1e-6)
     return np.clip(core * 0.8 + ambient * 0.5, 0.0, 1.0)
@@ -104,10 +96,10 @@ def _contact(a: np.ndarray, alpha: np.ndarray, box: tuple[int, int, int, int], s
 def _drop(a: np.ndarray, box: tuple[int, int, int, int], softness: float, angle: float) -> np.ndarray:
     h, w = a.shape
     bh = box[3] - box[1]
-    shift = DROP_DISTANCE * bh
+    shift = LIMITS.drop_distance * bh
     dx, dy = shift * np.cos(np.radians(angle)), shift * np.sin(np.radians(angle))
     moved = cv2.warpAffine(a, np.float32([[1, 0, dx], [0, 1, dy]]), (w, h))
-    return _blur(moved, max(1.0, softness * bh))
+    return gaussian_blur(moved, max(1.0, softness * bh))
 
 
 def _reflection(alpha: np.ndarray, box: tuple[int, int, int, int],
@@ -117,7 +109,7 @@ def _reflection(alpha: np.ndarray, box: tuple[int, int, int, int],
     x0, y0, x1, y1 = box
     bh = y1 - y0
     lowest, has = _base(alpha, box)
-    length = max(1, int(REFLECTION_LENGTH * bh))
+    length = max(1, int(LIMITS.reflection_length * bh))
     top = int(lowest[has].min()) + 1
     bottom = min(h, int(lowest[has].max()) + 1 + length)
     ys = np.arange(top, bottom)[:, None]  # destination rows
@@ -140,7 +132,7 @@ def render_shadow(alpha: np.ndarray, settings: ShadowSettings,
     """The shadow for the placed product (see the module's docstring), or None for ``none``."""
     if settings.style == "none" or settings.opacity <= 0:
         return None
-    box = _box(alpha)
+    box = alpha_box(alpha)
     if box is None:
         return None
     h, w = alpha.shape
@@ -156,11 +148,12 @@ def render_shadow(alpha: np.ndarray, settings: ShadowSettings,
     sigma = 0.1 * softness * bh
     if rgb_canvas is None:
         (cover,) = _reflection(alpha, box, [a])
-        return (_blur(cover, sigma) * REFLECTION_STRENGTH * 0.5 * settings.opacity * taper).astype(np.float32)
+        fade = LIMITS.reflection_strength * 0.5 * settings.opacity
+        return (gaussian_blur(cover, sigma) * fade * taper).astype(np.float32)
     cover, colour = _reflection(alpha, box, [a, rgb_canvas.astype(np.float32) * a[..., None]])
-    k = REFLECTION_STRENGTH * settings.opacity * taper
-    cover = _blur(cover, sigma) * k
-    colour = _blur(colour, sigma) * k[..., None]
+    k = LIMITS.reflection_strength * settings.opacity * taper
+    cover = gaussian_blur(cover, sigma) * k
+    colour = gaussian_blur(colour, sigma) * k[..., None]
     return np.dstack([colour, cover]).astype(np.float32)
 
 

@@ -11,7 +11,8 @@ import re
 from pathlib import Path
 
 import assistant
-from assistant import AssistantError, models
+from assistant import AssistantError
+from assistant.models import registry as models
 from assistant.i18n import LANGUAGES, STRINGS, default_language, localized, t
 from assistant.pipeline import TRANSPARENT
 from assistant.presets import load_preset

@@ -25,7 +25,8 @@ import numpy as np
 from PIL import Image
 
 import assistant
-from assistant import AssistantError, batch, models, pipeline
+from assistant import AssistantError, batch, pipeline
+from assistant.models import registry as models
 from assistant.i18n import localized, t
 from assistant.presets import LightingSettings, ShadowSettings, field_help, list_presets, load_preset, load_presets
 from assistant.web.config import (CACHE_DIR, CACHE_MAX_AGE_S, GUIDE_PICTURES_DIR, MAX_BATCH_FILES, OUT_ROOT,
@@ -52,11 +53,11 @@ def _optional(module: str, *names: str):
 #         and the photo guide in "Panduan" (GUIDE_* in assistant.stages.checks, pictures in docs/panduan/).
 # PACKAGING / MOCKUP / TEMPLATES: the "Kemasan" tab, between "Banyak Foto" and "Panduan".
 # TOUCH_UP: keep/remove brushes under the result; re-frames via process(photo.with_(alpha=...)).
-CHECKS = _optional("assistant.checks_runner", "check_outputs")
+CHECKS = _optional("assistant.readiness.listing", "check_outputs")
 CHECK_GUIDE = _optional("assistant.stages.checks", "GUIDE_TITLE", "GUIDE_INTRO", "GUIDE_STEPS", "GUIDE_PICTURES")
-PACKAGING = _optional("assistant.packaging", "open_label", "product_cutout", "render")
-MOCKUP = _optional("assistant.stages.mockup", "label_from_brand", "render_mockup")
-TEMPLATES = _optional("assistant.mockups", "list_templates", "load_template")
+PACKAGING = _optional("assistant.mockup.files", "open_label", "product_cutout", "render")
+MOCKUP = _optional("assistant.mockup", "label_from_brand", "render_mockup")
+TEMPLATES = _optional("assistant.mockup.templates", "list_templates", "load_template")
 TOUCH_UP = _optional("assistant.stages.cutout", "touch_up")
 HAS_MOCKUPS = bool(PACKAGING and MOCKUP and TEMPLATES)
 
@@ -519,7 +520,7 @@ def _safe_name(name: str) -> str:
 def stage_batch_inputs(files: list[str], in_dir: Path) -> int:
     """Put the uploads (photos and ZIPs) in one folder, names kept and made unique, and
     count the photos in them; more than ``MAX_BATCH_FILES`` is refused before any work.
-    ZIPs are opened by the batch runner (``assistant.archive``), not here."""
+    ZIPs are opened by the batch runner (``assistant.batch.archive``), not here."""
     if not files:
         raise AppMessage("app_batch_need_files")
     if len(files) > MAX_BATCH_FILES:

@@ -17,7 +17,7 @@ import gradio as gr
 from starlette.middleware import Middleware
 from starlette.responses import PlainTextResponse
 
-from assistant import models, segment
+from assistant.models import registry as models, session as segment
 from assistant.i18n import LANGUAGES, default_language, t
 from assistant.web import render, services
 from assistant.web.config import (CACHE_DIR, CACHE_MAX_AGE_S, CACHE_SWEEP_S, CONCURRENCY, MAX_UPLOAD_MB,

@@ -13,7 +13,6 @@ with its own message, when it
 The whole archive is refused when it has more entries than ``MAX_ENTRIES`` or declares
 more than ``MAX_TOTAL_BYTES`` in all. Reading an entry is capped at its declared size
 (``zipfile`` stops there and checks the CRC), so a lying header cannot inflate memory.
-``safe_extract`` writes the good entries below a folder for callers that want files.
 """
 
 from __future__ import annotations
@@ -187,23 +186,3 @@ def list_archive(path: str | os.PathLike, suffixes: set[str] | None = None) -> L
         entries.append(Entry(name, info.filename, info.file_size, info.compress_size))
     return Listing(path, entries, problems, _zip=zf)
 
-
-def safe_extract(path: str | os.PathLike, dest: str | os.PathLike,
-                 suffixes: set[str] | None = None) -> Listing:
-    """Write the archive's good entries below ``dest`` (never over an existing file); the
-    listing says what was refused or skipped."""
-    listing = list_archive(path, suffixes)
-    root = Path(dest).resolve()
-    try:
-        for entry in listing.entries:
-            target = (root / entry.name).resolve()
-            if root not in target.parents:  # belt and braces: check_name already refused this
-                raise AssistantError("batch_zip_traversal", name=entry.name, archive=listing.path.name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            data = listing.read(entry)
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-    finally:
-        listing.close()
-    return listing

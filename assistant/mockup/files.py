@@ -11,14 +11,17 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from assistant.errors import AssistantError
-from assistant.mockups import list_templates, load_template
+from assistant.imaging.masks import alpha_box
+from assistant.mockup.templates import list_templates, load_template
 from assistant.photo import encode_image, open_photo, write_atomic
 from assistant.pipeline import cut_out, working_side
 from assistant.presets import Preset, load_preset
-from assistant.stages import mockup
+from assistant.mockup import labels
+from assistant.mockup.render import render_mockup
 
 LABEL_MAX_SIDE = 2400
 
@@ -37,7 +40,7 @@ def open_label(src: str | os.PathLike | bytes, is_photo: bool = False) -> Image.
     """A label image (RGBA, transparency kept); a phone photo of a printed label is rectified first."""
     photo = open_photo(src, max_side=LABEL_MAX_SIDE)
     if is_photo:
-        return mockup.label_from_photo(photo.image)
+        return labels.label_from_photo(photo.image)
     label = photo.image.convert("RGBA")
     if photo.hint_alpha is not None:
         label.putalpha(photo.hint_alpha)
@@ -49,7 +52,7 @@ def product_cutout(src: str | os.PathLike | bytes, preset: Preset, model: str | 
     photo = cut_out(open_photo(src, max_side=working_side([preset])), model)
     rgba = photo.image.convert("RGBA")
     rgba.putalpha(photo.alpha)
-    box = photo.alpha.point(lambda a: 255 if a > 128 else 0).getbbox()
+    box = alpha_box(np.asarray(photo.alpha))
     if box is None:
         raise AssistantError("no_product_found", name=photo.source)
     return rgba.crop(box)
@@ -69,10 +72,10 @@ def render(label: Image.Image, templates: list[str] | str, preset: str = "umum",
     out = []
     for name in names:
         template = load_template(name)
-        image = mockup.render_mockup(label, template, chosen.size, chosen.background_rgb,
+        image = render_mockup(label, template, chosen.size, chosen.background_rgb,
                                      product=product, body_colour=body_colour)
         if badge:
-            image = mockup.add_badge(image, badge, chosen.image.overlays_allowed).convert("RGB")
+            image = labels.add_badge(image, badge, chosen.image.overlays_allowed).convert("RGB")
         data = encode_image(image, chosen.image.format, chosen.image.quality, chosen.image.max_bytes)
         out.append(Mockup(name, chosen, image, data))
     return out

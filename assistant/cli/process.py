@@ -9,11 +9,10 @@ from pathlib import Path
 from assistant import i18n
 
 
-def _print_err(text: str) -> None:
-    print(text, file=sys.stderr)
+from assistant.cli.common import print_err
 
 
-def add_process_parser(sub) -> None:
+def add_parser(sub) -> None:
     """Register the ``process`` subcommand on the CLI's subparsers."""
     p = sub.add_parser("process", help="photos -> marketplace images",
                        description="Photos, folders (the first folder level is the vendor) and zip "
@@ -37,12 +36,12 @@ def add_process_parser(sub) -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="Dask scheduler address for --engine dask, e.g. tcp://192.168.1.10:8786")
     p.add_argument("--zip", default="vendor,all", metavar="KINDS",
-                   help="zips for hand-over: vendor, all, both (default 'vendor,all') or none")
+                   help="zips for hand-over, comma-separated: vendor, all (default 'vendor,all') or none")
     p.add_argument("--redo", action="store_true", help="ignore the journal and process everything again")
-    p.set_defaults(func=cmd_process)
+    p.set_defaults(func=run)
 
 
-def cmd_process(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     from assistant.batch import run_batch
 
     bar = _progress_bar() if sys.stderr.isatty() else None
@@ -57,7 +56,7 @@ def cmd_process(args: argparse.Namespace) -> int:
     failed = [r for r in result if r.status == "error"]
     ok = sum(r.status == "ok" for r in result)
     for row in failed:
-        _print_err(f"{row.input} [{row.preset or '-'}]: {row.message}")
+        print_err(f"{row.input} [{row.preset or '-'}]: {row.message}")
     if result.resumed:
         print(i18n.t("batch_cli_resumed", args.lang, count=result.resumed))
     print(i18n.t("cli_process_summary", args.lang, ok=ok, failed=len(failed), report=str(result.report_csv)))

@@ -5,7 +5,7 @@ input is prepared exactly as rembg prepares it (LANCZOS to the model's size, rem
 std), so the masks match rembg's own reference outputs (tests/test_segment.py). The session is
 onnxruntime's own: importing rembg costs 1.5-2 s per process (it loads pymatting and numba),
 which every CLI run and every app start would pay for nothing but a session wrapper. rembg is
-still used to download models where it can (models.py) and as the baseline in the benches.
+still used to download models where it can (install.py) and as the baseline in the benches.
 
 rembg's ``predict`` also resizes the mask back to the full photo with LANCZOS, which on a
 12 MP phone photo costs more than the model; here the model's own low-resolution prediction
@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from assistant import models
+from assistant.models import registry
 from assistant.errors import AssistantError
 
 _sessions: dict[str, Segmenter] = {}
@@ -34,7 +34,7 @@ _lock = threading.Lock()
 class Segmenter:
     """A loaded model: ``predict`` maps an RGB array to the model's soft mask in [0, 1]."""
 
-    info: models.ModelInfo
+    info: registry.ModelInfo
     session: object  # onnxruntime.InferenceSession
     providers: tuple[str, ...]
     input_name: str
@@ -109,11 +109,11 @@ def _threads() -> int:
 
 def get_segmenter(model: str | None = None) -> Segmenter:
     """The cached segmenter for ``model`` (default ISNet); loads and verifies it on first use."""
-    info = models.model_info(model)
+    info = registry.model_info(model)
     with _lock:
         if info.name in _sessions:
             return _sessions[info.name]
-        path = models.runtime_path(info.name)
+        path = registry.runtime_path(info.name)
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
@@ -127,7 +127,7 @@ def get_segmenter(model: str | None = None) -> Segmenter:
         opts.enable_cpu_mem_arena = True
         opts.enable_mem_pattern = False
         providers = ["CPUExecutionProvider"]
-        if models.device() == "cuda":
+        if registry.device() == "cuda":
             providers.insert(0, "CUDAExecutionProvider")
         try:
             session = ort.InferenceSession(str(path), opts, providers=providers)
@@ -142,13 +142,13 @@ def get_segmenter(model: str | None = None) -> Segmenter:
 
 
 # The default model first: the first user most likely asks for it.
-WARM_ORDER = (models.DEFAULT_MODEL, models.FAST_MODEL)
+WARM_ORDER = (registry.DEFAULT_MODEL, registry.FAST_MODEL)
 
 
 def warm(models_to_load: tuple[str, ...] = WARM_ORDER) -> None:
     """Load and run each installed model once, so the first real photo does not wait for it."""
     for name in models_to_load:
-        if models.is_installed(name):
+        if registry.is_installed(name):
             segmenter = get_segmenter(name)
             segmenter.predict(np.zeros((64, 64, 3), np.uint8))
 
@@ -157,12 +157,3 @@ def mask_at(soft: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """The model's soft mask resized to ``size`` (w, h) as float32 in [0, 1]."""
     return np.clip(cv2.resize(soft, size, interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
 
-
-def remove_background(image: Image.Image, model: str | None = None) -> Image.Image:
-    """The photo as RGBA, same size, alpha from the model (isnet-general-use or u2netp)."""
-    rgb = np.asarray(image.convert("RGB"))
-    soft = get_segmenter(model).predict(rgb)
-    alpha = (mask_at(soft, image.size) * 255.0 + 0.5).astype(np.uint8)
-    out = image.convert("RGB")
-    out.putalpha(Image.fromarray(alpha, "L"))
-    return out

@@ -13,11 +13,12 @@ from typing import BinaryIO
 
 import numpy as np
 
-from assistant import models, pipeline
+from assistant import pipeline
+from assistant.models import registry
 from assistant.errors import AssistantError
+from assistant.imaging.masks import alpha_box
 from assistant.photo import Photo, open_photo
 from assistant.presets import Preset, load_preset
-from assistant.stages import framing
 from assistant.stages.checks import CheckResult, run_checks
 
 DEFAULT_PRESET = "umum"  # what a photo is judged against when no preset is named
@@ -34,9 +35,9 @@ def _second_alpha(photo: Photo, model: str | None, second_model: str | None) -> 
     second on a CPU); nothing when the photo was already cut out with the fast model.
     """
     if second_model == "auto":
-        main = models.model_info(model).name
-        second_model = models.FAST_MODEL if main != models.FAST_MODEL else None
-        if second_model and not models.is_installed(second_model):
+        main = registry.model_info(model).name
+        second_model = registry.FAST_MODEL if main != registry.FAST_MODEL else None
+        if second_model and not registry.is_installed(second_model):
             second_model = None
     if not second_model or second_model == model or photo.alpha is None:
         return None
@@ -76,7 +77,7 @@ def check_cut_photo(photo: Photo, preset: str | Preset | None = None, model: str
     chosen = _preset(preset)
     alpha = np.asarray(photo.alpha)
     image, nbytes, refused = None, None, False
-    if chosen is not None and framing.product_box(alpha) is not None:
+    if chosen is not None and alpha_box(alpha) is not None:
         try:
             output = pipeline.process(photo, [chosen], model=model).outputs[0]
             image, nbytes = output.image, len(output.data)

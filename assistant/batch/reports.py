@@ -1,0 +1,243 @@
+"""What a batch hands over: ``report.csv``, ``report.html`` (a contact sheet per vendor,
+styled by ``report.css``), upload sheets per preset and zips per vendor and of everything.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import os
+import re
+import time
+import zipfile
+from collections import defaultdict
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote
+
+from assistant.batch.inputs import ReportRow
+from assistant.batch.journal import Record
+from assistant.i18n import t
+from assistant.photo import Notice, write_atomic
+from assistant.presets import Preset
+
+
+REPORT_FIELDS = ["input", "preset", "output", "status", "message", "width", "height", "bytes",
+                 "vendor", "sku", "warnings", "decode_s", "cutout_s", "lighting_s", "export_s", "resumed"]
+
+def _rows_for(record: Record, presets: list[Preset], lang: str | None) -> list[ReportRow]:
+    timing = {f"{k}_s": round(float(record.timings.get(k, 0.0)), 3) for k in ("decode", "cutout", "lighting", "export")}
+    common = dict(vendor=record.vendor, sku=record.sku, resumed="1" if record.resumed else "", index=record.index)
+    if record.status != "ok":
+        if record.internal:
+            code, params = "batch_internal_error", {"name": record.relative, "detail": record.internal}
+        else:
+            code, params = record.error[0], record.error[1]
+        message = t(code, lang, **params)
+        return [ReportRow(record.input, p.name, status="error", message=message, warnings=code, code=code,
+                          params=params, **common) for p in presets]
+    rows = []
+    photo_notices = [Notice(c, p) for c, p in record.notices]
+    for o in record.outputs:
+        notices = photo_notices + [Notice(c, p) for c, p in o["notices"]]
+        rows.append(ReportRow(record.input, o["preset"], o["path"], "ok",
+                              " ".join(n.message(lang) for n in notices), o["width"], o["height"], o["bytes"],
+                              warnings=";".join(n.code for n in notices), **timing, **common))
+    return rows
+
+
+# --------------------------------------------------------------------------- reports and hand-over
+
+def write_report(path: Path, rows: list[ReportRow]) -> None:
+    """``report.csv``: one row per input and preset."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=REPORT_FIELDS)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: getattr(row, k) for k in REPORT_FIELDS})
+    write_atomic(path, buf.getvalue().encode("utf-8"))
+
+
+def _sheet_rows(records: list[Record], preset: str) -> list[list[str]]:
+    groups: dict[tuple[str, str], list[tuple[int, int, str]]] = defaultdict(list)
+    for r in records:
+        if r.status != "ok":
+            continue
+        for o in r.outputs:
+            if o["preset"] == preset:
+                sku = r.sku or PurePosixPath(r.relative).stem
+                groups[(r.vendor, sku)].append((r.order, r.index, PurePosixPath(o["path"]).name))
+    width = max((len(v) for v in groups.values()), default=1)
+    out = [["sku", "vendor"] + [f"image_{i}" for i in range(1, width + 1)]]
+    for (vendor, sku), images in groups.items():
+        out.append([sku, vendor] + [name for _, _, name in sorted(images)])
+    return out
+
+
+def _csv_bytes(rows: list[list[str]]) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def write_upload_sheets(out_dir: Path, records: list[Record], presets: list[Preset]) -> dict[str, Path]:
+    """``upload/<preset>.csv``: per SKU its vendor and image file names in order, for bulk upload."""
+    sheets = {}
+    for preset in presets:
+        path = out_dir / "upload" / f"{preset.name}.csv"
+        write_atomic(path, _csv_bytes(_sheet_rows(records, preset.name)))
+        sheets[preset.name] = path
+    return sheets
+
+
+def _vendor_file(vendor: str) -> str:
+    name = re.sub(r'[\x00-\x1f<>:"/\\|?*]', "_", vendor).strip(" .") or "_tanpa-vendor"
+    return name + ".zip"
+
+
+def _write_zip(path: Path, members: list[tuple[str, Path | bytes]]) -> None:
+    """A zip written under a temporary name and renamed; photos are stored (already compressed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
+            for arcname, src in members:
+                if isinstance(src, bytes):
+                    zf.writestr(zipfile.ZipInfo(arcname, time.localtime()[:6]), src, zipfile.ZIP_DEFLATED)
+                elif src.is_file():
+                    zf.write(src, arcname)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_vendor_zips(out_dir: Path, records: list[Record], presets: list[Preset]) -> dict[str, Path]:
+    """``zips/<vendor>.zip``: the vendor's outputs and its own upload sheets, for hand-over."""
+    by_vendor: dict[str, list[Record]] = defaultdict(list)
+    for r in records:
+        if r.status == "ok":
+            by_vendor[r.vendor].append(r)
+    made = {}
+    for vendor, recs in by_vendor.items():
+        members: list[tuple[str, Path | bytes]] = [(o["path"], out_dir / o["path"]) for r in recs for o in r.outputs]
+        members += [(f"upload/{p.name}.csv", _csv_bytes(_sheet_rows(recs, p.name))) for p in presets]
+        path = out_dir / "zips" / _vendor_file(vendor)
+        _write_zip(path, members)
+        made[vendor] = path
+    return made
+
+
+def write_all_zip(out_dir: Path, records: list[Record], sheets: dict[str, Path]) -> Path:
+    """``all-outputs.zip``: every output, the reports, thumbnails and upload sheets."""
+    members: list[tuple[str, Path | bytes]] = [(o["path"], out_dir / o["path"]) for r in records for o in r.outputs]
+    members += [(name, out_dir / name) for r in records for name in r.thumbs.values()]
+    members += [("report.csv", out_dir / "report.csv"), ("report.html", out_dir / "report.html")]
+    members += [(f"upload/{p.name}", p) for p in sheets.values()]
+    path = out_dir / "all-outputs.zip"
+    _write_zip(path, members)
+    return path
+
+
+def _clean_thumbs(out_dir: Path, records: list[Record]) -> None:
+    keep = {out_dir / name for r in records for name in r.thumbs.values()}
+    folder = out_dir / "thumbs"
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if path.is_file() and path not in keep:
+                path.unlink()
+
+
+# the contact sheet's style, inlined into each report.html so the file stands alone
+_CSS = Path(__file__).with_name("report.css").read_text(encoding="utf-8")
+
+
+def _card(r: Record, vendor: str, titles: dict[str, str], lang: str | None) -> str:
+    """One photo on the contact sheet: name, before, after per preset, its messages."""
+    esc = html.escape
+    warnings = _warnings(r, lang)
+    cls = "error" if r.status != "ok" else ("warning" if warnings else "")
+    shown = r.relative[len(vendor) + 1:] if vendor and r.relative.startswith(vendor + "/") else r.relative
+    tags = f"<span class=\"tag\">SKU {esc(r.sku)}</span>" if r.sku else ""
+    if r.resumed:
+        tags += f"<span class=\"tag\">{esc(t('batch_html_resumed_tag', lang))}</span>"
+    out = [f"<div class=\"card {cls}\"><div class=\"name\" title=\"{esc(r.input)}\">{esc(shown)}{tags}</div>",
+           "<div class=\"pics\">"]
+    before = r.thumbs.get("before")
+    if before:
+        out.append(f"<figure class=\"before\"><img src=\"{esc(quote(before))}\" alt=\"\" loading=\"lazy\">"
+                   f"<figcaption>{esc(t('batch_html_before', lang))}</figcaption></figure>")
+    else:
+        out.append(f"<div class=\"noimg\">{esc(t('batch_html_no_thumb', lang))}</div>")
+    if r.outputs:
+        out.append("<div class=\"arrow\">&#8594;</div>")
+    for o in r.outputs:
+        thumb = r.thumbs.get(o["preset"])
+        if thumb:
+            out.append(f"<figure><a href=\"{esc(quote(o['path']))}\"><img src=\"{esc(quote(thumb))}\" alt=\"\" "
+                       f"loading=\"lazy\"></a><figcaption title=\"{esc(titles.get(o['preset'], ''))}\">"
+                       f"{esc(o['preset'])}</figcaption></figure>")
+    out.append("</div>")
+    if r.status != "ok":
+        code, params = (("batch_internal_error", {"name": r.relative, "detail": r.internal})
+                        if r.internal else (r.error[0], r.error[1]))
+        warnings = [t(code, lang, **params)]
+    out.extend(f"<div class=\"msg\">&#9888; {esc(message)}</div>" for message in warnings)
+    out.append("</div>")
+    return "".join(out)
+
+
+def write_html_report(path: Path, records: list[Record], rows: list[ReportRow], presets: list[Preset],
+                      model: str, lang: str | None) -> None:
+    """``report.html``: a contact sheet per vendor, before and after, warnings and errors marked.
+    Every name from the inputs is escaped; thumbnails are files in ``thumbs/`` beside it."""
+    esc = html.escape
+    by_vendor: dict[str, list[Record]] = defaultdict(list)
+    for r in records:
+        by_vendor[r.vendor].append(r)
+    others: dict[str, list[ReportRow]] = defaultdict(list)
+    for row in rows:
+        if row.status == "skipped" or (row.status == "error" and not row.preset):
+            others[row.vendor].append(row)
+    ok = sum(r.status == "ok" for r in records)
+    counts = {"batch_html_ok": ("ok", ok), "batch_html_warned": ("warn", sum(
+                  1 for r in records if r.status == "ok" and _warnings(r, lang))),
+              "batch_html_failed": ("bad", len(records) - ok),
+              "batch_html_skipped": ("", sum(len(v) for v in others.values())),
+              "batch_html_resumed": ("", sum(r.resumed for r in records))}
+    title = t("batch_html_title", lang)
+    meta = t("batch_html_meta", lang, presets=", ".join(p.title_in(lang) for p in presets), model=model,
+             when=time.strftime("%Y-%m-%d %H:%M"))
+    out = [f"<!DOCTYPE html><html lang=\"{esc(lang or 'id')}\"><head><meta charset=\"utf-8\">",
+           "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">",
+           f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>",
+           f"<h1>{esc(title)}</h1><div class=\"meta\">{esc(meta)}</div><div class=\"summary\">"]
+    out += [f"<span class=\"{cls}\">{esc(t(key, lang, count=n))}</span>" for key, (cls, n) in counts.items()]
+    out.append("</div>")
+    titles = {p.name: p.title_in(lang) for p in presets}
+    for vendor in sorted(set(by_vendor) | set(others), key=lambda v: (v == "", v.lower())):
+        recs = by_vendor.get(vendor, [])
+        label = vendor or t("batch_html_no_vendor", lang)
+        tag = t("batch_html_count", lang, count=len(recs), failed=sum(r.status != "ok" for r in recs))
+        out.append(f"<h2>{esc(label)} <span class=\"tag\">{esc(tag)}</span></h2><div class=\"grid\">")
+        out.extend(_card(r, vendor, titles, lang) for r in recs)
+        out.append("</div>")
+        if others.get(vendor):
+            out.append(f"<table><tr><th>{esc(t('batch_html_not_processed', lang))}</th>"
+                       f"<th>{esc(t('batch_html_reason', lang))}</th></tr>")
+            for row in others[vendor]:
+                cls = "bad" if row.status == "error" else ""
+                out.append(f"<tr><td>{esc(row.input)}</td><td class=\"{cls}\">{esc(row.message)}</td></tr>")
+            out.append("</table>")
+    out.append("</body></html>")
+    write_atomic(path, "\n".join(out).encode("utf-8"))
+
+
+def _warnings(record: Record, lang: str | None) -> list[str]:
+    seen: list[str] = []
+    for code, params in record.notices + [n for o in record.outputs for n in o["notices"]]:
+        message = t(code, lang, **params)
+        if message not in seen:
+            seen.append(message)
+    return seen
+

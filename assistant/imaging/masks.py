@@ -1,0 +1,64 @@
+"""Masks: the product's bounding box, connected parts, the largest blob, contact with the
+photo's edge. A mask is a bool (or 0/nonzero uint8) HxW array; an alpha is uint8 0..255."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+OPAQUE = 128  # alpha above this is product when measuring its box
+
+Box = tuple[int, int, int, int]  # (x0, y0, x1, y1), exclusive end
+
+
+def bounding_box(mask: np.ndarray) -> Box | None:
+    """(x0, y0, x1, y1) of the mask's nonzero pixels, exclusive end; None when there are none."""
+    x, y, w, h = cv2.boundingRect(mask.astype(np.uint8, copy=False))  # 30x faster than np.nonzero
+    if w == 0 or h == 0:
+        return None
+    return x, y, x + w, y + h
+
+
+def alpha_box(alpha: np.ndarray, opaque: int = OPAQUE) -> Box | None:
+    """The product's box in an alpha (pixels above ``opaque``); None when there is none."""
+    _, binary = cv2.threshold(alpha, opaque, 255, cv2.THRESH_BINARY)
+    return bounding_box(binary)
+
+
+def border_band(shape: tuple[int, int], width: int = 2) -> np.ndarray:
+    """True on the ``width`` outermost pixels of a frame of ``shape``."""
+    border = np.zeros(shape, dtype=bool)
+    border[:width], border[-width:], border[:, :width], border[:, -width:] = True, True, True, True
+    return border
+
+
+def touches_border(mask: np.ndarray, width: int = 2) -> np.ndarray:
+    """The mask's pixels within ``width`` of the photo's edge."""
+    return border_band(mask.shape, width) & mask
+
+
+def edge_contact(mask: np.ndarray) -> float:
+    """Longest share of the mask's extent that lies on one photo edge (0 .. 1)."""
+    box = bounding_box(mask)
+    if box is None:
+        return 0.0
+    x0, y0, x1, y1 = box
+    bw, bh = x1 - x0, y1 - y0
+    sides = [(mask[:2].any(axis=0), bw), (mask[-2:].any(axis=0), bw),
+             (mask[:, :2].any(axis=1), bh), (mask[:, -2:].any(axis=1), bh)]
+    return max(float(on.sum()) / max(extent, 1) for on, extent in sides)
+
+
+def blob_areas(mask: np.ndarray, close: int = 5) -> list[int]:
+    """Areas of the separate blobs, largest first (specks merged by a ``close`` px closing)."""
+    m = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((close, close), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+    return sorted((int(a) for a in stats[1:, cv2.CC_STAT_AREA]), reverse=True)
+
+
+def largest_blob(mask: np.ndarray) -> np.ndarray:
+    """The largest connected part of ``mask`` (8-connected), bool."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if count <= 2:
+        return mask.astype(bool)
+    return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
