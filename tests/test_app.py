@@ -642,3 +642,13 @@ def test_a_heic_upload_gets_a_preview_and_junk_is_refused_at_once(app, services,
     with pytest.raises(Exception) as info:
         services.viewable_upload(str(junk))
     assert "bukan foto yang bisa dibaca" in info.value.message("id")
+
+
+def test_batch_summary_says_how_many_want_a_look(app, render):
+    from types import SimpleNamespace as NS
+
+    rows = [NS(input="a.jpg", preset="umum", status="ok", warnings="check_resolution", message=""),
+            NS(input="b.jpg", preset="umum", status="ok", warnings="", message="")]
+    summary = render.batch_summary_md(NS(rows=rows), 10, "id")
+    assert "2 foto berhasil" in summary and "1 dari 2 foto yang berhasil perlu dicek" in summary
+    assert summary.startswith("⚠")

@@ -190,8 +190,12 @@ def batch_summary_md(result, seconds: float, lang: str) -> str:
     ok = sum(all(r.status == "ok" for r in rows) for rows in by_input.values())
     skipped = sum(all(r.status == "skipped" for r in rows) for rows in by_input.values())
     failed = len(by_input) - ok - skipped
-    lines = [("✓ " if failed == 0 and skipped == 0 else "⚠ ") + t(
+    warned = sum(all(r.status == "ok" for r in rows) and any(getattr(r, "warnings", "") for r in rows)
+                 for rows in by_input.values())
+    lines = [("✓ " if failed == 0 and skipped == 0 and not warned else "⚠ ") + t(
         "app_batch_summary", lang, time=duration(seconds, lang), ok=ok, failed=failed, skipped=skipped)]
+    if warned:  # "30 berhasil" alone hid that 29 of them want a look
+        lines[0] += " " + t("app_batch_warned", lang, count=warned, ok=ok)
     problems = [(name, rows[0].message) for name, rows in by_input.items() if any(r.status != "ok" for r in rows)]
     if problems:
         lines += ["", t("app_batch_problems", lang)]
