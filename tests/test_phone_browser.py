@@ -160,8 +160,9 @@ def test_results_belong_to_their_input(browser, server, shots, tmp_path):  # noq
     assert not page.locator("#slider").is_visible()
     page.tap("#process-btn")
     assert "Selesai" in wait_answer(page, "#status")
-    # A file over the 25 MB cap, refused in the browser: the warning in Indonesian, no old result under it.
-    upload_photo(page, {"name": "besar.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8" + bytes(26_000_000)})
+    # A file over the 25 MB cap (Gradio counts MiB), refused in the browser: the warning in Indonesian,
+    # no old result under it.
+    upload_photo(page, {"name": "besar.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8" + bytes(30_000_000)})
     page.wait_for_selector("text=terlalu besar", timeout=20_000)
     page.wait_for_selector("#download-0", state="hidden")
     # A file that is no photo: the message, and no earlier result to download as if it were this one's.

@@ -48,6 +48,8 @@
     [/^(No devices found|Tidak ada perangkat yang ditemukan)$/, () => tr('no_camera')],
     [/^(Webcam|Upload|Upload an image)$/, () => tr('tap_photo')],
     [/^(Error|error)$/, () => tr('error')],
+    [/^(Close|Tutup)$/, () => tr('close')],
+    [/^In queue: (\d+) of (\d+)$/, (m) => fmt(tr('queue'), {pos: m[1], size: m[2]}).replace(/ ·$/, '')],
     [/^common\.[a-z_]+$/, () => ''],
     [/^File\(s\) exceed the maximum allowed size of [^:]+: (.*)$/, (m) => refused(fmt(tr('too_big'), {names: m[1]}))],
     [/^(Connection errored out\.?|Connection lost.*|Lost connection.*)$/, () => tr('connection')],
