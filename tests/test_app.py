@@ -288,9 +288,14 @@ def test_every_lighting_and_guide_field_has_its_strings(app, render, services):
 def test_app_settings(app):
     demo = app.build_app()
     assert demo.delete_cache == (app.CACHE_SWEEP_S, app.CACHE_MAX_AGE_S)
-    work = [fn for fn in demo.fns.values() if fn.concurrency_id == "work"]
-    assert len(work) == 5  # single photo, touch-up, batch, mockups and the API share one limit
-    assert all(fn.concurrency_limit == app.CONCURRENCY for fn in work)
+    # Single photos, touch-ups (re-cut, apply, undo, redo), mockups and the API share the "photo" lane;
+    # batches have their own, so a photo never waits behind a whole batch (issue 17).
+    photo = [fn for fn in demo.fns.values() if fn.concurrency_id == "photo"]
+    batch = [fn for fn in demo.fns.values() if fn.concurrency_id == "batch"]
+    assert len(photo) == 7 and len(batch) == 1, (len(photo), len(batch))
+    assert all(fn.concurrency_limit == app.CONCURRENCY for fn in photo)
+    from assistant.web.config import BATCH_CONCURRENCY
+    assert batch[0].concurrency_limit == BATCH_CONCURRENCY
     assert demo._queue.max_size == app.QUEUE_MAX
     kwargs = app.launch_kwargs()
     assert kwargs["max_file_size"] == "25mb" and kwargs["allowed_paths"] == []
@@ -306,9 +311,13 @@ def test_guide_shows_numbers_sources_and_dates(app, render):
         for lang in ("id", "en"):
             text = render.guide_md(name, lang)
             assert f"{preset.image.width}×{preset.image.height} px" in text
-            assert preset.sources["width"].checked.isoformat() in text
-            assert preset.sources["width"].source.split()[0].replace("@", "@\u2060") in text
-    assert "Sumber" in render.guide_md("shopee", "id") and "Source" in render.guide_md("shopee", "en")
+            # the date as a person writes it; the source said, not quoted (no package names or paths)
+            assert render.date_text(preset.sources["width"].checked, lang) in text
+            sources = "\n".join(line for line in text.splitlines() if line.startswith("<small>"))
+            said = re.sub(r"href='[^']*'", "", sources)  # what is read, not the link's address
+            assert "npm" not in said and "docs/" not in said and ".md" not in said
+    assert "dicek 28 Nov 2026" in render.guide_md("shopee", "id")
+    assert "checked 28 Nov 2026" in render.guide_md("shopee", "en")
 
 
 def test_compliance_line(app, render):

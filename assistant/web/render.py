@@ -243,7 +243,8 @@ def guide_md(name: str, lang: str) -> str:
         lines.append(f"- **{t('app_guide_' + field, lang)}:** {html.escape(text)} <sup>[{ref}]</sup>")
     lines.append("")
     for (kind, source, checked), ref in numbered.items():
-        lines.append(f"<small>[{ref}] {source_html(kind, source, checked, preset.title_in(lang), lang)}</small>  ")
+        market = re.sub(r"\s*\(.*\)$", "", preset.title_in(lang))  # "GoFood (GoBiz)" -> "GoFood"
+        lines.append(f"<small>[{ref}] {source_html(kind, source, checked, market, lang)}</small>  ")
     return "\n".join(lines)
 
 
