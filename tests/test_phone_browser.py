@@ -21,7 +21,8 @@ from tests.test_app_browser import (PHONE, RESULT_TIMEOUT_MS, blue_photo, browse
                                     server, shots, upload_photo)
 from tests.test_app import sample_photo
 
-pytestmark = pytest.mark.browser
+# Each test runs the app several times; on a shared 2-core machine that can pass the suite's 300 s.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
 ANDROID = dict(PHONE, user_agent="Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
                                  "Chrome/120.0.0.0 Mobile Safari/537.36")
