@@ -248,6 +248,10 @@ def test_the_indonesian_interface_has_no_english_or_jargon_in_any_state(browser,
     page.get_by_role("tab", name="Kemasan").click()
     page.wait_for_selector("#mk-templates .mk-card")
     walk("kemasan: empty")
+    page.locator("#mk-more").get_by_text("Pilihan lain").click()
+    steps = re.findall(r"(?m)^\s*(\d)\. ", page.inner_text("[role=tabpanel]:visible"))
+    assert len(steps) == len(set(steps)), f"a step number twice in Kemasan: {steps}"
+    page.locator("#mk-more").get_by_text("Pilihan lain").click()
     page.locator("#mk-source").get_by_label("Nama merek saja").check()
     page.fill("#mk-brand-name input, #mk-brand-name textarea", "Keripik Bu Ani")
     page.tap("#mk-btn")

@@ -220,9 +220,10 @@ def _more(T: Texts) -> dict:
     product = T(PhotoInput(label=t("app_mockup_product_label", lang0), type="filepath", image_mode=None,
                            sources=["upload", "webcam"], height=200, elem_id="mk-product"),
                 label="app_mockup_product_label")
-    quality = T(gr.Radio(quality_choices(lang0), value=default_model(), label=t("app_quality_label", lang0),
+    # No step number: in Kemasan this sits under "Pilihan lain", after step 3 ("3. Mode" was a second 3.).
+    quality = T(gr.Radio(quality_choices(lang0), value=default_model(), label=t("app_mockup_quality_label", lang0),
                          elem_id="mk-quality"),
-                label="app_quality_label", choices=quality_choices)
+                label="app_mockup_quality_label", choices=quality_choices)
     body_on = T(gr.Checkbox(False, label=t("app_mockup_body_label", lang0), info=t("app_mockup_body_info", lang0),
                             elem_id="mk-body-on"),
                 label="app_mockup_body_label", info="app_mockup_body_info")
