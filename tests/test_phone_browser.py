@@ -249,7 +249,7 @@ def test_the_indonesian_interface_has_no_english_or_jargon_in_any_state(browser,
     page.wait_for_selector("#mk-templates .mk-card")
     walk("kemasan: empty")
     page.locator("#mk-more").get_by_text("Pilihan lain").click()
-    steps = re.findall(r"(?m)^\s*(\d)\. ", page.inner_text("[role=tabpanel]:visible"))
+    steps = re.findall(r"(?m)^\s*(\d)\. ", page.inner_text("#tab-mockup"))
     assert len(steps) == len(set(steps)), f"a step number twice in Kemasan: {steps}"
     page.locator("#mk-more").get_by_text("Pilihan lain").click()
     page.locator("#mk-source").get_by_label("Nama merek saja").check()
