@@ -21,7 +21,7 @@ from tests.conftest import REPO, jpeg_bytes, product_photo
 from tests.appserver import start_app, stop_app
 from tests.test_app import assert_listing_image, sample_photo
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]  # slow on a shared machine
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
