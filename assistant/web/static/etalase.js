@@ -92,7 +92,8 @@
     const tracker = !!el.closest('[data-testid="status-tracker"], .toast-body, .eta-bar, .progress-text');
     if (!tracker && el.closest('.prose, .html-container, textarea, input, #lang')) return;
     const source = originals.has(node) && node.data === node.__etalase ? originals.get(node) : node.data;
-    const out = translate(source, tracker);
+    // A chosen marketplace's token shows its name only; the one-line hint is for choosing.
+    const out = el.closest('.token') && source.includes(' · ') ? source.split(' · ')[0] : translate(source, tracker);
     if (out === null || out === node.data) return;
     originals.set(node, source);
     node.__etalase = out;
