@@ -362,6 +362,13 @@ def touch_up_files(photo, keep, remove, preset_names, model: str, background: st
     return _write_outputs(touched, load_presets(preset_names), model, background, lighting, shadow, stem, checks)
 
 
+def slim(result):
+    """A Result as a session keeps it (gr.State, up to an hour): the cut-out photo only. Its outputs'
+    images (about 4 MB each) are already files in the cache; keeping them per session is what made
+    the server's memory grow with each vendor."""
+    return dataclasses.replace(result, outputs=[]) if result is not None else None
+
+
 def remember_cutout(session: str | None, path: str | None, chosen: list, model: str, photo) -> None:
     """After a touch-up, a new colour or marketplace for the same photo keeps the touched cut-out."""
     if not session or not path:

@@ -191,7 +191,7 @@ class PhotoTab:
         tc = self.touch
         text = t("app_touch_preview_ready", lang_value, seconds=render.num(time.perf_counter() - start, lang_value))
         return {tc.preview_box: gr.update(visible=True), tc.preview: services.touch_view(touched.photo),
-                tc.pending: (state, touched), tc.status: render.done_html(text)}
+                tc.pending: (state, services.slim(touched)), tc.status: render.done_html(text)}
 
     def apply_touch(self, values, request: gr.Request):
         """The previewed touch-up replaces the cut; the one before it can be brought back (undo)."""
@@ -251,7 +251,7 @@ class PhotoTab:
             self.slider: gr.update(value=(entries[0].get("before", state["before"]), entries[0]["path"]), visible=True),
             self.view: gr.update(choices=render.view_choices(entries, lang_value), value=0, visible=len(entries) > 1),
             self.result_state: state,
-            self.last_result: result,
+            self.last_result: services.slim(result),
             **self.render_result(state, lang_value),
         }
         if self.touch:
