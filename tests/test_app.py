@@ -661,3 +661,15 @@ def test_batch_summary_says_how_many_want_a_look(app, render):
     summary = render.batch_summary_md(NS(rows=rows), 10, "id")
     assert "2 foto berhasil" in summary and "1 dari 2 foto yang berhasil perlu dicek" in summary
     assert summary.startswith("⚠")
+
+
+def test_a_batch_pauses_between_photos_while_a_single_photo_runs(app, services):
+    import threading
+
+    waited = threading.Event()
+    with services.single_photo_running():
+        batch = threading.Thread(target=lambda: (services.yield_to_single_photos(), waited.set()))
+        batch.start()
+        assert not waited.wait(0.3), "the batch went on while a single photo ran"
+    assert waited.wait(2), "the batch did not go on after the single photo"
+    batch.join()

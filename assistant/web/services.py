@@ -9,6 +9,7 @@ turn them into component updates and ``render`` into text.
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import importlib
 import io
@@ -504,6 +505,35 @@ def mockup_files(label, templates, preset_name: str, product_path: str | None = 
         entries.append({"template": item.template, "preset": item.preset.name, "path": str(target),
                         "width": item.image.size[0], "height": item.image.size[1], "bytes": len(item.data)})
     return entries
+
+
+# --- Priority: single photos before batches ----------------------------------------------------
+
+_singles = 0  # single-photo requests running now (photo, touch-up, mockups, API)
+_singles_cond = threading.Condition()
+SINGLE_MAX_WAIT_S = 120  # a batch never waits longer than this for single photos at one step
+
+
+@contextlib.contextmanager
+def single_photo_running():
+    """Around one vendor's single-photo work: running batches pause between photos meanwhile."""
+    global _singles
+    with _singles_cond:
+        _singles += 1
+    try:
+        yield
+    finally:
+        with _singles_cond:
+            _singles -= 1
+            _singles_cond.notify_all()
+
+
+def yield_to_single_photos(cancel: threading.Event | None = None) -> None:
+    """Called by a batch between two photos: wait while single photos run (they have their own
+    Gradio lane, and this gives them the CPU too), at most SINGLE_MAX_WAIT_S."""
+    with _singles_cond:
+        _singles_cond.wait_for(lambda: _singles == 0 or bool(cancel and cancel.is_set()),
+                               timeout=SINGLE_MAX_WAIT_S)
 
 
 # --- Banyak Foto (batch) --------------------------------------------------------------------

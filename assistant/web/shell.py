@@ -105,8 +105,9 @@ def api_process_photo(image, preset_names, quality_value, lang_value):
     try:
         if not image:
             raise AppMessage("app_need_photo")
-        state, _ = services.process_photo_files(image, preset_names or DEFAULT_PRESET,
-                                                services.model_for(quality_value))
+        with services.single_photo_running():
+            state, _ = services.process_photo_files(image, preset_names or DEFAULT_PRESET,
+                                                    services.model_for(quality_value))
     except Exception as exc:
         raise gr.Error(render.friendly(exc, lang_value), title=t("app_error_title", lang_value),
                        print_exception=False) from None

@@ -55,6 +55,7 @@ class BatchTab:
         self.cancels[session] = cancel
 
         def report(done: int, total: int, info) -> None:   # a third parameter gets the ETA
+            services.yield_to_single_photos(cancel)  # between two photos: someone's single photo first
             eta = getattr(info, "eta_s", None)
             if total and done >= total:
                 desc = t("app_batch_progress_zip", lang_value, done=done, total=total)

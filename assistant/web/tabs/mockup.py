@@ -113,11 +113,12 @@ class MockupTab:
             label = services.make_label(values[self.source], values[self.label], values[b.name], values[b.colour],
                                         values[b.tagline], values[b.logo])
             product = values[self.product]
-            entries = services.mockup_files(
-                label, values[self.templates], values[self.preset], product_path=product,
-                model=services.model_for(values[self.quality]) if product else None,
-                body_colour=values[self.body] if values[self.body_on] else None, badge=values[self.badge],
-                progress=progress)
+            with services.single_photo_running():
+                entries = services.mockup_files(
+                    label, values[self.templates], values[self.preset], product_path=product,
+                    model=services.model_for(values[self.quality]) if product else None,
+                    body_colour=values[self.body] if values[self.body_on] else None, badge=values[self.badge],
+                    progress=progress)
         except Exception as exc:  # e.g. a promo text refused: the earlier mockups must not stay downloadable
             return self.cleared() | {self.status: alert(render.friendly(exc, lang_value))}
         seconds = time.perf_counter() - start

@@ -163,9 +163,10 @@ class PhotoTab:
             if not values[self.photo]:
                 raise AppMessage("app_need_photo")
             model = services.model_for(values[self.controls.quality])
-            state, result = services.process_photo_files(
-                values[self.photo], values[self.controls.presets] or [], model, **self.settings(values),
-                session=getattr(request, "session_hash", None), progress=progress, checks=True)
+            with services.single_photo_running():
+                state, result = services.process_photo_files(
+                    values[self.photo], values[self.controls.presets] or [], model, **self.settings(values),
+                    session=getattr(request, "session_hash", None), progress=progress, checks=True)
         except Exception as exc:  # every failure becomes a message the vendor can act on
             return self.failed(render.friendly(exc, lang_value))
         return self.show(state, result, lang_value, start)
@@ -181,10 +182,11 @@ class PhotoTab:
             model = services.model_for(values[self.controls.quality])
             names = values[self.controls.presets] or []
             progress(0.3, desc=t("app_touch_progress", lang_value))
-            state, touched = services.touch_up_files(result.photo, keep, remove, names, model,
-                                                     **self.settings(values),
-                                                     stem=services.safe_stem(values[self.photo] or "foto"),
-                                                     checks=True)
+            with services.single_photo_running():
+                state, touched = services.touch_up_files(result.photo, keep, remove, names, model,
+                                                         **self.settings(values),
+                                                         stem=services.safe_stem(values[self.photo] or "foto"),
+                                                         checks=True)
         except Exception as exc:
             return self.failed(render.friendly(exc, lang_value), touched=True)
         # A preview first: the cut the vendor has now stays until "Pakai hasil ini".
