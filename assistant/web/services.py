@@ -219,7 +219,7 @@ def viewable_upload(path: str) -> str:
         pass  # HEIC without the plug-in in this check, or no image at all: open_photo decides
     photo = assistant.open_photo(path)
     target = new_dir(OUT_ROOT) / f"{safe_stem(path)}.jpg"
-    photo.image.save(target, "JPEG", quality=92)
+    target.write_bytes(encode_preview(photo.image, fmt="jpeg", quality=92))  # no metadata, as every preview
     return str(target)
 
 
@@ -286,7 +286,8 @@ def _write_outputs(photo, chosen: list, model: str, background: str | None, ligh
         target.write_bytes(output.data)
         preset = output.preset
         framed = out_dir / f"{stem}-{output.preset.name}-asli.jpg"
-        framed_before(result.photo, output.size, preset.image.fill).save(framed, "JPEG", quality=80)
+        framed.write_bytes(encode_preview(framed_before(result.photo, output.size, preset.image.fill), fmt="jpeg",
+                                          quality=80))  # no metadata, ever
         entries.append({
             "preset": preset.name, "title": preset.title, "path": str(target), "before": str(framed),
             "width": output.size[0], "height": output.size[1], "bytes": len(output.data),
