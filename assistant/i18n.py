@@ -8,6 +8,7 @@ never see a raw key.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -55,4 +56,17 @@ def t(key: str, lang: str | None = None, /, **params: object) -> str:
     (a per-language parameter, such as a preset's name, in the same language)."""
     lang = lang if lang in LANGUAGES else default_language()
     text = STRINGS[key][lang]
-    return text.format(**{k: localized(v, lang) for k, v in params.items()}) if params else text
+    return text.format(**{k: _number(localized(v, lang), lang) for k, v in params.items()}) if params else text
+
+
+_DECIMAL = re.compile(r"^-?\d+\.\d+$")
+
+
+def _number(value: object, lang: str) -> object:
+    """A decimal in the language's own way: 2,7 in Bahasa Indonesia (a float, or a number already
+    formatted as text such as "2.7"); other values as they are."""
+    if lang != "id" or isinstance(value, bool):
+        return value
+    if isinstance(value, float):
+        value = f"{value:g}"
+    return value.replace(".", ",") if isinstance(value, str) and _DECIMAL.match(value) else value

@@ -264,8 +264,8 @@ def test_every_app_string_exists_in_both_languages_and_is_used(app):
     strings = tomllib.loads((REPO / "assistant" / "strings" / "app.toml").read_text())
     used = set(re.findall(r"[\"'](app_[a-z0-9_-]+[a-z0-9])[\"']", source)) - {"app_kwargs"}
     assert used - set(strings) == set(), "keys used in app.py but missing from app.toml"
-    dynamic = ("app_light_", "app_shadow_", "app_guide_", "app_device_", "app_guide_kind_", "app_mockup_source_",
-               "app_mockup_hint_")
+    dynamic = ("app_light_", "app_shadow_", "app_guide_", "app_device_", "app_mockup_source_",
+               "app_mockup_hint_", "app_ui_", "app_colour_", "app_preset_hint_")
     unused = {k for k in strings if k not in used and not k.startswith(dynamic)}
     assert unused == set(), "strings nobody shows"
     for key, texts in strings.items():
@@ -281,16 +281,21 @@ def test_every_lighting_and_guide_field_has_its_strings(app, render, services):
         assert f"app_shadow_{style}" in STRINGS
     for field in render.GUIDE_FIELDS:
         assert f"app_guide_{field}" in STRINGS
-    for kind in ("official", "third-party", "default"):
-        assert f"app_guide_kind_{kind}" in STRINGS
+    for kind in ("official", "article", "tool", "default"):  # how a rule's source is said (render.source_html)
+        assert f"app_guide_src_{kind}" in STRINGS
 
 
 def test_app_settings(app):
     demo = app.build_app()
     assert demo.delete_cache == (app.CACHE_SWEEP_S, app.CACHE_MAX_AGE_S)
-    work = [fn for fn in demo.fns.values() if fn.concurrency_id == "work"]
-    assert len(work) == 6  # single photo, touch-up, batch, mockups, Promosi and the API share one limit
-    assert all(fn.concurrency_limit == app.CONCURRENCY for fn in work)
+    # Single photos, touch-ups (re-cut, apply, undo, redo), mockups, Promosi and the API share the "photo"
+    # lane; batches have their own, so a photo never waits behind a whole batch (issue 17).
+    photo = [fn for fn in demo.fns.values() if fn.concurrency_id == "photo"]
+    batch = [fn for fn in demo.fns.values() if fn.concurrency_id == "batch"]
+    assert len(photo) == 8 and len(batch) == 1, (len(photo), len(batch))
+    assert all(fn.concurrency_limit == app.CONCURRENCY for fn in photo)
+    from assistant.web.config import BATCH_CONCURRENCY
+    assert batch[0].concurrency_limit == BATCH_CONCURRENCY
     assert demo._queue.max_size == app.QUEUE_MAX
     kwargs = app.launch_kwargs()
     assert kwargs["max_file_size"] == "25mb" and kwargs["allowed_paths"] == []
@@ -306,9 +311,13 @@ def test_guide_shows_numbers_sources_and_dates(app, render):
         for lang in ("id", "en"):
             text = render.guide_md(name, lang)
             assert f"{preset.image.width}×{preset.image.height} px" in text
-            assert preset.sources["width"].checked.isoformat() in text
-            assert preset.sources["width"].source.split()[0].replace("@", "@\u2060") in text
-    assert "Sumber" in render.guide_md("shopee", "id") and "Source" in render.guide_md("shopee", "en")
+            # the date as a person writes it; the source said, not quoted (no package names or paths)
+            assert render.date_text(preset.sources["width"].checked, lang) in text
+            sources = "\n".join(line for line in text.splitlines() if line.startswith("<small>"))
+            said = re.sub(r"href='[^']*'", "", sources)  # what is read, not the link's address
+            assert "npm" not in said and "docs/" not in said and ".md" not in said
+    assert "dicek 28 Nov 2026" in render.guide_md("shopee", "id")
+    assert "checked 28 Nov 2026" in render.guide_md("shopee", "en")
 
 
 def test_compliance_line(app, render):
@@ -321,8 +330,8 @@ def test_compliance_line(app, render):
     assert "Sesuai aturan" in line and "⚠" not in line
     bad = dict(entry, background="#EEDDCC", bytes=2_500_000)
     line = render.compliance_md(bad, "en")
-    assert "Check again" in line and "#EEDDCC" in line and "2,5" not in line and "2.5 MB" in line
-    assert render.download_label(entry, "id") == "Unduh JPG 1024×1024"
+    assert "Check again" in line and "#EEDDCC" not in line and "cream" in line and "2,5" not in line and "2.5 MB" in line
+    assert render.download_label(entry, "id") == "Unduh foto Shopee · JPG 1024×1024"
 
 
 def test_batch_file_count_is_limited(app, services, tmp_path, monkeypatch):
@@ -415,7 +424,7 @@ def test_checks_beside_a_blurred_result_give_the_tip(app, render, blurred):
     found = {c.check: c.status for c in entry["checks"]}
     assert found["blur"] in ("warn", "fail")
     text = render.checks_md(entry, "id")
-    assert "Ketajaman" in text and "Foto kurang tajam" in text and "pegang HP dengan dua tangan" in text
+    assert "Ketajaman" in text and "Foto kurang tajam" in text and "Pegang HP dengan dua tangan" in text
     assert "pemeriksaan lain sudah bagus" in text  # the checks that passed are folded into a count
     assert "not sharp" in render.checks_md(entry, "en")
     assert render.checks_md(dict(entry, checks=[]), "id") == ""
@@ -527,3 +536,140 @@ def test_photo_guide_text_and_pictures(app, render, services, tmp_path, monkeypa
     for name in (before, after):
         Image.new("RGB", (200, 200), "white").save(tmp_path / name)
     assert services.guide_pictures() == [(key, tmp_path / before, tmp_path / after)]
+
+
+# --- Issue 17: the app as a vendor on a phone lives it --------------------------------------------
+
+
+def test_a_photo_to_retake_is_never_a_green_done(app, render):
+    """A near-black photo came out a black silhouette under a green "Selesai"."""
+    from types import SimpleNamespace as NS
+
+    def check(name, status):
+        return NS(check=name, status=status, label=lambda lang, n=name: {"exposure": "Kecerahan"}.get(n, n),
+                  tip=lambda lang: "Foto terlalu gelap.")
+
+    dark = [{"checks": [check("exposure", "fail"), check("blur", "ok")]}]
+    line = render.photo_verdict(dark, 4.25, "u2netp", "id")
+    assert "etalase-alert" in line and "sebaiknya diulang" in line and "Kecerahan" in line and "4,2" in line
+    fine = [{"checks": [check("blur", "ok")]}]
+    assert "etalase-ok" in render.photo_verdict(fine, 3.0, "u2netp", "id")
+    warned = [{"checks": [check("resolution", "warn")]}]
+    assert "1 hal perlu dicek" in render.photo_verdict(warned, 3.0, "u2netp", "id")
+
+
+def test_a_near_black_photo_is_told_to_retake(app, services, render, tmp_path):
+    import numpy as np
+
+    dark = (np.asarray(product_photo((900, 700))).astype(float) * 0.06).astype(np.uint8)
+    path = tmp_path / "gelap.jpg"
+    Image.fromarray(dark).save(path, quality=92)
+    state, _ = services.process_photo_files(str(path), "umum", "u2netp", checks=True)
+    assert "sebaiknya diulang" in render.photo_verdict(state["outputs"], 5.0, "u2netp", "id")
+
+
+def test_checks_every_card_shares_show_once(app, render, blurred):
+    state, _ = blurred
+    entry = state["outputs"][0]
+    second = dict(entry, title={"id": "Shopee", "en": "Shopee"})
+    shared = render.shared_checks([entry, second], "id")
+    assert shared
+    other = render.checks_md(second, "id", shared=shared, first="Umum")
+    assert "sama seperti di Umum" in other and "Foto kurang tajam" not in other
+
+
+def test_no_colour_code_model_or_path_in_the_indonesian_text(app, render):
+    entry = {"preset": "shopee", "title": "Shopee", "path": "/x/a.jpg", "width": 1024, "height": 1024,
+             "bytes": 1000, "want_width": 1024, "want_height": 1024, "max_bytes": 2_000_000,
+             "background": "#FFFFFF", "want_background": "#FFFFFF", "transparent_allowed": False, "fill": 0.85,
+             "want_fill": 0.85, "notices": [("transparent_not_allowed", {"preset": "Shopee", "colour": "#FFFFFF"})]}
+    text = render.compliance_md(entry, "id") + render.footer("id")
+    for name in ("shopee", "tokopedia", "lazada", "umum", "amazon"):
+        text += render.guide_md(name, "id")
+    assert not re.search(r"#[0-9A-Fa-f]{6}\b", text), text
+    assert "latar putih" in text
+    assert not re.search(r"isnet|u2net|model:|npm|\.d\.ts|docs/|\.md\b", text), text
+    assert "dicek 28 Nov 2026" in render.guide_md("shopee", "id")
+    assert "<a href='https://" in render.guide_md("shopee", "id")  # the address behind a link
+
+
+def test_decimals_take_a_comma_in_indonesian():
+    from assistant.i18n import t
+
+    assert "2,7 kali" in t("check_resolution_bad", "id", have=382, need=1020, factor="2.7")
+    assert "2.7" in t("check_resolution_bad", "en", have=382, need=1020, factor="2.7")
+
+
+def test_marketplaces_in_the_order_sellers_use_them(app, services):
+    from assistant.web import widgets
+
+    names = services.PRESET_NAMES
+    assert names[:4] == ["umum", "shopee", "tokopedia", "lazada"]
+    assert names.index("amazon") > names.index("gofood") and names[-1] in ("amazon", "etsy")
+    assert "tiktok-shop" not in names  # one entry for Tokopedia & TikTok Shop (one shop, one set of rules)
+    labels = dict((v, k) for k, v in widgets.preset_choices("id"))
+    assert labels["tokopedia"].startswith("Tokopedia & TikTok Shop · ")
+    assert all(" · " in labels[n] for n in names)  # each with its one-line hint
+
+
+def test_download_names_are_cut_at_a_word_boundary(app, services):
+    stem = services.safe_stem("keripik-singkong-pedas-manis-bu-ani-ukuran-besar-500g.jpg")
+    assert len(stem) <= 40 and stem == "keripik-singkong-pedas-manis-bu-ani"
+
+
+def test_emoji_never_reach_a_label(app, services):
+    assert services.printable_text("Keripik Bu Ani 🌶️🔥") == ("Keripik Bu Ani", True)
+    assert services.printable_text("Sambal Bu Tini™") == ("Sambal Bu Tini™", False)
+
+
+def test_before_and_after_are_framed_alike(app, services, blurred):
+    """The slider's "before" shows the product where the output has it, at the same scale."""
+    state, result = blurred
+    entry = state["outputs"][0]
+    after = Image.open(entry["path"])
+    assert Image.open(entry["before"]).size == after.size
+    # The photo's own product mask, framed the same way: its box is the output's product box.
+    mask = result.photo.with_(image=Image.merge("RGB", [result.photo.alpha] * 3))
+    framed = services.framed_before(mask, after.size, result.outputs[0].preset.image.fill)
+    framed_box = Image.eval(framed.convert("L"), lambda v: 255 if v > 128 else 0).getbbox()
+    out_box = Image.eval(after.convert("L"), lambda v: 255 if v < 200 else 0).getbbox()
+    tolerance = 0.04 * after.size[0]
+    assert all(abs(a - b) < tolerance for a, b in zip(framed_box, out_box)), (framed_box, out_box)
+
+
+def test_a_heic_upload_gets_a_preview_and_junk_is_refused_at_once(app, services, tmp_path):
+    pytest.importorskip("pillow_heif")
+    heic = tmp_path / "iphone.heic"
+    product_photo((640, 480)).save(heic, "HEIF")
+    preview = services.viewable_upload(str(heic))
+    assert preview.endswith(".jpg") and Image.open(preview).format == "JPEG"
+    jpeg = tmp_path / "biasa.jpg"
+    jpeg.write_bytes(jpeg_bytes(product_photo((640, 480))))
+    assert services.viewable_upload(str(jpeg)) == str(jpeg)
+    junk = tmp_path / "catatan.jpg"
+    junk.write_text("bukan foto")
+    with pytest.raises(Exception) as info:
+        services.viewable_upload(str(junk))
+    assert "bukan foto yang bisa dibaca" in info.value.message("id")
+
+
+def test_batch_summary_says_how_many_want_a_look(app, render):
+    from types import SimpleNamespace as NS
+
+    rows = [NS(input="a.jpg", preset="umum", status="ok", warnings="check_resolution", message=""),
+            NS(input="b.jpg", preset="umum", status="ok", warnings="", message="")]
+    summary = render.batch_summary_md(NS(rows=rows), 10, "id")
+    assert "2 foto berhasil" in summary and "1 dari 2 foto yang berhasil perlu dicek" in summary
+    assert summary.startswith("⚠")
+
+
+def test_a_batch_pauses_between_photos_while_a_single_photo_runs(app, services):
+    import threading
+
+    waited = threading.Event()
+    with services.single_photo_running():
+        batch = threading.Thread(target=lambda: (services.yield_to_single_photos(), waited.set()))
+        batch.start()
+        assert not waited.wait(0.3), "the batch went on while a single photo ran"
+    assert waited.wait(2), "the batch did not go on after the single photo"
+    batch.join()

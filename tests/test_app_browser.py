@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from tests.conftest import REPO, jpeg_bytes, product_photo
 from tests.appserver import start_app, stop_app
 from tests.test_app import assert_listing_image, sample_photo
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]  # slow on a shared machine
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -92,7 +93,7 @@ def save_shot(page, path: Path) -> None:
 
 
 def upload_photo(page, file) -> None:
-    remove = page.locator("#photo-input button[aria-label='Remove Image']")
+    remove = page.locator("#photo-input button[aria-label='Remove Image'], #photo-input button[aria-label='Hapus foto']")
     if remove.count():
         remove.click()
     page.set_input_files("#photo-input input[type=file]", file)
@@ -110,7 +111,8 @@ def process(page, quality_label: str = "Cepat"):
 def pick(page, dropdown: str, option: str) -> None:
     """Choose ``option`` in a dropdown and wait until its list has closed."""
     page.click(f"{dropdown} input")
-    page.get_by_role("option", name=option, exact=True).click()
+    # An option reads "Shopee · foto persegi 1024 px": its name, then its one-line hint.
+    page.get_by_role("option", name=re.compile("^" + re.escape(option) + "( · .*)?$")).click()
     page.evaluate("document.activeElement && document.activeElement.blur()")
     page.wait_for_selector("[data-testid=dropdown-option]", state="detached")
 
@@ -147,8 +149,8 @@ def brush_remove_right_half(page, strokes: int = 5) -> None:
     canvas.wait_for()
     canvas.scroll_into_view_if_needed()
     page.locator("#touch-mode").get_by_label("Hapus").check()
-    page.wait_for_function("document.querySelector('#touch-editor button[aria-label=Color]')"
-                           ".style.color.includes('220, 38, 38')")
+    page.wait_for_function("document.querySelector('#touch-editor button[data-gradio-aria-label=Color], "
+                           "#touch-editor button[aria-label=Color]').style.color.includes('220, 38, 38')")
     page.wait_for_timeout(300)
     # The photo sits centred in the canvas at the zoom the editor shows ("50%").
     zoom = page.evaluate("""[...document.querySelectorAll('#touch-editor span')]
@@ -172,9 +174,18 @@ def brush_remove_right_half(page, strokes: int = 5) -> None:
         x += 36
 
 
-def touch_up(page) -> str:
+def touch_up(page, apply: bool = True) -> str:
+    """Re-cut after the strokes: a preview first (the result stays), then "Pakai hasil ini"."""
+    page.evaluate("document.querySelectorAll('#touch-status div').forEach(e => e.dataset.old = '1')")
     page.click("#touch-btn")
-    page.wait_for_selector("#touch-status .etalase-ok, #touch-status .etalase-alert", timeout=RESULT_TIMEOUT_MS)
+    page.wait_for_selector("#touch-status .etalase-ok:not([data-old]), #touch-status .etalase-alert:not([data-old])",
+                           timeout=RESULT_TIMEOUT_MS)
+    if not apply or page.locator("#touch-status .etalase-alert").count():
+        return page.inner_text("#touch-status")
+    page.wait_for_selector("#touch-preview img")
+    page.evaluate("document.querySelectorAll('#touch-status div').forEach(e => e.dataset.old = '1')")
+    page.click("#touch-apply")
+    page.wait_for_selector("#touch-status .etalase-ok:not([data-old])", timeout=RESULT_TIMEOUT_MS)
     return page.inner_text("#touch-status")
 
 
@@ -193,10 +204,25 @@ def test_single_photo_desktop(browser, server, shots, tmp_path):
     # Touch-up: a "hapus" scribble over half the product takes that half away.
     brush_remove_right_half(page)
     save_shot(page, shots / "foto-produk-rapikan-desktop.png")
-    assert "Potongan dirapikan" in touch_up(page)
+    # A preview first: the downloads stay the old cut until "Pakai hasil ini".
+    assert "pratinjau" in touch_up(page, apply=False).lower()
+    assert page.locator("#touch-preview img").is_visible()
+    same = download(page, "#download-0", tmp_path / "masih.jpg")
+    assert abs(product_aspect(same) - product_aspect(out)) < 0.02
+    page.click("#touch-apply")
+    page.wait_for_function("document.querySelector('#touch-status').innerText.includes('Potongan dirapikan')")
     touched = download(page, "#download-0", tmp_path / "rapi.jpg")
     assert_listing_image(touched, (1200, 1200))
     assert product_aspect(touched) < 0.75 * product_aspect(out)
+    # Undo brings the cut (and its download) back; redo applies the touch-up again.
+    page.click("#touch-undo")
+    page.wait_for_function("document.querySelector('#touch-status').innerText.includes('dikembalikan')")
+    back = download(page, "#download-0", tmp_path / "kembali.jpg")
+    assert abs(product_aspect(back) - product_aspect(out)) < 0.02
+    page.click("#touch-redo")
+    page.wait_for_function("document.querySelector('#touch-status').innerText.includes('dipakai lagi')")
+    again = download(page, "#download-0", tmp_path / "lagi.jpg")
+    assert product_aspect(again) < 0.75 * product_aspect(out)
     context.close()
 
 
@@ -302,15 +328,19 @@ def test_mockups_desktop_and_phone(browser, server, shots, tmp_path):
 
 def test_bad_files_show_a_friendly_message_in_the_chosen_language(browser, server, tmp_path):
     context, page = open_page(browser, server, DESKTOP)
+    # A file that is no photo is said so at upload (no broken preview left, nothing to process).
     upload_photo(page, {"name": "produk.jpg", "mimeType": "image/jpeg", "buffer": b"just some text\n"})
-    assert "bukan foto yang bisa dibaca" in process(page)
+    page.wait_for_selector("#status .etalase-alert", timeout=RESULT_TIMEOUT_MS)
+    assert "bukan foto yang bisa dibaca" in page.inner_text("#status")
+    assert not page.locator("#photo-input img").count()
     assert "Umum (aman untuk semua)" in page.inner_text("#presets")
     page.locator("#lang").get_by_label("English").check()
     page.wait_for_function("document.querySelector('#process-btn').innerText.includes('Process photo')")
     # the marketplace names follow the language too, the chosen one included
     page.wait_for_function("document.querySelector('#presets').innerText.includes('General (safe everywhere)')")
     upload_photo(page, {"name": "empty.jpg", "mimeType": "image/jpeg", "buffer": b""})
-    assert "is empty" in process(page, "Fast")
+    page.wait_for_function("document.querySelector('#status').innerText.includes('is empty')",
+                           timeout=RESULT_TIMEOUT_MS)
     upload_photo(page, str(sample_photo(tmp_path)))
     status = process(page, "Fast")
     assert "Done" in status, status

@@ -378,7 +378,8 @@ def test_every_key_is_translated_and_formats():
     for key, texts in table.items():
         for lang in ("id", "en"):
             texts[lang].format(**params)  # no unknown placeholder
-    assert " - " in i18n.t("check_blur_bad", "id")
+    # the string review (issue 17): sentences, not a dash between problem and advice; never an em dash
+    assert i18n.t("check_blur_bad", "id").startswith("Foto kurang tajam. ") and "—" not in i18n.t("check_blur_bad", "id")
 
 
 def test_guide_pictures_are_there_and_small():

@@ -268,3 +268,28 @@ def test_harness_subset_beats_rembg_on_two_bigbird_photos():
     assert np.mean(ours.bf) >= np.mean(ref.bf) + 0.02
     assert np.mean(ours.mae) <= np.mean(ref.mae)
     assert "| bigbird6 | u2netp |" in bench.table(rows)
+
+
+def test_touch_up_changes_nothing_far_from_the_stroke():
+    """Issue 17: one "hapus" dab in a corner took part of the carton's white side panel with it
+    (GrabCut re-decided every uncertain pixel). Now a stroke only reaches TOUCH_REACH around it."""
+    from assistant.stages.cutout import TOUCH_REACH, touch_up
+
+    h, w = 600, 600
+    rng = np.random.default_rng(0)
+    rgb = np.full((h, w, 3), 238, np.uint8)
+    rgb[150:450, 150:380] = (180, 40, 40)  # the carton's red front
+    rgb[150:450, 380:430] = (236, 236, 233)  # its white side panel, as white as the wall
+    rgb = np.clip(rgb.astype(int) + rng.normal(0, 3, rgb.shape), 0, 255).astype(np.uint8)
+    alpha = np.zeros((h, w), np.uint8)
+    alpha[150:450, 150:380] = 255
+    alpha[150:450, 380:430] = 200  # the model less sure of the panel
+    remove = np.zeros((h, w), bool)
+    remove[140:160, 140:170] = True  # a dab at the far top-left corner
+    out = touch_up(rgb, alpha, None, remove)
+    far = np.ones((h, w), bool)
+    r = int(TOUCH_REACH * max(h, w)) + 40
+    far[max(0, 140 - r):160 + r, max(0, 140 - r):170 + r] = False
+    assert ((out > 127) != (alpha > 127))[far].sum() == 0
+    assert (out[150:450, 380:430] > 127).all()  # the panel stays
+    assert (out[remove] == 0).all()  # the stroke itself still counts

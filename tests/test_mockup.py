@@ -521,3 +521,17 @@ def test_badge_goes_where_asked():
     with pytest.raises(AssistantError) as err:
         L.add_badge(img, "PROMO", True, corner="middle")
     assert err.value.code == "mockup_corner_invalid"
+
+
+def test_a_long_brand_name_wraps_instead_of_shrinking():
+    """Issue 17: "Keripik Singkong Pedas Manis Bu Ani" shrank to a thin line; now it takes two lines."""
+    import numpy as np
+
+    from assistant.mockup.labels import label_from_brand
+
+    label = np.asarray(label_from_brand("Keripik Singkong Pedas Manis Bu Ani", "#7C2D12").convert("RGB"))
+    h, w = label.shape[:2]
+    inner = label[int(0.08 * h):int(0.92 * h), int(0.08 * w):int(0.92 * w)]
+    letter_rows = np.nonzero((inner.min(axis=2) > 200).any(axis=1))[0]
+    # two lines of text: the lettering spans over a fifth of the label's height
+    assert letter_rows.max() - letter_rows.min() > 0.2 * h

@@ -63,7 +63,7 @@ def test_badge_only_where_the_preset_allows_overlays(tmp_path, capsys):
     label = _label(tmp_path / "label.png")
     assert main(["--lang", "id", "mockup", "--label", str(label), "--template", "box", "--out",
                  str(tmp_path / "a.jpg"), "--preset", "shopee", "--badge", "PROMO -20%"]) == 2
-    assert "melarang lencana" in capsys.readouterr().err
+    assert "melarang tulisan promo" in capsys.readouterr().err
     assert not (tmp_path / "a.jpg").exists()
     assert main(["mockup", "--label", str(label), "--template", "box", "--out", str(tmp_path / "b.jpg"),
                  "--preset", "instagram-square", "--badge", "PROMO -20%"]) == 0

@@ -225,6 +225,16 @@ def _fit_font(draw: ImageDraw.ImageDraw, text: str, max_w: float, max_h: float, 
     return _font(8, bold)
 
 
+def _name_lines(draw: ImageDraw.ImageDraw, name: str, max_w: float, max_h: float) -> list[str]:
+    """The brand name on one line, or on two (split between words, nearest the middle) when one
+    line would shrink it below 60% of the height it may take: long names wrap, not shrink."""
+    words = name.split()
+    if len(words) < 2 or _fit_font(draw, name, max_w, max_h).size >= 0.6 * max_h:
+        return [name]
+    splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    return list(min(splits, key=lambda pair: abs(len(pair[0]) - len(pair[1]))))
+
+
 def _ink(bg: np.ndarray) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
     """Text colour with the better contrast on ``bg``, and a muted companion for the tagline."""
     lum = float(np.dot(bg, [0.2126, 0.7152, 0.0722]))
@@ -255,10 +265,11 @@ def label_from_brand(name: str, colour: str, logo: Image.Image | None = None, ta
     blocks: list[tuple[str, object]] = []
     if logo is not None:
         blocks.append(("logo", logo))
-    blocks.append(("name", name))
+    lines = _name_lines(draw, name, 0.8 * W, 0.2 * H)
+    blocks += [("name", line) for line in lines]
     if tagline and tagline.strip():
         blocks.append(("tagline", tagline.strip()))
-    heights = {"logo": 0.34, "name": 0.2, "tagline": 0.075}
+    heights = {"logo": 0.34, "name": 0.2 if len(lines) == 1 else 0.15, "tagline": 0.075}
     total = sum(heights[k] for k, _ in blocks) + 0.05 * (len(blocks) - 1)
     y = (1 - total) / 2 * H
     for kind, item in blocks:
@@ -268,12 +279,17 @@ def label_from_brand(name: str, colour: str, logo: Image.Image | None = None, ta
             k = min(0.5 * W / lg.width, bh / lg.height)
             lg = lg.resize((max(1, int(lg.width * k)), max(1, int(lg.height * k))), Image.LANCZOS)
             img.alpha_composite(lg, (int((W - lg.width) / 2), int(y + (bh - lg.height) / 2)))
+        elif kind == "name" and len(lines) > 1:  # both lines in one size
+            font = min((_fit_font(draw, line, 0.8 * W, bh) for line in lines), key=lambda f: f.size)
+            x0, y0, x1, y1 = draw.textbbox((0, 0), str(item), font=font)
+            draw.text(((W - (x1 - x0)) / 2 - x0, y + (bh - (y1 - y0)) / 2 - y0), str(item), font=font,
+                      fill=ink + (255,))
         else:
             font = _fit_font(draw, str(item), 0.8 * W, bh, bold=kind == "name")
             x0, y0, x1, y1 = draw.textbbox((0, 0), str(item), font=font)
             draw.text(((W - (x1 - x0)) / 2 - x0, y + (bh - (y1 - y0)) / 2 - y0), str(item), font=font,
                       fill=(ink if kind == "name" else soft) + (255,))
-        y += bh + 0.05 * H
+        y += bh + (0.02 if kind == "name" and len(lines) > 1 else 0.05) * H
     return img.resize((w, h), Image.LANCZOS)
 
 

@@ -438,6 +438,9 @@ def decontaminate(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 
 TOUCH_SIDE = 512  # GrabCut runs at most this size
 TOUCH_ITERATIONS = 3
+# A stroke changes the cut only this near it (share of the photo's longer side), besides a separate
+# part it strikes out whole: one stroke cannot pull in (or drop) a region far from where it was drawn.
+TOUCH_REACH = 0.12
 
 
 def touch_up(rgb: np.ndarray, alpha: np.ndarray, keep: np.ndarray | None = None,
@@ -448,7 +451,8 @@ def touch_up(rgb: np.ndarray, alpha: np.ndarray, keep: np.ndarray | None = None,
     strokes as certain ones. A separate part of the cutout that a "remove" stroke touches
     (and no "keep" stroke) goes whole, however little of it was brushed. Where the new cut
     agrees with the old one the old alpha is kept (soft edges stay); changed regions get
-    their edges fitted to the photo again. Stroke pixels are 255 / 0 in any case.
+    their edges fitted to the photo again. Stroke pixels are 255 / 0 in any case. Nothing
+    farther than ``TOUCH_REACH`` from a stroke changes (but a struck-out separate part).
     """
     h, w = alpha.shape
     keep = np.zeros((h, w), bool) if keep is None else keep.astype(bool)
@@ -495,6 +499,9 @@ def touch_up(rgb: np.ndarray, alpha: np.ndarray, keep: np.ndarray | None = None,
             pass
     new = ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)).astype(np.float32)
     new = cv2.morphologyEx(new, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    reach_r = max(2 * margin, round(TOUCH_REACH * max(lw, lh)))
+    reach = cv2.dilate((k | rm).astype(np.uint8), _ellipse(reach_r, reach_r)) > 0
+    new = np.where(reach, new, fg.astype(np.float32))  # far from every stroke: the cut as it was
     # Edges of the new cut, fitted to the photo; the old alpha where nothing changed.
     refit = _guided_upsample(new, rgb, max(2.0, 2.0 * sub))
     changed = cv2.resize((new > 0.5) != (a > 127).astype(bool), (w, h), interpolation=cv2.INTER_NEAREST)

@@ -29,6 +29,9 @@ MAX_UPLOAD_MB = 25
 MAX_UPLOAD_TOTAL_MB = value("ETALASE_MAX_UPLOAD_TOTAL_MB")
 MAX_BATCH_FILES = value("ETALASE_MAX_BATCH_FILES")
 CONCURRENCY = value("ETALASE_CONCURRENCY")
+# Batches have their own lane (Gradio concurrency_id "batch"), so a single photo never waits
+# behind someone's whole batch: photos, touch-ups, mockups and the API share "photo".
+BATCH_CONCURRENCY = value("ETALASE_BATCH_CONCURRENCY")
 QUEUE_MAX = value("ETALASE_QUEUE_MAX")
 OUT_ROOT = CACHE_DIR / "etalase-out"  # finished images, served for download
 WORK_ROOT = CACHE_DIR / "etalase-work"  # batch inputs and outputs while a batch runs

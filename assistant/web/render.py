@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import logging
 import math
+import re
 from pathlib import Path
 
 import assistant
@@ -60,6 +61,27 @@ def friendly(exc: BaseException, lang: str) -> str:
     return html.escape(safety.redact_paths(text), quote=False)  # never a server path
 
 
+def done_html(text: str, seconds: float | None = None, quality: str | None = None) -> str:
+    """A finished action's line; the time it took (and the mode) let the page estimate the next one."""
+    data = f" data-seconds='{seconds:.1f}' data-quality='{html.escape(quality or '')}'" if seconds else ""
+    return f"<div class='etalase-ok'{data}>✓ {text}</div>"
+
+
+def photo_verdict(entries: list[dict], seconds: float, quality: str | None, lang: str) -> str:
+    """The line at the top of a result: green only when nothing needs a look. A photo the checks
+    say to retake (too dark, a hand in it...) is never a plain "✓ Selesai"."""
+    checks = [c for e in entries for c in (e.get("checks") or [])]
+    fails = list(dict.fromkeys(c.label(lang) for c in checks if c.status == "fail"))
+    warns = list(dict.fromkeys(c.label(lang) for c in checks if c.status == "warn"))
+    took = num(seconds, lang)
+    if fails:
+        text = t("app_done_retake", lang, seconds=took, checks=", ".join(fails))
+        return (f"<div class='etalase-alert etalase-done-bad' data-seconds='{seconds:.1f}' "
+                f"data-quality='{html.escape(quality or '')}'>⚠ {html.escape(text, quote=False)}</div>")
+    text = t("app_done_check", lang, seconds=took, count=len(warns)) if warns else t("app_done", lang, seconds=took)
+    return done_html(html.escape(text, quote=False), seconds, quality)
+
+
 def alert(text: str) -> str:
     return f"<div class='etalase-alert' role='alert'>⚠ {text}</div>"
 
@@ -71,7 +93,7 @@ def _file_kind(entry: dict) -> dict:
 
 
 def download_label(entry: dict, lang: str) -> str:
-    return t("app_download_button", lang, **_file_kind(entry))
+    return t("app_download_button", lang, name=entry_title(entry, lang), **_file_kind(entry))
 
 
 def compliance_md(entry: dict, lang: str) -> str:
@@ -88,10 +110,10 @@ def compliance_md(entry: dict, lang: str) -> str:
     if entry["background"] == TRANSPARENT:
         bg_text = t("app_line_transparent", lang)
     elif verdict.background_ok:
-        bg_text = t("app_line_background", lang, colour=entry["background"])
+        bg_text = t("app_line_background", lang, colour=colour_name(entry["background"], lang))
     else:
-        bg_text = t("app_line_background_expected", lang, colour=entry["background"],
-                    expected=entry["want_background"])
+        bg_text = t("app_line_background_expected", lang, colour=colour_name(entry["background"], lang),
+                    expected=colour_name(entry["want_background"], lang))
     parts = [
         f"{mark(verdict.size_ok)} " + t("app_line_size", lang, width=entry["width"], height=entry["height"]),
         f"{mark(verdict.bytes_ok)} " + t("app_line_bytes", lang, size=size_text(entry["bytes"], lang),
@@ -104,26 +126,41 @@ def compliance_md(entry: dict, lang: str) -> str:
         f"✓ {t('app_ok', lang)}" if verdict.ok else f"⚠ {t('app_not_ok', lang)}") + "</span>"
     lines = [f"**{html.escape(entry_title(entry, lang))}**", badge, *parts]
     for code, params in entry["notices"]:
-        lines.append("⚠ " + html.escape(t(code, lang, **params), quote=False))
+        lines.append("⚠ " + html.escape(plain(t(code, lang, **params), lang), quote=False))
     return "  \n".join(lines)
 
 
 CHECK_ICONS = {"ok": "✓", "warn": "⚠", "fail": "✖"}
 
 
-def checks_md(entry: dict, lang: str) -> str:
-    """One output's listing checks: each warn/fail with its tip, the checks that passed folded away."""
-    found = entry.get("checks") or []
-    if not found:
+def _check_key(c, lang: str) -> tuple:
+    return (c.check, c.status, c.tip(lang) if c.status != "ok" else "")
+
+
+def shared_checks(entries: list[dict], lang: str) -> set:
+    """The check findings every output has alike (one photo, so mostly all of them)."""
+    keys = [{_check_key(c, lang) for c in (e.get("checks") or [])} for e in entries]
+    return set.intersection(*keys) if len(keys) > 1 else set()
+
+
+def checks_md(entry: dict, lang: str, shared: set | frozenset = frozenset(), first: str | None = None) -> str:
+    """One output's listing checks: each warn/fail with its tip, the checks that passed folded away.
+
+    With several marketplaces, what every card would repeat (``shared``) shows on the first card
+    only; the others say so (``first`` is that card's marketplace) and show what differs."""
+    found = [c for c in (entry.get("checks") or []) if _check_key(c, lang) not in shared]
+    if not found and not first:
         return ""
     bad = sorted((c for c in found if c.status != "ok"), key=lambda c: c.status != "fail")
     good = [c for c in found if c.status == "ok"]
     parts = [f"<div class='etalase-checks'><div class='etalase-checks-title'>{html.escape(t('app_checks_title', lang))}</div>"]
+    if first:
+        parts.append(f"<div class='etalase-check-same'>{html.escape(t('app_checks_same', lang, name=first))}</div>")
     for c in bad:
         parts.append(
             f"<div class='etalase-check etalase-check-{c.status}'>"
             f"<b>{CHECK_ICONS[c.status]} {html.escape(c.label(lang))}</b> · {html.escape(t('check_status_' + c.status, lang))}"
-            f"<br>{html.escape(c.tip(lang), quote=False)}</div>")
+            f"<br>{html.escape(plain(c.tip(lang), lang), quote=False)}</div>")
     if good:
         summary = (t("app_checks_all_ok", lang, count=len(good)) if not bad else
                    t("app_checks_ok_count", lang, count=len(good)))
@@ -153,8 +190,12 @@ def batch_summary_md(result, seconds: float, lang: str) -> str:
     ok = sum(all(r.status == "ok" for r in rows) for rows in by_input.values())
     skipped = sum(all(r.status == "skipped" for r in rows) for rows in by_input.values())
     failed = len(by_input) - ok - skipped
-    lines = [("✓ " if failed == 0 and skipped == 0 else "⚠ ") + t(
+    warned = sum(all(r.status == "ok" for r in rows) and any(getattr(r, "warnings", "") for r in rows)
+                 for rows in by_input.values())
+    lines = [("✓ " if failed == 0 and skipped == 0 and not warned else "⚠ ") + t(
         "app_batch_summary", lang, time=duration(seconds, lang), ok=ok, failed=failed, skipped=skipped)]
+    if warned:  # "30 berhasil" alone hid that 29 of them want a look
+        lines[0] += " " + t("app_batch_warned", lang, count=warned, ok=ok)
     problems = [(name, rows[0].message) for name, rows in by_input.items() if any(r.status != "ok" for r in rows)]
     if problems:
         lines += ["", t("app_batch_problems", lang)]
@@ -183,7 +224,7 @@ def guide_md(name: str, lang: str) -> str:
         "format": (rules.format.upper(), "format"),
         "max_bytes": (size_text(rules.max_bytes, lang), "max_bytes"),
         "min_side": (f"{rules.min_side} px", "min_side"),
-        "background": (rules.background.upper(), "background"),
+        "background": (colour_name(rules.background, lang), "background"),
         "fill": (f"{round(rules.fill * 100)}%", "fill"),
         "transparent_allowed": (yes_no[rules.transparent_allowed], "transparent_allowed"),
         "overlays_allowed": (yes_no[rules.overlays_allowed], "overlays_allowed"),
@@ -202,11 +243,65 @@ def guide_md(name: str, lang: str) -> str:
         lines.append(f"- **{t('app_guide_' + field, lang)}:** {html.escape(text)} <sup>[{ref}]</sup>")
     lines.append("")
     for (kind, source, checked), ref in numbered.items():
-        # "@" + a word joiner: "shopee-client@1.2.2" is a package version, not an e-mail address to link.
-        text = t("app_guide_source", lang, kind=t(f"app_guide_kind_{kind}", lang), date=checked.isoformat(),
-                 source=source.replace("@", "@\u2060"))
-        lines.append(f"<small>[{ref}] {html.escape(text, quote=False)}</small>  ")
+        market = re.sub(r"\s*\(.*\)$", "", preset.title_in(lang))  # "GoFood (GoBiz)" -> "GoFood"
+        lines.append(f"<small>[{ref}] {source_html(kind, source, checked, market, lang)}</small>  ")
     return "\n".join(lines)
+
+
+MONTHS = {"id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
+          "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")}
+
+
+def date_text(day, lang: str) -> str:
+    """28 Nov 2026 (both languages write the day first here)."""
+    return f"{day.day} {MONTHS.get(lang, MONTHS['en'])[day.month - 1]} {day.year}"
+
+
+def source_html(kind: str, source: str, checked, market: str, lang: str) -> str:
+    """A rule's source as a person says it ("Panduan resmi Shopee, dicek 28 Nov 2026"), the address
+    behind a link; never a package name, a file path or a bare address."""
+    url = next((w.rstrip(",;)") for w in source.split() if w.startswith(("http://", "https://"))), None)
+    if kind == "default":
+        what = t("app_guide_src_default", lang)
+    elif kind == "official":
+        what = t("app_guide_src_official", lang, market=market)
+    elif url:
+        what = t("app_guide_src_article", lang, market=market)
+    else:
+        what = t("app_guide_src_tool", lang, market=market)
+    text = html.escape(t("app_guide_source_line", lang, what=what, date=date_text(checked, lang)), quote=False)
+    if url:
+        link = html.escape(url, quote=True)
+        return f"<a href='{link}' target='_blank' rel='noopener noreferrer'>{html.escape(what)}</a>" + \
+            text[len(html.escape(what, quote=False)):]
+    return text
+
+
+_COLOURS = {"white": (255, 255, 255), "black": (0, 0, 0), "grey": (128, 128, 128), "light_grey": (210, 210, 210),
+            "red": (200, 30, 30), "orange": (240, 130, 20), "yellow": (240, 220, 40), "green": (40, 160, 60),
+            "blue": (40, 90, 200), "purple": (130, 50, 170), "pink": (240, 150, 190), "brown": (120, 75, 40),
+            "cream": (240, 228, 200)}
+
+
+_HEX = re.compile(r"#[0-9A-Fa-f]{6}\b")
+
+
+def plain(text: str, lang: str) -> str:
+    """A library message as a vendor reads it: colour codes said as colour names."""
+    return _HEX.sub(lambda m: colour_name(m.group(0), lang), text)
+
+
+def colour_name(colour: str, lang: str) -> str:
+    """A colour as a vendor says it ("putih", "abu-abu muda"), never a hex code."""
+    value = (colour or "").strip().lstrip("#")
+    try:
+        rgb = tuple(int(value[i:i + 2], 16) for i in (0, 2, 4))
+    except ValueError:
+        return colour
+    name = min(_COLOURS, key=lambda n: sum((a - b) ** 2 for a, b in zip(_COLOURS[n], rgb)))
+    if name == "white" and rgb != (255, 255, 255):
+        name = "cream" if rgb[2] < rgb[0] - 12 else "light_grey"
+    return t(f"app_colour_{name}", lang)
 
 
 def guide_steps() -> list[str]:
@@ -249,10 +344,25 @@ def view_choices(entries: list[dict], lang: str) -> list[tuple[str, int]]:
 
 
 def footer(lang: str) -> str:
-    model = services.default_model()
     device = models.device()
-    return "<small>" + html.escape(t("app_footer", lang, version=assistant.__version__, model=model,
+    return "<small>" + html.escape(t("app_footer", lang, version=assistant.__version__,
                                      device=t(f"app_device_{device}", lang),
                                      age=duration(CACHE_MAX_AGE_S, lang))) + "</small>"
 
 
+
+
+# --- In the browser (assistant/web/static/etalase.js) -----------------------------------------
+
+# Rough first guesses in seconds on a small CPU server; after a run the page uses the time it took.
+ESTIMATES = {"photo": {"isnet-general-use": 12, "u2netp": 5, "each": 1},
+             "touch": {"isnet-general-use": 5, "u2netp": 4, "base": 4},
+             "mockup": {"isnet-general-use": 8, "u2netp": 6, "base": 6},
+             "batch": {"base": 5, "each": 3}}
+
+
+def browser_texts() -> dict:
+    """Every text the page script shows (Gradio's own texts translated, the busy states), by language."""
+    keys = sorted(k[len("app_ui_"):] for k in STRINGS if k.startswith("app_ui_"))
+    texts = {lang: {k: t(f"app_ui_{k}", lang) for k in keys} for lang in LANGUAGES}
+    return {"default": default_language(), "estimates": ESTIMATES, **texts}

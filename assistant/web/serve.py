@@ -43,6 +43,7 @@ def serve(host: str | None = None, port: int | None = None, lan: bool = False, c
     kwargs = launch_kwargs()
     options = workshop.launch_options(p["url"], p["code"], lang)
     app_kwargs = dict(kwargs.pop("app_kwargs", {}))
+    options["head"] = kwargs.pop("head", "") + options.get("head", "")  # the page script, then "Bagikan"
     app_kwargs["middleware"] = [options.pop("middleware")] + list(app_kwargs.get("middleware", []))
     demo.launch(server_name=p["host"], server_port=p["port"], app_kwargs=app_kwargs, prevent_thread_lock=True,
                 **kwargs, **options)

@@ -9,6 +9,7 @@ turn them into component updates and ``render`` into text.
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import importlib
 import io
@@ -62,7 +63,15 @@ TEMPLATES = _optional("assistant.mockup.templates", "list_templates", "load_temp
 TOUCH_UP = _optional("assistant.stages.cutout", "touch_up")
 HAS_MOCKUPS = bool(PACKAGING and MOCKUP and TEMPLATES)
 
-PRESET_NAMES = list_presets()
+# The marketplace list in the order Indonesian sellers use them: the safe default, the big three
+# marketplaces, the other local ones, chat and social selling, food delivery, international last.
+# TikTok Shop and Tokopedia are one shop with one set of photo rules since 2024: one entry
+# ("Tokopedia & TikTok Shop"); the "tiktok-shop" preset stays for the CLI and the API.
+PRESET_ORDER = ("umum", "shopee", "tokopedia", "lazada", "blibli", "whatsapp-catalog", "instagram-square",
+                "instagram-portrait", "gofood", "grabfood", "shopeefood", "amazon", "etsy")
+PRESET_HIDDEN = ("tiktok-shop",)
+PRESET_NAMES = ([n for n in PRESET_ORDER if n in list_presets()]
+                + [n for n in list_presets() if n not in PRESET_ORDER and n not in PRESET_HIDDEN])
 DEFAULT_PRESET = "umum" if "umum" in PRESET_NAMES else PRESET_NAMES[0]
 QUALITY = {"isnet-general-use": "app_quality_best", "u2netp": "app_quality_fast"}
 QUALITY_ALIASES = {"kualitas": "isnet-general-use", "quality": "isnet-general-use", "isnet": "isnet-general-use",
@@ -91,9 +100,13 @@ class AppMessage(Exception):
         return t(self.key, lang, **self.params)
 
 
-def safe_stem(path: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(path).stem).strip("-")[:40]
-    return stem or "foto"
+def safe_stem(path: str, limit: int = 40) -> str:
+    """A file name's stem safe for a download name, shortened at a word boundary (never mid-word)."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", Path(path).stem).strip("-")
+    if len(stem) > limit:
+        cut = max(stem.rfind("-", 0, limit + 1), stem.rfind("_", 0, limit + 1))
+        stem = stem[:cut] if cut >= limit // 2 else stem[:limit]
+    return stem.strip("-_") or "foto"
 
 
 def new_dir(root: Path) -> Path:
@@ -191,6 +204,25 @@ def _cut_photo(path: str, chosen: list, model: str, session: str | None, progres
     return photo
 
 
+BROWSER_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP")  # what a phone's browser shows as a preview
+
+
+def viewable_upload(path: str) -> str:
+    """An uploaded photo as the browser can preview it: the same file when it can, else (HEIC,
+    AVIF, TIFF) an upright JPEG of it in the cache. A file that is no readable photo raises the
+    library's error (the vendor's message), before any work and before a broken preview stays."""
+    try:
+        with Image.open(path) as img:
+            if img.format in BROWSER_FORMATS:
+                return path
+    except Exception:
+        pass  # HEIC without the plug-in in this check, or no image at all: open_photo decides
+    photo = assistant.open_photo(path)
+    target = new_dir(OUT_ROOT) / f"{safe_stem(path)}.jpg"
+    target.write_bytes(encode_preview(photo.image, fmt="jpeg", quality=92))  # no metadata, as every preview
+    return str(target)
+
+
 def model_for(quality: str | None) -> str:
     value = (quality or "").strip().lower()
     if not value:
@@ -253,8 +285,11 @@ def _write_outputs(photo, chosen: list, model: str, background: str | None, ligh
         target = out_dir / f"{stem}-{output.preset.name}{output.extension}"
         target.write_bytes(output.data)
         preset = output.preset
+        framed = out_dir / f"{stem}-{output.preset.name}-asli.jpg"
+        framed.write_bytes(encode_preview(framed_before(result.photo, output.size, preset.image.fill), fmt="jpeg",
+                                          quality=80))  # no metadata, ever
         entries.append({
-            "preset": preset.name, "title": preset.title, "path": str(target),
+            "preset": preset.name, "title": preset.title, "path": str(target), "before": str(framed),
             "width": output.size[0], "height": output.size[1], "bytes": len(output.data),
             "want_width": preset.size[0], "want_height": preset.size[1], "max_bytes": preset.image.max_bytes,
             "background": output.background, "want_background": preset.image.background.upper(),
@@ -263,7 +298,26 @@ def _write_outputs(photo, chosen: list, model: str, background: str | None, ligh
             "notices": [(n.code, n.params) for n in result.photo.notices + output.notices],
             "checks": found.get(preset.name, []),
         })
-    return {"before": str(before), "outputs": entries}, result
+    return {"before": str(before), "outputs": entries, "model": model}, result
+
+
+def framed_before(photo, size: tuple[int, int], fill: float) -> Image.Image:
+    """The original photo framed like an output of ``size`` (the product at the same place and
+    scale), so the before/after slider compares like with like; outside the photo is grey."""
+    alpha = np.asarray(photo.alpha) if photo.alpha is not None else None
+    box = None
+    if alpha is not None:
+        ys, xs = np.nonzero(alpha > 128)
+        if xs.size:
+            box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    if box is None:
+        box = (0, 0, *photo.size)
+    w, h = size
+    scale = fill * min(w / (box[2] - box[0]), h / (box[3] - box[1]))
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    region = (cx - w / scale / 2, cy - h / scale / 2, cx + w / scale / 2, cy + h / scale / 2)
+    return photo.image.convert("RGB").transform(size, Image.Transform.EXTENT, region, Image.Resampling.BILINEAR,
+                                                fillcolor=(228, 228, 231))
 
 
 def check_result(result) -> dict[str, list]:
@@ -435,17 +489,35 @@ def _hex(colour: str | None) -> str | None:
     return colour
 
 
+_KEEP_SYMBOLS = set("©®™°&+%#@*/-.,'!?()")
+
+
+def printable_text(text: str | None) -> tuple[str, bool]:
+    """``text`` without what the label's font cannot print (emoji, pictographs, their joiners),
+    and whether anything was left out; a tofu box never reaches a label."""
+    import unicodedata
+
+    kept = []
+    for ch in text or "":
+        cat = unicodedata.category(ch)
+        if ch in _KEEP_SYMBOLS or not (cat in ("So", "Sk", "Cs", "Co", "Cn") or ch in "\u200d\ufe0f\ufe0e"
+                                       or 0x1F000 <= ord(ch) <= 0x1FFFF):
+            kept.append(ch)
+    clean = " ".join("".join(kept).split())
+    return clean, clean != " ".join((text or "").split())
+
+
 def make_label(source: str, label_path: str | None = None, brand_name: str | None = None,
                brand_colour: str | None = None, tagline: str | None = None, logo_path: str | None = None):
     """The label image from a design file, a photo of a printed label, or a brand name and colour."""
     brand_name, tagline = safety.clip_text(brand_name, 40), safety.clip_text(tagline, 60)  # the browser's
     if source == "brand":                                                                  # max_length, here too
-        name = (brand_name or "").strip()
+        name, _ = printable_text(brand_name)
         if not name:
             raise AppMessage("app_mockup_need_brand")
         logo = PACKAGING.open_label(logo_path) if logo_path else None
         return MOCKUP.label_from_brand(name, _hex(brand_colour) or SAMPLE_BRAND[1], logo=logo,
-                                       tagline=(tagline or "").strip() or None)
+                                       tagline=printable_text(tagline)[0] or None)
     if not label_path:
         raise AppMessage("app_mockup_need_label")
     return PACKAGING.open_label(label_path, is_photo=source == "photo")
@@ -485,6 +557,35 @@ def mockup_files(label, templates, preset_name: str, product_path: str | None = 
         entries.append({"template": item.template, "preset": item.preset.name, "path": str(target),
                         "width": item.image.size[0], "height": item.image.size[1], "bytes": len(item.data)})
     return entries
+
+
+# --- Priority: single photos before batches ----------------------------------------------------
+
+_singles = 0  # single-photo requests running now (photo, touch-up, mockups, API)
+_singles_cond = threading.Condition()
+SINGLE_MAX_WAIT_S = 120  # a batch never waits longer than this for single photos at one step
+
+
+@contextlib.contextmanager
+def single_photo_running():
+    """Around one vendor's single-photo work: running batches pause between photos meanwhile."""
+    global _singles
+    with _singles_cond:
+        _singles += 1
+    try:
+        yield
+    finally:
+        with _singles_cond:
+            _singles -= 1
+            _singles_cond.notify_all()
+
+
+def yield_to_single_photos(cancel: threading.Event | None = None) -> None:
+    """Called by a batch between two photos: wait while single photos run (they have their own
+    Gradio lane, and this gives them the CPU too), at most SINGLE_MAX_WAIT_S."""
+    with _singles_cond:
+        _singles_cond.wait_for(lambda: _singles == 0 or bool(cancel and cancel.is_set()),
+                               timeout=SINGLE_MAX_WAIT_S)
 
 
 # --- Banyak Foto (batch) --------------------------------------------------------------------

@@ -7,6 +7,7 @@ for its own updates (results already shown, choices that depend on other inputs)
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -103,7 +104,7 @@ def _api() -> None:
         out = gr.File(file_count="multiple", label="outputs")
         button = gr.Button("process_photo")
     button.click(api_process_photo, [image, presets, quality, lang], out, api_name="process_photo",
-                 concurrency_limit=CONCURRENCY, concurrency_id="work")
+                 concurrency_limit=CONCURRENCY, concurrency_id="photo")
 
 
 def api_process_photo(image, preset_names, quality_value, lang_value):
@@ -114,8 +115,9 @@ def api_process_photo(image, preset_names, quality_value, lang_value):
     try:
         if not image:
             raise AppMessage("app_need_photo")
-        state, _ = services.process_photo_files(image, preset_names or DEFAULT_PRESET,
-                                                services.model_for(quality_value))
+        with services.single_photo_running():
+            state, _ = services.process_photo_files(image, preset_names or DEFAULT_PRESET,
+                                                    services.model_for(quality_value))
     except Exception as exc:
         raise gr.Error(render.friendly(exc, lang_value), title=t("app_error_title", lang_value),
                        print_exception=False) from None
@@ -136,10 +138,17 @@ def _blocked_paths() -> list[str]:
 THEME_FONT = (gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)), "ui-sans-serif", "system-ui", "sans-serif")
 
 
+def page_script() -> str:
+    """The page's script (Gradio's own texts in the vendor's language, the busy states) as a <head> tag."""
+    texts = json.dumps(render.browser_texts(), ensure_ascii=False).replace("</", "<\\/")
+    return "<script>" + static_text("etalase.js").replace("__TEXTS__", texts) + "</script>"
+
+
 def launch_kwargs() -> dict:
     return {
         "theme": gr.themes.Default(primary_hue="orange", font=THEME_FONT),
         "css": static_text("app.css"),
+        "head": page_script(),
         "max_file_size": f"{MAX_UPLOAD_MB}mb",
         "allowed_paths": [],
         "blocked_paths": _blocked_paths(),
@@ -148,7 +157,7 @@ def launch_kwargs() -> dict:
                                                  route_body={"/upload": MAX_UPLOAD_TOTAL_MB * 1_000_000,
                                                              "/component_server": 16 * 2**20})]},
         "run_history": False,  # a shared tablet must not show the previous vendor's runs
-        "footer_links": ["api"],
+        "footer_links": [],  # no "Gunakan melalui API" for vendors; the API itself stays
         "show_error": False,
     }
 

@@ -10,7 +10,7 @@ import gradio as gr
 from gradio_client import utils as client_utils
 
 from assistant import AssistantError
-from assistant.i18n import default_language, t
+from assistant.i18n import STRINGS, default_language, t
 from assistant.presets import load_preset
 from assistant.web.render import lang_of
 from assistant.web.services import DEFAULT_PRESET, LABEL_SOURCES, PRESET_NAMES, QUALITY, SHADOW_CHOICES, default_model
@@ -119,7 +119,12 @@ def label_source_choices(lang: str) -> list[tuple[str, str]]:
 
 
 def preset_choices(lang: str) -> list[tuple[str, str]]:
-    return [(load_preset(n).title_in(lang), n) for n in PRESET_NAMES]
+    """Each marketplace with a one-line hint ("Shopee · pembeli terbanyak"), in the sellers' order."""
+    def label(name: str) -> str:
+        title, key = load_preset(name).title_in(lang), f"app_preset_hint_{name}"
+        return f"{title} · {t(key, lang)}" if key in STRINGS else title
+
+    return [(label(n), n) for n in PRESET_NAMES]
 
 
 @dataclass(eq=False)
@@ -176,3 +181,23 @@ def output_controls(T: Texts, lang0: str, id_prefix: str) -> OutputControls:
     bg_colour = T(gr.ColorPicker("#FFFFFF", label=t("app_colour_label", lang0), visible=False,
                                  elem_id=f"{id_prefix}bg-colour"), label="app_colour_label")
     return OutputControls(presets, quality, bg_mode, bg_colour)
+
+
+def busy_js(kind: str) -> str:
+    """The js= of a button's first listener: disable it and say what is happening, at once."""
+    return f"() => window.etalase && window.etalase.busy({kind!r})"
+
+
+def done_js(kind: str) -> str:
+    """The js= after the work: the button back, the answer scrolled into view."""
+    return f"() => window.etalase && window.etalase.done({kind!r})"
+
+
+def busy_box(elem_id: str) -> gr.HTML:
+    """Under an action's button: where its queue place and progress show while it runs."""
+    return gr.HTML("", elem_id=elem_id, elem_classes=["etalase-busy", "etalase-html"], container=False)
+
+
+def clear_button(elem_id: str) -> gr.Button:
+    """Hidden; the page script clicks it when the browser refused an upload (too large)."""
+    return gr.Button("", elem_id=elem_id, elem_classes=["etalase-hidden"])

@@ -12,9 +12,9 @@ from gradio.context import LocalContext
 
 from assistant.i18n import t
 from assistant.web import render, services
-from assistant.web.config import CONCURRENCY
+from assistant.web.config import BATCH_CONCURRENCY
 from assistant.web.render import alert, lang_of
-from assistant.web.widgets import FileInput, OutputControls, Texts, output_controls
+from assistant.web.widgets import FileInput, OutputControls, Texts, busy_box, busy_js, done_js, output_controls
 
 
 @dataclass(eq=False)
@@ -26,6 +26,7 @@ class BatchTab:
     controls: OutputControls
     run_btn: gr.Button
     cancel_btn: gr.Button
+    busy: gr.HTML
     status: gr.Markdown
     zip: gr.File
     cancels: dict[str, threading.Event] = field(default_factory=dict)  # session -> its running batch
@@ -33,10 +34,17 @@ class BatchTab:
     def wire(self) -> None:
         self.controls.wire(self.lang)
         c = self.controls
-        self.run_btn.click(lambda: "", None, self.status, queue=False, api_visibility="private").then(
+        self.run_btn.click(None, None, None, js=busy_js("batch"), queue=False, api_visibility="private")
+        # Its own lane: a batch never holds up someone's single photo (config.BATCH_CONCURRENCY).
+        # One progress display, under the button (not one per output).
+        self.run_btn.click(
             self.run_batch, [self.files, c.presets, c.quality, c.bg_mode, c.bg_colour, self.lang],
-            [self.status, self.zip], concurrency_limit=CONCURRENCY, concurrency_id="work",
-            api_visibility="private", show_progress="full", scroll_to_output=True)
+            [self.status, self.zip], concurrency_limit=BATCH_CONCURRENCY, concurrency_id="batch",
+            api_visibility="private", show_progress="full", show_progress_on=self.busy).then(
+            None, None, None, js=done_js("batch"), queue=False, api_visibility="private")
+        # New photos: the last batch's summary and ZIP no longer match them.
+        self.files.change(lambda: {self.status: "", self.zip: None}, None, [self.status, self.zip], queue=False,
+                          api_visibility="private", show_progress="hidden")
         self.cancel_btn.click(self.cancel_batch, None, None, queue=False, api_visibility="private")
 
     def run_batch(self, files, names, quality_value, mode, colour, lang_value, request: gr.Request,
@@ -50,6 +58,7 @@ class BatchTab:
         def report(done: int, total: int, info) -> None:   # a third parameter gets the ETA
             if client_gone():
                 cancel.set()  # the tab was closed: the photos in flight finish, the rest are skipped
+            services.yield_to_single_photos(cancel)  # between two photos: someone's single photo first
             eta = getattr(info, "eta_s", None)
             if total and done >= total:
                 desc = t("app_batch_progress_zip", lang_value, done=done, total=total)
@@ -100,11 +109,12 @@ def build(T: Texts, lang: gr.Radio) -> BatchTab:
                                       elem_classes=["etalase-big"]), value="app_batch_button")
                 cancel_btn = T(gr.Button(t("app_batch_cancel", lang0), variant="secondary", size="sm",
                                          elem_id="batch-cancel"), value="app_batch_cancel")
+                busy = busy_box("batch-busy")
             with gr.Column(min_width=300):
                 status = gr.Markdown("", elem_id="batch-status")
                 zip_file = T(gr.File(label=t("app_batch_zip_label", lang0), interactive=False, height=120,
                                      elem_id="batch-zip"), label="app_batch_zip_label")
-    tab = BatchTab(lang, files, controls, run_btn, cancel_btn, status, zip_file)
+    tab = BatchTab(lang, files, controls, run_btn, cancel_btn, busy, status, zip_file)
     tab.wire()
     return tab
 

@@ -17,7 +17,8 @@ from assistant.web.config import CONCURRENCY, static_text
 from assistant.web.render import alert, lang_of
 from assistant.web.services import DEFAULT_PRESET, SAMPLE_BRAND, default_model, template_names
 from assistant.web.tabs import label as label_step
-from assistant.web.widgets import PhotoInput, Texts, preset_choices, quality_choices
+from assistant.web.widgets import (PhotoInput, Texts, busy_box, busy_js, clear_button, done_js, preset_choices,
+                                   quality_choices)
 
 
 @dataclass(eq=False)
@@ -48,6 +49,8 @@ class MockupTab:
     body: gr.ColorPicker
     badge: gr.Textbox
     run_btn: gr.Button
+    busy: gr.HTML
+    clear_btn: gr.Button
     status: gr.Markdown
     gallery: gr.Gallery
     state: gr.State
@@ -60,11 +63,28 @@ class MockupTab:
         self.body_on.change(lambda on: gr.update(visible=bool(on)), self.body_on, self.body, queue=False,
                             api_visibility="private")
         self.designer.wire(self.source, self.lang)
-        self.run_btn.click(lambda: "", None, self.status, queue=False, api_visibility="private").then(
-            self.run_mockups, self.run_inputs(),
-            [self.status, self.state, self.gallery, *self.downloads, *self.designer.outputs()],
-            concurrency_limit=CONCURRENCY, concurrency_id="work", api_visibility="private", show_progress="full",
-            scroll_to_output=True)
+        self.run_btn.click(None, None, None, js=busy_js("mockup"), queue=False, api_visibility="private")
+        self.run_btn.click(
+            self.run_mockups, self.run_inputs(), [*self.outputs(), *self.designer.outputs()],
+            concurrency_limit=CONCURRENCY, concurrency_id="photo", api_visibility="private", show_progress="full",
+            show_progress_on=self.busy).then(
+            None, None, None, js=done_js("mockup"), queue=False, api_visibility="private")
+        # A new label or product: the mockups made from the old one go.
+        for source in (self.label, self.product, self.brand.logo):
+            source.change(self.cleared, None, self.outputs(), queue=False, api_visibility="private",
+                          show_progress="hidden")
+        # "Clear": the mockups and the designed label's print files alike.
+        self.clear_btn.click(lambda: self.cleared() | self.designer.render(None, "id")
+                             | {self.designer.results.state: None},
+                             None, [*self.outputs(), *self.designer.outputs()], queue=False,
+                             api_visibility="private", show_progress="hidden")
+
+    def outputs(self) -> list:
+        return [self.status, self.state, self.gallery, *self.downloads]
+
+    def cleared(self) -> dict:
+        """No mockups: the ones shown were made from another label or product (or refused)."""
+        return {self.status: "", self.state: None, **self.render_mockups([], None)}
 
     def run_inputs(self) -> set:
         b = self.brand
@@ -101,16 +121,21 @@ class MockupTab:
                                (services.make_label(values[self.source], values[self.label], values[b.name],
                                                     values[b.colour], values[b.tagline], values[b.logo]), {}))
             product = values[self.product]
-            entries = services.mockup_files(
-                label, values[self.templates], values[self.preset], product_path=product,
-                model=services.model_for(values[self.quality]) if product else None,
-                body_colour=values[self.body] if values[self.body_on] else None, badge=values[self.badge],
-                progress=progress)
-        except Exception as exc:
-            return {self.status: alert(render.friendly(exc, lang_value))}
-        done = t("app_mockup_done", lang_value, count=len(entries),
-                 seconds=render.num(time.perf_counter() - start, lang_value))
-        return {self.status: f"<div class='etalase-ok'>✓ {done}</div>", self.state: entries,
+            with services.single_photo_running():
+                entries = services.mockup_files(
+                    label, values[self.templates], values[self.preset], product_path=product,
+                    model=services.model_for(values[self.quality]) if product else None,
+                    body_colour=values[self.body] if values[self.body_on] else None, badge=values[self.badge],
+                    progress=progress)
+        except Exception as exc:  # e.g. a promo text refused: the earlier mockups must not stay downloadable
+            return self.cleared() | {self.status: alert(render.friendly(exc, lang_value))}
+        seconds = time.perf_counter() - start
+        done = t("app_mockup_done", lang_value, count=len(entries), seconds=render.num(seconds, lang_value))
+        b = self.brand
+        if values[self.source] == "brand" and any(services.printable_text(values[c])[1] for c in (b.name, b.tagline)):
+            done += " " + t("app_mockup_emoji_dropped", lang_value)
+        quality = values[self.quality] if values[self.product] else ""
+        return {self.status: render.done_html(done, seconds, quality), self.state: entries,
                 **self.render_mockups(entries, lang_value), **designed}
 
     def relabel_inputs(self) -> set:
@@ -142,6 +167,8 @@ def build(T: Texts, lang: gr.Radio) -> MockupTab:
                 parts["run_btn"] = T(gr.Button(t("app_mockup_button", lang0), variant="primary", elem_id="mk-btn",
                                                elem_classes=["etalase-big"]),
                                      value="app_mockup_button")
+                parts["busy"] = busy_box("mk-busy")
+                parts["clear_btn"] = clear_button("mk-clear")
             with gr.Column(min_width=300):
                 parts |= _results(lang0, parts["designer"])
     tab = MockupTab(lang=lang, **parts)
@@ -204,9 +231,10 @@ def _more(T: Texts) -> dict:
     product = T(PhotoInput(label=t("app_mockup_product_label", lang0), type="filepath", image_mode=None,
                            sources=["upload", "webcam"], height=200, elem_id="mk-product"),
                 label="app_mockup_product_label")
-    quality = T(gr.Radio(quality_choices(lang0), value=default_model(), label=t("app_quality_label", lang0),
+    # No step number: in Kemasan this sits under "Pilihan lain", after step 3 ("3. Mode" was a second 3.).
+    quality = T(gr.Radio(quality_choices(lang0), value=default_model(), label=t("app_mockup_quality_label", lang0),
                          elem_id="mk-quality"),
-                label="app_quality_label", choices=quality_choices)
+                label="app_mockup_quality_label", choices=quality_choices)
     body_on = T(gr.Checkbox(False, label=t("app_mockup_body_label", lang0), info=t("app_mockup_body_info", lang0),
                             elem_id="mk-body-on"),
                 label="app_mockup_body_label", info="app_mockup_body_info")

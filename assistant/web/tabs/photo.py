@@ -18,7 +18,8 @@ from assistant.web.render import alert, lang_of
 from assistant.web.services import (LIGHT_DEFAULTS, LIGHT_FIELDS, PRESET_NAMES, TOUCH_BRUSH, TOUCH_KEEP,
                                     TOUCH_REMOVE, TOUCH_UP, AppMessage)
 from assistant.web.editor import bounded_image_editor
-from assistant.web.widgets import OutputControls, PhotoInput, Texts, output_controls, shadow_choices, touch_choices
+from assistant.web.widgets import (OutputControls, PhotoInput, Texts, busy_box, busy_js, clear_button, done_js,
+                                   output_controls, shadow_choices, touch_choices)
 
 
 def _css_rgb(colour: str) -> str:
@@ -50,7 +51,19 @@ class Touch:
     mode: gr.Radio
     editor: gr.ImageEditor
     button: gr.Button
+    busy: gr.HTML
     status: gr.Markdown
+    preview_box: gr.Column
+    preview: gr.Image
+    apply_btn: gr.Button
+    discard_btn: gr.Button
+    undo_btn: gr.Button
+    redo_btn: gr.Button
+    pending: gr.State  # (description, parked cut-out) of a touch-up shown as a preview, not applied yet
+    history: gr.State  # {"undo": [(description, parked cut-out), ...], "redo": [...]} of applied touch-ups
+
+
+HISTORY_MAX = 3  # touch-ups that can be undone (each keeps a cut-out on disk, a few hundred bytes in the session)
 
 
 @dataclass(eq=False)
@@ -61,6 +74,8 @@ class PhotoTab:
     photo: PhotoInput
     controls: OutputControls
     run_btn: gr.Button
+    busy: gr.HTML
+    clear_btn: gr.Button
     light_auto: gr.Checkbox
     light_box: gr.Column
     light_controls: dict
@@ -82,15 +97,34 @@ class PhotoTab:
                                api_visibility="private")
         self.shadow_style.change(lambda s: gr.update(visible=s not in ("preset", "none")), self.shadow_style,
                                  self.shadow_opacity, queue=False, api_visibility="private")
-        self.run_btn.click(lambda: "", None, self.status, queue=False, api_visibility="private").then(
-            self.run_photo, self.run_inputs(), self.outputs(), concurrency_limit=CONCURRENCY,
-            concurrency_id="work", api_visibility="private", show_progress="full", scroll_to_output=True)
+        # At once, in the browser: the button says what is happening (no round trip).
+        self.run_btn.click(None, None, None, js=busy_js("photo"), queue=False, api_visibility="private")
+        self.run_btn.click(self.run_photo, self.run_inputs(), self.outputs(), concurrency_limit=CONCURRENCY,
+                           concurrency_id="photo", api_visibility="private", show_progress="full",
+                           show_progress_on=self.busy).then(None, None, None, js=done_js("photo"), queue=False,
+                                                            api_visibility="private")
+        # A new photo (or none): the last product's result and downloads go.
+        self.photo.input(self.on_new_photo, [self.photo, self.lang], [self.photo, *self.outputs()], queue=False,
+                         api_visibility="private", show_progress="hidden")
+        self.clear_btn.click(self.cleared, None, self.outputs(), queue=False, api_visibility="private",
+                             show_progress="hidden")
         if self.touch:
-            self.touch.button.click(lambda: "", None, self.touch.status, queue=False,
-                                    api_visibility="private").then(
+            self.touch.button.click(None, None, None, js=busy_js("touch"), queue=False, api_visibility="private")
+            tc = self.touch
+            steps = self.run_inputs() | {tc.pending, tc.history}
+            tc.apply_btn.click(self.apply_touch, steps, self.outputs(), api_visibility="private",
+                               concurrency_limit=CONCURRENCY, concurrency_id="photo", show_progress="hidden")
+            tc.discard_btn.click(self.discard_touch, None, [tc.preview_box, tc.pending, tc.status], queue=False,
+                                 api_visibility="private", show_progress="hidden")
+            tc.undo_btn.click(self.undo_touch, steps, self.outputs(), api_visibility="private",
+                              concurrency_limit=CONCURRENCY, concurrency_id="photo", show_progress="hidden")
+            tc.redo_btn.click(self.redo_touch, steps, self.outputs(), api_visibility="private",
+                              concurrency_limit=CONCURRENCY, concurrency_id="photo", show_progress="hidden")
+            self.touch.button.click(
                 self.run_touch, self.run_inputs() | {self.touch.editor}, self.outputs(),
-                concurrency_limit=CONCURRENCY, concurrency_id="work", api_visibility="private",
-                show_progress="minimal")
+                concurrency_limit=CONCURRENCY, concurrency_id="photo", api_visibility="private",
+                show_progress="full", show_progress_on=self.touch.busy).then(
+                None, None, None, js=done_js("touch"), queue=False, api_visibility="private")
             # The brush colour is switched in the browser (no round trip, the strokes stay).
             self.touch.mode.change(None, self.touch.mode, None, js=touch_mode_js(), queue=False,
                                    api_visibility="private")
@@ -106,7 +140,9 @@ class PhotoTab:
         out = [self.status, self.slider, self.view, self.result_state, self.last_result]
         out += self.card_components()
         if self.touch:
-            out += [self.touch.box, self.touch.editor, self.touch.status]
+            tc = self.touch
+            out += [tc.box, tc.editor, tc.status, tc.preview_box, tc.preview, tc.pending, tc.history, tc.undo_btn,
+                    tc.redo_btn]
         return out
 
     def card_components(self) -> list:
@@ -128,12 +164,13 @@ class PhotoTab:
             if not values[self.photo]:
                 raise AppMessage("app_need_photo")
             model = services.model_for(values[self.controls.quality])
-            state, result = services.process_photo_files(
-                values[self.photo], values[self.controls.presets] or [], model, **self.settings(values),
-                session=getattr(request, "session_hash", None), progress=progress, checks=True)
+            with services.single_photo_running():
+                state, result = services.process_photo_files(
+                    values[self.photo], values[self.controls.presets] or [], model, **self.settings(values),
+                    session=getattr(request, "session_hash", None), progress=progress, checks=True)
         except Exception as exc:  # every failure becomes a message the vendor can act on
             return self.failed(render.friendly(exc, lang_value))
-        return self.show(state, result, lang_value, start)
+        return self.show(state, result.photo, lang_value, start)
 
     def run_touch(self, values, request: gr.Request, progress=gr.Progress()):
         lang_value = lang_of(values[self.lang])
@@ -146,52 +183,148 @@ class PhotoTab:
             model = services.model_for(values[self.controls.quality])
             names = values[self.controls.presets] or []
             progress(0.3, desc=t("app_touch_progress", lang_value))
-            state, touched = services.touch_up_files(photo, keep, remove, names, model,
-                                                     **self.settings(values),
-                                                     stem=services.safe_stem(values[self.photo] or "foto"),
-                                                     checks=True)
-            services.remember_cutout(getattr(request, "session_hash", None), values[self.photo],
-                                     load_presets(names), model, touched.photo)
+            with services.single_photo_running():
+                state, touched = services.touch_up_files(photo, keep, remove, names, model,
+                                                         **self.settings(values),
+                                                         stem=services.safe_stem(values[self.photo] or "foto"),
+                                                         checks=True)
         except Exception as exc:
             return self.failed(render.friendly(exc, lang_value), touched=True)
-        return self.show(state, touched, lang_value, start, touched=True)
+        # A preview first: the cut the vendor has now stays until "Pakai hasil ini".
+        tc = self.touch
+        text = t("app_touch_preview_ready", lang_value, seconds=render.num(time.perf_counter() - start, lang_value))
+        parked = services.park_photo(touched.photo, Path(state["before"]).parent)  # on disk, as the result's
+        return {tc.preview_box: gr.update(visible=True), tc.preview: services.touch_view(touched.photo),
+                tc.pending: (state, parked), tc.status: render.done_html(text)}
 
-    def show(self, state, result, lang_value, start, touched=False) -> dict:
+    def apply_touch(self, values, request: gr.Request):
+        """The previewed touch-up replaces the cut; the one before it can be brought back (undo)."""
+        lang_value = lang_of(values[self.lang])
+        pending, tc = values[self.touch.pending], self.touch
+        if not pending or values[self.last_result] is None:
+            return {tc.preview_box: gr.update(visible=False), tc.pending: None}
+        state, parked = pending
+        photo = services.unpark_photo(parked)
+        if photo is None:  # swept with the cache
+            return self.failed(t("app_touch_need_result", lang_value), touched=True)
+        history = values[tc.history] or {"undo": [], "redo": []}
+        history = {"undo": (history["undo"] + [(values[self.result_state], values[self.last_result])])[-HISTORY_MAX:],
+                   "redo": []}
+        names = values[self.controls.presets] or []
+        services.remember_cutout(getattr(request, "session_hash", None), values[self.photo], load_presets(names),
+                                 services.model_for(values[self.controls.quality]), photo)
+        return (self.show(state, photo, lang_value, None, touched=True, parked=parked)
+                | self.history_updates(history))
+
+    def discard_touch(self):
+        return {self.touch.preview_box: gr.update(visible=False), self.touch.pending: None, self.touch.status: ""}
+
+    def undo_touch(self, values, request: gr.Request):
+        return self.step_history(values, request, back=True)
+
+    def redo_touch(self, values, request: gr.Request):
+        return self.step_history(values, request, back=False)
+
+    def step_history(self, values, request, back: bool):
+        """Undo (``back``) or redo an applied touch-up: the cut-out and its downloads as they were."""
+        lang_value = lang_of(values[self.lang])
+        tc = self.touch
+        history = values[tc.history] or {"undo": [], "redo": []}
+        source, target = ("undo", "redo") if back else ("redo", "undo")
+        if not history[source] or values[self.last_result] is None:
+            return self.history_updates(history)
+        state, parked = history[source][-1]
+        photo = services.unpark_photo(parked)
+        if photo is None:  # swept with the cache
+            return self.failed(t("app_touch_need_result", lang_value), touched=True)
+        history = {source: history[source][:-1],
+                   target: (history[target] + [(values[self.result_state], values[self.last_result])])[-HISTORY_MAX:]}
+        names = values[self.controls.presets] or []
+        services.remember_cutout(getattr(request, "session_hash", None), values[self.photo], load_presets(names),
+                                 services.model_for(values[self.controls.quality]), photo)
+        key = "app_touch_undone" if back else "app_touch_redone"
+        return (self.show(state, photo, lang_value, None, touched=True, message=t(key, lang_value), parked=parked)
+                | self.history_updates(history))
+
+    def history_updates(self, history: dict) -> dict:
+        tc = self.touch
+        return {tc.history: history, tc.undo_btn: gr.update(visible=bool(history["undo"])),
+                tc.redo_btn: gr.update(visible=bool(history["redo"]))}
+
+    def show(self, state, photo, lang_value, start, touched=False, message: str | None = None,
+             parked: dict | None = None) -> dict:
+        """The result on screen; the session keeps ``parked`` (the cut-out's record on disk, made here
+        when not given), never the photo itself."""
         entries = state["outputs"]
-        done = t("app_touch_done" if touched else "app_done", lang_value,
-                 seconds=render.num(time.perf_counter() - start, lang_value))
+        seconds = time.perf_counter() - start if start is not None else None
+        done = message or (t("app_touch_applied", lang_value) if touched else
+                           t("app_done", lang_value, seconds=render.num(seconds, lang_value)))
         updates = {
-            self.status: f"<div class='etalase-ok'>✓ {done}</div>",
-            self.slider: gr.update(value=(state["before"], entries[0]["path"]), visible=True),
+            self.status: (render.done_html(done) if touched or message else
+                          render.photo_verdict(entries, seconds, state.get("model"), lang_value)),
+            self.slider: gr.update(value=(entries[0].get("before", state["before"]), entries[0]["path"]), visible=True),
             self.view: gr.update(choices=render.view_choices(entries, lang_value), value=0, visible=len(entries) > 1),
             self.result_state: state,
-            self.last_result: services.park_photo(result.photo, Path(state["before"]).parent),
+            self.last_result: parked or services.park_photo(photo, Path(state["before"]).parent),
             **self.render_result(state, lang_value),
         }
         if self.touch:
-            view = services.touch_view(result.photo)
+            view = services.touch_view(photo)
             updates[self.touch.box] = gr.update(visible=True)
             updates[self.touch.editor] = gr.update(value={"background": view, "layers": [], "composite": None},
                                                    height=services.touch_height(view.size))
-            updates[self.touch.status] = f"<div class='etalase-ok'>✓ {done}</div>" if touched else ""
+            updates[self.touch.status] = render.done_html(done) if touched else ""
+            updates[self.touch.preview_box] = gr.update(visible=False)
+            updates[self.touch.pending] = None
+            if not touched:  # a new photo: nothing to undo
+                updates |= self.history_updates({"undo": [], "redo": []})
         return updates
 
     def failed(self, message: str, touched: bool = False) -> dict:
-        """The message where the vendor is looking; everything else stays as it was."""
+        """The message where the vendor is looking. A failed photo leaves no earlier result to
+        download as if it were this one's; a failed touch-up keeps the result it started from."""
         if touched and self.touch:
             return {self.touch.status: alert(message)}
-        return {self.status: alert(message)}
+        return self.cleared() | {self.status: alert(message)}
+
+    def on_new_photo(self, path, lang_value) -> dict:
+        """A new photo (or none): the last product's result goes; a photo the browser cannot
+        show (HEIC) gets a JPEG preview, a file that is no photo is said so at once."""
+        updates = self.cleared()
+        if not path:
+            return updates
+        try:
+            viewable = services.viewable_upload(path)
+        except Exception as exc:
+            return updates | {self.photo: None, self.status: alert(render.friendly(exc, lang_of(lang_value)))}
+        return updates | ({self.photo: viewable} if viewable != path else {})
+
+    def cleared(self) -> dict:
+        """No result: what was shown belonged to another photo (or to none)."""
+        updates = {self.status: "", self.slider: gr.update(value=None, visible=False),
+                   self.view: gr.update(choices=[], value=None, visible=False), self.result_state: None,
+                   self.last_result: None, **self.render_result(None, None)}
+        if self.touch:
+            updates |= {self.touch.box: gr.update(visible=False, open=False),
+                        self.touch.editor: gr.update(value=None), self.touch.status: "",
+                        self.touch.preview_box: gr.update(visible=False), self.touch.pending: None,
+                        **self.history_updates({"undo": [], "redo": []})}
+        return updates
 
     def render_result(self, state, lang_value) -> dict:
         lang_value = lang_of(lang_value)
         entries = (state or {}).get("outputs", [])
+        shared = render.shared_checks(entries, lang_value)
+        first = render.entry_title(entries[0], lang_value) if entries else None
         updates = {}
         for i, card in enumerate(self.cards):
             if i < len(entries):
                 e = entries[i]
+                checks = (render.checks_md(e, lang_value) if i == 0 else
+                          render.checks_md(e, lang_value, shared=shared, first=first))
                 updates |= {card.card: gr.update(visible=True),
                             card.line: gr.update(value=render.compliance_md(e, lang_value)),
-                            card.checks: gr.update(value=render.checks_md(e, lang_value)),
+                            card.checks: gr.update(value=checks),
                             card.download: gr.update(value=e["path"], label=render.download_label(e, lang_value))}
             else:
                 updates |= {card.card: gr.update(visible=False), card.line: gr.update(value=""),
@@ -203,7 +336,7 @@ class PhotoTab:
         entries = (state or {}).get("outputs", [])
         if index is None or not entries or index >= len(entries):
             return gr.update()
-        return (state["before"], entries[index]["path"])
+        return (entries[index].get("before", state["before"]), entries[index]["path"])
 
     # --- Language -----------------------------------------------------------------------------
 
@@ -249,9 +382,11 @@ def _input_column(T: Texts) -> dict:
     run_btn = T(gr.Button(t("app_process_button", lang0), variant="primary", elem_id="process-btn",
                           elem_classes=["etalase-big"]),
                 value="app_process_button")
+    busy = busy_box("photo-busy")
+    clear_btn = clear_button("photo-clear")
     with T(gr.Accordion(t("app_advanced_label", lang0), open=False, elem_id="advanced"), label="app_advanced_label"):
         advanced = _advanced(T)
-    return {"photo": photo, "controls": controls, "run_btn": run_btn, **advanced}
+    return {"photo": photo, "controls": controls, "run_btn": run_btn, "busy": busy, "clear_btn": clear_btn, **advanced}
 
 
 def _advanced(T: Texts) -> dict:
@@ -300,7 +435,7 @@ def _output_card(i: int, lang0: str) -> OutputCard:
     with gr.Column(visible=False, elem_classes=["output-card"]) as card:
         line = gr.Markdown("", elem_id=f"line-{i}")
         checks = gr.HTML("", elem_id=f"checks-{i}", elem_classes=["etalase-html"])
-        download = gr.DownloadButton(t("app_download_button", lang0, format="", size=""), variant="primary",
+        download = gr.DownloadButton(t("app_ui_download", lang0), variant="primary",
                                      elem_id=f"download-{i}")
     return OutputCard(card, line, checks, download)
 
@@ -322,5 +457,20 @@ def _touch_box(T: Texts) -> Touch:
             label="app_touch_editor_label")
         button = T(gr.Button(t("app_touch_button", lang0), variant="primary", elem_id="touch-btn"),
                    value="app_touch_button")
+        busy = busy_box("touch-busy")
         status = gr.Markdown("", elem_id="touch-status")
-    return Touch(box, mode, editor, button, status)
+        with gr.Column(visible=False, elem_id="touch-preview-box") as preview_box:
+            preview = T(gr.Image(label=t("app_touch_preview_label", lang0), type="pil", interactive=False,
+                                 buttons=[], height=320, elem_id="touch-preview"), label="app_touch_preview_label")
+            with gr.Row():
+                apply_btn = T(gr.Button(t("app_touch_apply", lang0), variant="primary", elem_id="touch-apply"),
+                              value="app_touch_apply")
+                discard_btn = T(gr.Button(t("app_touch_discard", lang0), variant="secondary", elem_id="touch-discard"),
+                                value="app_touch_discard")
+        with gr.Row():
+            undo_btn = T(gr.Button(t("app_touch_undo", lang0), variant="secondary", size="sm", visible=False,
+                                   elem_id="touch-undo"), value="app_touch_undo")
+            redo_btn = T(gr.Button(t("app_touch_redo", lang0), variant="secondary", size="sm", visible=False,
+                                   elem_id="touch-redo"), value="app_touch_redo")
+    return Touch(box, mode, editor, button, busy, status, preview_box, preview, apply_btn, discard_btn, undo_btn,
+                 redo_btn, gr.State(None, time_to_live=CACHE_MAX_AGE_S), gr.State(None, time_to_live=CACHE_MAX_AGE_S))

@@ -108,7 +108,7 @@ class PromoTab:
     def wire(self) -> None:
         inputs = self.form.inputs() | {self.lang} | ({self.last} if self.last is not None else set())
         self.run_btn.click(lambda: "", None, self.status, queue=False, api_visibility="private").then(
-            self.make, inputs, self.outputs(), concurrency_limit=CONCURRENCY, concurrency_id="work",
+            self.make, inputs, self.outputs(), concurrency_limit=CONCURRENCY, concurrency_id="photo",
             api_visibility="private", show_progress="full", scroll_to_output=True)
         self.share_btn.click(None, None, None, js=static_text("promo-share.js"), queue=False, api_visibility="private")
 
@@ -169,7 +169,8 @@ class PromoTab:
             photo = self.photo(values)
             kit, info, options = self.kit(values), self.info(values), self.options(values)
             model = services.model_for(values[self.form.quality])
-            made = lib.make_listing([photo], ",".join(presets), info, kit, options, model=model, lang=lang)
+            with services.single_photo_running():  # a running batch pauses between photos meanwhile
+                made = lib.make_listing([photo], ",".join(presets), info, kit, options, model=model, lang=lang)
             state = _write(made, kit)
         except Exception as exc:
             return {self.status: alert(render.friendly(exc, lang))}
@@ -261,11 +262,15 @@ def guide_md(lang: str) -> str:
     lines += ["", t("promo_web_guide_text_mark", lang), ""]
     limits = lib.listing._slot_data()[3]["limits"]
     numbered: dict[tuple, int] = {}
+    said: dict[tuple, str] = {}  # each source as a person says it (render.source_html), address behind a link
 
-    def ref(kind, source, checked, count=False) -> int:
+    def ref(kind, source, checked, count=False, market="") -> int:
         """A source's number; a photo count's non-link source (a note in the data file) in plain words."""
         if count and not source.startswith("http"):
             source = t(f"promo_web_guide_src_{kind}", lang)
+            said.setdefault((kind, source, checked), html.escape(t("app_guide_source_line", lang, what=source,
+                                                                    date=render.date_text(checked, lang)), quote=False))
+        said.setdefault((kind, source, checked), render.source_html(kind, source, checked, market, lang))
         return numbered.setdefault((kind, source, checked), len(numbered) + 1)
 
     for name in MARKETPLACES:
@@ -274,13 +279,11 @@ def guide_md(lang: str) -> str:
         src = preset.sources["overlays_allowed"]
         yes_no = t("app_yes", lang) if preset.image.overlays_allowed else t("app_no", lang)
         lines.append(t("promo_web_guide_market", lang, market=preset.title_in(lang), count=slot_limit(name),
-                       ref=ref(entry["kind"], entry["source"], entry["checked"], count=True), overlays=yes_no,
-                       ref2=ref(src.kind, src.source, src.checked)))
+                       ref=ref(entry["kind"], entry["source"], entry["checked"], count=True, market=preset.title_in(lang)),
+                       overlays=yes_no, ref2=ref(src.kind, src.source, src.checked, market=preset.title_in(lang))))
     lines.append("")
-    for (kind, source, checked), n in numbered.items():
-        text = t("app_guide_source", lang, kind=t(f"app_guide_kind_{kind}", lang), date=checked.isoformat(),
-                 source=source)
-        lines.append(f"<small>[{n}] {html.escape(text, quote=False)}</small>  ")
+    for key, n in numbered.items():
+        lines.append(f"<small>[{n}] {said[key]}</small>  ")
     return "\n".join(lines)
 
 
