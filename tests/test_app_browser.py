@@ -281,10 +281,13 @@ def test_every_tab_fits_desktop_and_phone(browser, server):
 
 
 def make_mockups(page) -> None:
-    page.evaluate("document.querySelectorAll('#mk-status div').forEach(e => e.dataset.old = '1')")
+    """Press the Kemasan button and wait for its answer: the button busy, then back, the answer undimmed.
+    (Not "a status element without a mark": an answer worded exactly like the last one is not redrawn.)"""
     page.click("#mk-btn")
-    page.wait_for_selector("#mk-status .etalase-ok:not([data-old]), #mk-status .etalase-alert:not([data-old])",
-                           timeout=RESULT_TIMEOUT_MS)
+    page.wait_for_selector("#mk-btn[aria-busy=true]", state="attached", timeout=RESULT_TIMEOUT_MS)
+    page.wait_for_selector("#mk-btn:not([aria-busy])", state="attached", timeout=RESULT_TIMEOUT_MS)
+    page.wait_for_selector("#mk-status .etalase-ok, #mk-status .etalase-alert", timeout=RESULT_TIMEOUT_MS)
+    assert not page.locator("#mk-status .etalase-stale").count(), "the answer is still dimmed"
 
 
 def test_mockups_desktop_and_phone(browser, server, shots, tmp_path):

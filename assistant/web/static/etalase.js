@@ -197,6 +197,9 @@
       delete button.dataset.busy;
     }
     if (box) { box.classList.remove('etalase-busy-on'); delete box.dataset.busy; }
+    // Undim the answer here, not only when it is redrawn: an answer worded exactly like the last
+    // one ("1 gambar kemasan selesai dalam 0,3 detik") leaves the DOM as it was and stayed dimmed.
+    document.querySelectorAll(`${a.result} .etalase-stale`).forEach((e) => e.classList.remove('etalase-stale'));
     // The answer (result or message) in view without a manual scroll.
     setTimeout(() => {
       const target = document.querySelector(a.result);
