@@ -18,6 +18,7 @@ from assistant import i18n
 from assistant.errors import AssistantError
 
 PHOTO_EXT = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".bmp", ".tif", ".tiff"}
+LABEL_FILE = "INFO.toml"  # the label designer's file (python -m assistant label)
 _INFO_KEYS = {"title", "points", "size_cm", "net", "registration", "price", "old_price", "badges", "cta"}
 
 
@@ -44,6 +45,10 @@ def add_parser(sub) -> None:
     p.add_argument("--no-social", action="store_true", help="no 4:5 and 9:16 posts")
     p.add_argument("--detail-zoom", type=float, default=0.4, help="close-up height as a share of the product (0.1-1)")
     p.add_argument("--label", type=Path, default=None, help="label image for the packaging slot")
+    p.add_argument("--label-info", type=Path, default=None,
+                   help="the label designer's INFO.toml: the packaging slot shows the designed label (a product "
+                        "folder's own INFO.toml wins)")
+    p.add_argument("--label-layout", default=None, help="label design for --label-info (default: the kit's, else minimal)")
     p.add_argument("--model", default=None, help="background-removal model")
     p.set_defaults(func=run)
 
@@ -122,10 +127,21 @@ def info_from(args: argparse.Namespace, folder: Path | None):
     size = parse_size(size) if isinstance(size, str) else (tuple(float(v) for v in size) if size else None)
     net = str(values["net"] or "")
     title = values["title"] or (_title_from(folder.name) if folder is not None else "")
-    return ProductInfo(title=str(title), points=tuple(points or ()), size_cm=size, net=net,
+    label = label_info_for(folder, getattr(args, "label_info", None))
+    return ProductInfo(label=label, title=str(title), points=tuple(points or ()), size_cm=size, net=net,
                        grams=parse_net(net), registration=str(values["registration"] or ""),
                        price=parse_rupiah(values["price"]), old_price=parse_rupiah(values["old_price"]),
                        badges=tuple(badges or ()), cta=str(values["cta"] or ""))
+
+
+def label_info_for(folder: Path | None, default: Path | None = None):
+    """The product's designed label: its folder's own INFO.toml, else ``--label-info``'s."""
+    from assistant.label import read_info
+
+    own = folder / LABEL_FILE if folder is not None else None
+    if own is not None and own.is_file():
+        return read_info(own)
+    return read_info(default) if default is not None else None
 
 
 def _title_from(folder: str) -> str:
@@ -142,6 +158,12 @@ def run(args: argparse.Namespace) -> int:
 
     refuse_output_inside(args.out, list(args.inputs))
     kit = load_kit(args.kit)
+    if args.label_layout:
+        from dataclasses import replace
+
+        from assistant.promo.kit import check_kit
+
+        kit = check_kit(replace(kit, label_layout=args.label_layout))
     options = Options(backdrops=tuple(b.strip() for b in (args.backdrop or "").split(",") if b.strip()),
                       slots=tuple(s.strip() for s in (args.slots or "").split(",") if s.strip()),
                       social=not args.no_social, detail_zoom=args.detail_zoom,
