@@ -409,6 +409,6 @@ def batch_summary(made, lang: str) -> str:
     """The Banyak Foto tab's line for its listing sets ("Buat juga set promosi"; nothing when not asked)."""
     if made is None:
         return ""
-    lines = ["", t("promo_batch_done", lang, products=made.products, images=made.images)]
+    lines = [t("promo_batch_done", lang, products=made.products, images=made.images)]
     lines += [f"- {html.escape(name, quote=False)}: {html.escape(msg, quote=False)}" for name, msg in made.failed[:10]]
-    return "\n".join(lines)
+    return "\n\n" + "\n".join(lines)  # a paragraph of its own under the batch's summary
