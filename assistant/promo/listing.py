@@ -370,7 +370,7 @@ def packaging_label(options: Options, info: ProductInfo, kit: BrandKit, lang: st
 
         return mockup_label(info.label, kit.label_layout or "minimal"), None
     if (kit.name or kit.logo_png) and info.title:
-        return cards.brand_label(kit, info.title, info.net, lang), kit.paper
+        return cards.brand_label(kit, info.title, info.net, lang, size=(800, 600)), kit.paper  # >= 2x its size on a pack
     return None, None
 
 
