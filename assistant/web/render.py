@@ -305,11 +305,8 @@ def colour_name(colour: str, lang: str) -> str:
 
 
 def guide_steps() -> list[str]:
-    """The photo guide's step keys, in order (assistant.stages.checks, else every check_guide_ step)."""
-    if services.CHECK_GUIDE is not None:
-        return list(services.CHECK_GUIDE.GUIDE_STEPS)
-    skip = ("check_guide_title", "check_guide_intro", "check_guide_pic_")
-    return [k for k in STRINGS if k.startswith("check_guide_") and not k.startswith(skip)]
+    """The photo guide's step keys, in order (assistant.stages.checks)."""
+    return list(services.check_guide.GUIDE_STEPS)
 
 
 def photo_guide_md(lang: str) -> str:

@@ -16,7 +16,7 @@ from assistant.web import render, services
 from assistant.web.config import CACHE_MAX_AGE_S, CONCURRENCY, static_text
 from assistant.web.render import alert, lang_of
 from assistant.web.services import (LIGHT_DEFAULTS, LIGHT_FIELDS, PRESET_NAMES, TOUCH_BRUSH, TOUCH_KEEP,
-                                    TOUCH_REMOVE, TOUCH_UP, AppMessage)
+                                    TOUCH_REMOVE, AppMessage)
 from assistant.web.editor import bounded_image_editor
 from assistant.web.widgets import (OutputControls, PhotoInput, Texts, busy_box, busy_js, clear_button, done_js,
                                    output_controls, shadow_choices, touch_choices)
@@ -426,7 +426,7 @@ def _result_column(T: Texts) -> dict:
     cards = [_output_card(i, lang0) for i in range(len(PRESET_NAMES))]
     # Where the last cut-out photo was put (the touch-up re-cuts it); gone with the cache's files.
     last_result = gr.State(None, time_to_live=CACHE_MAX_AGE_S)
-    touch = _touch_box(T) if TOUCH_UP is not None else None
+    touch = _touch_box(T)
     return {"status": status, "slider": slider, "view": view, "cards": cards, "last_result": last_result,
             "touch": touch}
 
