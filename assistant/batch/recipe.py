@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from assistant import pipeline
-from assistant.models import registry
+from assistant.models import fast as int8, registry
 from assistant.readiness import listing
 from assistant.errors import AssistantError
 from assistant.photo import Notice, Photo, encode_preview, open_photo
@@ -32,8 +32,8 @@ BATCH_FORMAT = 2  # bump when the journal's meaning changes (2: the listing chec
 # --------------------------------------------------------------------------- the recipe
 
 # the modules (globs under assistant/) whose code shapes an output
-_CODE_FILES = ("pipeline.py", "photo.py", "models/session.py", "readiness/listing.py", "stages/*.py",
-               "imaging/*.py")
+_CODE_FILES = ("pipeline.py", "photo.py", "models/session.py", "models/fast.py", "readiness/listing.py",
+               "stages/*.py", "imaging/*.py")
 
 
 @functools.lru_cache(maxsize=1)
@@ -65,12 +65,20 @@ class Recipe:
         spec = {
             "code": self.code, "model": self.model,
             "model_bytes": model_file.stat().st_size if model_file.is_file() else 0,
+            # the opt-in int8 file cuts differently: a batch resumed with it on or off starts over
+            "int8": self._int8(),
             "background": self.background, "thumb": self.thumb_side,
             "presets": [{"name": p.name, "image": dataclasses.asdict(p.image),
                          "lighting": dataclasses.asdict(p.lighting), "shadow": dataclasses.asdict(p.shadow)}
                         for p in self.presets],
         }
         return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+    def _int8(self) -> bool:
+        if not int8.enabled():
+            return False
+        name = registry.model_info(self.model).name
+        return int8.fast_path(name, registry.runtime_path(name)) is not None
 
 
 # --------------------------------------------------------------------------- the per-photo work
