@@ -76,6 +76,7 @@ class Verdict:
     preset_title: str | None = None
     marketplace_ok: bool = True
     marketplace_checked: bool = False  # an output was checked against the preset's rules
+    preset_name: str | None = None
 
     @property
     def colour(self) -> str:
@@ -95,17 +96,27 @@ class Verdict:
         """What to do: the tip of the worst reason."""
         return self.reasons[0].tip(lang) if self.reasons else ""
 
-    def marketplace_line(self, lang: str | None = None) -> str:
+    def marketplace_line(self, lang: str | None = None, title: str | None = None) -> str:
+        """What the preset's rules checked, and whether the output meets them ("Ukuran, format
+        dan latar sesuai aturan Shopee"); ``title``: the marketplace's name in ``lang``."""
         if not self.marketplace_checked:
             return ""
-        name = self.preset_title or ""
-        key = "realphoto_marketplace_ok" if self.marketplace_ok else "realphoto_marketplace_bad"
-        return t(key, lang, marketplace=name)
+        return marketplace_text(self.marketplace_ok, title or self.preset_title or "", lang, self.preset_name)
 
     def as_dict(self, lang: str | None = None) -> dict:
         return {"level": self.level, "headline": self.headline(lang), "advice": self.advice(lang),
                 "marketplace": self.marketplace_line(lang),
                 "reasons": [{"name": r.name, "level": r.level, "tip": r.tip(lang)} for r in self.reasons]}
+
+
+GENERAL = "umum"  # the general preset: safe everywhere, not one marketplace's rules
+
+
+def marketplace_text(ok: bool, title: str, lang: str | None = None, preset_name: str | None = None) -> str:
+    """The marketplace line: the output's size, format and background against ``title``'s rules."""
+    if preset_name == GENERAL:
+        return t("realphoto_marketplace_ok_general" if ok else "realphoto_marketplace_bad_general", lang)
+    return t("realphoto_marketplace_ok" if ok else "realphoto_marketplace_bad", lang, marketplace=title)
 
 
 def _title(preset, lang: str | None) -> str | None:
@@ -141,7 +152,8 @@ def verdict_for(checks, notices=(), preset=None, lang: str | None = None) -> Ver
         reasons.append(Reason(r.check, RETAKE if r.status == "fail" else CHECK, r.tip_key, dict(r.params)))
     reasons.sort(key=lambda r: -LEVELS.index(r.level))
     level = max((r.level for r in reasons), key=LEVELS.index, default=READY)
-    return Verdict(level, tuple(reasons), _title(preset, lang), marketplace_ok, checked)
+    return Verdict(level, tuple(reasons), _title(preset, lang), marketplace_ok, checked,
+                   getattr(preset, "name", None))
 
 
 def counts(verdicts) -> dict[str, int]:
@@ -177,7 +189,7 @@ def verdict_of(result) -> Verdict | None:
 def to_record(v: Verdict) -> dict:
     """A verdict as the batch journal keeps it (JSON)."""
     return {"level": v.level, "reasons": [[r.name, r.level, r.tip_key, r.params] for r in v.reasons],
-            "marketplace_ok": v.marketplace_ok, "preset": v.preset_title}
+            "marketplace_ok": v.marketplace_ok, "preset": v.preset_title, "preset_name": v.preset_name}
 
 
 def from_record(data: dict | None) -> Verdict | None:
@@ -185,4 +197,4 @@ def from_record(data: dict | None) -> Verdict | None:
     if not data:
         return None
     return Verdict(data["level"], tuple(Reason(*r) for r in data["reasons"]), data.get("preset"),
-                   data.get("marketplace_ok", True), True)
+                   data.get("marketplace_ok", True), True, data.get("preset_name"))
