@@ -413,3 +413,32 @@ def test_a_fragmented_pile_is_kept_whole_not_enlarged():
     made = cutout.cut(soft, rgb)
     assert made.uncut and made.notices[0][0] in ("realphoto_pile_uncut", "realphoto_fragment_uncut")
     assert (made.alpha[:, 100:700] == 255).all() and (made.alpha[:, :100] == 0).all()  # centred square
+
+
+def test_a_bright_round_lamp_at_the_top_of_the_frame_is_not_a_hand():
+    """Issue 17: the hand check fired on a ceiling lamp "(keyakinan 100%)". A lamp is a burnt-out
+    white core in a warm, skin-toned glow; the model may take it with the product below it."""
+    from assistant.imaging import skin
+    from assistant.stages import checks
+
+    rgb = _shop(3)
+    carton = np.zeros((600, 600), np.uint8)
+    cv2.rectangle(carton, (200, 170), (400, 520), 1, -1)
+    rgb[carton > 0] = (40, 80, 190)
+    lamp = np.zeros((600, 600), np.uint8)
+    cv2.circle(lamp, (300, 40), 130, 1, -1)  # the glow, cut by the top edge, reaching the carton
+    yy, xx = np.mgrid[:600, :600]
+    dist = np.hypot(yy - 40, xx - 300)
+    glow = np.clip(1 - (dist - 55) / 75, 0, 1)[..., None]  # warm light fading outwards
+    rgb = np.where(lamp[..., None] > 0, (230, 150, 110) + glow * (25, 60, 60), rgb)
+    rgb[dist < 55] = (255, 254, 250)  # the bulb: burnt out
+    rgb = np.clip(rgb, 0, 255).astype(np.uint8)
+    taken = (carton | lamp).astype(bool)  # the model took the lamp with the carton
+    assert skin.skin_mask(rgb)[lamp.astype(bool) & (dist >= 60)].mean() > 0.9  # the glow is skin-toned
+    assert not skin.find_hand(rgb, taken).found
+    results = {r.check: r for r in checks.run_checks(rgb, taken.astype(np.uint8) * 255, original_size=(2400, 2400))}
+    assert results["hand"].status == "ok"
+    assert cutout.hand_score(rgb, taken.astype(np.uint8) * 255) == 0.0  # no "tangan (keyakinan 100%)"
+    # The same warm colour as an arm, without the burnt-out core, is still a hand.
+    arm_rgb, carton2, arm = _arm_photo()
+    assert skin.find_hand(arm_rgb, carton2 | arm).found

@@ -16,7 +16,9 @@
     - not a box: a region whose outline is a near-rectangle (a beige carton touching the
       edge) is packaging, not an arm, unless it also narrows where it meets the product
       (a wrist);
-    - not one of many skin-coloured blobs (a pile of apples or potatoes).
+    - not one of many skin-coloured blobs (a pile of apples or potatoes);
+    - not the warm glow around a light: a region wrapped around a burnt-out white core (a
+      ceiling lamp, a bulb at the top of the frame).
 
     ``Hand.mask`` is the hand (bool), ``Hand.in_cutout`` its part inside the cutout,
     ``Hand.covers`` the share of the product's own outline (its convex hull) that the hand
@@ -48,6 +50,9 @@ MAX_PRODUCT = 0.6  # a "hand" covering more of the cutout than this is the produ
 SAME_COLOUR = 10.0  # ... or one this close (CIELAB a*b*) to the rest of the cutout
 AROUND = 0.06  # skin is looked for within this share of the short side around the cutout
 EDGE = 0.03  # within this share of the short side of the frame's edge: reaches the edge
+WHITE_HOT = 240  # a pixel whose every channel is at least this is burnt-out white (a light's core)
+LIGHT_CORE = 0.1  # a skin-toned region wrapped around a white-hot core of this share of its size ...
+LIGHT_WRAP = 0.5  # ... along this share of the core's outline is a lamp's warm glow, not a hand
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,23 @@ def _covers(product: np.ndarray, hand: np.ndarray) -> float:
     return float((hull.astype(bool) & hand).sum()) / max(area, 1)
 
 
+def _glow(comp: np.ndarray, hot: np.ndarray) -> bool:
+    """Whether the skin-toned region ``comp`` is the warm glow around a light (a ceiling lamp, a
+    bulb): it wraps a burnt-out white core (``hot``) of at least ``LIGHT_CORE`` of its size along
+    ``LIGHT_WRAP`` of the core's outline. Skin is never burnt out over such an area, and a white
+    carton a hand holds borders the hand along one side, not around."""
+    ring = cv2.dilate(comp.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(hot.astype(np.uint8), connectivity=8)
+    for j in np.unique(labels[ring & hot]):
+        if j == 0 or stats[j, cv2.CC_STAT_AREA] < LIGHT_CORE * comp.sum():
+            continue
+        core = labels == j
+        outline = (cv2.dilate(core.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~core
+        if (outline & ring).sum() >= LIGHT_WRAP * max(int(outline.sum()), 1):
+            return True
+    return False
+
+
 def find_hand(rgb: np.ndarray, mask: np.ndarray) -> Hand:
     """The hand holding the product (see the module docstring); ``Hand.mask`` all False: none."""
     h, w = mask.shape
@@ -127,6 +149,7 @@ def find_hand(rgb: np.ndarray, mask: np.ndarray) -> Hand:
     beyond = cv2.dilate(mask.astype(np.uint8), cv2.getStructuringElement(
         cv2.MORPH_ELLIPSE, (2 * g - 3, 2 * g - 3))) == 0
     solid_of = {}
+    hot = rgb.min(axis=2) >= WHITE_HOT
     for i in range(1, count):
         x, y, bw, bh, area = stats[i]
         if area < HAND_MIN * mask.size or inside[i] == 0:
@@ -145,6 +168,8 @@ def find_hand(rgb: np.ndarray, mask: np.ndarray) -> Hand:
             continue  # lacy: the skin-toned edges of fruit
         if _box_like(comp):
             continue  # straight sides: a beige carton, a box
+        if hot.any() and _glow(comp, hot):
+            continue  # the warm glow around a lamp's white-hot core (issue 17: "tangan" on a ceiling lamp)
         solid_of[i] = solidity
         hand |= comp
     if not hand.any():
