@@ -98,7 +98,7 @@ def photo_verdict(entries: list[dict], seconds: float | None, quality: str | Non
     if took:
         parts.append(f"<small class='etalase-verdict-took'>{html.escape(took, quote=False)}</small>")
     data = f" data-seconds='{seconds:.1f}' data-quality='{html.escape(quality or '')}'" if seconds else ""
-    return f"<div class='{cls}' data-verdict='{worst.level}'{data}>{''.join(parts)}</div>"
+    return f"<div class='{cls} etalase-level-{worst.level}'{data}>{''.join(parts)}</div>"
 
 
 def alert(text: str) -> str:
