@@ -569,6 +569,8 @@ def notices(rgb: np.ndarray, alpha: np.ndarray) -> list[tuple[str, dict]]:
 
 # --------------------------------------------------------------------------- the whole cut
 
+HELD_OVERRULES = True  # a hand found holding the product overrules the pile / display judgement
+
 @dataclass(frozen=True)
 class Cut:
     """What ``cut`` made of one photo: the alpha, the photo (fingers at the product's edge
@@ -599,12 +601,14 @@ def cut(soft: np.ndarray, rgb: np.ndarray) -> Cut:
     # Judged on ISNet's fine grid only: u2netp's confidence on thin products (a tripod, a cart,
     # a dental chair in DIS5K) is as low as a display's, and those were kept whole.
     kind = scene_kind(stats) if max(soft.shape) >= DECIDE_GRID else None
-    if kind is not None:
-        return Cut(uncut_alpha((h, w)), rgb, ((f"realphoto_{kind}_uncut", {}),), uncut=True, scene=stats)
     alpha = _upsample(mask, rgb)
     found: list[tuple[str, dict]] = []
     before = alpha
-    alpha, rgb, hand, covers = remove_hand(rgb, alpha)
+    cut_alpha, cut_rgb, hand, covers = remove_hand(rgb, alpha)
+    if kind is not None and (hand is None or not HELD_OVERRULES):
+        return Cut(uncut_alpha((h, w)), rgb, ((f"realphoto_{kind}_uncut", {}),), uncut=True, scene=stats)
+    # A product held up in a hand is one product, however unsure the model is of it: not a display.
+    alpha, rgb = cut_alpha, cut_rgb
     if hand is not None:
         if covers > FACE_COVER:
             found.append(("realphoto_fingers_cover", {"percent": round(100 * covers)}))
