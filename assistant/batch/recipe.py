@@ -19,7 +19,7 @@ from PIL import Image
 
 from assistant import pipeline
 from assistant.models import fast as int8, registry
-from assistant.readiness import listing
+from assistant.readiness import listing, verdict
 from assistant.errors import AssistantError
 from assistant.photo import Notice, Photo, encode_preview, open_photo
 from assistant.pipeline import process, working_side
@@ -92,6 +92,7 @@ class MadeOutput:
     height: int
     notices: list[Notice]
     thumb: bytes
+    verdict: dict | None = None  # issue 16: readiness.verdict.to_record of this output's verdict
 
 
 @dataclass
@@ -149,10 +150,12 @@ def finish_stage(decoded: Decoded, soft: np.ndarray | None, recipe: Recipe, cuto
     result = process(photo, list(recipe.presets), model=recipe.model, background=recipe.background)
     # The listing checks, as in the app: each warn or fail becomes a notice with its tip.
     checks = listing.check_outputs(result)
+    verdicts = verdict.verdicts_of(result)  # the same checks, one headline per output (issue 16)
     outputs = [MadeOutput(o.preset.name, o.extension, o.data, o.size[0], o.size[1],
                           list(o.notices) + [Notice(r.tip_key, dict(r.params))
                                              for r in checks[o.preset.name] if r.status != "ok"],
-                          _thumb(o.image, recipe.thumb_side)) for o in result.outputs]
+                          _thumb(o.image, recipe.thumb_side), verdict.to_record(verdicts[o.preset.name]))
+               for o in result.outputs]
     timings = {"decode": decoded.decode_s, "cutout": cutout_s + result.timings.get("cutout", 0.0),
                "lighting": result.timings.get("lighting", 0.0),
                "export": result.timings.get("framing_export", 0.0)}

@@ -31,6 +31,7 @@ from assistant.models import registry as models
 from assistant.photo import Notice, Photo, encode_image, encode_preview
 from assistant.i18n import localized, t
 from assistant.readiness import listing
+from assistant.readiness.verdict import verdicts_of
 from assistant.stages import checks as check_guide
 from assistant.stages.cutout import touch_up
 from assistant.presets import LightingSettings, ShadowSettings, field_help, list_presets, load_preset, load_presets
@@ -254,6 +255,7 @@ def _write_outputs(photo, chosen: list, model: str, background: str | None, ligh
     result = assistant.process(photo, chosen, model=model, background=background,
                                lighting_settings=lighting, shadow=shadow)
     found = check_result(result) if checks else {}
+    verdicts = verdict_result(result) if found else {}
     out_dir = new_dir(OUT_ROOT)
     before = out_dir / f"{stem}-asli.jpg"
     before.write_bytes(encode_preview(result.photo.image, fmt="jpeg", quality=85))  # no metadata, ever
@@ -274,6 +276,7 @@ def _write_outputs(photo, chosen: list, model: str, background: str | None, ligh
             "fill": output.fill, "want_fill": preset.image.fill,
             "notices": [(n.code, n.params) for n in result.photo.notices + output.notices],
             "checks": found.get(preset.name, []),
+            "verdict": verdicts.get(preset.name),  # issue 16: the one headline (readiness.verdict)
         })
     return {"before": str(before), "outputs": entries, "model": model}, result
 
@@ -303,6 +306,15 @@ def check_result(result) -> dict[str, list]:
         return listing.check_outputs(result)
     except Exception:  # a check that breaks must not cost the vendor the result
         log.exception("listing checks failed")
+        return {}
+
+
+def verdict_result(result) -> dict:
+    """Each output's verdict from the same checks (the batch report's and the CLI's); {} on failure."""
+    try:
+        return verdicts_of(result)
+    except Exception:  # a verdict that breaks must not cost the vendor the result
+        log.exception("verdict failed")
         return {}
 
 

@@ -260,8 +260,8 @@ class PhotoTab:
         done = message or (t("app_touch_applied", lang_value) if touched else
                            t("app_done", lang_value, seconds=render.num(seconds, lang_value)))
         updates = {
-            self.status: (render.done_html(done) if touched or message else
-                          render.photo_verdict(entries, seconds, state.get("model"), lang_value)),
+            self.status: render.photo_verdict(entries, seconds, state.get("model"), lang_value,
+                                              note=done if touched or message else None),
             self.slider: gr.update(value=(entries[0].get("before", state["before"]), entries[0]["path"]), visible=True),
             self.view: gr.update(choices=render.view_choices(entries, lang_value), value=0, visible=len(entries) > 1),
             self.result_state: state,
