@@ -11,11 +11,12 @@ from assistant.photo import Notice, Photo, open_photo
 from assistant.pipeline import Output, Result, process, process_file, remove_background, standardize_lighting
 from assistant.presets import Preset, list_presets, load_preset, load_presets
 from assistant.readiness.ready import Readiness, check_ready
+from assistant.readiness.verdict import Verdict, verdict_of, verdicts_of
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AssistantError", "Notice", "Output", "Photo", "Preset", "Readiness", "Result", "check_ready", "list_presets", "load_preset",
     "load_presets", "open_photo", "process", "process_file", "remove_background", "run_batch",
-    "standardize_lighting", "__version__",
+    "standardize_lighting", "Verdict", "verdict_of", "verdicts_of", "__version__",
 ]

@@ -36,14 +36,18 @@ def start_app(tmp: Path, timeout_s: float = 90, **env: str) -> tuple[subprocess.
     with log_path.open("wb") as log:
         proc = subprocess.Popen([sys.executable, str(REPO / "app.py"), "--port", str(port)], cwd=REPO,
                                 env=environ, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    return proc, wait_until_up(proc, f"http://127.0.0.1:{port}", log_path, timeout_s), cache
+
+
+def wait_until_up(proc: subprocess.Popen, url: str, log_path: Path, timeout_s: float, path: str = "/") -> str:
+    """``url`` once ``url + path`` answers 200; the log's tail when the process exits or never answers."""
     deadline = time.time() + timeout_s
     while time.time() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("the app exited:\n" + log_path.read_text()[-3000:])
         try:
-            if httpx.get(url + "/", timeout=2).status_code == 200:
-                return proc, url, cache
+            if httpx.get(url + path, timeout=2).status_code == 200:
+                return url
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
@@ -51,9 +55,9 @@ def start_app(tmp: Path, timeout_s: float = 90, **env: str) -> tuple[subprocess.
     raise RuntimeError("the app did not start:\n" + log_path.read_text()[-3000:])
 
 
-def stop_app(proc: subprocess.Popen) -> None:
+def stop_app(proc: subprocess.Popen, timeout_s: float = 10) -> None:
     proc.terminate()
     try:
-        proc.wait(timeout=10)
+        proc.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         proc.kill()

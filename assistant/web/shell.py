@@ -36,9 +36,7 @@ def build_app() -> gr.Blocks:
     with demo:
         lang = _header(T)
         with gr.Tabs(elem_id="tabs"):
-            tabs = [photo.build(T, lang), batch.build(T, lang)]
-            if services.HAS_MOCKUPS:
-                tabs.append(mockup.build(T, lang))
+            tabs = [photo.build(T, lang), batch.build(T, lang), mockup.build(T, lang)]
             tabs.append(promo.build(T, lang, last=getattr(tabs[0], "last_result", None)))  # issue 19
             tabs.append(guide.build(T, lang, demo))
         T(gr.Markdown(render.footer(lang0), elem_id="footer"), value=render.footer)
