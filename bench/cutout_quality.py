@@ -39,7 +39,7 @@ import numpy as np
 from PIL import Image
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("ETALASE_SHARED_DATA", REPO.parent / "shared" / "data"))
+SHARED = Path(os.environ.get("ETALASE_SHARED", REPO.parent / "shared" / "data"))
 SETS = ("bigbird6", "dis5k_products_dev")
 MODELS = ("u2netp", "isnet-general-use")
 WORKING_SIDE = 1800  # pipeline.working_side for a 1200 px output

@@ -31,9 +31,9 @@ sys.path.insert(0, os.environ.get("ETALASE_CODE", str(REPO)))
 
 
 def shared_root() -> Path:
-    """``../shared/data`` beside the repository, or ``ETALASE_SHARED_DATA``; worktrees one level
+    """``../shared/data`` beside the repository, or ``ETALASE_SHARED``; worktrees one level
     deeper look one more level up."""
-    env = os.environ.get("ETALASE_SHARED_DATA")
+    env = os.environ.get("ETALASE_SHARED")
     if env:
         return Path(env)
     for up in (REPO.parent, REPO.parent.parent):
