@@ -133,3 +133,11 @@ def test_the_packaging_slot_shows_the_designed_label_and_the_label_fills_the_pro
                  "--no-social", "--label-layout", "ceria"]) == 0
     assert (out / "shopee" / "keripik" / "02-kemasan.jpg").is_file()
     assert calls[-1] == "ceria"
+
+
+def test_the_public_api_exposes_the_listing_sets():
+    import assistant
+    from assistant.promo import batch, listing
+
+    assert assistant.make_listing is listing.make_listing and assistant.make_listings is listing.make_listings
+    assert assistant.make_batch_listings is batch.make_batch_listings
