@@ -17,6 +17,7 @@ import functools
 import hashlib
 import math
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -395,7 +396,7 @@ def _disk_save(key: str, arr: np.ndarray) -> None:
         return
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{key}.{os.getpid()}.tmp"
+        tmp = folder / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"  # two threads never share one
         with open(tmp, "wb") as f:
             np.save(f, np.ascontiguousarray(arr), allow_pickle=False)
         os.replace(tmp, folder / f"{key}.npy")
