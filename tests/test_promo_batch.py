@@ -14,7 +14,7 @@ from assistant.promo.batch import batch_products, make_batch_listings
 from assistant.promo.listing import Options
 from tests.test_promo import product_png
 
-FEW = ["--slots", "utama,kemasan,suasana", "--no-social"]
+FEW = ["--slots", "utama,kemasan,suasana,ukuran", "--no-social"]
 
 
 def _shop(root: Path) -> Path:
@@ -22,6 +22,7 @@ def _shop(root: Path) -> Path:
     (root / "warung-a" / "keripik_balado").mkdir(parents=True)
     (root / "warung-a" / "keripik_balado" / "1.png").write_bytes(product_png(seed=1, size=(900, 900)))
     (root / "warung-a" / "keripik_balado" / "2.png").write_bytes(product_png(seed=2, size=(900, 900)))
+    (root / "warung-a" / "keripik_balado" / "produk.toml").write_text('size_cm = "14x20x6"\n', encoding="utf-8")
     (root / "warung-a" / "sambal.png").write_bytes(product_png(seed=3, size=(900, 900), colour=(150, 30, 20)))
     (root / "toko-b").mkdir()
     (root / "toko-b" / "kopi.png").write_bytes(product_png(seed=5, size=(900, 900), colour=(90, 60, 40)))
@@ -50,14 +51,16 @@ def test_the_batch_makes_the_cli_set_per_vendor_and_adds_it_to_the_zips(tmp_path
     result = SimpleNamespace(zip_path=out / "all-outputs.zip",
                              vendor_zips={"warung-a": out / "a.zip", "toko-b": out / "b.zip"})
     seen = []
-    made = make_batch_listings([root], out, "shopee", options=Options(slots=("utama", "kemasan", "suasana"),
+    made = make_batch_listings([root], out, "shopee", options=Options(slots=("utama", "kemasan", "suasana", "ukuran"),
                                                                       social=False),
                                progress=lambda done, total: seen.append((done, total)), result=result)
     assert made.products == 3 and not made.failed and seen[0] == (0, 3) and seen[-1] == (3, 3)
     shop = out / "promosi"
     assert (shop / "warung-a" / "laporan.csv").is_file() and (shop / "toko-b" / "laporan.csv").is_file()
     keripik = shop / "warung-a" / "shopee" / "keripik_balado"
-    assert sorted(p.name for p in keripik.iterdir()) == ["01-utama.jpg", "03-suasana.jpg"]
+    # the product folder's produk.toml gave its size: the size slot is made for it alone
+    assert sorted(p.name for p in keripik.iterdir()) == ["01-utama.jpg", "03-suasana.jpg", "05-ukuran.jpg"]
+    assert not (shop / "toko-b" / "shopee" / "kopi" / "05-ukuran.jpg").exists()
     # the CLI, given the same product folder and the same loose photo, writes the same bytes
     cli = tmp_path / "cli"
     assert main(["listing", str(root / "warung-a" / "keripik_balado"), str(root / "toko-b" / "kopi.png"),

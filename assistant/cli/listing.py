@@ -9,17 +9,13 @@ number and prices (the options below apply to the others). Exit codes as ``proce
 from __future__ import annotations
 
 import argparse
-import re
 import sys
-import tomllib
 from pathlib import Path
 
 from assistant import i18n
 from assistant.errors import AssistantError
 
 PHOTO_EXT = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".bmp", ".tif", ".tiff"}
-LABEL_FILE = "INFO.toml"  # the label designer's file (python -m assistant label)
-_INFO_KEYS = {"title", "points", "size_cm", "net", "registration", "price", "old_price", "badges", "cta"}
 
 
 def add_parser(sub) -> None:
@@ -53,32 +49,6 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def parse_size(text: str | None) -> tuple[float, float, float] | None:
-    if not text:
-        return None
-    parts = re.split(r"\s*[x×*]\s*", text.strip().lower().replace("cm", "").replace(",", "."))
-    try:
-        values = tuple(float(v) for v in parts)
-    except ValueError:
-        raise AssistantError("promo_size_invalid", value=text) from None
-    if len(values) == 2:
-        values = values + (values[0] * 0.5,)
-    if len(values) != 3 or min(values) <= 0:
-        raise AssistantError("promo_size_invalid", value=text)
-    return values  # type: ignore[return-value]
-
-
-def parse_net(text: str | None) -> float | None:
-    """``250 g`` / ``1 kg`` / ``500 ml`` / ``1,5 l`` to grams (or ml), for a shop's one scale."""
-    if not text:
-        return None
-    m = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*(g|gr|gram|kg|ml|l|liter|litre)\s*", text.lower())
-    if not m:
-        raise AssistantError("promo_weight_invalid", value=text)
-    value = float(m.group(1).replace(",", "."))
-    return value * (1000 if m.group(2) in ("kg", "l", "liter", "litre") else 1)
-
-
 def _photos_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in PHOTO_EXT
                   and not p.name.startswith("."))
@@ -104,50 +74,11 @@ def gather(inputs: list[Path]) -> list[tuple[str, list[Path], Path | None]]:
 
 
 def info_from(args: argparse.Namespace, folder: Path | None):
-    from assistant.promo.cards import ProductInfo
-    from assistant.promo.money import parse_rupiah
+    """The options' product facts, with a product folder's own produk.toml and INFO.toml over them."""
+    from assistant.promo.info import INFO_KEYS, product_info  # the CLI starts without the promo package
 
-    values = {"title": args.title, "points": args.points, "size_cm": args.size_cm, "net": args.net,
-              "registration": args.registration, "price": args.price, "old_price": args.old_price,
-              "badges": args.badges, "cta": args.cta}
-    own = folder / "produk.toml" if folder is not None else None
-    if own is not None and own.is_file():
-        try:
-            data = tomllib.loads(own.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise AssistantError("promo_product_file_invalid", file=str(own), detail=str(exc)) from None
-        values.update({k: v for k, v in data.items() if k in _INFO_KEYS})
-    points = values["points"]
-    if isinstance(points, str):
-        points = [p for p in points.split(";")]
-    badges = values["badges"]
-    if isinstance(badges, str):
-        badges = [b.strip().lower() for b in badges.split(",") if b.strip()]
-    size = values["size_cm"]
-    size = parse_size(size) if isinstance(size, str) else (tuple(float(v) for v in size) if size else None)
-    net = str(values["net"] or "")
-    title = values["title"] or (_title_from(folder.name) if folder is not None else "")
-    label = label_info_for(folder, getattr(args, "label_info", None))
-    return ProductInfo(label=label, title=str(title), points=tuple(points or ()), size_cm=size, net=net,
-                       grams=parse_net(net), registration=str(values["registration"] or ""),
-                       price=parse_rupiah(values["price"]), old_price=parse_rupiah(values["old_price"]),
-                       badges=tuple(badges or ()), cta=str(values["cta"] or ""))
-
-
-def label_info_for(folder: Path | None, default: Path | None = None):
-    """The product's designed label: its folder's own INFO.toml, else ``--label-info``'s."""
-    from assistant.label import read_info
-
-    own = folder / LABEL_FILE if folder is not None else None
-    if own is not None and own.is_file():
-        return read_info(own)
-    return read_info(default) if default is not None else None
-
-
-def _title_from(folder: str) -> str:
-    """A product folder's name as a card title: ``keripik_balado-pedas`` -> ``Keripik balado pedas``."""
-    text = re.sub(r"[_\-]+", " ", folder).strip()
-    return text[:1].upper() + text[1:]
+    values = {k: getattr(args, k) for k in INFO_KEYS}
+    return product_info(values, folder.name if folder is not None else "", folder, getattr(args, "label_info", None))
 
 
 def run(args: argparse.Namespace) -> int:

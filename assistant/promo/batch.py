@@ -4,7 +4,8 @@ The batch's own rule for its inputs holds here too: files, folders and zips, the
 level below an input folder is the *vendor*. Each photo is one product, as the batch makes one
 image per photo, except photos that share a folder below the vendor (``vendor/keripik/1.jpg``,
 ``vendor/keripik/2.jpg``): they are one product's photos (up to 5), as ``python -m assistant
-listing`` takes a product folder, and the folder's name is its title. Each product becomes
+listing`` takes a product folder, and the folder's name is its title (its own ``produk.toml``
+and ``INFO.toml``, read as the CLI reads them, give its facts and its designed label). Each product becomes
 exactly the set ``make_listing`` (and so the CLI) makes for it; they are written under
 ``<out>/promosi/<vendor>/<preset>/<product>/<NN-slot>.jpg`` and ``.../social/<product>/``, with a
 ``laporan.csv`` per vendor, and added to the batch's zips (``all-outputs.zip`` and the vendor's
@@ -16,7 +17,6 @@ batch; the photos are cut out again (the batch keeps no cut-outs), which is most
 
 from __future__ import annotations
 
-import re
 import threading
 import zipfile
 from collections.abc import Callable, Iterable
@@ -28,12 +28,12 @@ from assistant.errors import AssistantError
 from assistant.photo import open_photo
 from assistant.presets import Preset, load_presets
 from assistant.promo.cards import ProductInfo
+from assistant.promo.info import product_info, title_from
 from assistant.promo.kit import BrandKit
 from assistant.promo.listing import (MAX_PHOTOS, PHOTO_SIDE, Options, make_listing, safe_name, write_report,
                                      write_set)
 
 FOLDER = "promosi"
-LABEL_FILE = "INFO.toml"  # the label designer's file, as ``python -m assistant listing`` reads it
 
 
 @dataclass(frozen=True)
@@ -78,15 +78,8 @@ def batch_products(inputs: Iterable[str | Path]) -> list[BatchProduct]:
         for i in range(0, len(members), MAX_PHOTOS):  # more than 5 photos: the next ones are a product of their own
             chunk = members[i:i + MAX_PHOTOS]
             out.append(BatchProduct(vendor, name if i == 0 else f"{name}-{i // MAX_PHOTOS + 1}",
-                                    _title_from(PurePosixPath(folder).name), tuple(chunk)))
+                                    title_from(PurePosixPath(folder).name), tuple(chunk)))
     return _unique(out)
-
-
-def _title_from(folder: str) -> str:
-    """A product folder's name as a card title: ``keripik_balado-pedas`` -> ``Keripik balado pedas``
-    (the CLI's rule)."""
-    text = re.sub(r"[_\-]+", " ", folder).strip()
-    return text[:1].upper() + text[1:]
 
 
 def _unique(products: list[BatchProduct]) -> list[BatchProduct]:
@@ -103,18 +96,12 @@ def _unique(products: list[BatchProduct]) -> list[BatchProduct]:
     return out
 
 
-def _label_info(product: BatchProduct):
-    """A product folder's own INFO.toml (the label designer's file), as the CLI reads it: the
-    packaging slot then shows the designed label."""
+def _info(product: BatchProduct) -> ProductInfo:
+    """A product's facts as the CLI reads them: a product folder's name as its title, and on disk
+    its own produk.toml and INFO.toml (the designed label); a loose photo has none."""
     job = product.jobs[0]
-    if not product.title or job.member is not None:  # a loose photo, or a folder inside a zip
-        return None
-    own = job.path.parent / LABEL_FILE
-    if not own.is_file():
-        return None
-    from assistant.label import read_info
-
-    return read_info(own)
+    folder = job.path.parent if product.title and job.member is None else None  # a folder inside a zip: its name only
+    return product_info({}, PurePosixPath(job.relative.as_posix()).parent.name if product.title else "", folder)
 
 
 def make_batch_listings(inputs: Iterable[str | Path], out_dir: str | Path, presets: list[Preset] | str,
@@ -140,8 +127,8 @@ def make_batch_listings(inputs: Iterable[str | Path], out_dir: str | Path, prese
         rows.setdefault(product.vendor, [])
         try:
             photos = [open_photo(job.read(), max_side=PHOTO_SIDE) for job in product.jobs]
-            s = make_listing(photos, chosen, ProductInfo(title=product.title, label=_label_info(product)), kit,
-                             options, name=product.name, model=model, lang=lang)
+            s = make_listing(photos, chosen, _info(product), kit, options, name=product.name, model=model,
+                             lang=lang)
         except AssistantError as exc:
             failed.setdefault(product.vendor, []).append((product.name, exc.message(lang)))
             made.failed.append((product.name, exc.message(lang)))

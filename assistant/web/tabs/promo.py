@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from assistant import promo as lib
-from assistant.cli.listing import parse_net, parse_size
+from assistant.promo.info import parse_net, parse_size
 from assistant.i18n import localized, t
 from assistant.label import read_info
 from assistant.mockup.files import open_label
