@@ -74,6 +74,8 @@ class Limits:
     sticker_side: float = 0.15    # a solid mark this big (share of the long side) is a sticker
     text_aspect: float = 1.6      # a row of letters is at least this much wider than high
     text_parts: int = 3           # ... with at least this many separate strokes
+    flat_level: int = 6           # a shape touching the product is an added badge only when flat colour ...
+    badge_aspect: float = 1.6     # ... (median deviation under this many levels) and this compact
 
 
 LIMITS = Limits()
@@ -364,7 +366,7 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         e = 1 + (int(limits.frame_edge * side) if border else 0)  # a frame's inner edge is no mark
         inside[top + e:bottom - e, left + e:right - e] = True
         cand &= inside
-        marks = _group_marks(cand, solid, diff, zone, scale, (W, H), limits, framed=bool(border))
+        marks = _group_marks(cand, solid, diff, zone, scale, (W, H), limits, framed=bool(border), small=small)
 
     inv = 1.0 / scale
     content = (int(left * inv), int(top * inv), min(W, int(round(right * inv))), min(H, int(round(bottom * inv))))
@@ -383,8 +385,18 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
                     product_box=pbox)
 
 
+def _flatness(px: np.ndarray) -> float:
+    """How far a mark's solid pixels stray from their median colour (median over pixels, worst
+    channel): a few levels for a printed-on badge, more for a real object's shading and texture."""
+    if len(px) < 10:
+        return 255.0
+    px = px.astype(np.int16)
+    return float(np.median(np.abs(px - np.median(px, axis=0)).max(axis=1)))
+
+
 def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np.ndarray, scale: float,
-                 size: tuple[int, int], limits: Limits, framed: bool = False) -> list[Mark]:
+                 size: tuple[int, int], limits: Limits, framed: bool = False,
+                 small: np.ndarray | None = None) -> list[Mark]:
     h, w = cand.shape
     side = max(h, w)
     kx, ky = max(3, int(limits.join_x * side)) | 1, max(3, int(limits.join_y * side)) | 1
@@ -414,8 +426,9 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
         span = float((boxes[:, cv2.CC_STAT_WIDTH] * boxes[:, cv2.CC_STAT_HEIGHT]).max()) / max(1, bw * bh) \
             if parts else 0.0
         touches = bool((grown_zone[y:y + bh, x:x + bw] & region).any())
+        flat = _flatness(small[y:y + bh, x:x + bw][solid[y:y + bh, x:x + bw] & region]) if small is not None else 0.0
         found.append(dict(box=(x, y, x + bw, y + bh), contrast=contrast, solid=solid_share, parts=parts,
-                          touches=touches, bw=bw, bh=bh, span=span))
+                          touches=touches, bw=bw, bh=bh, span=span, flat=flat))
     # tiled: the same-sized mark several times, or several faint ones: then every faint-ish mark
     # belongs to the watermark (tiles cut by the image's edge or overlapping have other sizes)
     faintish = [f for f in found if f["contrast"] < 2.0 * limits.watermark_contrast]
@@ -442,6 +455,9 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
             kind = "text"
         else:
             kind = "logo"
+        if kind in ("logo", "sticker") and f["touches"] and (
+                f["flat"] > limits.flat_level or long_side > limits.badge_aspect * short_side):
+            continue  # a shaded or elongated shape against the product: a part of it the cutout missed
         x0, y0, x1, y1 = f["box"]
         box = (int(x0 * inv), int(y0 * inv), min(size[0], int(round(x1 * inv))), min(size[1], int(round(y1 * inv))))
         marks.append(Mark(kind, box, round(f["contrast"], 1), f["touches"]))
