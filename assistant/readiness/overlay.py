@@ -74,6 +74,8 @@ class Limits:
     sticker_side: float = 0.15    # a solid mark this big (share of the long side) is a sticker
     text_aspect: float = 1.6      # a row of letters is at least this much wider than high
     text_parts: int = 3           # ... with at least this many separate strokes
+    word_aspect: float = 2.5      # a mark this much wider than high, not a solid badge, is lettering
+                                  # (outlined letters join into one stroke: still a word, not a logo)
     flat_level: int = 6           # a shape touching the product is an added badge only when flat colour ...
     badge_aspect: float = 1.6     # ... (median deviation under this many levels) and this compact
 
@@ -446,17 +448,18 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
         piece = limits.frame_piece * (0.25 if framed else 1.0)
         if long_side >= piece * side and short_side <= 0.03 * side and long_side >= 4 * short_side:
             continue  # a straight strip along the image: a piece of frame, not a mark
+        word = f["bw"] >= limits.word_aspect * f["bh"] and f["solid"] < limits.solid_share
         if f["contrast"] < limits.watermark_contrast or f["tiled"]:
             kind = "watermark"
-        elif f["span"] >= limits.shape_span:
+        elif f["span"] >= limits.shape_span and not word:
             big = max(f["bw"], f["bh"]) >= limits.sticker_side * side
             kind = "sticker" if big and f["solid"] >= limits.solid_share else "logo"
-        elif f["parts"] >= limits.text_parts and f["bw"] >= limits.text_aspect * f["bh"]:
-            kind = "text"
+        elif word or (f["parts"] >= limits.text_parts and f["bw"] >= limits.text_aspect * f["bh"]):
+            kind = "text"  # outlined letters join into one stroke: a wide hollow mark is still a word
         else:
             kind = "logo"
-        if kind in ("logo", "sticker") and f["touches"] and (
-                f["flat"] > limits.flat_level or long_side > limits.badge_aspect * short_side):
+        if f["touches"] and (kind in ("logo", "sticker") or (word and f["parts"] < limits.text_parts)) and (
+                f["flat"] > limits.flat_level or (kind != "text" and long_side > limits.badge_aspect * short_side)):
             continue  # a shaded or elongated shape against the product: a part of it the cutout missed
         x0, y0, x1, y1 = f["box"]
         box = (int(x0 * inv), int(y0 * inv), min(size[0], int(round(x1 * inv))), min(size[1], int(round(y1 * inv))))
