@@ -151,6 +151,22 @@ def test_a_shape_against_the_product_is_a_badge_only_when_flat(shade, near, flag
         assert f.marks[0].touches_product
 
 
+@pytest.mark.parametrize("shade,flagged", [(0, True), (int(LIMITS.flat_level * 8), False)])
+def test_a_blob_the_cutout_took_for_product_is_a_sticker_only_when_flat(shade, flagged):
+    """The cutout model often takes a sticker apart from the product for an object of its own: a
+    flat-coloured blob beside the product is a sticker; a shaded one is a second product."""
+    img, alpha = packshot(box=(500, 450, 1000, 1150), dense_text=False)
+    img = _blob(img, (40, 40, 300, 300), (30, 90, 200), shade)  # big enough to count as an object
+    d = ImageDraw.Draw(img)
+    d.text((90, 150), "PROMO", font=_font(44), fill=(255, 255, 255))
+    alpha = alpha.copy()
+    yy, xx = np.mgrid[0:SIDE, 0:SIDE]
+    alpha[((xx - 170) / 130) ** 2 + ((yy - 170) / 130) ** 2 <= 1] = 255  # the model's blob
+    f = detect(img, alpha)
+    assert (f.kinds == ("sticker",)) == flagged, f.marks
+    assert bool(f.marks) == flagged
+
+
 @pytest.mark.parametrize("aspect,flagged", [(1.0, True), (LIMITS.badge_aspect * 2, False)])
 def test_a_flat_shape_against_the_product_is_a_badge_only_when_compact(aspect, flagged):
     img, alpha = packshot(box=(300, 150, 900, 1100), dense_text=False)

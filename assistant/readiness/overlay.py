@@ -171,6 +171,29 @@ def product_mask(alpha: np.ndarray, limits: Limits = LIMITS) -> np.ndarray:
     return mask | holes
 
 
+def _without_badges(small: np.ndarray, prod: np.ndarray, limits: Limits) -> np.ndarray:
+    """The product less the cutout's blobs that are added badges, not product: a blob apart from
+    the largest one that is mostly one flat, coloured paint (a sticker the model took for an
+    object; a real object's part is shaded)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(prod.astype(np.uint8), connectivity=8)
+    if n <= 2:
+        return prod
+    # coloured paint only: a black object's part is as flat as a black sticker
+    coloured = cv2.subtract(_chmax(small), _chmin(small)) > limits.colour_chroma
+    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    out = prod.copy()
+    for i in range(1, n):
+        if i == biggest:
+            continue
+        x, y, bw, bh, area = stats[i]
+        blob = labels[y:y + bh, x:x + bw] == i
+        paint = blob & coloured[y:y + bh, x:x + bw]
+        if paint.sum() >= limits.solid_share * area and \
+                _flatness(small[y:y + bh, x:x + bw][paint]) <= limits.flat_level:
+            out[y:y + bh, x:x + bw][blob] = False
+    return out
+
+
 def _attached(small: np.ndarray, prod: np.ndarray, limits: Limits, side: int) -> np.ndarray:
     """The product plus what is unlike the canvas, joined to it, within ``attach`` of its edge:
     the parts of a product the model missed (a carton's cap, a thin stalk) are product."""
@@ -249,7 +272,7 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     else:
         a_small = cv2.resize(alpha, (w, h), interpolation=cv2.INTER_AREA) if scale < 1 else alpha
     side = max(h, w)
-    raw = product_mask(a_small, limits)
+    raw = _without_badges(small, product_mask(a_small, limits), limits)
     prod = raw  # the model's product; what is joined to it is added once frames are known
     # distance to the product: the zone (product + margin) and a ring around it in one pass
     dist = cv2.distanceTransform((~prod).astype(np.uint8), cv2.DIST_L2, 3) if prod.any() \
