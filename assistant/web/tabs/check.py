@@ -244,8 +244,11 @@ def build(T: Texts, lang: gr.Radio) -> CheckTab:
         T(gr.Markdown(t("siap_intro", lang0), elem_id="ck-intro"), value="siap_intro")
         with gr.Row():
             with gr.Column(min_width=300):
-                photo = T(PhotoInput(label=t("siap_photo_label", lang0), type="filepath", image_mode=None,
-                                     sources=["upload"], height=260, elem_id="ck-photo",
+                # the caption above, not Gradio's label over the image: it would hide a corner's promo text
+                T(gr.HTML(_caption("siap_photo_label")(lang0), elem_classes=["etalase-html"]),
+                  value=_caption("siap_photo_label"))
+                photo = T(PhotoInput(label=t("siap_photo_label", lang0), show_label=False, type="filepath",
+                                     image_mode=None, sources=["upload"], height=260, elem_id="ck-photo",
                                      placeholder=t("siap_photo_placeholder", lang0)),
                           label="siap_photo_label", placeholder="siap_photo_placeholder")
                 presets = T(gr.Dropdown(preset_choices(lang0), value=DEFAULT_CHECK, multiselect=True,
