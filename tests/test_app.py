@@ -289,11 +289,11 @@ def test_every_lighting_and_guide_field_has_its_strings(app, render, services):
 def test_app_settings(app):
     demo = app.build_app()
     assert demo.delete_cache == (app.CACHE_SWEEP_S, app.CACHE_MAX_AGE_S)
-    # Single photos, touch-ups (re-cut, apply, undo, redo), mockups, Promosi and the API share the "photo"
-    # lane; batches have their own, so a photo never waits behind a whole batch (issue 17).
+    # Single photos, touch-ups (re-cut, apply, undo, redo), mockups, Promosi, Cek Foto and the API share the
+    # "photo" lane; batches have their own, so a photo never waits behind a whole batch (issue 17).
     photo = [fn for fn in demo.fns.values() if fn.concurrency_id == "photo"]
     batch = [fn for fn in demo.fns.values() if fn.concurrency_id == "batch"]
-    assert len(photo) == 8 and len(batch) == 1, (len(photo), len(batch))
+    assert len(photo) == 9 and len(batch) == 1, (len(photo), len(batch))
     assert all(fn.concurrency_limit == app.CONCURRENCY for fn in photo)
     from assistant.web.config import BATCH_CONCURRENCY
     assert batch[0].concurrency_limit == BATCH_CONCURRENCY

@@ -30,7 +30,7 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}, "device_scale_factor": 1}
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 MAX_SHOT_BYTES = 400_000
 RESULT_TIMEOUT_MS = 120_000
-TABS = ("Foto Produk", "Banyak Foto", "Kemasan", "Promosi", "Panduan")
+TABS = ("Foto Produk", "Banyak Foto", "Kemasan", "Promosi", "Cek Foto", "Panduan")
 
 
 @pytest.fixture(scope="module")

@@ -119,6 +119,73 @@ def test_small_solid_badges_are_logos_and_big_ones_stickers(share, kind):
     assert f.kinds == (kind,)
 
 
+def _blob(img: Image.Image, box, colour, shade: int = 0, ellipse: bool = True) -> Image.Image:
+    """A filled shape in ``box``: flat (``shade`` 0, an added badge) or lit from one side
+    (``shade`` levels of gradient across it, like a real object's part)."""
+    arr = np.asarray(img).copy()
+    x0, y0, x1, y1 = box
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    inside = (((xx - (x0 + x1) / 2) / ((x1 - x0) / 2)) ** 2 + ((yy - (y0 + y1) / 2) / ((y1 - y0) / 2)) ** 2 <= 1) \
+        if ellipse else np.ones(xx.shape, bool)
+    ramp = (xx - x0) / max(1, x1 - x0 - 1) * shade
+    px = np.clip(np.array(colour, np.float32)[None, None] - ramp[..., None], 0, 255).astype(np.uint8)
+    arr[y0:y1, x0:x1][inside] = px[inside]
+    return Image.fromarray(arr)
+
+
+GAP = 14  # px at 1200: clear of the product, inside its zone's margin (2 % of the long side)
+
+
+@pytest.mark.parametrize("shade,near,flagged", [
+    (0, True, True),                                  # a flat badge against the product: added
+    (int(LIMITS.flat_level * 8), True, False),        # a shaded part against it: the product's own
+    (int(LIMITS.flat_level * 8), False, True),        # the same shaded shape apart from it: added
+])
+def test_a_shape_against_the_product_is_a_badge_only_when_flat(shade, near, flagged):
+    img, alpha = packshot(box=(300, 150, 900, 1100), dense_text=False)
+    x0 = 900 + GAP if near else 1060
+    img = _blob(img, (x0, 500, x0 + 90, 590), (30, 90, 200), shade)
+    f = detect(img, alpha)
+    assert bool(f.marks) == flagged, f.marks
+    if flagged and near:
+        assert f.marks[0].touches_product
+
+
+@pytest.mark.parametrize("shade,flagged", [(0, True), (int(LIMITS.flat_level * 8), False)])
+def test_a_blob_the_cutout_took_for_product_is_a_sticker_only_when_flat(shade, flagged):
+    """The cutout model often takes a sticker apart from the product for an object of its own: a
+    flat-coloured blob beside the product is a sticker; a shaded one is a second product."""
+    img, alpha = packshot(box=(500, 450, 1000, 1150), dense_text=False)
+    img = _blob(img, (40, 40, 300, 300), (30, 90, 200), shade)  # big enough to count as an object
+    d = ImageDraw.Draw(img)
+    d.text((90, 150), "PROMO", font=_font(44), fill=(255, 255, 255))
+    alpha = alpha.copy()
+    yy, xx = np.mgrid[0:SIDE, 0:SIDE]
+    alpha[((xx - 170) / 130) ** 2 + ((yy - 170) / 130) ** 2 <= 1] = 255  # the model's blob
+    f = detect(img, alpha)
+    assert (f.kinds == ("sticker",)) == flagged, f.marks
+    assert bool(f.marks) == flagged
+
+
+@pytest.mark.parametrize("aspect,flagged", [(1.0, True), (LIMITS.badge_aspect * 2, False)])
+def test_a_flat_shape_against_the_product_is_a_badge_only_when_compact(aspect, flagged):
+    img, alpha = packshot(box=(300, 150, 900, 1100), dense_text=False)
+    h = 60
+    img = _blob(img, (900 + GAP, 500, 900 + GAP + h, 500 + int(h * aspect)), (30, 90, 200), ellipse=False)
+    assert bool(detect(img, alpha).marks) == flagged
+
+
+@pytest.mark.parametrize("text,kind", [("PROMO HEMAT", "text"), ("K", "logo")])
+def test_outlined_lettering_is_text_and_a_single_outlined_letter_a_logo(text, kind):
+    img, alpha = packshot(box=(300, 300, 900, 1150), dense_text=False)
+    out = img.convert("RGBA")
+    layer = Image.new("RGBA", out.size, (0, 0, 0, 0))
+    ImageDraw.Draw(layer).text((40, 60), text, font=_font(90), fill=(255, 255, 255, 255), stroke_width=5,
+                               stroke_fill=(20, 40, 140, 255))
+    out.alpha_composite(layer)
+    assert detect(out.convert("RGB"), alpha).kinds == (kind,)
+
+
 def test_a_speck_below_the_noise_floor_is_ignored_and_a_mark_above_it_is_not():
     img, alpha = packshot()
     d = ImageDraw.Draw(img)

@@ -280,6 +280,9 @@ def write_html_report(path: Path, records: list[Record], rows: list[ReportRow], 
                 cls = "bad" if row.status == "error" else ""
                 out.append(f"<tr><td>{esc(row.input)}</td><td class=\"{cls}\">{esc(row.message)}</td></tr>")
             out.append("</table>")
+    # issue 22 (siapcek): "Siap tayang" per preset, a column each (also written as siap-tayang.csv)
+    from assistant.readiness.report import write_readiness
+    out.append(write_readiness(path.parent, records, presets, lang))
     out.append("</body></html>")
     write_atomic(path, "\n".join(out).encode("utf-8"))
 

@@ -74,6 +74,10 @@ class Limits:
     sticker_side: float = 0.15    # a solid mark this big (share of the long side) is a sticker
     text_aspect: float = 1.6      # a row of letters is at least this much wider than high
     text_parts: int = 3           # ... with at least this many separate strokes
+    word_aspect: float = 2.5      # a mark this much wider than high, not a solid badge, is lettering
+                                  # (outlined letters join into one stroke: still a word, not a logo)
+    flat_level: int = 6           # a shape touching the product is an added badge only when flat colour ...
+    badge_aspect: float = 1.6     # ... (median deviation under this many levels) and this compact
 
 
 LIMITS = Limits()
@@ -167,6 +171,29 @@ def product_mask(alpha: np.ndarray, limits: Limits = LIMITS) -> np.ndarray:
     return mask | holes
 
 
+def _without_badges(small: np.ndarray, prod: np.ndarray, limits: Limits) -> np.ndarray:
+    """The product less the cutout's blobs that are added badges, not product: a blob apart from
+    the largest one that is mostly one flat, coloured paint (a sticker the model took for an
+    object; a real object's part is shaded)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(prod.astype(np.uint8), connectivity=8)
+    if n <= 2:
+        return prod
+    # coloured paint only: a black object's part is as flat as a black sticker
+    coloured = cv2.subtract(_chmax(small), _chmin(small)) > limits.colour_chroma
+    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    out = prod.copy()
+    for i in range(1, n):
+        if i == biggest:
+            continue
+        x, y, bw, bh, area = stats[i]
+        blob = labels[y:y + bh, x:x + bw] == i
+        paint = blob & coloured[y:y + bh, x:x + bw]
+        if paint.sum() >= limits.solid_share * area and \
+                _flatness(small[y:y + bh, x:x + bw][paint]) <= limits.flat_level:
+            out[y:y + bh, x:x + bw][blob] = False
+    return out
+
+
 def _attached(small: np.ndarray, prod: np.ndarray, limits: Limits, side: int) -> np.ndarray:
     """The product plus what is unlike the canvas, joined to it, within ``attach`` of its edge:
     the parts of a product the model missed (a carton's cap, a thin stalk) are product."""
@@ -245,7 +272,7 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     else:
         a_small = cv2.resize(alpha, (w, h), interpolation=cv2.INTER_AREA) if scale < 1 else alpha
     side = max(h, w)
-    raw = product_mask(a_small, limits)
+    raw = _without_badges(small, product_mask(a_small, limits), limits)
     prod = raw  # the model's product; what is joined to it is added once frames are known
     # distance to the product: the zone (product + margin) and a ring around it in one pass
     dist = cv2.distanceTransform((~prod).astype(np.uint8), cv2.DIST_L2, 3) if prod.any() \
@@ -364,7 +391,7 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         e = 1 + (int(limits.frame_edge * side) if border else 0)  # a frame's inner edge is no mark
         inside[top + e:bottom - e, left + e:right - e] = True
         cand &= inside
-        marks = _group_marks(cand, solid, diff, zone, scale, (W, H), limits, framed=bool(border))
+        marks = _group_marks(cand, solid, diff, zone, scale, (W, H), limits, framed=bool(border), small=small)
 
     inv = 1.0 / scale
     content = (int(left * inv), int(top * inv), min(W, int(round(right * inv))), min(H, int(round(bottom * inv))))
@@ -383,8 +410,18 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
                     product_box=pbox)
 
 
+def _flatness(px: np.ndarray) -> float:
+    """How far a mark's solid pixels stray from their median colour (median over pixels, worst
+    channel): a few levels for a printed-on badge, more for a real object's shading and texture."""
+    if len(px) < 10:
+        return 255.0
+    px = px.astype(np.int16)
+    return float(np.median(np.abs(px - np.median(px, axis=0)).max(axis=1)))
+
+
 def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np.ndarray, scale: float,
-                 size: tuple[int, int], limits: Limits, framed: bool = False) -> list[Mark]:
+                 size: tuple[int, int], limits: Limits, framed: bool = False,
+                 small: np.ndarray | None = None) -> list[Mark]:
     h, w = cand.shape
     side = max(h, w)
     kx, ky = max(3, int(limits.join_x * side)) | 1, max(3, int(limits.join_y * side)) | 1
@@ -414,8 +451,9 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
         span = float((boxes[:, cv2.CC_STAT_WIDTH] * boxes[:, cv2.CC_STAT_HEIGHT]).max()) / max(1, bw * bh) \
             if parts else 0.0
         touches = bool((grown_zone[y:y + bh, x:x + bw] & region).any())
+        flat = _flatness(small[y:y + bh, x:x + bw][solid[y:y + bh, x:x + bw] & region]) if small is not None else 0.0
         found.append(dict(box=(x, y, x + bw, y + bh), contrast=contrast, solid=solid_share, parts=parts,
-                          touches=touches, bw=bw, bh=bh, span=span))
+                          touches=touches, bw=bw, bh=bh, span=span, flat=flat))
     # tiled: the same-sized mark several times, or several faint ones: then every faint-ish mark
     # belongs to the watermark (tiles cut by the image's edge or overlapping have other sizes)
     faintish = [f for f in found if f["contrast"] < 2.0 * limits.watermark_contrast]
@@ -433,15 +471,19 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
         piece = limits.frame_piece * (0.25 if framed else 1.0)
         if long_side >= piece * side and short_side <= 0.03 * side and long_side >= 4 * short_side:
             continue  # a straight strip along the image: a piece of frame, not a mark
+        word = f["bw"] >= limits.word_aspect * f["bh"] and f["solid"] < limits.solid_share
         if f["contrast"] < limits.watermark_contrast or f["tiled"]:
             kind = "watermark"
-        elif f["span"] >= limits.shape_span:
+        elif f["span"] >= limits.shape_span and not word:
             big = max(f["bw"], f["bh"]) >= limits.sticker_side * side
             kind = "sticker" if big and f["solid"] >= limits.solid_share else "logo"
-        elif f["parts"] >= limits.text_parts and f["bw"] >= limits.text_aspect * f["bh"]:
-            kind = "text"
+        elif word or (f["parts"] >= limits.text_parts and f["bw"] >= limits.text_aspect * f["bh"]):
+            kind = "text"  # outlined letters join into one stroke: a wide hollow mark is still a word
         else:
             kind = "logo"
+        if f["touches"] and (kind in ("logo", "sticker") or (word and f["parts"] < limits.text_parts)) and (
+                f["flat"] > limits.flat_level or (kind != "text" and long_side > limits.badge_aspect * short_side)):
+            continue  # a shaded or elongated shape against the product: a part of it the cutout missed
         x0, y0, x1, y1 = f["box"]
         box = (int(x0 * inv), int(y0 * inv), min(size[0], int(round(x1 * inv))), min(size[1], int(round(y1 * inv))))
         marks.append(Mark(kind, box, round(f["contrast"], 1), f["touches"]))

@@ -23,7 +23,7 @@ from assistant.web.config import (CACHE_DIR, CACHE_MAX_AGE_S, CACHE_SWEEP_S, CON
                                   MAX_UPLOAD_TOTAL_MB, QUEUE_MAX, REPO, static_text)
 from assistant.web.render import lang_of
 from assistant.web.services import DEFAULT_PRESET, AppMessage
-from assistant.web.tabs import batch, guide, mockup, photo, promo
+from assistant.web.tabs import batch, check, guide, mockup, photo, promo
 from assistant.web.widgets import FileInput, Texts, merge
 
 log = logging.getLogger("etalase.app")
@@ -35,9 +35,10 @@ def build_app() -> gr.Blocks:
     demo = gr.Blocks(title=t("app_title", lang0), delete_cache=(CACHE_SWEEP_S, CACHE_MAX_AGE_S))
     with demo:
         lang = _header(T)
-        with gr.Tabs(elem_id="tabs"):
+        with gr.Tabs(elem_id="tabs", overflow_behavior="wrap"):  # 6 tabs: two rows on a phone, none in a menu
             tabs = [photo.build(T, lang), batch.build(T, lang), mockup.build(T, lang)]
             tabs.append(promo.build(T, lang, last=getattr(tabs[0], "last_result", None)))  # issue 19
+            tabs.append(check.build(T, lang))  # issue 22: Cek foto sebelum unggah
             tabs.append(guide.build(T, lang, demo))
         T(gr.Markdown(render.footer(lang0), elem_id="footer"), value=render.footer)
         _api()

@@ -15,6 +15,7 @@ from assistant.presets import ShadowSettings, load_presets
 from assistant.web import render, services
 from assistant.web.config import CACHE_MAX_AGE_S, CONCURRENCY, static_text
 from assistant.web.render import alert, lang_of
+from assistant.web.tabs import check
 from assistant.web.services import (LIGHT_DEFAULTS, LIGHT_FIELDS, PRESET_NAMES, TOUCH_BRUSH, TOUCH_KEEP,
                                     TOUCH_REMOVE, AppMessage)
 from assistant.web.editor import bounded_image_editor
@@ -323,7 +324,8 @@ class PhotoTab:
                 checks = (render.checks_md(e, lang_value) if i == 0 else
                           render.checks_md(e, lang_value, shared=shared, first=first))
                 updates |= {card.card: gr.update(visible=True),
-                            card.line: gr.update(value=render.compliance_md(e, lang_value)),
+                            card.line: gr.update(value=render.compliance_md(e, lang_value)
+                                                 + check.ready_md(e, lang_value)),  # issue 22
                             card.checks: gr.update(value=checks),
                             card.download: gr.update(value=e["path"], label=render.download_label(e, lang_value))}
             else:
