@@ -24,9 +24,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(tmp: Path, timeout_s: float = 90, **env: str) -> tuple[subprocess.Popen, str, Path]:
-    """``python app.py --port N`` with its cache under ``tmp``; returns (process, url, cache dir)
-    once the page answers. ``env`` adds to (or overrides) the defaults below."""
+def start_app(tmp: Path, timeout_s: float = 90, args: tuple[str, ...] = (), verify: object = True,
+              **env: str) -> tuple[subprocess.Popen, str, Path]:
+    """``python app.py --port N [args]`` with its cache under ``tmp``; returns (process, url, cache dir)
+    once the page answers. ``env`` adds to (or overrides) the defaults below; with ``--cert`` in
+    ``args`` the url is https, checked with ``verify`` (a CA file, as httpx takes it)."""
     port = free_port()
     cache = tmp / "cache"
     environ = dict(os.environ, ETALASE_CACHE_DIR=str(cache), ETALASE_WARM="u2netp", ETALASE_LANG="id",
@@ -34,15 +36,15 @@ def start_app(tmp: Path, timeout_s: float = 90, **env: str) -> tuple[subprocess.
     environ.update(env)
     log_path = tmp / "app.log"
     with log_path.open("wb") as log:
-        proc = subprocess.Popen([sys.executable, str(REPO / "app.py"), "--port", str(port)], cwd=REPO,
+        proc = subprocess.Popen([sys.executable, str(REPO / "app.py"), "--port", str(port), *args], cwd=REPO,
                                 env=environ, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    url = f"{'https' if '--cert' in args else 'http'}://127.0.0.1:{port}"
     deadline = time.time() + timeout_s
     while time.time() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("the app exited:\n" + log_path.read_text()[-3000:])
         try:
-            if httpx.get(url + "/", timeout=2).status_code == 200:
+            if httpx.get(url + "/", timeout=2, verify=verify).status_code == 200:
                 return proc, url, cache
         except httpx.HTTPError:
             pass
