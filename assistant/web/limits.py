@@ -35,6 +35,7 @@ Mount it with ``demo.launch(app_kwargs={"middleware": [Middleware(RequestLimits,
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
@@ -200,6 +201,7 @@ class RequestLimits:
         self.check_upload = check_upload  # (part headers, first bytes) -> may it be stored
         self._sessions: dict[str, OrderedDict] = defaultdict(OrderedDict)  # client -> its sessions
         self._sessions_lock = threading.Lock()
+        self._join_lock = asyncio.Lock()
 
     # ---------------------------------------------------------------- helpers
 
@@ -381,7 +383,11 @@ class RequestLimits:
             session = str(json.loads(body).get("session_hash") or "")[:128]
         except (ValueError, AttributeError):
             session = ""
-        if session:
+        if not session:
+            return await self.app(scope, self._replay(receive, body), send)
+        # One join at a time from the check until gradio has counted the job (its push runs
+        # before the answer): joins that arrive together cannot all pass one count.
+        async with self._join_lock:
             refused = None
             if self.pending(session) >= self.max_jobs_per_session:
                 refused = _Refused(429, "hardening_jobs_waiting", limit=self.max_jobs_per_session)
@@ -395,7 +401,7 @@ class RequestLimits:
                 sessions.move_to_end(session)
                 while len(sessions) > 256:
                     sessions.popitem(last=False)
-        return await self.app(scope, self._replay(receive, body), send)
+            return await self.app(scope, self._replay(receive, body), send)
 
     async def _component_server(self, scope, receive, send, limit: int):
         """Read the (bounded) body, refuse a layer index past ``max_layer_index``, then hand
