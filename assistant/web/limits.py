@@ -119,7 +119,7 @@ def upload_allowed(headers: bytes, head: bytes) -> bool:
     if match is None:
         return True  # not a file
     name = (match.group(1) or match.group(2) or b"").strip().lower()
-    if (head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00",
+    if (head.startswith((b"\xff\xd8", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00",
                          b"MM\x00*", b"PK\x03\x04", b"PK\x05\x06"))
             or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
             or (head[4:8] == b"ftyp" and head[8:12] in _ISO_BRANDS)):
