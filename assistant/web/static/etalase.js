@@ -53,6 +53,7 @@
     [/^common\.[a-z_]+$/, () => ''],
     [/^File\(s\) exceed the maximum allowed size of [^:]+: (.*)$/, (m) => refused(fmt(tr('too_big'), {names: m[1]}))],
     [/^(Connection errored out\.?|Connection lost.*|Lost connection.*)$/, () => tr('connection')],
+    [/^Invalid file type: (.+)\. Only .+ allowed\.$/, (m) => refused(fmt(tr('not_photo'), {names: m[1]}))],
     // The server refused an upload (not a photo, too large, a limit): its own message, without the status.
     [/^HTTP [45]\d\d: ([\s\S]+)$/, (m) => refused(serverText(m[1]))],
   ];
