@@ -11,6 +11,7 @@ import math
 import os
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from assistant.imaging.masks import alpha_box
 from assistant.photo import Notice, Photo, encode_image, open_photo, write_atomic
 from assistant.presets import LightingSettings, Preset, ShadowSettings, load_presets, parse_colour
 from assistant.stages import cutout, framing, lighting, shadow as shadows
+from assistant.stages.checks import run_checks
 
 TRANSPARENT = "transparent"
 # Share of the product's size kept around it for the lighting stage: it reads the light's
@@ -55,11 +57,26 @@ class Output:
 
 @dataclass(frozen=True)
 class Result:
-    """What ``process`` made of one photo: the cut-out photo, its outputs, timings."""
+    """What ``process`` made of one photo: the cut-out photo, its outputs, timings.
+
+    ``checks`` (per preset name, the listing checks of that output) are measured on first
+    use, once; ``assistant.readiness.verdict.verdict_of(result)`` judges them (the one
+    headline for the photo, the same in the app, the batch report and the CLI)."""
 
     photo: Photo
     outputs: list[Output]
     timings: dict[str, float] = field(default_factory=dict)
+
+    @cached_property
+    def checks(self) -> dict[str, list]:
+        rgb = np.asarray(self.photo.image)
+        alpha = None if self.photo.alpha is None else np.asarray(self.photo.alpha)
+        found: dict[str, list] = {}
+        for out in self.outputs:
+            found[out.preset.name] = run_checks(
+                rgb, alpha, original_size=self.photo.original_size, preset=out.preset, output=out.image,
+                output_bytes=len(out.data), output_fitted=True, same_photo=next(iter(found.values()), None))
+        return found
 
 
 def working_side(presets: list[Preset]) -> int:
@@ -82,10 +99,11 @@ def with_mask(photo: Photo, soft: np.ndarray, model: str | None = None) -> Photo
     """The photo with its refined alpha from the model's ``soft`` mask, and the cutout's notices."""
     rgb = np.asarray(photo.image)
     segmenter = session.get_segmenter(model)
-    alpha = cutout.refine_alpha(soft, rgb)
-    photo = photo.with_(alpha=Image.fromarray(alpha, "L"),
-                        history=photo.history + (f"cut out with {segmenter.name} on {segmenter.device}",))
-    for code, params in cutout.notices(rgb, alpha):
+    made = cutout.cut(soft, rgb)  # the hand taken away, a pile kept whole (issue 16)
+    image = photo.image if made.rgb is rgb else Image.fromarray(made.rgb)
+    history = (f"cut out with {segmenter.name} on {segmenter.device}",) + (("kept whole",) if made.uncut else ())
+    photo = photo.with_(image=image, alpha=Image.fromarray(made.alpha, "L"), history=photo.history + history)
+    for code, params in made.notices:
         photo = photo.noted(code, **params)
     return photo
 

@@ -24,3 +24,17 @@ def data_dir(relative: str) -> Path:
     in the checkout. The checkout's path is returned even when missing, so a message can name it."""
     shipped = SHIPPED_DIR / relative
     return shipped if shipped.is_dir() else CHECKOUT_DIR / relative
+
+
+def user_cache_dir(area: str) -> Path | None:
+    """``$XDG_CACHE_HOME/etalase/<area>`` (``~/.cache/...`` by default): things worth keeping
+    between runs that can be made again (rendered backdrops). None when there is no home folder."""
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:
+            return None
+    return Path(base) / "etalase" / area

@@ -123,6 +123,8 @@ _DECLARED = (
             default_text="`../shared/data`", group="development"),
     Setting("ETALASE_SCREENSHOTS", None, "Folder the browser tests save their screenshots to.", _path,
             default_text="a temporary folder", group="development"),
+    Setting("ETALASE_CODE", None, "Checkout whose code the real-photo bench runs (its \"before\" runs use the "
+            "base commit's).", _path, default_text="this checkout", group="development"),
 )
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _DECLARED}

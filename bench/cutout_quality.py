@@ -7,7 +7,8 @@ and both models (``u2netp``, ``isnet-general-use``) it measures, per photo:
 - boundary F-measure with a 3 px tolerance;
 - alpha MAE (alpha and mask in 0..1);
 - seconds: the model's inference alone (``Segmenter.predict``: resize to the network's
-  input, the network), our refinement alone (``cutout.refine_alpha``), and rembg's whole
+  input, the network), our refinement alone (``cutout.cut``: ``refine_alpha`` with the
+  scene judged and the hand removed, as the pipeline runs it), and rembg's whole
   ``remove`` call.
 
 Photos are decoded the way the pipeline decodes them (``open_photo`` with the working
@@ -38,7 +39,7 @@ import numpy as np
 from PIL import Image
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared" / "data"
+SHARED = Path(os.environ.get("ETALASE_SHARED", REPO.parent / "shared" / "data"))
 SETS = ("bigbird6", "dis5k_products_dev")
 MODELS = ("u2netp", "isnet-general-use")
 WORKING_SIDE = 1800  # pipeline.working_side for a 1200 px output
@@ -164,7 +165,7 @@ def run(sets=SETS, models=MODELS, limit: int | None = None, side: int = WORKING_
                 t0 = time.perf_counter()
                 soft = ours_seg.predict(rgb)
                 t1 = time.perf_counter()
-                alpha = cutout.refine_alpha(soft, rgb)
+                alpha = cutout.cut(soft, rgb).alpha  # the pipeline's cut: hands, piles (issue 16)
                 t2 = time.perf_counter()
                 mine.add(image.stem, alpha, gt, t2 - t0)
                 mine.infer.append(t1 - t0)

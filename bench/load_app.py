@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.appserver import start_app  # noqa: E402
 
-SHARED = REPO.parent / "shared" / "data" / "rembg" / "examples"
+SHARED = Path(os.environ.get("ETALASE_SHARED", REPO.parent / "shared" / "data")) / "rembg" / "examples"
 RSS_LIMIT = 2.5e9
 
 

@@ -35,7 +35,7 @@ DATA = next((p / "shared" / "data" for p in (ROOT.parent, ROOT.parent.parent) if
 
 KITS = {
     "bu-sri": BrandKit(name="Dapur Bu Sri", primary="#B5452B", accent="#F2B33D", paper="#FBF7F1",
-                       backdrop="kayu:jati", badge_style="pill", template="box"),
+                       backdrop="kayu:jati", badge_style="pill", template="box", label_layout="tradisional"),
     "sari": BrandKit(name="Toko Sari", primary="#1E6B52", accent="#F2C14E", paper="#F7F5EF",
                      backdrop="terazo:klasik", badge_style="tag", template="pouch"),
     "kebun": BrandKit(name="Kebun Pak Darto", primary="#2F6B2A", accent="#F4B942", paper="#FAF7EE",
@@ -44,13 +44,33 @@ KITS = {
                         backdrop="linen:alami", badge_style="round", template="bag-kraft"),
 }
 
+def designed_label(**changes):
+    """The label designer's INFO for a product (its example, with this product's own facts):
+    the packaging slot shows that designed label, as a vendor's INFO.toml would."""
+    import tomllib
+
+    from assistant.label import EXAMPLE
+    from assistant.label.info import parse_info
+
+    data = tomllib.loads(EXAMPLE)
+    for key, value in changes.items():
+        section, field = key.split("__")
+        data[section][field] = value
+    return parse_info(data)
+
+
 PRODUCTS = [
     # (name, source, kit, info)
     ("sereal-madu", ("bigbird6", "honey_bunches__NP2_342.jpg", "honey_bunches__NP1_123.jpg"), "bu-sri",
      ProductInfo(title="Sereal Madu Renyah", points=("Gandum utuh", "Renyah sampai suapan terakhir",
                                                      "Tanpa pewarna", "Halal"),
                  size_cm=(19.5, 28.0, 7.0), net="411 g", grams=411, registration="BPOM RI MD 123456789012",
-                 price=54900, old_price=64900, badges=("gratis-ongkir", "terlaris"))),
+                 price=54900, old_price=64900, badges=("gratis-ongkir", "terlaris"),
+                 label=designed_label(produk__nama_jenis="Sereal Gandum Renyah", produk__varian="Madu & Almond",
+                                      produk__berat_bersih=411, komposisi__bahan=[
+                                          "gandum utuh (45%)", "beras", "gula", "almond (6%)", "madu (2%)",
+                                          "minyak nabati", "garam"], komposisi__alergen=["kacang almond"],
+                                      izin__jenis="MD", izin__nomor="123456789012"))),
     ("granola-oat", ("bigbird6", "nature_valley__NP1_234.jpg"), "bu-sri",
      ProductInfo(title="Granola Bar Madu & Oat", points=("Isi 12 batang", "Oat utuh", "Bekal praktis"),
                  size_cm=(19.0, 15.0, 5.0), net="253 g", grams=253, price=42000, badges=("baru",))),

@@ -41,7 +41,7 @@ from bench.webclient import Phone, Refused  # noqa: E402
 from tests.appserver import start_app, stop_app  # noqa: E402
 
 # Phone-sized real photos (8 to 15 MP) from ../shared's DIS5K products; generated 12 MP ones without it.
-SHARED = REPO.parent / "shared" / "data" / "dis5k_products_dev" / "images"
+SHARED = Path(os.environ.get("ETALASE_SHARED", REPO.parent / "shared" / "data")) / "dis5k_products_dev" / "images"
 PHONE_SIZED = ["DIS-TE1_1_Accessories_3_Eyeglasses_3530574307_5df2551eb7_o.jpg",
                "DIS-TE3_16_Music_Instrument_1_Drum_2568563453_d2b5cfd55a_o.jpg",
                "DIS-TE4_21_Tool_17_Tripod_6882032659_4edefe231c_o.jpg",

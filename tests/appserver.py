@@ -28,7 +28,7 @@ def start_app(tmp: Path, timeout_s: float = 90, args: tuple[str, ...] = (), veri
               **env: str) -> tuple[subprocess.Popen, str, Path]:
     """``python app.py --port N [args]`` with its cache under ``tmp``; returns (process, url, cache dir)
     once the page answers. ``env`` adds to (or overrides) the defaults below; with ``--cert`` in
-    ``args`` the url is https, checked with ``verify`` (a CA file, as httpx takes it)."""
+    ``args`` the url is https, checked with ``verify`` (a CA file or SSL context, as httpx takes it)."""
     port = free_port()
     cache = tmp / "cache"
     environ = dict(os.environ, ETALASE_CACHE_DIR=str(cache), ETALASE_WARM="u2netp", ETALASE_LANG="id",
@@ -39,13 +39,19 @@ def start_app(tmp: Path, timeout_s: float = 90, args: tuple[str, ...] = (), veri
         proc = subprocess.Popen([sys.executable, str(REPO / "app.py"), "--port", str(port), *args], cwd=REPO,
                                 env=environ, stdout=log, stderr=subprocess.STDOUT)
     url = f"{'https' if '--cert' in args else 'http'}://127.0.0.1:{port}"
+    return proc, wait_until_up(proc, url, log_path, timeout_s, verify=verify), cache
+
+
+def wait_until_up(proc: subprocess.Popen, url: str, log_path: Path, timeout_s: float, path: str = "/",
+                  verify: object = True) -> str:
+    """``url`` once ``url + path`` answers 200; the log's tail when the process exits or never answers."""
     deadline = time.time() + timeout_s
     while time.time() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("the app exited:\n" + log_path.read_text()[-3000:])
         try:
-            if httpx.get(url + "/", timeout=2, verify=verify).status_code == 200:
-                return proc, url, cache
+            if httpx.get(url + path, timeout=2, verify=verify).status_code == 200:
+                return url
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
@@ -53,9 +59,9 @@ def start_app(tmp: Path, timeout_s: float = 90, args: tuple[str, ...] = (), veri
     raise RuntimeError("the app did not start:\n" + log_path.read_text()[-3000:])
 
 
-def stop_app(proc: subprocess.Popen) -> None:
+def stop_app(proc: subprocess.Popen, timeout_s: float = 10) -> None:
     proc.terminate()
     try:
-        proc.wait(timeout=10)
+        proc.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         proc.kill()

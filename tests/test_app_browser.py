@@ -195,7 +195,7 @@ def test_single_photo_desktop(browser, server, shots, tmp_path):
     upload_photo(page, str(blue_photo(tmp_path, blur=6)))
     status = process(page)
     assert "Selesai" in status, status
-    assert "1200×1200 px" in page.inner_text("#line-0") and "Sesuai aturan" in page.inner_text("#line-0")
+    assert "1200×1200 px" in page.inner_text("#line-0") and "aman untuk semua marketplace" in page.inner_text("#line-0")
     checks = page.inner_text("#checks-0")
     assert "Ketajaman" in checks and "Foto kurang tajam" in checks, checks
     out = download(page, "#download-0", tmp_path / "hasil.jpg")

@@ -889,11 +889,9 @@ def test_mockup_lists_and_texts_are_bounded(monkeypatch):
     a 200,000-character badge is cut to the browser's 24."""
     pytest.importorskip("gradio")
     from assistant.web import services
-    if not services.HAS_MOCKUPS:
-        pytest.skip("no mockups")
     names = services.template_names()
     calls = []
-    monkeypatch.setattr(services.PACKAGING, "render", lambda label, chosen, preset, **kw: calls.append((chosen, kw)) or [])
+    monkeypatch.setattr(services.packaging, "render", lambda label, chosen, preset, **kw: calls.append((chosen, kw)) or [])
     label = Image.new("RGBA", (64, 64))
     with pytest.raises(AssistantError) as err:
         services.mockup_files(label, [f"x{i}" for i in range(len(names) + 5)], "umum")

@@ -53,6 +53,19 @@ def test_the_form_fills_the_product_and_the_brand_kit(tab):
     assert info.size_cm == (14.0, 20.0, 6.0) and info.grams == 250 and info.badges == ("gratis-ongkir",)
     kit = t.kit(values)
     assert kit.name == "Dapur Bu Sri" and kit.primary == "#2E5E4E" and kit.backdrop == "marmer:putih"
+    assert info.label is None and t.options(values).label is None
+
+
+def test_the_designed_label_goes_on_the_packaging_photo(tab, product, tmp_path):
+    """Kemasan's label.png (or the label designer's INFO.toml) for the packaging slot."""
+    import assistant.label as label
+
+    toml = tmp_path / "INFO.toml"
+    toml.write_text(label.EXAMPLE, encoding="utf-8")
+    t, values = _tab(tab, label_file=str(toml))
+    assert t.info(values).label.nama_jenis and t.options(values).label is None
+    t, values = _tab(tab, label_file=str(product))
+    assert t.info(values).label is None and t.options(values).label.size == (900, 900)
 
 
 def test_make_gives_the_grid_one_zip_the_kit_and_says_why_text_was_left_off(tab, product, tmp_path):
@@ -103,3 +116,26 @@ def test_the_guide_says_what_each_slot_is_for_per_marketplace_with_sources(tab):
     assert "Lazada**: paling banyak 8 foto" in text and "https://" in text
     assert "issue 19" not in text and "promo_" not in text
     assert "Lifestyle" in tab.guide_md("en")
+
+
+def test_the_batch_tab_also_makes_listing_sets_into_its_zip(tab, app, tmp_path):  # noqa: F811
+    """"Buat juga set promosi" in Banyak Foto: a set per product under promosi/ in the batch's zip."""
+    services = importlib.import_module("assistant.web.services")
+    batch_tab = importlib.import_module("assistant.web.tabs.batch")
+    a, b = tmp_path / "keripik.png", tmp_path / "sambal.png"
+    a.write_bytes(product_png(seed=1, size=(700, 700)))
+    b.write_bytes(product_png(seed=3, size=(700, 700), colour=(150, 30, 20)))
+    seen = []
+    zip_path, result = services.run_batch_files([str(a), str(b)], ["shopee"], "u2netp", None, "id", listing=True,
+                                                listing_progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (2, 2) and result.listing.products == 2
+    with zipfile.ZipFile(zip_path) as z:
+        names = set(z.namelist())
+    assert {"promosi/shopee/keripik/01-utama.jpg", "promosi/shopee/sambal/03-suasana.jpg",
+            "promosi/social/keripik/4x5-scene.jpg", "promosi/laporan.csv"} <= names, sorted(names)
+    assert any(n.startswith("shopee/keripik") for n in names), sorted(names)  # the batch's own images stay
+    summary = batch_tab.promo_summary(result.listing, "id")
+    assert "Set promosi: 2 produk" in summary
+    assert batch_tab.promo_summary(None, "id") == ""
+    _, plain = services.run_batch_files([str(a)], ["shopee"], "u2netp", None, "id")
+    assert plain.listing is None

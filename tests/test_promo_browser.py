@@ -77,3 +77,30 @@ def test_promo_set_on_a_phone_shows_a_grid_and_downloads_one_zip(browser, server
     kit = download(page, "#pr-kit-download", tmp_path / "merek.etalase.json").read_bytes()
     assert b"Dapur Bu Sri" in kit
     context.close()
+
+
+def test_banyak_foto_also_makes_listing_sets_into_its_zip_on_a_phone(browser, server, shots, tmp_path):  # noqa: F811
+    """Banyak Foto with "Buat juga set promosi": the batch's zip holds a set per product under promosi/."""
+    a, b = tmp_path / "keripik.jpg", tmp_path / "sambal.jpg"
+    a.write_bytes(jpeg_bytes(product_photo((800, 640), seed=4)))
+    b.write_bytes(jpeg_bytes(product_photo((800, 640), seed=5)))
+    context, page = open_page(browser, server, PHONE)
+    page.get_by_role("tab", name="Banyak Foto").click()
+    page.wait_for_selector("#batch-btn")
+    page.set_input_files("#batch-files input[type=file]", [str(a), str(b)])
+    page.locator("#batch-quality").get_by_label("Cepat").check()
+    page.locator("#batch-listing").get_by_label("Buat juga set promosi").check()
+    no_horizontal_scroll(page)
+    page.click("#batch-btn")
+    page.wait_for_function("document.querySelector('#batch-status').innerText.includes('Set promosi')",
+                           timeout=RESULT_TIMEOUT_MS * 2)
+    assert "Set promosi: 2 produk" in page.inner_text("#batch-status")
+    no_horizontal_scroll(page)
+    save_shot(page, shots / "banyak-foto-promosi-phone.png")
+    target = download(page, "#batch-zip a[download]", tmp_path / "hasil.zip")
+    with zipfile.ZipFile(target) as z:
+        names = set(z.namelist())
+    assert {"promosi/laporan.csv", "promosi/umum/keripik/01-utama.jpg", "promosi/umum/sambal/03-suasana.jpg"} <= names, \
+        sorted(names)
+    assert any(n.startswith("promosi/social/keripik/") for n in names)
+    context.close()

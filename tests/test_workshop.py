@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.appserver import free_port
+from tests.appserver import free_port, stop_app, wait_until_up
 from tests.conftest import REPO, jpeg_bytes, product_photo
 
 CODE = "KODE42"
@@ -138,27 +138,11 @@ def start_serve(venv, tmp: Path, *args: str) -> tuple[subprocess.Popen, str, Pat
     with log.open("wb") as handle:
         proc = subprocess.Popen([str(venv["etalase"]), "serve", "--port", str(port), *args], cwd=venv["work"], env=env,
                                 stdout=handle, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + START_TIMEOUT_S
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(log.read_text()[-3000:])
-        try:
-            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                return proc, url, log
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("serve did not start:\n" + log.read_text()[-3000:])
+    return proc, wait_until_up(proc, f"http://127.0.0.1:{port}", log, START_TIMEOUT_S, "/healthz"), log
 
 
 def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_app(proc, timeout_s=15)
 
 
 def test_etalase_serve_from_the_wheel(venv, tmp_path):

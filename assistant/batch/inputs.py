@@ -68,6 +68,8 @@ class ReportRow:
     lighting_s: float | str = ""
     export_s: float | str = ""
     resumed: str = ""  # "1" when the journal said it was already done
+    verdict: str = ""  # issue 16: ready | check | retake (assistant.readiness.verdict)
+    headline: str = ""  # the verdict's headline in the report's language
     code: str = field(default="", repr=False)  # the error's or skip's i18n key
     params: dict = field(default_factory=dict, repr=False)
     index: int = field(default=0, repr=False)

@@ -142,7 +142,8 @@ def _write_result(plan: Plan, key: str, result: PhotoResult, out_dir: Path) -> R
                 record.thumbs[made.preset] = name
                 record.outputs.append({"preset": made.preset, "path": path, "width": made.width,
                                        "height": made.height, "bytes": len(made.data),
-                                       "notices": [[n.code, n.params] for n in made.notices]})
+                                       "notices": [[n.code, n.params] for n in made.notices],
+                                       "verdict": made.verdict})
     except OSError as exc:  # a full or read-only disk, a name the file system refuses: this photo's rows
         record.status, record.outputs = "error", []
         record.error = ["hardening_write_failed", {"name": PurePosixPath(rel).name, "reason": _reason(exc)}]

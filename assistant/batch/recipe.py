@@ -18,8 +18,8 @@ import numpy as np
 from PIL import Image
 
 from assistant import pipeline
-from assistant.models import registry
-from assistant.readiness import listing
+from assistant.models import fast as int8, registry
+from assistant.readiness import listing, verdict
 from assistant.errors import AssistantError
 from assistant.photo import Notice, Photo, encode_preview, open_photo
 from assistant.pipeline import process, working_side
@@ -32,8 +32,8 @@ BATCH_FORMAT = 2  # bump when the journal's meaning changes (2: the listing chec
 # --------------------------------------------------------------------------- the recipe
 
 # the modules (globs under assistant/) whose code shapes an output
-_CODE_FILES = ("pipeline.py", "photo.py", "models/session.py", "readiness/listing.py", "stages/*.py",
-               "imaging/*.py")
+_CODE_FILES = ("pipeline.py", "photo.py", "models/session.py", "models/fast.py", "readiness/listing.py",
+               "stages/*.py", "imaging/*.py")
 
 
 @functools.lru_cache(maxsize=1)
@@ -65,12 +65,20 @@ class Recipe:
         spec = {
             "code": self.code, "model": self.model,
             "model_bytes": model_file.stat().st_size if model_file.is_file() else 0,
+            # the opt-in int8 file cuts differently: a batch resumed with it on or off starts over
+            "int8": self._int8(),
             "background": self.background, "thumb": self.thumb_side,
             "presets": [{"name": p.name, "image": dataclasses.asdict(p.image),
                          "lighting": dataclasses.asdict(p.lighting), "shadow": dataclasses.asdict(p.shadow)}
                         for p in self.presets],
         }
         return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+    def _int8(self) -> bool:
+        if not int8.enabled():
+            return False
+        name = registry.model_info(self.model).name
+        return int8.fast_path(name, registry.runtime_path(name)) is not None
 
 
 # --------------------------------------------------------------------------- the per-photo work
@@ -84,6 +92,7 @@ class MadeOutput:
     height: int
     notices: list[Notice]
     thumb: bytes
+    verdict: dict | None = None  # issue 16: readiness.verdict.to_record of this output's verdict
 
 
 @dataclass
@@ -141,10 +150,12 @@ def finish_stage(decoded: Decoded, soft: np.ndarray | None, recipe: Recipe, cuto
     result = process(photo, list(recipe.presets), model=recipe.model, background=recipe.background)
     # The listing checks, as in the app: each warn or fail becomes a notice with its tip.
     checks = listing.check_outputs(result)
+    verdicts = verdict.verdicts_of(result)  # the same checks, one headline per output (issue 16)
     outputs = [MadeOutput(o.preset.name, o.extension, o.data, o.size[0], o.size[1],
                           list(o.notices) + [Notice(r.tip_key, dict(r.params))
                                              for r in checks[o.preset.name] if r.status != "ok"],
-                          _thumb(o.image, recipe.thumb_side)) for o in result.outputs]
+                          _thumb(o.image, recipe.thumb_side), verdict.to_record(verdicts[o.preset.name]))
+               for o in result.outputs]
     timings = {"decode": decoded.decode_s, "cutout": cutout_s + result.timings.get("cutout", 0.0),
                "lighting": result.timings.get("lighting", 0.0),
                "export": result.timings.get("framing_export", 0.0)}

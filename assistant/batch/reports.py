@@ -22,10 +22,12 @@ from assistant.batch.journal import Record
 from assistant.i18n import t
 from assistant.photo import FILE_MODE, Notice, write_atomic
 from assistant.presets import Preset
+from assistant.readiness import verdict
 
 
 REPORT_FIELDS = ["input", "preset", "output", "status", "message", "width", "height", "bytes",
-                 "vendor", "sku", "warnings", "decode_s", "cutout_s", "lighting_s", "export_s", "resumed"]
+                 "vendor", "sku", "warnings", "decode_s", "cutout_s", "lighting_s", "export_s", "resumed",
+                 "verdict", "headline"]
 
 def _rows_for(record: Record, presets: list[Preset], lang: str | None) -> list[ReportRow]:
     timing = {f"{k}_s": round(float(record.timings.get(k, 0.0)), 3) for k in ("decode", "cutout", "lighting", "export")}
@@ -42,10 +44,42 @@ def _rows_for(record: Record, presets: list[Preset], lang: str | None) -> list[R
     photo_notices = [Notice(c, p) for c, p in record.notices]
     for o in record.outputs:
         notices = photo_notices + [Notice(c, p) for c, p in o["notices"]]
+        level, headline = _verdict_text(o.get("verdict"), lang)
         rows.append(ReportRow(record.input, o["preset"], o["path"], "ok",
                               " ".join(n.message(lang) for n in notices), o["width"], o["height"], o["bytes"],
-                              warnings=";".join(n.code for n in notices), **timing, **common))
+                              warnings=";".join(n.code for n in notices), verdict=level, headline=headline,
+                              **timing, **common))
     return rows
+
+
+def _verdict_text(data: dict | None, lang: str | None) -> tuple[str, str]:
+    """An output's verdict level and headline from its journal record ("" for an old journal)."""
+    v = verdict.from_record(data)
+    return ("", "") if v is None else (v.level, v.headline(lang))
+
+
+def verdict_levels(records: list[Record]) -> list[str]:
+    """Each processed photo's worst verdict level (a failed photo is "retake")."""
+    found = []
+    for r in records:
+        level = verdict.worst(o["verdict"]["level"] for o in r.outputs if o.get("verdict"))
+        if r.status != "ok":
+            found.append(verdict.RETAKE)
+        elif level:
+            found.append(level)
+    return found
+
+
+def _verdict_summary(records: list[Record], lang: str | None) -> str:
+    """Issue 16: "24 siap, 4 perlu dicek, 2 foto ulang" and a filter to the photos that need
+    attention (CSS only: the radio buttons sit before the vendors' grids)."""
+    esc = html.escape
+    line = verdict.counts_line(verdict_levels(records), lang)
+    return (f"<div class=\"verdicts\">{esc(line)}</div>"
+            f"<input type=\"radio\" name=\"vf\" id=\"vf-all\" checked><label for=\"vf-all\">"
+            f"{esc(t('realphoto_filter_all', lang))}</label> "
+            f"<input type=\"radio\" name=\"vf\" id=\"vf-attn\"><label for=\"vf-attn\">"
+            f"{esc(t('realphoto_filter_attention', lang))}</label>")
 
 
 # --------------------------------------------------------------------------- reports and hand-over
@@ -166,6 +200,9 @@ def _card(r: Record, vendor: str, titles: dict[str, str], lang: str | None) -> s
     esc = html.escape
     warnings = _warnings(r, lang)
     cls = "error" if r.status != "ok" else ("warning" if warnings else "")
+    level = verdict.RETAKE if r.status != "ok" else verdict.worst(
+        o["verdict"]["level"] for o in r.outputs if o.get("verdict"))
+    cls += f" v-{level}" if level else ""
     shown = r.relative[len(vendor) + 1:] if vendor and r.relative.startswith(vendor + "/") else r.relative
     tags = f"<span class=\"tag\">SKU {esc(r.sku)}</span>" if r.sku else ""
     if r.resumed:
@@ -191,6 +228,10 @@ def _card(r: Record, vendor: str, titles: dict[str, str], lang: str | None) -> s
         code, params = (("batch_internal_error", {"name": r.relative, "detail": r.internal})
                         if r.internal else (r.error[0], r.error[1]))
         warnings = [t(code, lang, **params)]
+    for o in r.outputs:  # issue 16: the verdict's headline first, the same as in the app
+        level, headline = _verdict_text(o.get("verdict"), lang)
+        if headline:
+            out.append(f"<div class=\"verdict {level}\">{esc(headline)}</div>")
     out.extend(f"<div class=\"msg\">&#9888; {esc(message)}</div>" for message in warnings)
     out.append("</div>")
     return "".join(out)
@@ -223,6 +264,7 @@ def write_html_report(path: Path, records: list[Record], rows: list[ReportRow], 
            f"<h1>{esc(title)}</h1><div class=\"meta\">{esc(meta)}</div><div class=\"summary\">"]
     out += [f"<span class=\"{cls}\">{esc(t(key, lang, count=n))}</span>" for key, (cls, n) in counts.items()]
     out.append("</div>")
+    out.append(_verdict_summary(records, lang))
     titles = {p.name: p.title_in(lang) for p in presets}
     for vendor in sorted(set(by_vendor) | set(others), key=lambda v: (v == "", v.lower())):
         recs = by_vendor.get(vendor, [])

@@ -9,16 +9,13 @@ number and prices (the options below apply to the others). Exit codes as ``proce
 from __future__ import annotations
 
 import argparse
-import re
 import sys
-import tomllib
 from pathlib import Path
 
 from assistant import i18n
 from assistant.errors import AssistantError
 
 PHOTO_EXT = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".bmp", ".tif", ".tiff"}
-_INFO_KEYS = {"title", "points", "size_cm", "net", "registration", "price", "old_price", "badges", "cta"}
 
 
 def add_parser(sub) -> None:
@@ -44,34 +41,12 @@ def add_parser(sub) -> None:
     p.add_argument("--no-social", action="store_true", help="no 4:5 and 9:16 posts")
     p.add_argument("--detail-zoom", type=float, default=0.4, help="close-up height as a share of the product (0.1-1)")
     p.add_argument("--label", type=Path, default=None, help="label image for the packaging slot")
+    p.add_argument("--label-info", type=Path, default=None,
+                   help="the label designer's INFO.toml: the packaging slot shows the designed label (a product "
+                        "folder's own INFO.toml wins)")
+    p.add_argument("--label-layout", default=None, help="label design for --label-info (default: the kit's, else minimal)")
     p.add_argument("--model", default=None, help="background-removal model")
     p.set_defaults(func=run)
-
-
-def parse_size(text: str | None) -> tuple[float, float, float] | None:
-    if not text:
-        return None
-    parts = re.split(r"\s*[x×*]\s*", text.strip().lower().replace("cm", "").replace(",", "."))
-    try:
-        values = tuple(float(v) for v in parts)
-    except ValueError:
-        raise AssistantError("promo_size_invalid", value=text) from None
-    if len(values) == 2:
-        values = values + (values[0] * 0.5,)
-    if len(values) != 3 or min(values) <= 0:
-        raise AssistantError("promo_size_invalid", value=text)
-    return values  # type: ignore[return-value]
-
-
-def parse_net(text: str | None) -> float | None:
-    """``250 g`` / ``1 kg`` / ``500 ml`` / ``1,5 l`` to grams (or ml), for a shop's one scale."""
-    if not text:
-        return None
-    m = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*(g|gr|gram|kg|ml|l|liter|litre)\s*", text.lower())
-    if not m:
-        raise AssistantError("promo_weight_invalid", value=text)
-    value = float(m.group(1).replace(",", "."))
-    return value * (1000 if m.group(2) in ("kg", "l", "liter", "litre") else 1)
 
 
 def _photos_in(folder: Path) -> list[Path]:
@@ -99,39 +74,11 @@ def gather(inputs: list[Path]) -> list[tuple[str, list[Path], Path | None]]:
 
 
 def info_from(args: argparse.Namespace, folder: Path | None):
-    from assistant.promo.cards import ProductInfo
-    from assistant.promo.money import parse_rupiah
+    """The options' product facts, with a product folder's own produk.toml and INFO.toml over them."""
+    from assistant.promo.info import INFO_KEYS, product_info  # the CLI starts without the promo package
 
-    values = {"title": args.title, "points": args.points, "size_cm": args.size_cm, "net": args.net,
-              "registration": args.registration, "price": args.price, "old_price": args.old_price,
-              "badges": args.badges, "cta": args.cta}
-    own = folder / "produk.toml" if folder is not None else None
-    if own is not None and own.is_file():
-        try:
-            data = tomllib.loads(own.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise AssistantError("promo_product_file_invalid", file=str(own), detail=str(exc)) from None
-        values.update({k: v for k, v in data.items() if k in _INFO_KEYS})
-    points = values["points"]
-    if isinstance(points, str):
-        points = [p for p in points.split(";")]
-    badges = values["badges"]
-    if isinstance(badges, str):
-        badges = [b.strip().lower() for b in badges.split(",") if b.strip()]
-    size = values["size_cm"]
-    size = parse_size(size) if isinstance(size, str) else (tuple(float(v) for v in size) if size else None)
-    net = str(values["net"] or "")
-    title = values["title"] or (_title_from(folder.name) if folder is not None else "")
-    return ProductInfo(title=str(title), points=tuple(points or ()), size_cm=size, net=net,
-                       grams=parse_net(net), registration=str(values["registration"] or ""),
-                       price=parse_rupiah(values["price"]), old_price=parse_rupiah(values["old_price"]),
-                       badges=tuple(badges or ()), cta=str(values["cta"] or ""))
-
-
-def _title_from(folder: str) -> str:
-    """A product folder's name as a card title: ``keripik_balado-pedas`` -> ``Keripik balado pedas``."""
-    text = re.sub(r"[_\-]+", " ", folder).strip()
-    return text[:1].upper() + text[1:]
+    values = {k: getattr(args, k) for k in INFO_KEYS}
+    return product_info(values, folder.name if folder is not None else "", folder, getattr(args, "label_info", None))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -142,6 +89,12 @@ def run(args: argparse.Namespace) -> int:
 
     refuse_output_inside(args.out, list(args.inputs))
     kit = load_kit(args.kit)
+    if args.label_layout:
+        from dataclasses import replace
+
+        from assistant.promo.kit import check_kit
+
+        kit = check_kit(replace(kit, label_layout=args.label_layout))
     options = Options(backdrops=tuple(b.strip() for b in (args.backdrop or "").split(",") if b.strip()),
                       slots=tuple(s.strip() for s in (args.slots or "").split(",") if s.strip()),
                       social=not args.no_social, detail_zoom=args.detail_zoom,

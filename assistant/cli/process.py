@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 
 from assistant import i18n
-
-
 from assistant.cli.common import print_err
+from assistant.readiness.verdict import counts_line
 
 
 def add_parser(sub) -> None:
@@ -61,6 +60,9 @@ def run(args: argparse.Namespace) -> int:
         print(i18n.t("batch_cli_resumed", args.lang, count=result.resumed))
     print(i18n.t("cli_process_summary", args.lang, ok=ok, failed=len(failed), report=str(result.report_csv)))
     print(i18n.t("batch_cli_html", args.lang, path=str(result.report_html)))
+    levels = [r.verdict for r in result if r.verdict] + ["retake"] * len(failed)
+    if levels:  # issue 16: "24 siap, 4 perlu dicek, 2 foto ulang" (per output)
+        print(counts_line(levels, args.lang))
     if result.vendor_zips or result.zip_path:
         where = result.zip_path or next(iter(result.vendor_zips.values())).parent
         print(i18n.t("batch_cli_handover", args.lang, path=str(where)))

@@ -61,3 +61,17 @@ def gray_guided_filter(guide: np.ndarray, p: np.ndarray, r: int, eps: float) -> 
     a = (box_blur(guide * p, r) - mean_i * mean_p) / (box_blur(guide * guide, r) - mean_i * mean_i + eps)
     b = mean_p - a * mean_i
     return box_blur(a, r) * guide + box_blur(b, r)
+
+
+def ellipse(rx: float, ry: float) -> np.ndarray:
+    """An elliptic structuring element of radii ``rx``, ``ry`` (at least 1)."""
+    rx, ry = max(1, round(rx)), max(1, round(ry))
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rx + 1, 2 * ry + 1))
+
+
+def shrink(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Area-average downsampling to ``size`` (w, h): exact halvings first (much faster)."""
+    while img.shape[1] >= 2 * size[0] and img.shape[0] >= 2 * size[1]:
+        h, w = img.shape[:2]
+        img = cv2.resize(img[:h // 2 * 2, :w // 2 * 2], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    return cv2.resize(img, size, interpolation=cv2.INTER_AREA)

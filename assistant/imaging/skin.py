@@ -1,10 +1,30 @@
-"""Skin colour and THE hand detector, used by both the cutout's notice ("a hand was cut out
-with the product") and the listing check ``hand``, so the two cannot disagree on one photo.
+"""THE hand detector: where a hand or arm holds the product, for the cutout and the checks.
 
-The detector is the listing check's (measured on the 100 hand-labelled phone photos of
-bench/checks_quality.py with u2netp cutouts: 56 of 68 hands found, 1 false alarm in 72
-photos without one; the cutout's former detector, a wider YCrCb box and a border-contact
-rule, found none of the 68 and raised 7 false alarms there). Issue 15 moved it here.
+``skin_mask(rgb) -> bool``
+    Skin-coloured pixels: reddish hue (up to ~28 degrees), moderately saturated, in the
+    YCrCb skin box. Tuned on phone photos of hands in shops (light to brown skin); cream
+    walls, white cartons under warm light, kraft paper (yellower) and orange juice packs
+    (too saturated, Cr too high) stay out. Bread, peaches and potatoes do not: shape and
+    place tell them apart.
+``find_hand(rgb, mask) -> Hand``
+    The hand and arm in or at a cutout ``mask`` (bool, same size as ``rgb``, best at
+    <= 512 px). A hand is a solid skin-coloured region that reaches the frame's edge (an arm
+    comes in from outside the photo) and touches the product, and is not the product:
+
+    - not most of the cutout, and not the same colour as the rest of it (a peach, a loaf);
+    - the rest of the cutout is not itself mostly skin-coloured (a beet cut by the frame);
+    - not a box: a region whose outline is a near-rectangle (a beige carton touching the
+      edge) is packaging, not an arm, unless it also narrows where it meets the product
+      (a wrist);
+    - not one of many skin-coloured blobs (a pile of apples or potatoes);
+    - not the warm glow around a light: a region wrapped around a burnt-out white core (a
+      ceiling lamp, a bulb at the top of the frame).
+
+    ``Hand.mask`` is the hand (bool), ``Hand.in_cutout`` its part inside the cutout,
+    ``Hand.covers`` the share of the product's own outline (its convex hull) that the hand
+    lies over: fingers across the edge give a few percent, fingers over the face more.
+
+Nothing here reads files or imports a stage.
 """
 
 from __future__ import annotations
@@ -14,94 +34,250 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from assistant.imaging.colour import lab_from_srgb8
+from assistant.imaging.filters import ellipse as _ellipse
+from assistant.imaging.filters import shrink as _shrink
+
+HAND_MIN = 0.015  # a hand covers at least this share of the frame
+PILE_BLOB = 0.004  # skin-coloured blobs of this frame share, mostly inside the cutout ...
+PILE_COUNT = 4  # ... this many of them: a pile of fruit, no hand judged ...
+PILE_DOMINANT = 0.5  # ... unless one of them is this share of them all (an arm among glints)
+SOLIDITY = 0.45  # a hand fills at least this share of its convex hull (fruit edges are lacy)
+BOX = 0.88  # a region filling this share of its rotated bounding box is a box (packaging) ...
+ARM_ASPECT = 2.5  # ... unless it is this many times longer than wide (a forearm)
+PRODUCT_SKIN = 0.25  # the held product is at most this share skin-coloured itself
+HAND_SOLID_MAX = 0.85  # ... unless it is less solid than this (fingers) and something else is left
+MAX_PRODUCT = 0.6  # a "hand" covering more of the cutout than this is the product
+SAME_COLOUR = 10.0  # ... or one this close (CIELAB a*b*) to the rest of the cutout
+AROUND = 0.06  # skin is looked for within this share of the short side around the cutout
+EDGE = 0.03  # within this share of the short side of the frame's edge: reaches the edge
+WHITE_HOT = 240  # a pixel whose every channel is at least this is burnt-out white (a light's core)
+LIGHT_CORE = 0.1  # a skin-toned region wrapped around a white-hot core of this share of its size ...
+LIGHT_WRAP = 0.5  # ... along this share of the core's outline is a lamp's warm glow, not a hand
 
 
 @dataclass(frozen=True)
-class HandLimits:
-    """The hand detector's thresholds (docs/checks.md explains how they were set)."""
+class Hand:
+    mask: np.ndarray  # bool, the hand and arm (inside and just outside the cutout)
+    in_cutout: float  # share of the cutout that is hand
+    covers: float  # share of the product's hull (without the hand) that the hand lies over
 
-    min_share: float = 0.03  # a hand covers at least this share of the frame (0.04 before issue 15: one
-    #                          more of the 68 labelled hands found, no new false alarm)
-    pile_blob: float = 0.004  # skin-coloured blobs of this frame share ...
-    pile_count: int = 4  # ... this many of them: a pile of fruit, no hand judged
-    solidity: float = 0.5  # a hand fills at least this share of its convex hull
-    product_skin: float = 0.2  # a held product is at most this share skin-coloured itself
-    max_product: float = 0.6  # a "hand" covering more of the cutout than this is the product
-    same_colour: float = 12.0  # ... or one this close (CIELAB a*b*) to the rest of the cutout
-    edge_px: int = 3  # a hand reaches the photo's edge: within this many pixels of it
-    reach: float = 0.03  # ... and comes this close (share of the shorter side) to the product
-
-
-HAND = HandLimits()
+    @property
+    def found(self) -> bool:
+        return bool(self.mask.any())
 
 
 def skin_mask(rgb: np.ndarray) -> np.ndarray:
-    """Skin-coloured pixels: reddish (hue up to about 28 degrees), saturated, Cr/Cb in the skin box.
-
-    Tuned on phone photos of hands in shops (light to brown skin); cream walls, white
-    cartons under warm light and kraft paper (a yellower hue) stay out. Bread, peaches
-    and potatoes do not: ``find_hand`` must tell them apart by shape and place.
-    """
+    """Skin-coloured pixels (bool): reddish hue, saturation 50..200, Cr/Cb in the skin box."""
     ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
     y, cr, cb = ycc[..., 0], ycc[..., 1], ycc[..., 2]
     h, s = hsv[..., 0], hsv[..., 1]
-    return ((y > 40) & (cr >= 145) & (cr <= 178) & (cb >= 78) & (cb <= 114)
-            & ((h <= 14) | (h >= 172)) & (s >= 50))
+    return ((y > 40) & (cr >= 143) & (cr <= 178) & (cb >= 78) & (cb <= 118)
+            & ((h <= 14) | (h >= 172)) & (s >= 45) & (s <= 200))
 
 
-def find_hand(rgb: np.ndarray, mask: np.ndarray, limits: HandLimits = HAND) -> np.ndarray:
-    """The skin-coloured region holding the product, as a boolean mask (all False: none).
+def _lab_ab(pixels: np.ndarray) -> np.ndarray:
+    lab = cv2.cvtColor(pixels.reshape(1, -1, 3).astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)[0]
+    return np.median(lab[:, 1:], axis=0)
 
-    A hand is a solid skin-coloured blob that reaches the photo's edge and touches the
-    product (inside the cutout ``mask`` or just outside it). Not a hand: the speckled skin
-    tones at the edges of fruit (not solid), many skin-coloured blobs (a pile of apples or
-    potatoes), one that spans the frame from side to side (a loaf of bread filling the photo).
-    """
+
+def _box_like(comp: np.ndarray) -> bool:
+    """The region's outline is a near-rectangle (straight sides) and not elongated like a
+    forearm: packaging (a beige carton), not an arm."""
+    pts = cv2.findNonZero(comp.astype(np.uint8))
+    (_, _), (rw, rh), _ = cv2.minAreaRect(pts)
+    elongated = max(rw, rh) >= ARM_ASPECT * max(min(rw, rh), 1.0)
+    return float(comp.sum()) >= BOX * max(rw * rh, 1.0) and not elongated
+
+
+def _covers(product: np.ndarray, hand: np.ndarray) -> float:
+    """Share of the product's convex hull that the hand lies over."""
+    pts = cv2.findNonZero(product.astype(np.uint8))
+    if pts is None:
+        return 0.0
+    hull = np.zeros(product.shape, np.uint8)
+    cv2.fillConvexPoly(hull, cv2.convexHull(pts), 1)
+    area = int(hull.sum())
+    return float((hull.astype(bool) & hand).sum()) / max(area, 1)
+
+
+def _glow(comp: np.ndarray, hot: np.ndarray) -> bool:
+    """Whether the skin-toned region ``comp`` is the warm glow around a light (a ceiling lamp, a
+    bulb): it wraps a burnt-out white core (``hot``) of at least ``LIGHT_CORE`` of its size along
+    ``LIGHT_WRAP`` of the core's outline. Skin is never burnt out over such an area, and a white
+    carton a hand holds borders the hand along one side, not around."""
+    ring = cv2.dilate(comp.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(hot.astype(np.uint8), connectivity=8)
+    for j in np.unique(labels[ring & hot]):
+        if j == 0 or stats[j, cv2.CC_STAT_AREA] < LIGHT_CORE * comp.sum():
+            continue
+        core = labels == j
+        outline = (cv2.dilate(core.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~core
+        if (outline & ring).sum() >= LIGHT_WRAP * max(int(outline.sum()), 1):
+            return True
+    return False
+
+
+def find_hand(rgb: np.ndarray, mask: np.ndarray) -> Hand:
+    """The hand holding the product (see the module docstring); ``Hand.mask`` all False: none."""
     h, w = mask.shape
+    none = Hand(np.zeros((h, w), bool), 0.0, 0.0)
+    total = int(mask.sum())
+    if total == 0:
+        return none
     skin = skin_mask(rgb).astype(np.uint8)
+    # Only around the cutout: warm-lit shelves are skin-coloured too, and would join the
+    # hand into one blob with the whole background.
+    g = max(3, int(AROUND * min(h, w)))
+    skin &= cv2.dilate(mask.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * g + 1, 2 * g + 1)))
     skin = cv2.morphologyEx(skin, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     skin = cv2.morphologyEx(skin, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(skin, connectivity=8)
-    hand = np.zeros(mask.shape, bool)
     if count <= 1:
-        return hand
-    # Skin-coloured blobs that are mostly product: many of them make a pile of fruit.
+        return none
     inside = np.bincount(labels[mask], minlength=count)
     areas = stats[:, cv2.CC_STAT_AREA]
-    pile = (areas[1:] >= limits.pile_blob * mask.size) & (inside[1:] > 0.5 * areas[1:])
-    if pile.sum() >= limits.pile_count:
-        return hand
-    reach = max(3, int(limits.reach * min(h, w)))
-    near_product = cv2.dilate(mask.astype(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
-    e = limits.edge_px
+    pile = (areas[1:] >= PILE_BLOB * mask.size) & (inside[1:] > 0.5 * areas[1:])
+    pile_areas = areas[1:][pile]
+    if pile.sum() >= PILE_COUNT and pile_areas.max() < PILE_DOMINANT * pile_areas.sum():
+        return none  # many like blobs, none dominant: fruit, not a hand among them
+    e = max(2, int(EDGE * min(h, w)))
+    reach = max(3, int(0.03 * min(h, w)))
+    near = cv2.dilate(mask.astype(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
+    hand = np.zeros((h, w), bool)
+    # The edge of the search band: a skin region reaching it goes on outside (an arm).
+    beyond = cv2.dilate(mask.astype(np.uint8), cv2.getStructuringElement(
+        cv2.MORPH_ELLIPSE, (2 * g - 3, 2 * g - 3))) == 0
+    solid_of = {}
+    hot = rgb.min(axis=2) >= WHITE_HOT
     for i in range(1, count):
-        area = stats[i, cv2.CC_STAT_AREA]
-        if area < limits.min_share * mask.size:
+        x, y, bw, bh, area = stats[i]
+        if area < HAND_MIN * mask.size or inside[i] == 0:
             continue
         comp = labels == i
-        sides = (comp[:e].any(), comp[-e:].any(), comp[:, :e].any(), comp[:, -e:].any())
-        if not any(sides) or not (comp & near_product).any():
+        sides = (y < e, y + bh > h - e, x < e, x + bw > w - e)
+        share_in = inside[i] / area
+        crosses = 0.05 < share_in < 0.7 and bool((comp & beyond).any())
+        if not (any(sides) or crosses) or not (comp & near).any():
             continue
         if (sides[0] and sides[1]) or (sides[2] and sides[3]):
-            continue  # spans the frame: the product itself, not a hand
+            continue  # spans the frame: the product itself (a loaf), not a hand
         hull = cv2.convexHull(cv2.findNonZero(comp.astype(np.uint8)))
-        if area < limits.solidity * cv2.contourArea(hull):
-            continue  # lacy: the skin-toned edges of many fruits, not a hand
+        solidity = area / max(cv2.contourArea(hull), 1.0)
+        if solidity < SOLIDITY:
+            continue  # lacy: the skin-toned edges of fruit
+        if _box_like(comp):
+            continue  # straight sides: a beige carton, a box
+        if hot.any() and _glow(comp, hot):
+            continue  # the warm glow around a lamp's white-hot core (issue 17: "tangan" on a ceiling lamp)
+        solid_of[i] = solidity
         hand |= comp
-    if hand.any():
-        # The held product is not skin-coloured itself: if the rest of it is, the "hand"
-        # is more of the same product (a beet cut by the frame, a pile of peaches).
-        # And a "hand" that is most of the cutout, or the same colour as the rest of it,
-        # is the product too (a loaf, a peach cut by the frame).
-        rest = mask & ~cv2.dilate(hand.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
-        same = False
-        if rest.sum() >= 20:
-            ab_hand = np.median(lab_from_srgb8(rgb[hand][None])[0][:, 1:], axis=0)
-            ab_rest = np.median(lab_from_srgb8(rgb[rest][None])[0][:, 1:], axis=0)
-            same = float(np.linalg.norm(ab_hand - ab_rest)) < limits.same_colour
-        if same or (rest & skin.astype(bool)).sum() > limits.product_skin * rest.sum() \
-                or (hand & mask).sum() > limits.max_product * mask.sum():
-            return np.zeros(mask.shape, bool)
-    return hand
+    if not hand.any():
+        return none
+    rest = mask & ~(cv2.dilate(hand.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0)
+    in_cut = float((hand & mask).sum()) / total
+    if in_cut > MAX_PRODUCT or rest.sum() < 0.15 * total:
+        # Most of the cutout: a skin-toned product (a peach, a loaf: round or boxy, solid),
+        # unless it is shaped like a hand (fingers: less solid) and another part is left.
+        if max(solid_of.values()) > HAND_SOLID_MAX or rest.sum() < 0.08 * total:
+            return none
+    if (rest & skin.astype(bool)).sum() > PRODUCT_SKIN * rest.sum():
+        return none  # the rest is skin-toned too: more of the same product
+    if float(np.linalg.norm(_lab_ab(rgb[hand]) - _lab_ab(rgb[rest]))) < SAME_COLOUR:
+        return none  # the same colour as the rest: the product
+    return Hand(hand, in_cut, _covers(rest, hand))
+
+
+# --------------------------------------------------------------------------- removal
+
+HAND_SIDE = 480  # hands are found at this long side
+HELD_MIN = 0.03  # a cutout under this share of the frame is not held up to the camera: no hand removed
+SLIVER = 0.04  # product parts thinner than this share of its size, by the hand, go with it
+FILL_COVER = 0.05  # fingers over at most this share of the product's hull only cross its edge
+FACE_COVER = FILL_COVER  # over more they cover a real part of its face: said, not restored
+
+
+def remove_hand(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray, Hand | None, float]:
+    """The cutout without the hand holding it: ``(alpha, rgb, hand, covers)``.
+
+    The hand is found on a ``HAND_SIDE`` px copy (``imaging.find_hand``), grown by a
+    pixel or two (its darker fringe) and cut from the alpha; what stays is the product's
+    largest part (and parts at least a tenth of it). Where fingers only cross the product's
+    edge (they lie over at most ``FILL_COVER`` of its convex hull) the outline is restored
+    along the hull and the finger pixels there are painted over from the product around them;
+    where they cover more, nothing is invented and ``covers`` says how much they cover.
+    """
+    h, w = alpha.shape
+    sub = max(1.0, max(h, w) / HAND_SIDE)
+    lw, lh = max(8, round(w / sub)), max(8, round(h / sub))
+    small = _shrink(rgb, (lw, lh))
+    mask = cv2.resize(alpha, (lw, lh), interpolation=cv2.INTER_AREA) > 127
+    if mask.mean() < HELD_MIN:
+        return alpha, rgb, None, 0.0  # a product held up to the camera fills more of the frame
+    hand = find_hand(small, mask)
+    if not hand.found or hand.in_cutout < 0.01:
+        return alpha, rgb, None, 0.0
+    grown = cv2.dilate(hand.mask.astype(np.uint8), _ellipse(2, 2)) > 0
+    product = mask & ~grown
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(product.astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return alpha, rgb, None, 0.0
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    big = np.zeros(count, bool)
+    big[1:] = areas >= 0.1 * areas.max()
+    product = big[labels]
+    # Near the hand, slivers of the product seen between fingers go: open the product
+    # there with a disc of a few percent of its size, so the cut runs as one clean line.
+    ys, xs = np.nonzero(product)
+    if xs.size:
+        rr = max(2, round(SLIVER * max(xs.max() - xs.min(), ys.max() - ys.min())))
+        near_hand = cv2.dilate(grown.astype(np.uint8), _ellipse(3 * rr, 3 * rr)) > 0
+        opened = cv2.morphologyEx(product.astype(np.uint8), cv2.MORPH_OPEN, _ellipse(rr, rr)) > 0
+        product = np.where(near_hand, opened, product)
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(product.astype(np.uint8), connectivity=8)
+        if count <= 1:
+            return alpha, rgb, None, 0.0
+        keep_parts = np.zeros(count, bool)
+        keep_parts[1:] = stats[1:, cv2.CC_STAT_AREA] >= 0.1 * stats[1:, cv2.CC_STAT_AREA].max()
+        product = keep_parts[labels]
+    hull = np.zeros((lh, lw), np.uint8)
+    cv2.fillConvexPoly(hull, cv2.convexHull(cv2.findNonZero(product.astype(np.uint8))), 1)
+    notch = hull.astype(bool) & grown & mask
+    covers = float(notch.sum()) / max(int(hull.sum()), 1)
+    # The hand goes whole, its pale half-believed parts too (they would stay as a ghost).
+    faint = cv2.resize(alpha, (lw, lh), interpolation=cv2.INTER_AREA) > 8
+    gone = (mask & ~product) | (grown & faint & ~product)
+    out_rgb = rgb
+    restore = notch if covers <= FILL_COVER else np.zeros_like(notch)
+    gone &= ~restore
+    cut_soft = cv2.resize(cv2.GaussianBlur(gone.astype(np.float32), (3, 3), 0), (w, h), interpolation=cv2.INTER_LINEAR)
+    out = (alpha.astype(np.float32) * (1.0 - np.clip(cut_soft * 1.5, 0, 1))).astype(np.uint8)
+    if restore.any():
+        big_restore = cv2.resize(restore.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
+        big_restore = cv2.dilate(big_restore.astype(np.uint8), _ellipse(sub, sub)) > 0
+        out[big_restore] = 255
+        ys, xs = np.nonzero(big_restore)
+        pad = max(4, round(3 * sub))
+        y0, y1 = max(0, ys.min() - pad), min(h, ys.max() + 1 + pad)
+        x0, x1 = max(0, xs.min() - pad), min(w, xs.max() + 1 + pad)
+        out_rgb = rgb.copy()
+        out_rgb[y0:y1, x0:x1] = cv2.inpaint(np.ascontiguousarray(rgb[y0:y1, x0:x1]),
+                                            big_restore[y0:y1, x0:x1].astype(np.uint8), 3, cv2.INPAINT_TELEA)
+    return out, out_rgb, hand, covers
+
+
+HAND_LEFT = 0.015  # skin-coloured share of the product left by the removed hand: say so
+
+
+def hand_left(rgb: np.ndarray, before: np.ndarray, after: np.ndarray, hand: Hand) -> float:
+    """Share of the product (after the removal) that is skin-coloured and lies where the hand
+    was (within a tenth of the frame of it): fingers the removal missed."""
+    h, w = after.shape
+    lh, lw = hand.mask.shape
+    small = _shrink(rgb, (lw, lh))
+    product = cv2.resize(after, (lw, lh), interpolation=cv2.INTER_AREA) > 127
+    g = max(2, round(0.1 * max(lw, lh)))
+    around = cv2.dilate(hand.mask.astype(np.uint8), _ellipse(g, g)) > 0
+    skin_left = skin_mask(small) & product & around
+    skin_left = cv2.morphologyEx(skin_left.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
+    return float(skin_left.sum()) / max(int(product.sum()), 1)

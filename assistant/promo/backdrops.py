@@ -16,6 +16,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +26,7 @@ import numpy as np
 
 from assistant.errors import AssistantError
 from assistant.presets import COLOUR_RE, check_keys, check_title, parse_colour, read_toml
-from assistant.resources import data_dir
+from assistant.resources import data_dir, user_cache_dir
 
 BACKDROPS_DIR = data_dir("presets") / "backdrops"
 KINDS = ("sweep", "flat", "two-tone", "wood", "marble", "terrazzo", "linen", "anyaman", "batik", "leaf")
@@ -346,22 +348,95 @@ _SURFACE = {"wood": _wood, "marble": _marble, "terrazzo": _terrazzo, "linen": _l
 
 @functools.lru_cache(maxsize=32)
 def texture(kind: str, way: Colourway, scale: float) -> np.ndarray:
-    """The flat surface texture, TEX x TEX float32 RGB 0..255 (cached; read-only)."""
-    tex = np.clip(_SURFACE[kind](way, TEX, scale), 0, 255).astype(np.float32)
+    """The flat surface texture, TEX x TEX float32 RGB 0..255 (cached in memory and on disk;
+    read-only). Always rounded to 8 bits, so a texture read back from disk is the same."""
+    key = _disk_key("texture", kind, way.name, way.colours, way.wall, scale, TEX)
+    tex8 = _disk_load(key)
+    if tex8 is None:
+        tex8 = (np.clip(_SURFACE[kind](way, TEX, scale), 0, 255) + 0.5).astype(np.uint8)
+        _disk_save(key, tex8)
+    tex = tex8.astype(np.float32)
     tex.setflags(write=False)
     return tex
+
+
+# --------------------------------------------------------------------------- disk cache
+
+CACHE_LIMIT_BYTES = 400_000_000  # rendered backdrops and textures kept on disk, oldest dropped first
+
+
+@functools.cache
+def _code_digest() -> str:
+    """This file's own hash: a change to any renderer makes every cached picture stale."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+
+
+def _disk_key(*parts: object) -> str:
+    return hashlib.sha256("|".join(map(repr, parts + (_code_digest(),))).encode()).hexdigest()[:32]
+
+
+def _disk_load(key: str) -> np.ndarray | None:
+    """A picture saved by ``_disk_save`` (None when missing, unreadable or caching is off)."""
+    folder = user_cache_dir("promo")
+    if folder is None:
+        return None
+    path = folder / f"{key}.npy"
+    try:
+        arr = np.load(path, allow_pickle=False)
+        os.utime(path)  # recently used: pruned last
+        return arr
+    except (OSError, ValueError):
+        return None
+
+
+def _disk_save(key: str, arr: np.ndarray) -> None:
+    """Keep ``arr`` for the next process (best effort: a read-only or full disk only costs time)."""
+    folder = user_cache_dir("promo")
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{key}.{os.getpid()}.{threading.get_ident()}.tmp"  # two threads never share one
+        with open(tmp, "wb") as f:
+            np.save(f, np.ascontiguousarray(arr), allow_pickle=False)
+        os.replace(tmp, folder / f"{key}.npy")
+        _prune(folder)
+    except OSError:
+        return
+
+
+def _prune(folder: Path) -> None:
+    files = []
+    for p in folder.glob("*.npy"):
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        files.append((st.st_mtime, st.st_size, p))
+    total = sum(f[1] for f in files)
+    for _, size, p in sorted(files):
+        if total <= CACHE_LIMIT_BYTES:
+            break
+        try:
+            p.unlink()
+            total -= size
+        except OSError:
+            pass
 
 
 # --------------------------------------------------------------------------- scenes
 
 @dataclass(frozen=True)
 class Scene:
-    """A rendered backdrop: RGB float32 0..255, where the table's back edge lies (y px), if any."""
+    """A rendered backdrop: RGB uint8, where the table's back edge lies (y px), if any."""
 
-    rgb: np.ndarray
+    rgb8: np.ndarray
     horizon: int | None
     glossy: float
-    rgb8: np.ndarray  # the same, uint8
+
+    @property
+    def rgb(self) -> np.ndarray:
+        return self.rgb8
 
 
 def _light(h: int, w: int, vignette: float, cx: float = 0.5, cy: float = 0.42) -> np.ndarray:
@@ -425,8 +500,23 @@ def _horizon(backdrop: Backdrop, base: float, h: int) -> int:
     return int(round(min(backdrop.horizon, base - 0.14) * h))
 
 
-@functools.lru_cache(maxsize=48)
+@functools.lru_cache(maxsize=24)
 def _render(backdrop: Backdrop, way: Colourway, size: tuple[int, int], base: float) -> Scene:
+    """A backdrop at one size and base line: kept in memory, and on disk for the next process
+    (a fresh CLI run or app), where reading it back takes a few ms instead of a render."""
+    key = _disk_key("render", backdrop.name, backdrop.kind, backdrop.horizon, backdrop.reflection, backdrop.scale,
+                    backdrop.vignette, way.name, way.colours, way.wall, size, base)
+    cached = _disk_load(key)
+    if cached is not None and cached.shape == (size[1], size[0], 3):
+        cached.setflags(write=False)
+        return Scene(cached, _horizon(backdrop, base, size[1]) if backdrop.kind not in ("sweep", "flat") else None,
+                     backdrop.reflection)
+    scene = _draw(backdrop, way, size, base)
+    _disk_save(key, scene.rgb8)
+    return scene
+
+
+def _draw(backdrop: Backdrop, way: Colourway, size: tuple[int, int], base: float) -> Scene:
     w, h = size
     kind = backdrop.kind
     light = _light(h, w, backdrop.vignette)[..., None]
@@ -462,8 +552,6 @@ def _render(backdrop: Backdrop, way: Colourway, size: tuple[int, int], base: flo
         rgb *= contact[:, None, None]
         rgb[horizon:] = floor[horizon:]
         rgb = _depth_blur(rgb, horizon, int(base * h)) * light
-    out = np.clip(rgb, 0, 255).astype(np.float32)
-    out8 = (out + 0.5).astype(np.uint8)
-    out.setflags(write=False)
+    out8 = (np.clip(rgb, 0, 255) + 0.5).astype(np.uint8)
     out8.setflags(write=False)
-    return Scene(out, horizon, glossy, out8)
+    return Scene(out8, horizon, glossy)

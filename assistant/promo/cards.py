@@ -40,6 +40,7 @@ class ProductInfo:
     old_price: int | None = None
     badges: tuple[str, ...] = ()
     cta: str = ""
+    label: object = field(default=None, compare=False, repr=False)  # the label designer's LabelInfo, if any
 
 
 @dataclass

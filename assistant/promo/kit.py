@@ -41,6 +41,7 @@ class BrandKit:
     badge_style: str = "pill"
     template: str = "pouch"            # packaging for the hero slot
     cta: str = ""                      # the shop's own call to action; empty: the default
+    label_layout: str = ""             # the label designer's design for the shop's labels; empty: "minimal"
     logo_png: bytes | None = field(default=None, repr=False)
 
     def rgb(self, key: str) -> tuple[int, int, int]:
@@ -78,6 +79,8 @@ def kit_to_json(kit: BrandKit) -> bytes:
         "template": kit.template, "cta": kit.cta,
         "logo_png": base64.b64encode(kit.logo_png).decode("ascii") if kit.logo_png else None,
     }
+    if kit.label_layout:  # only when chosen: a kit saved before this key existed keeps its bytes
+        data["label_layout"] = kit.label_layout
     return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
@@ -90,7 +93,8 @@ def kit_from_json(data: bytes | str) -> BrandKit:
         raise AssistantError("promo_kit_invalid", detail="format")
     if raw.get("version") != VERSION:
         raise AssistantError("promo_kit_invalid", detail=f"version {raw.get('version')!r}")
-    allowed = {"format", "version", "name", "colours", "font", "backdrop", "badge_style", "template", "cta", "logo_png"}
+    allowed = {"format", "version", "name", "colours", "font", "backdrop", "badge_style", "template", "cta", "logo_png",
+               "label_layout"}
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise AssistantError("promo_kit_invalid", detail=", ".join(unknown))
@@ -112,7 +116,7 @@ def kit_from_json(data: bytes | str) -> BrandKit:
     kit = BrandKit(name=str(raw.get("name", ""))[:60], font=raw.get("font", "manrope"),
                    backdrop=raw.get("backdrop", BrandKit.backdrop), badge_style=raw.get("badge_style", "pill"),
                    template=raw.get("template", BrandKit.template), cta=str(raw.get("cta", ""))[:40],
-                   logo_png=logo, **values)
+                   label_layout=str(raw.get("label_layout") or ""), logo_png=logo, **values)
     return check_kit(kit)
 
 
@@ -125,6 +129,11 @@ def check_kit(kit: BrandKit) -> BrandKit:
     from assistant.mockup.templates import load_template
 
     load_template(kit.template)
+    if kit.label_layout:
+        from assistant.label import LAYOUTS
+
+        if kit.label_layout not in LAYOUTS:
+            raise AssistantError("promo_kit_invalid", detail=f"label_layout {kit.label_layout!r}")
     for key in COLOUR_KEYS:
         parse_colour(getattr(kit, key))
     return kit

@@ -233,7 +233,7 @@ def make_listing(photos, presets: list[Preset] | str, info: ProductInfo | None =
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     presets = load_presets(presets) if isinstance(presets, str) else list(presets)
-    info = _check_info(info or ProductInfo())
+    info = _check_info(with_label_info(info or ProductInfo()))
     kit = check_kit(kit or BrandKit())
     options = options or Options()
     photos = _as_photos(photos)
@@ -290,17 +290,17 @@ def make_listing(photos, presets: list[Preset] | str, info: ProductInfo | None =
                 count += 1
                 continue
             if slot.kind == "packaging":
-                label = options.label
-                if label is None and (kit.name or kit.logo_png) and info.title:
-                    label = cards.brand_label(kit, info.title, info.net, lang)
+                if "pack" not in cache:
+                    cache["pack"] = packaging_label(options, info, kit, lang)  # once per set
+                label, body = cache["pack"]
                 if label is None:
                     skipped.append(Skipped(preset.name, slot.name, "promo_skip_packaging"))
                     continue
                 hero = as_rgba(resized(main, 0.7 * size[1]))
-                body = kit.paper if options.label is None else None
-                img = card(("pack", size), lambda: render_mockup(label, load_template(kit.template), size,
-                                                                         _studio(kit), product=hero,
-                                                                         body_colour=body))
+                template = load_template(kit.template)
+                img = card(("pack", size), lambda: render_mockup(label(template) if callable(label) else label,
+                                                                 template, size, _studio(kit), product=hero,
+                                                                 body_colour=body))
                 result = Card(img)
             elif slot.kind == "scene":
                 prep = preps[scene_no] if scene_no is not None and scene_no < len(preps) else main
@@ -357,6 +357,42 @@ def make_listing(photos, presets: list[Preset] | str, info: ProductInfo | None =
             seen.add(id(image))
             checks.extend(legibility(image, recs))
     return ListingSet(main.name, images, skipped, timings, checks)
+
+
+def packaging_label(options: Options, info: ProductInfo, kit: BrandKit, lang: str | None):
+    """The packaging slot's label and pouch colour: the label image given, else the product's
+    designed label (the label designer's, in the kit's label design), else a plain label of the
+    shop's name and the product's title in the kit's colours; (None, None) when there is none."""
+    if options.label is not None:
+        return options.label, None
+    if info.label is not None:
+        from assistant.label import mockup_label
+
+        return mockup_label(info.label, kit.label_layout or "minimal"), None
+    if (kit.name or kit.logo_png) and info.title:
+        return cards.brand_label(kit, info.title, info.net, lang, size=(800, 600)), kit.paper  # >= 2x its size on a pack
+    return None, None
+
+
+def with_label_info(info: ProductInfo) -> ProductInfo:
+    """The product's fields the vendor left empty, from its designed label (name, net
+    contents, registration number): one source for the label and the listing."""
+    label = info.label
+    if label is None:
+        return info
+    title = info.title or " ".join(x for x in (label.nama_jenis, label.varian) if x).strip()
+    net = info.net or (f"{label.berat_bersih} {label.satuan}".strip() if label.berat_bersih else "")
+    grams = info.grams
+    if grams is None and label.berat_bersih:
+        try:
+            grams = float(str(label.berat_bersih).replace(",", ".")) * (1000 if label.satuan in ("kg", "L", "l") else 1)
+        except ValueError:
+            grams = None
+    kind = (label.izin_jenis or "").strip()
+    registration = info.registration or (
+        "" if not label.izin_nomor else f"BPOM RI {kind} {label.izin_nomor}" if kind in ("MD", "ML")
+        else f"{kind or 'P-IRT'} {label.izin_nomor}")
+    return dataclasses.replace(info, title=title, net=net, grams=grams, registration=registration)
 
 
 def _with_height(fn, prep, info, kit, size, lang, height):
@@ -449,22 +485,34 @@ def safe_name(name: str) -> str:
     return name[:80] or "produk"
 
 
+def write_set(s: ListingSet, out_dir: str | os.PathLike, lang: str | None = None) -> list[dict]:
+    """Write one set's images under ``out_dir``; returns its report rows (``write_report``)."""
+    out = Path(out_dir)
+    rows = []
+    folder = safe_name(s.product)
+    for img in s.images:
+        path = out / img.target / folder / img.filename
+        write_atomic(path, img.data)
+        rows.append({"product": s.product, "target": img.target, "slot": img.slot,
+                     "file": path.relative_to(out).as_posix(), "width": img.image.width,
+                     "height": img.image.height, "bytes": len(img.data), "status": "ok", "message": ""})
+    for sk in s.skipped:
+        rows.append({"product": s.product, "target": sk.target, "slot": sk.slot, "file": "", "width": "",
+                     "height": "", "bytes": "", "status": "skipped", "message": sk.message(lang)})
+    return rows
+
+
 def write_listing(sets: list[ListingSet], out_dir: str | os.PathLike, lang: str | None = None,
                   failed: list[tuple[str, str]] = ()) -> dict[str, Path]:
     """Write every image and ``laporan.csv`` / ``laporan.json``; returns the report paths."""
+    rows = [row for s in sets for row in write_set(s, out_dir, lang)]
+    return write_report(rows, out_dir, failed)
+
+
+def write_report(rows: list[dict], out_dir: str | os.PathLike, failed: list[tuple[str, str]] = ()) -> dict[str, Path]:
+    """``laporan.csv`` and ``laporan.json`` in ``out_dir``: the rows, then one per failed product."""
     out = Path(out_dir)
-    rows = []
-    for s in sets:
-        folder = safe_name(s.product)
-        for img in s.images:
-            path = out / img.target / folder / img.filename
-            write_atomic(path, img.data)
-            rows.append({"product": s.product, "target": img.target, "slot": img.slot,
-                         "file": str(path.relative_to(out)), "width": img.image.width, "height": img.image.height,
-                         "bytes": len(img.data), "status": "ok", "message": ""})
-        for sk in s.skipped:
-            rows.append({"product": s.product, "target": sk.target, "slot": sk.slot, "file": "", "width": "",
-                         "height": "", "bytes": "", "status": "skipped", "message": sk.message(lang)})
+    rows = list(rows)
     for name, message in failed:
         rows.append({"product": name, "target": "", "slot": "", "file": "", "width": "", "height": "",
                      "bytes": "", "status": "error", "message": message})

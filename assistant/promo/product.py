@@ -12,7 +12,7 @@ corrects each to neutral and a standard level (its test: four shots under one bu
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -47,6 +47,7 @@ class Prepared:
     gains: tuple[float, float, float]  # linear RGB gains photo -> lit (for the detail crop)
     settings: LightingSettings
     custom: LightingSettings | None = None  # the caller's own settings, which override each preset's
+    cuts: dict = field(default_factory=dict, compare=False, repr=False)  # resized() by height: three scenes share one
 
     @property
     def box_size(self) -> tuple[int, int]:
@@ -127,7 +128,18 @@ class Cut:
 
 
 def resized(prep: Prepared, height: float) -> Cut:
-    """The lit product with its box ``height`` px tall, sharpened for that size."""
+    """The lit product with its box ``height`` px tall, sharpened for that size (made once per
+    height and product; read-only)."""
+    key = round(float(height), 4)
+    if key not in prep.cuts:
+        cut = _resized(prep, height)
+        cut.rgb.setflags(write=False)
+        cut.alpha.setflags(write=False)
+        prep.cuts[key] = cut
+    return prep.cuts[key]
+
+
+def _resized(prep: Prepared, height: float) -> Cut:
     bw, bh = prep.box_size
     k = height / (bh * prep.master_scale)
     full = (0, 0, prep.alpha.shape[1], prep.alpha.shape[0])

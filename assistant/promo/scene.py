@@ -34,12 +34,15 @@ class Placed:
     harmony_de: float     # median CIEDE2000 the harmonisation moved the product
 
 
-def paste(cut: Cut, canvas: tuple[int, int], cx: float, base: float) -> tuple[np.ndarray, np.ndarray, tuple]:
-    """The cut on an empty canvas, its box centred on ``cx`` and standing on row ``base``."""
+def paste(cut: Cut, canvas: tuple[int, int], cx: float, base: float,
+          region: tuple[int, int, int, int] | None = None) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """The cut on an empty canvas, its box centred on ``cx`` and standing on row ``base``;
+    with ``region`` (x0, y0, x1, y1) only that part of the canvas is made (the alpha in full)."""
     W, H = canvas
     left = int(round(cx - cut.size[0] / 2 - cut.offset[0]))
     top = int(round(base - cut.size[1] - cut.offset[1]))
-    fg = np.zeros((H, W, 3), np.uint8)
+    rx0, ry0, rx1, ry1 = region or (0, 0, W, H)
+    fg = np.zeros((ry1 - ry0, rx1 - rx0, 3), np.uint8)
     a = np.zeros((H, W), np.uint8)
     sy0, sx0 = max(0, -top), max(0, -left)
     dy0, dx0 = max(0, top), max(0, left)
@@ -47,10 +50,30 @@ def paste(cut: Cut, canvas: tuple[int, int], cx: float, base: float) -> tuple[np
     ww = min(cut.alpha.shape[1] - sx0, W - dx0)
     if hh > 0 and ww > 0:
         a[dy0:dy0 + hh, dx0:dx0 + ww] = cut.alpha[sy0:sy0 + hh, sx0:sx0 + ww]
-        fg[dy0:dy0 + hh, dx0:dx0 + ww] = cut.rgb[sy0:sy0 + hh, sx0:sx0 + ww]
+        # the part of the pasted cut inside the region
+        fy0, fx0 = max(dy0, ry0), max(dx0, rx0)
+        fy1, fx1 = min(dy0 + hh, ry1), min(dx0 + ww, rx1)
+        if fy1 > fy0 and fx1 > fx0:
+            fg[fy0 - ry0:fy1 - ry0, fx0 - rx0:fx1 - rx0] = cut.rgb[sy0 + fy0 - dy0:sy0 + fy1 - dy0,
+                                                                   sx0 + fx0 - dx0:sx0 + fx1 - dx0]
     bx0 = int(round(left + cut.offset[0]))
     by0 = int(round(top + cut.offset[1]))
     return fg, a, (bx0, by0, bx0 + int(round(cut.size[0])), by0 + int(round(cut.size[1])))
+
+
+def _region(box: tuple, canvas: tuple[int, int]) -> tuple[int, int, int, int]:
+    """What the product, its shadows and its reflection can reach."""
+    W, H = canvas
+    bw, bh = box[2] - box[0], box[3] - box[1]
+    return (max(0, int(box[0] - 0.45 * bw - 0.1 * bh)), max(0, int(box[1] - 0.3 * bh)),
+            min(W, int(box[2] + 0.45 * bw + 0.1 * bh)), min(H, int(box[3] + 0.45 * bh)))
+
+
+def _box(cut: Cut, cx: float, base: float) -> tuple[int, int, int, int]:
+    left = int(round(cx - cut.size[0] / 2 - cut.offset[0]))
+    top = int(round(base - cut.size[1] - cut.offset[1]))
+    bx0, by0 = int(round(left + cut.offset[0])), int(round(top + cut.offset[1]))
+    return bx0, by0, bx0 + int(round(cut.size[0])), by0 + int(round(cut.size[1]))
 
 
 def _cast(alpha: np.ndarray, box: tuple, length: float = 0.22, lean: float = 0.35, opacity: float = 0.22) -> np.ndarray:
@@ -127,14 +150,13 @@ def compose(scene: Scene, cut: Cut, cx: float, base: float, shadow: float = 1.0,
     """The cut standing on row ``base`` at ``cx`` of the scene. All the work is done in the
     region the product, its shadows and its reflection can reach; the rest is the scene as is."""
     H, W = scene.rgb.shape[:2]
-    fg_full, a_full, box = paste(cut, (W, H), cx, base)
+    x0, y0, x1, y1 = _region(_box(cut, cx, base), (W, H))
+    x1, y1 = max(x1, x0), max(y1, y0)
+    fg, a_full, box = paste(cut, (W, H), cx, base, (x0, y0, x1, y1))
     out = scene.rgb8.copy()
     if a_full.max() == 0:
         return Placed(out, a_full, box, 0.0)
-    bw, bh = box[2] - box[0], box[3] - box[1]
-    x0, x1 = max(0, int(box[0] - 0.45 * bw - 0.1 * bh)), min(W, int(box[2] + 0.45 * bw + 0.1 * bh))
-    y0, y1 = max(0, int(box[1] - 0.3 * bh)), min(H, int(box[3] + 0.45 * bh))
-    fg = fg_full[y0:y1, x0:x1]
+    bh = box[3] - box[1]
     a = a_full[y0:y1, x0:x1]
     rbox = (box[0] - x0, box[1] - y0, box[2] - x0, box[3] - y0)
     bg = scene.rgb[y0:y1, x0:x1].astype(np.float32)

@@ -94,6 +94,8 @@ def check_outputs(result: pipeline.Result, second_alpha: np.ndarray | None = Non
                   residual_cast: float | None = None) -> dict[str, list[CheckResult]]:
     """The checks for each output of ``result`` (keyed by preset name), the source photo's included.
     The photo's own checks are measured once and shared by every preset's list."""
+    if second_alpha is None and residual_cast is None:
+        return result.checks  # measured once per result, shared with its verdict (readiness.verdict)
     photo = result.photo
     rgb = np.asarray(photo.image)
     alpha = None if photo.alpha is None else np.asarray(photo.alpha)

@@ -49,13 +49,14 @@ from PIL import Image
 from assistant.i18n import t
 from assistant.imaging.colour import lab_from_srgb8
 from assistant.imaging.masks import blob_areas, border_band, bounding_box, edge_contact, largest_blob
-from assistant.imaging.skin import find_hand
+from assistant.imaging import skin
 
 CHECK_NAMES = ("blur", "exposure", "resolution", "cutoff", "product_size", "multiple_products",
-               "cutout_uncertain", "white_on_white", "background", "file_size", "color_cast", "hand")
+               "cutout_uncertain", "white_on_white", "background", "file_size", "color_cast", "hand",
+               "product_lost", "milky", "ghosts")
 # Checks of the photo itself, the same whatever the marketplace (the rest depend on the preset).
 PHOTO_CHECKS = ("blur", "exposure", "cutoff", "product_size", "multiple_products", "cutout_uncertain",
-                "white_on_white", "hand")
+                "white_on_white", "hand", "product_lost", "milky", "ghosts")
 STATUSES = ("ok", "warn", "fail")
 OK, WARN, FAIL = STATUSES
 
@@ -78,8 +79,8 @@ class Limits:
     dark_fail_median: float = 25.0  # ... or the product's median below this: fail
     clip_warn: float = 0.10  # share of product pixels with two or three channels at 250+
     clip_fail: float = 0.35
-    upscale_warn: float = 1.5
-    upscale_fail: float = 3.0
+    upscale_warn: float = 5.0  # recalibrated on real phone photos (bench/realphoto_quality.py)
+    upscale_fail: float = 8.0
     cutoff_warn: float = 0.15
     cutoff_fail: float = 0.35
     size_warn: float = 0.35
@@ -100,6 +101,16 @@ class Limits:
     cast_candidate: float = 25.0  # surfaces less colourful than this may be white under a cast
     cast_warn: float = 6.0
     cast_fail: float = 14.0
+    hand_width: int = 5  # px at WORK_SIDE: a thinner hand region is the fringe of a removed hand
+    hand_warn: float = 0.0025  # hand left in the cutout (what survives the opening), share of the cutout: worth a look ...
+    hand_fail: float = 0.03  # ... clearly an arm or fingers: retake (or brush it out)
+    milky_warn: float = 0.03  # share of the product's inside (edge band excluded) that is see-through
+    milky_fail: float = 0.10
+    ghost_warn: float = 0.01  # faint parts (alpha 4..60 %) apart from the product, per product pixel
+    ghost_fail: float = 0.05
+    lost_min: float = 0.02  # a cutout smaller than this share of the frame ...
+    lost_far: float = 0.5  # ... or whose centre lies this far off the photo's (share of the half-diagonal)
+    lost_small: float = 0.10  # ... while it is smaller than this: not the photo's main object
 
 
 LIMITS = Limits()
@@ -217,6 +228,18 @@ def measure_blur(rgb: np.ndarray, mask: np.ndarray | None) -> float:
     crop = rgb[max(0, y0 - my):min(h, y1 + my), max(0, x0 - mx):min(w, x1 + mx)]
     gray = _resize_long(brightness(crop), BLUR_SIDE)
     return blur_effect(gray)
+
+
+def skin_mask(rgb: np.ndarray) -> np.ndarray:
+    """Skin-coloured pixels: ``assistant.imaging.skin.skin_mask`` (the one hand detector)."""
+    return skin.skin_mask(rgb)
+
+
+def find_hand(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The hand or arm left in the cutout ``mask`` (bool; all False: none), found by
+    ``assistant.imaging.skin.find_hand``, the same detector the cutout removes hands with."""
+    hand = skin.find_hand(rgb, mask)
+    return hand.mask & mask if hand.found else np.zeros(mask.shape, bool)
 
 
 def semi_share(alpha: np.ndarray) -> float:
@@ -463,9 +486,70 @@ def check_color_cast(rgb: np.ndarray, residual_cast: float | None = None,
     return _result("color_cast", _grade(value, LIMITS.cast_warn, LIMITS.cast_fail), value)
 
 
-def check_hand(hand: np.ndarray) -> CheckResult:
-    share = float(hand.mean())
-    return _result("hand", WARN if share > 0 else OK, share)
+def check_hand(hand: np.ndarray, mask: np.ndarray | None = None) -> CheckResult:
+    """A hand or arm left in the cutout, as a share of the cutout. Only what is at least
+    ``hand_width`` px wide (at ``WORK_SIDE``) counts: the skin-toned fringe a removed hand leaves
+    along the cut line is not a finger (measured on the review set's tuning half: clean cartons
+    warned at 0.5-0.9 % of fringe, which a 5 px opening removes; a thumb left stays)."""
+    total = int(mask.sum()) if mask is not None else hand.size
+    k = np.ones((LIMITS.hand_width, LIMITS.hand_width), np.uint8)
+    share = float(cv2.morphologyEx(hand.astype(np.uint8), cv2.MORPH_OPEN, k).sum()) / max(total, 1)
+    status = FAIL if share >= LIMITS.hand_fail else WARN if share >= LIMITS.hand_warn else OK
+    return _result("hand", status, share, None if status == OK else "realphoto_check_hand_bad",
+                   percent=round(100 * share))
+
+
+def _interior(alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The product (alpha > 50 %, holes filled) and its inside without a 2 % edge band."""
+    solid = (alpha > 128).astype(np.uint8)
+    filled = np.zeros_like(solid)
+    contours, _ = cv2.findContours(solid, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    cv2.drawContours(filled, contours, -1, 1, thickness=cv2.FILLED)
+    r = max(2, int(0.02 * max(alpha.shape)))
+    inner = cv2.erode(filled, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    return filled > 0, inner > 0
+
+
+def check_milky(alpha: np.ndarray) -> CheckResult:
+    """Share of the product's inside (its outline filled, edge band excluded) that is partly
+    transparent (alpha 12..88 %): a milky, see-through product (ok for glass and clear plastic:
+    the tip says so)."""
+    _, inner = _interior(alpha)
+    n = int(inner.sum())
+    share = 0.0 if n == 0 else float(((alpha > 30) & (alpha < 225) & inner).sum()) / n
+    status = _grade(share, LIMITS.milky_warn, LIMITS.milky_fail)
+    return _result("milky", status, share, f"realphoto_check_milky_{'ok' if status == OK else 'bad'}",
+                   percent=round(100 * share))
+
+
+def check_ghosts(alpha: np.ndarray) -> CheckResult:
+    """Faint parts of the cutout (alpha 4..60 %) lying apart from the product: pale ghosts of
+    the background floating beside it. Value: their area per product pixel."""
+    filled, _ = _interior(alpha)
+    n = int(filled.sum())
+    if n == 0:
+        return _result("ghosts", OK, 0.0, "realphoto_check_ghosts_ok", percent=0)
+    r = max(2, int(0.01 * max(alpha.shape)))
+    near = cv2.dilate(filled.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    faint = (alpha >= 10) & (alpha <= 153) & (near == 0)
+    share = float(faint.sum()) / n
+    status = _grade(share, LIMITS.ghost_warn, LIMITS.ghost_fail)
+    return _result("ghosts", status, share, f"realphoto_check_ghosts_{'ok' if status == OK else 'bad'}",
+                   percent=round(100 * share))
+
+
+def check_product_lost(mask: np.ndarray) -> CheckResult:
+    """The cutout is not the photo's main object: tiny, or small and far off the centre
+    (the model kept an arm and a leaf, the carton went). Value: the cutout's frame share."""
+    h, w = mask.shape
+    share = float(mask.mean())
+    if share == 0:
+        return _result("product_lost", FAIL, 0.0, "realphoto_check_product_lost_bad")
+    ys, xs = np.nonzero(mask)
+    far = float(np.hypot(xs.mean() / w - 0.5, ys.mean() / h - 0.5) / np.hypot(0.5, 0.5))
+    lost = share < LIMITS.lost_min or (far > LIMITS.lost_far and share < LIMITS.lost_small)
+    return _result("product_lost", FAIL if lost else OK, share,
+                   f"realphoto_check_product_lost_{'bad' if lost else 'ok'}")
 
 
 # --------------------------------------------------------------------------- all at once
@@ -525,7 +609,10 @@ def run_checks(rgb: np.ndarray, alpha: np.ndarray | None, *, original_size: tupl
         results["product_size"] = check_product_size(mask, hand, results["cutout_uncertain"])
         results["multiple_products"] = check_multiple(mask & ~hand, fg, hand)
         results["white_on_white"] = check_white_on_white(small, mask)
-        results["hand"] = check_hand(hand)
+        results["hand"] = check_hand(hand, mask)
+        results["product_lost"] = check_product_lost(mask)
+        results["milky"] = check_milky(a_small)
+        results["ghosts"] = check_ghosts(a_small)
     out = None
     if output is not None:
         out = _as_array(output)

@@ -43,12 +43,17 @@ Nothing here reads or writes files or imports another stage or the model code.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
+from assistant.imaging import skin
 from assistant.imaging.filters import box_blur, gray_guided_filter, guided_filter_coeffs
-from assistant.imaging.masks import touches_border
-from assistant.imaging.skin import HAND, find_hand
+from assistant.imaging.filters import ellipse as _ellipse
+from assistant.imaging.filters import shrink as _shrink
+from assistant.imaging.scene import decide_alpha, scene_kind, scene_stats, uncut_alpha
+from assistant.imaging.skin import FACE_COVER, HAND_LEFT, hand_left, remove_hand
 
 # --------------------------------------------------------------------------- parameters
 # Shares are of the photo's long side or of the frame unless said otherwise. Tuned on
@@ -85,19 +90,6 @@ PIVOT_COARSE = 0.4  # ... on a coarse grid (u2netp), whose 0.5 line runs inside 
 
 
 # --------------------------------------------------------------------------- clean-up
-
-def _ellipse(rx: float, ry: float) -> np.ndarray:
-    rx, ry = max(1, round(rx)), max(1, round(ry))
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rx + 1, 2 * ry + 1))
-
-
-def _shrink(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Area-average downsampling to ``size`` (w, h): exact halvings first (much faster)."""
-    while img.shape[1] >= 2 * size[0] and img.shape[0] >= 2 * size[1]:
-        h, w = img.shape[:2]
-        img = cv2.resize(img[:h // 2 * 2, :w // 2 * 2], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-    return cv2.resize(img, size, interpolation=cv2.INTER_AREA)
-
 
 def _colours(grid_rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     hist = cv2.calcHist([grid_rgb], [0, 1, 2], mask.astype(np.uint8), [8, 8, 8], [0, 256] * 3).ravel()
@@ -279,9 +271,13 @@ def clean_mask(soft: np.ndarray, rgb: np.ndarray | None = None) -> tuple[np.ndar
     out[keep] = np.maximum(out[keep], 0.5)
     out[holes] = 1.0
     out[cv2.erode(keep.astype(np.uint8), edge) > 0] = 1.0  # inside the product: decided
+    if DECIDE and rgb is not None and max(s.shape) >= DECIDE_GRID:
+        out = decide_alpha(out, s, keep, rgb, edge)  # imaging.scene: broad doubt decided
     return out, keep
 
 
+DECIDE = True
+DECIDE_GRID = 512  # only on a fine grid (ISNet): on u2netp's 320 px grid it cost bigbird6 IoU
 # --------------------------------------------------------------------------- edges
 
 def _to_alpha(mask: np.ndarray, pivot: float = PIVOT) -> np.ndarray:
@@ -341,6 +337,11 @@ def refine_alpha(soft: np.ndarray, rgb: np.ndarray) -> np.ndarray:
     mask, keep = clean_mask(soft, rgb)
     if not keep.any():
         return np.zeros((h, w), np.uint8)
+    return _upsample(mask, rgb)
+
+
+def _upsample(mask: np.ndarray, rgb: np.ndarray) -> np.ndarray:
+    h, w = rgb.shape[:2]
     scale = max(h, w) / max(mask.shape)  # photo pixels per model pixel
     if scale >= GUIDED_FROM:
         return _guided_upsample(mask, rgb, GF_R * scale, PIVOT_COARSE)
@@ -518,35 +519,28 @@ HAND_SCORE = 0.5  # detect_hand's threshold on hand_score
 HAND_FULL = 0.15  # hand_score is 1 when the hand is this share of the cutout
 HAND_SIDE = 480  # the hand is looked for at this long side
 
-
 def hand_mask(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """The hand cut out with the product (bool, photo size): the hand ``imaging.skin.find_hand``
-    finds (the listing check's detector), where it is inside the cutout and the cutout reaches
-    the photo's border through it (a hand comes in from outside the frame)."""
+    """The hand or arm in the cutout (bool, photo size): ``imaging.skin.find_hand``."""
     h, w = alpha.shape
     hand, _ = _hand_small(rgb, alpha)
     return cv2.resize(hand.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
 
 
 def _hand_small(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``hand_mask`` and the product's mask at the ~480 px scale the search runs at."""
+    """``hand_mask`` and the product's mask at the ``HAND_SIDE`` scale the search runs at."""
     h, w = alpha.shape
     sub = max(1.0, max(h, w) / HAND_SIDE)
     lw, lh = max(8, round(w / sub)), max(8, round(h / sub))
-    small = _shrink(rgb, (lw, lh))
     product = cv2.resize(alpha, (lw, lh), interpolation=cv2.INTER_AREA) > 127
-    inside = find_hand(small, product) & product
-    if not touches_border(inside, HAND.edge_px).any():
-        inside[:] = False
-    return inside, product
+    found = skin.find_hand(_shrink(rgb, (lw, lh)), product)
+    return found.mask & product, product
 
 
 def hand_score(rgb: np.ndarray, alpha: np.ndarray) -> float:
     """0..1: how much the cutout looks like it includes a hand holding the product.
 
-    The hand the listing check finds, where it is part of the cutout and reaches the photo's
-    border (where a hand comes in from), as a share of the cutout (full score at 15 % of it).
-    It is a hint to check, not a verdict.
+    The part of the cutout that ``imaging.skin.find_hand`` calls a hand, full score at
+    15 % of the cutout. It is a hint to check, not a verdict.
     """
     hand, product = _hand_small(rgb, alpha)  # measured where it is found: no full-size masks
     total = int(product.sum())
@@ -571,3 +565,56 @@ def notices(rgb: np.ndarray, alpha: np.ndarray) -> list[tuple[str, dict]]:
     if score >= HAND_SCORE:
         found.append(("cutout_hand_detected", {"percent": round(100 * score)}))
     return found
+
+
+# --------------------------------------------------------------------------- the whole cut
+
+HELD_OVERRULES = True  # a hand found holding the product overrules the pile / display judgement
+
+@dataclass(frozen=True)
+class Cut:
+    """What ``cut`` made of one photo: the alpha, the photo (fingers at the product's edge
+    painted over, or the same array), findings as ``(i18n key, params)``, and ``uncut``: the
+    scene is a pile or display whose outline is not reliable, so the photo is kept whole."""
+
+    alpha: np.ndarray
+    rgb: np.ndarray
+    notices: tuple[tuple[str, dict], ...]
+    uncut: bool = False
+    scene: dict | None = None
+
+
+def cut(soft: np.ndarray, rgb: np.ndarray) -> Cut:
+    """The pipeline's cut: ``refine_alpha`` with the scene judged and the hand taken away.
+
+    A pile or display whose outline the model is unsure of (``scene_kind``), or a small
+    unsure fragment of something larger, is not cut: the photo is kept whole, cropped to a
+    square (``uncut_alpha``), and a notice says why and how to retake it. Otherwise the
+    hand holding the product is removed (``remove_hand``); notices say that it was, or that
+    fingers cover part of the product, or that one is left.
+    """
+    h, w = rgb.shape[:2]
+    mask, keep = clean_mask(soft, rgb)
+    if not keep.any():
+        return Cut(np.zeros((h, w), np.uint8), rgb, (("cutout_empty", {}),))
+    stats = scene_stats(soft.astype(np.float32), keep)
+    # Judged on ISNet's fine grid only: u2netp's confidence on thin products (a tripod, a cart,
+    # a dental chair in DIS5K) is as low as a display's, and those were kept whole.
+    kind = scene_kind(stats) if max(soft.shape) >= DECIDE_GRID else None
+    alpha = _upsample(mask, rgb)
+    found: list[tuple[str, dict]] = []
+    before = alpha
+    cut_alpha, cut_rgb, hand, covers = remove_hand(rgb, alpha)
+    if kind is not None and (hand is None or not HELD_OVERRULES):
+        return Cut(uncut_alpha((h, w)), rgb, ((f"realphoto_{kind}_uncut", {}),), uncut=True, scene=stats)
+    # A product held up in a hand is one product, however unsure the model is of it: not a display.
+    alpha, rgb = cut_alpha, cut_rgb
+    if hand is not None:
+        if covers > FACE_COVER:
+            found.append(("realphoto_fingers_cover", {"percent": round(100 * covers)}))
+        else:
+            found.append(("realphoto_hand_removed", {}))
+        left = hand_left(rgb, before, alpha, hand)
+        if left >= HAND_LEFT:
+            found.append(("realphoto_hand_left", {"percent": round(100 * left)}))
+    return Cut(alpha, rgb, tuple(found), scene=stats)

@@ -17,6 +17,8 @@ from assistant.i18n import LANGUAGES, STRINGS, default_language, localized, t
 from assistant.pipeline import TRANSPARENT
 from assistant.presets import load_preset
 from assistant.readiness import compliance
+from assistant.readiness.verdict import LEVELS as VERDICT_LEVELS
+from assistant.readiness.verdict import marketplace_text
 from assistant.web import services
 from assistant.web.config import CACHE_MAX_AGE_S
 from assistant.web.services import DEFAULT_PRESET, AppMessage
@@ -67,19 +69,36 @@ def done_html(text: str, seconds: float | None = None, quality: str | None = Non
     return f"<div class='etalase-ok'{data}>✓ {text}</div>"
 
 
-def photo_verdict(entries: list[dict], seconds: float, quality: str | None, lang: str) -> str:
-    """The line at the top of a result: green only when nothing needs a look. A photo the checks
-    say to retake (too dark, a hand in it...) is never a plain "✓ Selesai"."""
-    checks = [c for e in entries for c in (e.get("checks") or [])]
-    fails = list(dict.fromkeys(c.label(lang) for c in checks if c.status == "fail"))
-    warns = list(dict.fromkeys(c.label(lang) for c in checks if c.status == "warn"))
-    took = num(seconds, lang)
-    if fails:
-        text = t("app_done_retake", lang, seconds=took, checks=", ".join(fails))
-        return (f"<div class='etalase-alert etalase-done-bad' data-seconds='{seconds:.1f}' "
-                f"data-quality='{html.escape(quality or '')}'>⚠ {html.escape(text, quote=False)}</div>")
-    text = t("app_done_check", lang, seconds=took, count=len(warns)) if warns else t("app_done", lang, seconds=took)
-    return done_html(html.escape(text, quote=False), seconds, quality)
+VERDICT_STYLE = {"ready": ("etalase-ok", "✓"), "check": ("etalase-alert etalase-verdict-check", "⚠"),
+                 "retake": ("etalase-alert etalase-retake", "✖")}
+
+
+def photo_verdict(entries: list[dict], seconds: float | None, quality: str | None, lang: str,
+                  note: str | None = None) -> str:
+    """The line at the top of a result: the library's verdict (``readiness.verdict``, the same as
+    the batch report's and the CLI's) of the worst output. Green "Siap diunggah" only when nothing
+    needs attention, amber "Bisa diunggah, tapi cek dulu: ...", red "Sebaiknya foto ulang: ...";
+    under it what to do, what each marketplace's rules checked, and how long it took (``note``:
+    what was just done instead, after a touch-up)."""
+    verdicts = [(e, e["verdict"]) for e in entries if e.get("verdict") is not None]
+    took = note or (t("realphoto_took", lang, seconds=num(seconds, lang)) if seconds else "")
+    if not verdicts:  # no checks ran (the checks failed): say it is done, never that it is ready
+        return done_html(html.escape(note or t("app_done", lang, seconds=num(seconds or 0, lang)), quote=False),
+                         seconds, quality)
+    worst = max((v for _, v in verdicts), key=lambda v: VERDICT_LEVELS.index(v.level))
+    cls, icon = VERDICT_STYLE[worst.level]
+    parts = [f"<b class='etalase-verdict-headline'>{icon} {html.escape(worst.headline(lang), quote=False)}</b>"]
+    if worst.advice(lang):
+        parts.append(f"<div class='etalase-verdict-advice'>{html.escape(plain(worst.advice(lang), lang), quote=False)}</div>")
+    for e, v in verdicts:
+        line = v.marketplace_line(lang, entry_title(e, lang))
+        if line:
+            parts.append(f"<div class='etalase-verdict-market'>{'✓' if v.marketplace_ok else '⚠'} "
+                         f"{html.escape(line, quote=False)}</div>")
+    if took:
+        parts.append(f"<small class='etalase-verdict-took'>{html.escape(took, quote=False)}</small>")
+    data = f" data-seconds='{seconds:.1f}' data-quality='{html.escape(quality or '')}'" if seconds else ""
+    return f"<div class='{cls} etalase-level-{worst.level}'{data}>{''.join(parts)}</div>"
 
 
 def alert(text: str) -> str:
@@ -122,8 +141,9 @@ def compliance_md(entry: dict, lang: str) -> str:
         f"{mark(verdict.fill_ok)} " + t("app_line_fill", lang, fill=round(entry["fill"] * 100),
                                           target=round(entry["want_fill"] * 100)),
     ]
+    ok_text = marketplace_text(True, entry_title(entry, lang), lang, entry.get("preset"))  # what was checked
     badge = f"<span class='etalase-verdict-{'ok' if verdict.ok else 'bad'}'>" + (
-        f"✓ {t('app_ok', lang)}" if verdict.ok else f"⚠ {t('app_not_ok', lang)}") + "</span>"
+        f"✓ {html.escape(ok_text)}" if verdict.ok else f"⚠ {t('app_not_ok', lang)}") + "</span>"
     lines = [f"**{html.escape(entry_title(entry, lang))}**", badge, *parts]
     for code, params in entry["notices"]:
         lines.append("⚠ " + html.escape(plain(t(code, lang, **params), lang), quote=False))
@@ -305,11 +325,8 @@ def colour_name(colour: str, lang: str) -> str:
 
 
 def guide_steps() -> list[str]:
-    """The photo guide's step keys, in order (assistant.stages.checks, else every check_guide_ step)."""
-    if services.CHECK_GUIDE is not None:
-        return list(services.CHECK_GUIDE.GUIDE_STEPS)
-    skip = ("check_guide_title", "check_guide_intro", "check_guide_pic_")
-    return [k for k in STRINGS if k.startswith("check_guide_") and not k.startswith(skip)]
+    """The photo guide's step keys, in order (assistant.stages.checks)."""
+    return list(services.check_guide.GUIDE_STEPS)
 
 
 def photo_guide_md(lang: str) -> str:

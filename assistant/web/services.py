@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
-import importlib
 import io
 import logging
 import os
@@ -27,41 +26,20 @@ from PIL import Image
 
 import assistant
 from assistant import AssistantError, batch, pipeline, safety
+from assistant.mockup import files as packaging, label_from_brand, render_mockup, templates as mockup_templates
 from assistant.models import registry as models
 from assistant.photo import Notice, Photo, encode_image, encode_preview
 from assistant.i18n import localized, t
+from assistant.readiness import listing
+from assistant.readiness.verdict import verdicts_of
+from assistant.stages import checks as check_guide
+from assistant.stages.cutout import touch_up
 from assistant.presets import LightingSettings, ShadowSettings, field_help, list_presets, load_preset, load_presets
 from assistant.web.config import (CACHE_DIR, CACHE_MAX_AGE_S, GUIDE_PICTURES_DIR, MAX_BATCH_FILES, OUT_ROOT,
                                   WORK_ROOT)
 
 log = logging.getLogger("etalase.app")
 
-
-def _optional(module: str, *names: str):
-    """The module when it exists and has ``names``; None otherwise (its tab stays out)."""
-    try:
-        mod = importlib.import_module(module)
-    except ImportError:
-        return None
-    except Exception:  # a module that is there but broken must not take the app down
-        log.exception("optional module %s failed to import", module)
-        return None
-    return mod if all(hasattr(mod, n) for n in names) else None
-
-
-# Parts that other modules provide. Each part of the UI is built only when its library
-# functions exist (never an empty placeholder):
-# CHECKS: listing checks beside each result (check_outputs -> CheckResult .check .status .value .tip(lang)),
-#         and the photo guide in "Panduan" (GUIDE_* in assistant.stages.checks, pictures in docs/panduan/).
-# PACKAGING / MOCKUP / TEMPLATES: the "Kemasan" tab, between "Banyak Foto" and "Panduan".
-# TOUCH_UP: keep/remove brushes under the result; re-frames via process(photo.with_(alpha=...)).
-CHECKS = _optional("assistant.readiness.listing", "check_outputs")
-CHECK_GUIDE = _optional("assistant.stages.checks", "GUIDE_TITLE", "GUIDE_INTRO", "GUIDE_STEPS", "GUIDE_PICTURES")
-PACKAGING = _optional("assistant.mockup.files", "open_label", "product_cutout", "render")
-MOCKUP = _optional("assistant.mockup", "label_from_brand", "render_mockup")
-TEMPLATES = _optional("assistant.mockup.templates", "list_templates", "load_template")
-TOUCH_UP = _optional("assistant.stages.cutout", "touch_up")
-HAS_MOCKUPS = bool(PACKAGING and MOCKUP and TEMPLATES)
 
 # The marketplace list in the order Indonesian sellers use them: the safe default, the big three
 # marketplaces, the other local ones, chat and social selling, food delivery, international last.
@@ -277,6 +255,7 @@ def _write_outputs(photo, chosen: list, model: str, background: str | None, ligh
     result = assistant.process(photo, chosen, model=model, background=background,
                                lighting_settings=lighting, shadow=shadow)
     found = check_result(result) if checks else {}
+    verdicts = verdict_result(result) if found else {}
     out_dir = new_dir(OUT_ROOT)
     before = out_dir / f"{stem}-asli.jpg"
     before.write_bytes(encode_preview(result.photo.image, fmt="jpeg", quality=85))  # no metadata, ever
@@ -297,6 +276,7 @@ def _write_outputs(photo, chosen: list, model: str, background: str | None, ligh
             "fill": output.fill, "want_fill": preset.image.fill,
             "notices": [(n.code, n.params) for n in result.photo.notices + output.notices],
             "checks": found.get(preset.name, []),
+            "verdict": verdicts.get(preset.name),  # issue 16: the one headline (readiness.verdict)
         })
     return {"before": str(before), "outputs": entries, "model": model}, result
 
@@ -321,13 +301,20 @@ def framed_before(photo, size: tuple[int, int], fill: float) -> Image.Image:
 
 
 def check_result(result) -> dict[str, list]:
-    """The listing checks of each output (CheckResult lists by preset name); {} when unavailable."""
-    if CHECKS is None:
-        return {}
+    """The listing checks of each output (CheckResult lists by preset name); {} when they broke."""
     try:
-        return CHECKS.check_outputs(result)
+        return listing.check_outputs(result)
     except Exception:  # a check that breaks must not cost the vendor the result
         log.exception("listing checks failed")
+        return {}
+
+
+def verdict_result(result) -> dict:
+    """Each output's verdict from the same checks (the batch report's and the CLI's); {} on failure."""
+    try:
+        return verdicts_of(result)
+    except Exception:  # a verdict that breaks must not cost the vendor the result
+        log.exception("verdict failed")
         return {}
 
 
@@ -409,11 +396,11 @@ def touch_up_files(photo, keep, remove, preset_names, model: str, background: st
                    stem: str = "foto", checks: bool = False) -> tuple[dict, object]:
     """Re-cut ``photo`` (which has its alpha) after the vendor's strokes and re-make its outputs;
     the model does not run again."""
-    if TOUCH_UP is None or photo is None or photo.alpha is None:
+    if photo is None or photo.alpha is None:
         raise AppMessage("app_touch_need_result")
     if not keep.any() and not remove.any():
         raise AppMessage("app_touch_need_strokes")
-    alpha = TOUCH_UP.touch_up(np.asarray(photo.image), np.asarray(photo.alpha), keep, remove)
+    alpha = touch_up(np.asarray(photo.image), np.asarray(photo.alpha), keep, remove)
     touched = photo.with_(alpha=Image.fromarray(alpha, "L"))
     return _write_outputs(touched, load_presets(preset_names), model, background, lighting, shadow, stem, checks)
 
@@ -444,13 +431,13 @@ SAMPLE_BRAND = ("ETALASE", "#C2410C")  # the sample label on the template thumbn
 
 
 def template_names() -> list[str]:
-    return TEMPLATES.list_templates() if TEMPLATES else []
+    return mockup_templates.list_templates()
 
 
 def template_title(name: str, lang: str) -> str:
     """A template's friendly name in ``lang`` (its TOML title)."""
     try:
-        return str(localized(TEMPLATES.load_template(name).title, lang))
+        return str(localized(mockup_templates.load_template(name).title, lang))
     except Exception:
         return name
 
@@ -462,11 +449,11 @@ _thumbs_lock = threading.Lock()
 def template_thumbnails() -> dict[str, str]:
     """Every template rendered once, small, with a sample label (about 2 KB each)."""
     with _thumbs_lock:
-        if not _thumbs and HAS_MOCKUPS:
-            label = MOCKUP.label_from_brand(*SAMPLE_BRAND)
+        if not _thumbs:
+            label = label_from_brand(*SAMPLE_BRAND)
             for name in template_names():
                 try:
-                    image = MOCKUP.render_mockup(label, TEMPLATES.load_template(name), (THUMB_SIDE, THUMB_SIDE),
+                    image = render_mockup(label, mockup_templates.load_template(name), (THUMB_SIDE, THUMB_SIDE),
                                                  (255, 255, 255))
                 except Exception:
                     log.exception("thumbnail of %s failed", name)
@@ -515,12 +502,12 @@ def make_label(source: str, label_path: str | None = None, brand_name: str | Non
         name, _ = printable_text(brand_name)
         if not name:
             raise AppMessage("app_mockup_need_brand")
-        logo = PACKAGING.open_label(logo_path) if logo_path else None
-        return MOCKUP.label_from_brand(name, _hex(brand_colour) or SAMPLE_BRAND[1], logo=logo,
+        logo = packaging.open_label(logo_path) if logo_path else None
+        return label_from_brand(name, _hex(brand_colour) or SAMPLE_BRAND[1], logo=logo,
                                        tagline=printable_text(tagline)[0] or None)
     if not label_path:
         raise AppMessage("app_mockup_need_label")
-    return PACKAGING.open_label(label_path, is_photo=source == "photo")
+    return packaging.open_label(label_path, is_photo=source == "photo")
 
 
 def mockup_files(label, templates, preset_name: str, product_path: str | None = None, model: str | None = None,
@@ -545,9 +532,9 @@ def mockup_files(label, templates, preset_name: str, product_path: str | None = 
     product = None
     if product_path:
         progress(0.2, desc=t("app_progress_cutout", progress.lang))
-        product = PACKAGING.product_cutout(product_path, preset, model)
+        product = packaging.product_cutout(product_path, preset, model)
     progress(0.6, desc=t("app_mockup_progress", progress.lang))
-    made = PACKAGING.render(label, names, preset.name, product=product, body_colour=_hex(body_colour) or None,
+    made = packaging.render(label, names, preset.name, product=product, body_colour=_hex(body_colour) or None,
                             badge=badge)
     out_dir = new_dir(OUT_ROOT)
     entries = []
@@ -631,11 +618,13 @@ def stage_batch_inputs(files: list[str], in_dir: Path) -> int:
 
 
 def run_batch_files(files: list[str], preset_names, model: str, background: str | None, lang: str,
-                    progress=None, cancel: threading.Event | None = None):
+                    progress=None, cancel: threading.Event | None = None, listing: bool = False,
+                    listing_progress=None):
     """Stage the uploads and call the batch runner; returns (zip in the cache, BatchResult).
 
     The zip is the runner's ``all-outputs.zip``: every image, report.csv, report.html and the
-    bulk-upload sheets. The work folder is removed afterwards.
+    bulk-upload sheets. The work folder is removed afterwards. ``listing``: also a listing set
+    per product (``promo.batch``), in the zip under ``promosi/``; ``result.listing`` says what.
     """
     work = new_dir(WORK_ROOT)
     with _active_lock:
@@ -646,6 +635,12 @@ def run_batch_files(files: list[str], preset_names, model: str, background: str 
         stage_batch_inputs(files, in_dir)
         result = assistant.run_batch([in_dir], out_dir, preset_names, model=model, background=background,
                                      lang=lang, progress=progress, zips="all", cancel=cancel)
+        result.listing = None
+        if listing:
+            from assistant.promo.batch import make_batch_listings
+
+            result.listing = make_batch_listings([in_dir], out_dir, preset_names, model=model, lang=lang,
+                                                 progress=listing_progress, cancel=cancel, result=result)
         zip_path = new_dir(OUT_ROOT) / f"etalase-hasil-{time.strftime('%Y%m%d-%H%M%S')}.zip"
         os.replace(result.zip_path, zip_path)
         return str(zip_path), result
@@ -657,10 +652,8 @@ def run_batch_files(files: list[str], preset_names, model: str, background: str 
 
 def guide_pictures() -> list[tuple[str, Path, Path]]:
     """(caption key, before, after) for each before/after pair of the photo guide that is on disk."""
-    if CHECK_GUIDE is None:
-        return []
     pairs = []
-    for key, before, after in CHECK_GUIDE.GUIDE_PICTURES:
+    for key, before, after in check_guide.GUIDE_PICTURES:
         b, a = GUIDE_PICTURES_DIR / before, GUIDE_PICTURES_DIR / after
         if b.is_file() and a.is_file():
             pairs.append((key, b, a))

@@ -36,9 +36,7 @@ def build_app() -> gr.Blocks:
     with demo:
         lang = _header(T)
         with gr.Tabs(elem_id="tabs"):
-            tabs = [photo.build(T, lang), batch.build(T, lang)]
-            if services.HAS_MOCKUPS:
-                tabs.append(mockup.build(T, lang))
+            tabs = [photo.build(T, lang), batch.build(T, lang), mockup.build(T, lang)]
             tabs.append(promo.build(T, lang, last=getattr(tabs[0], "last_result", None)))  # issue 19
             tabs.append(guide.build(T, lang, demo))
         T(gr.Markdown(render.footer(lang0), elem_id="footer"), value=render.footer)
@@ -172,6 +170,29 @@ def _warm(names: list[str]) -> None:
         log.info("models warmed: %s", ", ".join(names))
     except Exception:
         log.exception("warming the models failed; they load on first use")
+    if names:  # ETALASE_WARM="" (tests, benches that time a cold start) warms nothing
+        _warm_promo()
+
+
+def _warm_promo() -> None:
+    """One Promosi set from a drawn product, thrown away: the first set on a machine draws the
+    kit's textures and backdrops (kept in the user's cache) and loads the fonts, about 1 s of CPU
+    that would otherwise land on the first vendor who opens the tab."""
+    from PIL import Image, ImageDraw
+
+    from assistant import promo
+    from assistant.photo import Photo
+
+    try:
+        image = Image.new("RGB", (600, 800), (245, 245, 245))
+        alpha = Image.new("L", image.size, 0)
+        ImageDraw.Draw(image).rectangle((180, 160, 420, 700), fill=(190, 60, 40))
+        ImageDraw.Draw(alpha).rectangle((180, 160, 420, 700), fill=255)
+        promo.make_listing([Photo(image=image, alpha=alpha, source="warm.png", original_size=image.size,
+                                  decoded_size=image.size)], "shopee")
+        log.info("Promosi warmed")
+    except Exception:
+        log.exception("warming Promosi failed; its first set draws its backdrops")
 
 
 def _sweeper() -> None:

@@ -219,9 +219,9 @@ def _rebuild_highlights(rgb: np.ndarray, out: np.ndarray) -> np.ndarray:
 def _noise_sigma(gray: np.ndarray) -> float:
     """Immerkaer's fast noise estimate on 8-bit luma, skipping edges and textured areas."""
     h, w = gray.shape
-    if h * w > 600 * 600:
+    c = 192
+    if h * w > 600 * 600 and min(h, w) >= 2 * c:  # a long thin strip: the crops would leave it
         # noise is the same everywhere in a photo: five full-resolution crops are plenty
-        c = 192
         ys = [h // 4 - c // 2, h // 4 - c // 2, 3 * h // 4 - c // 2, 3 * h // 4 - c // 2, h // 2 - c // 2]
         xs = [w // 4 - c // 2, 3 * w // 4 - c // 2, w // 4 - c // 2, 3 * w // 4 - c // 2, w // 2 - c // 2]
         gray = np.concatenate([gray[y:y + c, x:x + c] for y, x in zip(ys, xs, strict=True)], axis=1)

@@ -33,7 +33,12 @@
 
   async function share(button) {
     const link = captureLink(button);
-    if (!link) return 'nothing';
+    return link ? shareLink(link) : 'nothing';
+  }
+
+  // The one way Etalase hands a file to the phone: the share sheet where it can, else a download.
+  // Also used by the Promosi tab's own "Bagikan" (static/promo-share.js) for the photo it shows.
+  async function shareLink(link) {
     if (navigator.share && navigator.canShare) {
       try {
         const blob = await (await fetch(link.href, { credentials: 'same-origin' })).blob();
@@ -81,4 +86,5 @@
   const start = () => { observer.observe(document.body, { childList: true, subtree: true, attributes: true }); sync(); };
   if (document.body) start(); else document.addEventListener('DOMContentLoaded', start);
   window.etalaseShare = share;
+  window.etalaseShareLink = shareLink;
 })();

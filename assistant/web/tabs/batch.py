@@ -14,6 +14,7 @@ from assistant.i18n import t
 from assistant.web import render, services
 from assistant.web.config import BATCH_CONCURRENCY
 from assistant.web.render import alert, lang_of
+from assistant.web.tabs.promo import batch_summary as promo_summary
 from assistant.web.widgets import FileInput, OutputControls, Texts, busy_box, busy_js, done_js, output_controls
 
 
@@ -29,6 +30,7 @@ class BatchTab:
     busy: gr.HTML
     status: gr.Markdown
     zip: gr.File
+    listing: gr.Checkbox | None = None  # "Buat juga set promosi": a listing set per product (promo.batch)
     cancels: dict[str, threading.Event] = field(default_factory=dict)  # session -> its running batch
 
     def wire(self) -> None:
@@ -38,7 +40,7 @@ class BatchTab:
         # Its own lane: a batch never holds up someone's single photo (config.BATCH_CONCURRENCY).
         # One progress display, under the button (not one per output).
         self.run_btn.click(
-            self.run_batch, [self.files, c.presets, c.quality, c.bg_mode, c.bg_colour, self.lang],
+            self.run_batch, [self.files, c.presets, c.quality, c.bg_mode, c.bg_colour, self.lang, self.listing],
             [self.status, self.zip], concurrency_limit=BATCH_CONCURRENCY, concurrency_id="batch",
             api_visibility="private", show_progress="full", show_progress_on=self.busy).then(
             None, None, None, js=done_js("batch"), queue=False, api_visibility="private")
@@ -47,7 +49,7 @@ class BatchTab:
                           api_visibility="private", show_progress="hidden")
         self.cancel_btn.click(self.cancel_batch, None, None, queue=False, api_visibility="private")
 
-    def run_batch(self, files, names, quality_value, mode, colour, lang_value, request: gr.Request,
+    def run_batch(self, files, names, quality_value, mode, colour, lang_value, listing_value, request: gr.Request,
                   progress=gr.Progress()):
         lang_value = lang_of(lang_value)
         start = time.perf_counter()
@@ -71,13 +73,15 @@ class BatchTab:
             progress(0, desc=t("app_batch_progress_start", lang_value, total=len(files or [])))
             zip_path, result = services.run_batch_files(
                 files or [], names or [], services.model_for(quality_value), services.background_for(mode, colour),
-                lang_value, progress=report, cancel=cancel)
+                lang_value, progress=report, cancel=cancel, listing=bool(listing_value),
+                listing_progress=lambda done, total: progress(
+                    (done, total), desc=t("promo_batch_progress", lang_value, done=done, total=total)))
         except Exception as exc:
             return {self.status: alert(render.friendly(exc, lang_value)), self.zip: None}
         finally:
             self.cancels.pop(session, None)
-        return {self.status: render.batch_summary_md(result, time.perf_counter() - start, lang_value),
-                self.zip: zip_path}
+        summary = render.batch_summary_md(result, time.perf_counter() - start, lang_value)
+        return {self.status: summary + promo_summary(getattr(result, "listing", None), lang_value), self.zip: zip_path}
 
     def cancel_batch(self, request: gr.Request):
         event = self.cancels.get(getattr(request, "session_hash", None) or "")
@@ -105,6 +109,9 @@ def build(T: Texts, lang: gr.Radio) -> BatchTab:
                                     elem_id="batch-files", height=160),
                           label="app_batch_files_label")
                 controls = output_controls(T, lang0, id_prefix="batch-")
+                listing = T(gr.Checkbox(False, label=t("promo_batch_option", lang0), elem_id="batch-listing",
+                                        info=t("promo_batch_option_info", lang0)),
+                            label="promo_batch_option", info="promo_batch_option_info")
                 run_btn = T(gr.Button(t("app_batch_button", lang0), variant="primary", elem_id="batch-btn",
                                       elem_classes=["etalase-big"]), value="app_batch_button")
                 cancel_btn = T(gr.Button(t("app_batch_cancel", lang0), variant="secondary", size="sm",
@@ -114,7 +121,7 @@ def build(T: Texts, lang: gr.Radio) -> BatchTab:
                 status = gr.Markdown("", elem_id="batch-status")
                 zip_file = T(gr.File(label=t("app_batch_zip_label", lang0), interactive=False, height=120,
                                      elem_id="batch-zip"), label="app_batch_zip_label")
-    tab = BatchTab(lang, files, controls, run_btn, cancel_btn, busy, status, zip_file)
+    tab = BatchTab(lang, files, controls, run_btn, cancel_btn, busy, status, zip_file, listing)
     tab.wire()
     return tab
 

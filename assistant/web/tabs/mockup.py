@@ -1,7 +1,5 @@
 """The "Kemasan" tab: a label (design file, photo of a printed label, or a brand name and
 colour) on package templates, at a marketplace's size, ready to download.
-
-Built only when the library's mockup modules are there (``services.HAS_MOCKUPS``).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from assistant.web import render, services
 from assistant.web.config import CACHE_MAX_AGE_S, CONCURRENCY, static_text
 from assistant.web.render import alert, lang_of
 from assistant.web.services import (LIGHT_DEFAULTS, LIGHT_FIELDS, PRESET_NAMES, TOUCH_BRUSH, TOUCH_KEEP,
-                                    TOUCH_REMOVE, TOUCH_UP, AppMessage)
+                                    TOUCH_REMOVE, AppMessage)
 from assistant.web.editor import bounded_image_editor
 from assistant.web.widgets import (OutputControls, PhotoInput, Texts, busy_box, busy_js, clear_button, done_js,
                                    output_controls, shadow_choices, touch_choices)
@@ -260,8 +260,8 @@ class PhotoTab:
         done = message or (t("app_touch_applied", lang_value) if touched else
                            t("app_done", lang_value, seconds=render.num(seconds, lang_value)))
         updates = {
-            self.status: (render.done_html(done) if touched or message else
-                          render.photo_verdict(entries, seconds, state.get("model"), lang_value)),
+            self.status: render.photo_verdict(entries, seconds, state.get("model"), lang_value,
+                                              note=done if touched or message else None),
             self.slider: gr.update(value=(entries[0].get("before", state["before"]), entries[0]["path"]), visible=True),
             self.view: gr.update(choices=render.view_choices(entries, lang_value), value=0, visible=len(entries) > 1),
             self.result_state: state,
@@ -426,7 +426,7 @@ def _result_column(T: Texts) -> dict:
     cards = [_output_card(i, lang0) for i in range(len(PRESET_NAMES))]
     # Where the last cut-out photo was put (the touch-up re-cuts it); gone with the cache's files.
     last_result = gr.State(None, time_to_live=CACHE_MAX_AGE_S)
-    touch = _touch_box(T) if TOUCH_UP is not None else None
+    touch = _touch_box(T)
     return {"status": status, "slider": slider, "view": view, "cards": cards, "last_result": last_result,
             "touch": touch}
 

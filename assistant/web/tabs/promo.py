@@ -16,8 +16,10 @@ from dataclasses import dataclass
 import gradio as gr
 
 from assistant import promo as lib
-from assistant.cli.listing import parse_net, parse_size
+from assistant.promo.info import parse_net, parse_size
 from assistant.i18n import localized, t
+from assistant.label import read_info
+from assistant.mockup.files import open_label
 from assistant.presets import load_preset
 from assistant.promo.listing import slot_limit
 from assistant.web import render, services
@@ -84,6 +86,7 @@ class Form:
     colour: gr.ColorPicker
     kit_file: FileInput
     quality: gr.Radio
+    label_file: FileInput  # the designed label (Kemasan's label.png, or INFO.toml) for the packaging slot
 
     def inputs(self) -> set:
         return set(vars(self).values())
@@ -133,10 +136,12 @@ class PromoTab:
         text = {name: (values[c] or "").strip() if isinstance(values[c], (str, type(None))) else values[c]
                 for name, c in vars(f).items()}
         points = tuple(p.strip(" -•*") for p in text["points"].splitlines() if p.strip(" -•*"))
+        label = values[f.label_file] or ""
         return lib.ProductInfo(title=text["title"], points=points, size_cm=parse_size(text["size_cm"]),
                                net=text["net"], grams=parse_net(text["net"]), registration=text["registration"],
                                price=lib.parse_rupiah(text["price"]), old_price=lib.parse_rupiah(text["old_price"]),
-                               badges=tuple(values[f.badges] or ()))
+                               badges=tuple(values[f.badges] or ()),
+                               label=read_info(label) if str(label).lower().endswith(".toml") else None)
 
     def kit(self, values: dict) -> lib.BrandKit:
         """The uploaded kit (or the default one) with what the form changes: name, colour, backdrop."""
@@ -155,7 +160,9 @@ class PromoTab:
         if not chosen:
             raise services.AppMessage("promo_web_need_slot")
         backdrop = values[self.form.backdrop]
-        return lib.Options(slots=tuple(chosen), backdrops=(backdrop,) if backdrop else ())
+        label = values[self.form.label_file] or ""
+        image = open_label(label) if label and not str(label).lower().endswith(".toml") else None
+        return lib.Options(slots=tuple(chosen), backdrops=(backdrop,) if backdrop else (), label=image)
 
     # --- making the set ------------------------------------------------------------------
 
@@ -379,6 +386,8 @@ def _kit(T: Texts) -> dict:
         "backdrop": T(gr.Dropdown(backdrop_choices(lang0), value=lib.BrandKit().backdrop, filterable=False,
                                   label=t("promo_web_backdrop", lang0), elem_id="pr-backdrop"),
                       label="promo_web_backdrop", choices=backdrop_choices),
+        "label_file": T(FileInput(label=t("promo_web_label_file", lang0), file_types=[".png", ".jpg", ".jpeg", ".toml"],
+                                  height=110, elem_id="pr-label-file"), label="promo_web_label_file"),
     }
 
 
@@ -394,3 +403,12 @@ def _results(lang0: str) -> dict:
     return {"status": status, "notes": notes, "gallery": gallery, "zip_btn": zip_btn, "share_btn": share_btn,
             "kit_btn": kit_btn,
             "state": gr.State(None)}
+
+
+def batch_summary(made, lang: str) -> str:
+    """The Banyak Foto tab's line for its listing sets ("Buat juga set promosi"; nothing when not asked)."""
+    if made is None:
+        return ""
+    lines = [t("promo_batch_done", lang, products=made.products, images=made.images)]
+    lines += [f"- {html.escape(name, quote=False)}: {html.escape(msg, quote=False)}" for name, msg in made.failed[:10]]
+    return "\n\n" + "\n".join(lines)  # a paragraph of its own under the batch's summary

@@ -1,0 +1,200 @@
+"""One honest verdict per output: the headline the app, the batch report and the CLI show.
+
+``verdict_for(checks, notices=(), preset=None) -> Verdict`` turns one output's listing
+checks (``stages.checks.run_checks``) and its photo's cutout notices into one of three levels:
+
+- ``ready`` (green) "Siap diunggah": nothing needs attention;
+- ``check`` (amber) "Bisa diunggah, tapi cek dulu: ..." with the reasons;
+- ``retake`` (red) "Sebaiknya foto ulang: ..." with what to do.
+
+Every check's ``fail`` makes it red and every ``warn`` amber, except the checks listed in
+``QUIET`` (measured on the real-photo review set: they fire on listable outputs and say
+nothing a buyer would see; they stay in the checks list). Cutout notices count too: a pile
+kept whole or a fragment is red, fingers covering the product amber, a hand that was
+removed nothing. ``Verdict.marketplace_line`` says what the preset's own rules check
+("Ukuran, format dan latar sesuai aturan Shopee"). ``counts_line`` gives a batch's
+"24 siap, 4 perlu dicek, 2 foto ulang".
+
+``verdicts_of(result)`` (per preset name) and ``verdict_of(result)`` (the worst output's: the
+one headline for the photo) judge a ``pipeline.Result`` from its ``checks`` (measured once,
+shared with ``readiness.listing.check_outputs``). The pipeline does not judge itself (the
+layers point down): every front end asks here, so the app, the batch report, the CLI and
+the Python API show the same verdict. ``to_record`` / ``from_record``: the batch journal's form.
+
+Nothing here reads files or runs a model; the texts are i18n keys in
+``assistant/strings/realphoto.toml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.i18n import t
+
+LEVELS = ("ready", "check", "retake")
+READY, CHECK, RETAKE = LEVELS
+# Checks that do not move the headline (see docs/realphoto.md): a residual colour cast and
+# "white on white" are shown in the checks but fire on most shop photos that list fine.
+QUIET = ("color_cast", "white_on_white", "cutout_uncertain")
+# Cutout notices and the level they give.
+NOTICE_LEVEL = {
+    "realphoto_pile_uncut": RETAKE,
+    "realphoto_fragment_uncut": RETAKE,
+    "cutout_empty": RETAKE,
+    "realphoto_fingers_cover": CHECK,
+    "realphoto_hand_left": CHECK,
+    "cutout_hand_detected": CHECK,
+    "transparent_not_allowed": CHECK,
+}
+# When the photo was kept whole, the cutout checks judge the whole square and say nothing new.
+UNCUT_SILENT = ("cutoff", "product_size", "multiple_products", "cutout_uncertain", "hand", "product_lost",
+                "milky", "ghosts", "white_on_white", "resolution")
+MARKETPLACE_CHECKS = ("background", "file_size")
+FINGERS_RETAKE = 25  # percent of the product's outline the fingers cover from which it is red
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One thing that needs attention: what it is (a check or notice) and the tip key."""
+
+    name: str  # a check name or a notice code
+    level: str  # "check" or "retake"
+    tip_key: str
+    params: dict
+
+    def label(self, lang: str | None = None) -> str:
+        return t(f"realphoto_reason_{self.name}", lang)
+
+    def tip(self, lang: str | None = None) -> str:
+        return t(self.tip_key, lang, **self.params)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    level: str  # "ready" | "check" | "retake"
+    reasons: tuple[Reason, ...] = ()
+    preset_title: str | None = None
+    marketplace_ok: bool = True
+    marketplace_checked: bool = False  # an output was checked against the preset's rules
+    preset_name: str | None = None
+
+    @property
+    def colour(self) -> str:
+        return {READY: "green", CHECK: "amber", RETAKE: "red"}[self.level]
+
+    def summary(self, lang: str | None = None) -> str:
+        """The reasons' short labels, worst first: "ada tangan, produk terpotong"."""
+        return ", ".join(dict.fromkeys(r.label(lang) for r in self.reasons))
+
+    def headline(self, lang: str | None = None) -> str:
+        if self.level == READY:
+            return t("realphoto_verdict_ready", lang)
+        key = "realphoto_verdict_check" if self.level == CHECK else "realphoto_verdict_retake"
+        return t(key, lang, reasons=self.summary(lang))
+
+    def advice(self, lang: str | None = None) -> str:
+        """What to do: the tip of the worst reason."""
+        return self.reasons[0].tip(lang) if self.reasons else ""
+
+    def marketplace_line(self, lang: str | None = None, title: str | None = None) -> str:
+        """What the preset's rules checked, and whether the output meets them ("Ukuran, format
+        dan latar sesuai aturan Shopee"); ``title``: the marketplace's name in ``lang``."""
+        if not self.marketplace_checked:
+            return ""
+        return marketplace_text(self.marketplace_ok, title or self.preset_title or "", lang, self.preset_name)
+
+    def as_dict(self, lang: str | None = None) -> dict:
+        return {"level": self.level, "headline": self.headline(lang), "advice": self.advice(lang),
+                "marketplace": self.marketplace_line(lang),
+                "reasons": [{"name": r.name, "level": r.level, "tip": r.tip(lang)} for r in self.reasons]}
+
+
+GENERAL = "umum"  # the general preset: safe everywhere, not one marketplace's rules
+
+
+def marketplace_text(ok: bool, title: str, lang: str | None = None, preset_name: str | None = None) -> str:
+    """The marketplace line: the output's size, format and background against ``title``'s rules."""
+    if preset_name == GENERAL:
+        return t("realphoto_marketplace_ok_general" if ok else "realphoto_marketplace_bad_general", lang)
+    return t("realphoto_marketplace_ok" if ok else "realphoto_marketplace_bad", lang, marketplace=title)
+
+
+def _title(preset, lang: str | None) -> str | None:
+    if preset is None:
+        return None
+    if hasattr(preset, "title_in"):
+        return preset.title_in(lang)
+    return str(getattr(preset, "name", preset))
+
+
+def verdict_for(checks, notices=(), preset=None, lang: str | None = None) -> Verdict:
+    """The verdict for one output: its checks (``CheckResult`` list) and the photo's notices
+    (``Notice`` objects or ``(code, params)`` pairs)."""
+    codes = []
+    for n in notices:
+        code, params = (n.code, n.params) if hasattr(n, "code") else (n[0], n[1])
+        codes.append((code, dict(params)))
+    uncut = any(c in ("realphoto_pile_uncut", "realphoto_fragment_uncut") for c, _ in codes)
+    reasons: list[Reason] = []
+    for code, params in codes:
+        level = NOTICE_LEVEL.get(code)
+        if code == "realphoto_fingers_cover" and params.get("percent", 0) >= FINGERS_RETAKE:
+            level = RETAKE  # a quarter of the product hidden: nothing to list
+        if level is not None:
+            reasons.append(Reason(code, level, code, params))
+    marketplace_ok, checked = True, False
+    for r in checks:
+        if r.check in MARKETPLACE_CHECKS:
+            checked = True
+            marketplace_ok &= r.status == "ok"
+        if r.status == "ok" or r.check in QUIET or (uncut and r.check in UNCUT_SILENT):
+            continue
+        reasons.append(Reason(r.check, RETAKE if r.status == "fail" else CHECK, r.tip_key, dict(r.params)))
+    reasons.sort(key=lambda r: -LEVELS.index(r.level))
+    level = max((r.level for r in reasons), key=LEVELS.index, default=READY)
+    return Verdict(level, tuple(reasons), _title(preset, lang), marketplace_ok, checked,
+                   getattr(preset, "name", None))
+
+
+def counts(verdicts) -> dict[str, int]:
+    found = {level: 0 for level in LEVELS}
+    for v in verdicts:
+        found[v.level if isinstance(v, Verdict) else v] += 1
+    return found
+
+
+def counts_line(verdicts, lang: str | None = None) -> str:
+    """"24 siap, 4 perlu dicek, 2 foto ulang"."""
+    c = counts(verdicts)
+    return t("realphoto_counts", lang, ready=c[READY], check=c[CHECK], retake=c[RETAKE])
+
+
+def worst(levels) -> str | None:
+    """The worst of some levels ("retake" > "check" > "ready"); None for none."""
+    return max(levels, key=LEVELS.index, default=None)
+
+
+def verdicts_of(result) -> dict[str, Verdict]:
+    """Each output's verdict, keyed by preset name: its checks (``result.checks``) and the
+    photo's and the output's notices."""
+    return {out.preset.name: verdict_for(result.checks[out.preset.name], result.photo.notices + out.notices,
+                                         out.preset) for out in result.outputs}
+
+
+def verdict_of(result) -> Verdict | None:
+    """The photo's one verdict: its worst output's (None without outputs)."""
+    return max(verdicts_of(result).values(), key=lambda v: LEVELS.index(v.level), default=None)
+
+
+def to_record(v: Verdict) -> dict:
+    """A verdict as the batch journal keeps it (JSON)."""
+    return {"level": v.level, "reasons": [[r.name, r.level, r.tip_key, r.params] for r in v.reasons],
+            "marketplace_ok": v.marketplace_ok, "preset": v.preset_title, "preset_name": v.preset_name}
+
+
+def from_record(data: dict | None) -> Verdict | None:
+    """``to_record`` back to a ``Verdict`` (None for an old journal's output without one)."""
+    if not data:
+        return None
+    return Verdict(data["level"], tuple(Reason(*r) for r in data["reasons"]), data.get("preset"),
+                   data.get("marketplace_ok", True), True, data.get("preset_name"))

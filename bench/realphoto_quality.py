@@ -1,0 +1,141 @@
+"""Issue 16's bench: real phone photos, before and after, judged against what a person saw.
+
+Reads ``bench/realphoto_review.tsv`` (one row per photo of the review set, see
+``bench/realphoto_set.py``: the photo's path under ../shared/data, its class, whether a hand
+holds the product in the photo, and two looks at the output: ``label``/``reason``/``note``
+before the change, ``after_label``/``after_reason``/``after_note`` after it) and the runs'
+records (``bench/out/realphoto/<tag>/records.json`` from ``bench/realphoto_run.py``).
+
+Listable: a person looking at the output (input | output contact sheets from
+``bench/review_sheet.py``) would put it on a marketplace as it is: one product (or a neat
+group), whole, solid, no hand, no ghost, no part torn away. Reasons when not: hand, ghost,
+milky, product lost, cut off, pile, other. An output kept whole (a pile) is not listable
+(reason "pile"): the verdict must say so.
+
+It reports, for the tuning half and the held-out half separately:
+
+- listable share;
+- hand-held photos whose output still shows the hand (and of those, how many verdicts say so);
+- milky or ghosted outputs;
+- honesty: unlistable outputs whose verdict is not green; listable ones whose verdict is green
+  (before issue 16 the app's headline was green for every output: "before (app)"; the worst
+  check's colour is shown too as "before (worst check)");
+- time after the model per photo (``pipeline.with_mask`` + ``process`` + the checks, CPU
+  seconds of the process, which the other jobs on a shared machine disturb less than wall time).
+
+    /work/main/.venv/bin/python bench/realphoto_quality.py            # prints the table, rewrites docs/realphoto.md's
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from realphoto_set import OUT, REPO, half  # noqa: E402
+
+TSV = REPO / "bench" / "realphoto_review.tsv"
+DOC = REPO / "docs" / "realphoto.md"
+HAND_NOTES = ("hand in it", "with the hand", "only the hand", "mostly the hand", "finger left", "thumb still")
+COLUMNS = ("path", "class", "hand_in_photo", "label", "reason", "note", "after_label", "after_reason", "after_note")
+
+
+def read_labels() -> list[dict]:
+    lines = TSV.read_text(encoding="utf-8").splitlines()
+    head = lines[0].split("\t")
+    rows = []
+    for line in lines[1:]:
+        if line.strip():
+            parts = line.split("\t") + [""] * len(head)
+            rows.append(dict(zip(head, parts)))
+    return rows
+
+
+def records(tag: str) -> dict[str, dict]:
+    path = OUT / tag / "records.json"
+    return {r["rel"]: r for r in json.loads(path.read_text())} if path.exists() else {}
+
+
+def _share(n: int, d: int) -> str:
+    return "–" if d == 0 else f"{n}/{d} ({100 * n / d:.0f} %)"
+
+
+def score(labels: list[dict], recs: dict[str, dict], after: bool, headline_green: bool = False) -> dict:
+    lab_key, why_key = ("after_label", "after_reason") if after else ("label", "reason")
+    rows = [r for r in labels if r["path"] in recs and r[lab_key]]
+    listable = [r for r in rows if r[lab_key] == "yes"]
+    unlistable = [r for r in rows if r[lab_key] != "yes"]
+    held = [r for r in rows if r["hand_in_photo"] == "yes"]
+    note_key = "after_note" if after else "note"
+    # An output keeps the hand when its reason is "hand", or when the note says the hand is in
+    # it for another reason (a hand-held photo kept whole as a "pile", only the hand cut out).
+    hand_left = [r for r in held if "hand" in r[why_key]
+                 or any(k in r[note_key] for k in HAND_NOTES)]
+    hand_said = [r for r in hand_left if recs[r["path"]].get("level") != "ready" and not headline_green]
+
+    def green(r):
+        return headline_green or recs[r["path"]].get("level") == "ready"
+    milky = [r for r in rows if any(k in r[why_key] for k in ("milky", "ghost"))]
+    cpu = [recs[r["path"]].get("after_model_cpu_s") for r in rows]
+    cpu = [c for c in cpu if c is not None]
+    return {
+        "photos": str(len(rows)),
+        "listable": _share(len(listable), len(rows)),
+        "hand gone (hand-held photos)": _share(len(held) - len(hand_left), len(held)),
+        "hand left, verdict says so": _share(len(hand_said), len(hand_left)),
+        "milky or ghosted": _share(len(milky), len(rows)),
+        "unlistable not green": _share(sum(not green(r) for r in unlistable), len(unlistable)),
+        "listable green": _share(sum(green(r) for r in listable), len(listable)),
+        "CPU s after the model (median)": f"{np.median(cpu):.3f}" if cpu else "–",
+    }
+
+
+def table(labels: list[dict], before: dict, after: dict) -> str:
+    cols = []
+    for name in ("tune", "held"):
+        part = [r for r in labels if half(r["path"]) == name]
+        cols.append((f"{name}: before (app)", score(part, before, False, headline_green=True)))
+        cols.append((f"{name}: before (worst check)", score(part, before, False)))
+        cols.append((f"{name}: after", score(part, after, True)))
+    keys = list(cols[0][1])
+    out = ["| measure | " + " | ".join(c[0] for c in cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for k in keys:
+        out.append(f"| {k} | " + " | ".join(c[1][k] for c in cols) + " |")
+    return "\n".join(out)
+
+
+def reasons(labels: list[dict], after: bool) -> str:
+    key = "after_reason" if after else "reason"
+    lab = "after_label" if after else "label"
+    counts: dict[str, int] = {}
+    for r in labels:
+        if r[lab] and r[lab] != "yes":
+            counts[r[key] or "other"] = counts.get(r[key] or "other", 0) + 1
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args()
+    labels = read_labels()
+    text = table(labels, records("before"), records("after"))
+    text += "\n\nWhy not listable, before: " + reasons(labels, False) + ".\nAfter: " + reasons(labels, True) + "."
+    print(text)
+    if not args.no_write and DOC.exists():
+        doc = DOC.read_text(encoding="utf-8")
+        mark = "<!-- table: written by bench/realphoto_quality.py -->"
+        if mark in doc:
+            head = doc.split(mark)[0]
+            tail = doc.split(mark)[1].split("<!-- end table -->")
+            DOC.write_text(head + mark + "\n\n" + text + "\n\n<!-- end table -->" + (tail[1] if len(tail) > 1 else "\n"),
+                           encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,64 @@
+"""Issue 16: one honest verdict per output, the same in the Python API, the batch report and report.csv."""
+
+from __future__ import annotations
+
+import csv
+
+from assistant import batch
+from assistant.batch import reports
+from assistant.i18n import t
+from assistant.presets import load_preset
+from assistant.readiness.verdict import CHECK, READY, RETAKE, counts_line, to_record, verdict_for
+from assistant.stages.checks import CheckResult
+
+
+def _r(check, status, key=None, **params):
+    return CheckResult(check, status, 0.0, key or f"check_{check}_{'ok' if status == 'ok' else 'bad'}", params)
+
+
+OK_CHECKS = [_r("blur", "ok"), _r("background", "ok", colour="#FFFFFF", percent=0),
+             _r("file_size", "ok", "check_file_size_ok", kb=100, cap_kb=2000)]
+
+
+def test_the_three_states_and_the_marketplace_line():
+    shopee = load_preset("shopee")
+    ready = verdict_for(OK_CHECKS, (), shopee)
+    assert ready.level == READY and ready.headline("id") == "Siap diunggah"
+    assert ready.marketplace_line("id") == "Ukuran, format dan latar sesuai aturan Shopee"
+    check = verdict_for(OK_CHECKS + [_r("cutoff", "warn")], (), shopee)
+    assert check.level == CHECK and check.headline("id").startswith("Bisa diunggah, tapi cek dulu: ")
+    assert "terpotong" in check.headline("id")
+    retake = verdict_for(OK_CHECKS + [_r("hand", "fail", "realphoto_check_hand_bad", percent=12)], (), shopee)
+    assert retake.level == RETAKE and retake.headline("id").startswith("Sebaiknya foto ulang: tangan")
+    assert "meja" in retake.advice("id")  # what to do
+    # A pile kept whole is red whatever its cutout checks say, and only the pile is the reason.
+    pile = verdict_for(OK_CHECKS + [_r("cutoff", "fail")], [("realphoto_pile_uncut", {})], shopee)
+    assert pile.level == RETAKE and [r.name for r in pile.reasons] == ["realphoto_pile_uncut"]
+    # A quiet check (a slight colour cast) does not turn a good output amber.
+    assert verdict_for(OK_CHECKS + [_r("color_cast", "warn")], (), shopee).level == READY
+    assert counts_line([READY] * 24 + [CHECK] * 4 + [RETAKE] * 2, "id") == "24 siap, 4 perlu dicek, 2 foto ulang"
+
+
+def _record(name, verdict, index):
+    out = {"preset": "umum", "path": f"umum/{name}.jpg", "width": 1200, "height": 1200, "bytes": 1000,
+           "notices": [], "verdict": to_record(verdict)}
+    return batch.Record(name, f"{name}.jpg", "", "", index, name, "ok", outputs=[out], index=index)
+
+
+def test_the_batch_report_carries_the_verdict(tmp_path):
+    umum = load_preset("umum")
+    verdicts = [verdict_for(OK_CHECKS, (), umum), verdict_for(OK_CHECKS + [_r("cutoff", "warn")], (), umum),
+                verdict_for(OK_CHECKS + [_r("hand", "fail", "realphoto_check_hand_bad", percent=9)], (), umum)]
+    records = [_record(n, v, i) for i, (n, v) in enumerate(zip(("siap", "cek", "ulang"), verdicts))]
+    rows = [row for r in records for row in reports._rows_for(r, [umum], "id")]
+    reports.write_report(tmp_path / "report.csv", rows)
+    got = {r["input"]: r for r in csv.DictReader((tmp_path / "report.csv").open(encoding="utf-8"))}
+    assert [got[n]["verdict"] for n in ("siap", "cek", "ulang")] == [READY, CHECK, RETAKE]
+    assert got["siap"]["headline"] == "Siap diunggah"
+    assert got["ulang"]["headline"].startswith("Sebaiknya foto ulang")
+    reports.write_html_report(tmp_path / "report.html", records, rows, [umum], "isnet-general-use", "id")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "1 siap, 1 perlu dicek, 1 foto ulang" in page
+    assert "v-ready" in page and "v-check" in page and "v-retake" in page
+    assert t("realphoto_filter_attention", "id") in page  # the filter to the photos that need attention
+    assert "Bisa diunggah, tapi cek dulu" in page
