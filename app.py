@@ -5,7 +5,7 @@ The entry point only: the command line and the launch, the same as ``etalase ser
 module per tab, services, rendering, static CSS/JS); every widget maps to a call into the
 ``assistant`` API, and every ``AssistantError`` becomes a friendly message in the vendor's language.
 
-Run: ``python app.py [--host 127.0.0.1] [--port 7860] [--lan] [--code CODE]``. Every
+Run: ``python app.py [--host 127.0.0.1] [--port 7860] [--lan] [--code CODE] [--cert F --key F]``. Every
 ``ETALASE_*`` setting (host, port, access code, cache folder and age, concurrency, queue,
 upload caps, warm models, language) is declared once in ``assistant/settings.py`` and listed in
 the README's settings table.
@@ -30,8 +30,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--lan", action="store_true")
     parser.add_argument("--code", default=None)
+    parser.add_argument("--cert", default=None)
+    parser.add_argument("--key", default=None)
     args = parser.parse_args(argv)
-    serve(host=args.host, port=args.port, lan=args.lan, code=args.code, announce=lambda text: print(text, flush=True))
+    serve(host=args.host, port=args.port, lan=args.lan, code=args.code, announce=lambda text: print(text, flush=True),
+          cert=args.cert, key=args.key)
 
 
 if __name__ == "__main__":

@@ -98,6 +98,11 @@ _DECLARED = (
     Setting("ETALASE_ACCESS_CODE", None, "Access code the app asks for once per phone (any name, the code as "
             "the password). Unset: none on 127.0.0.1; with `--lan` or any other host the app makes one up and "
             "prints it.", group="app"),
+    Setting("ETALASE_SSL_CERT", None, "Certificate file (PEM) for https (`serve --cert` overrides it): phones "
+            "share results to WhatsApp and install the app only from an https address. Needs ETALASE_SSL_KEY.",
+            _path, group="app"),
+    Setting("ETALASE_SSL_KEY", None, "Private key file (PEM) of ETALASE_SSL_CERT (`serve --key` overrides it).",
+            _path, group="app"),
     Setting("ETALASE_CACHE_DIR", lambda: Path(tempfile.gettempdir()).resolve() / "etalase-app",
             "The app's own cache folder: uploads and outputs, the only folder it serves files from.", _path,
             default_text="`<tmp>/etalase-app`", group="app"),

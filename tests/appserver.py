@@ -24,9 +24,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(tmp: Path, timeout_s: float = 90, **env: str) -> tuple[subprocess.Popen, str, Path]:
-    """``python app.py --port N`` with its cache under ``tmp``; returns (process, url, cache dir)
-    once the page answers. ``env`` adds to (or overrides) the defaults below."""
+def start_app(tmp: Path, timeout_s: float = 90, args: tuple[str, ...] = (), verify: object = True,
+              **env: str) -> tuple[subprocess.Popen, str, Path]:
+    """``python app.py --port N [args]`` with its cache under ``tmp``; returns (process, url, cache dir)
+    once the page answers. ``env`` adds to (or overrides) the defaults below; with ``--cert`` in
+    ``args`` the url is https, checked with ``verify`` (a CA file or SSL context, as httpx takes it)."""
     port = free_port()
     cache = tmp / "cache"
     environ = dict(os.environ, ETALASE_CACHE_DIR=str(cache), ETALASE_WARM="u2netp", ETALASE_LANG="id",
@@ -34,19 +36,21 @@ def start_app(tmp: Path, timeout_s: float = 90, **env: str) -> tuple[subprocess.
     environ.update(env)
     log_path = tmp / "app.log"
     with log_path.open("wb") as log:
-        proc = subprocess.Popen([sys.executable, str(REPO / "app.py"), "--port", str(port)], cwd=REPO,
+        proc = subprocess.Popen([sys.executable, str(REPO / "app.py"), "--port", str(port), *args], cwd=REPO,
                                 env=environ, stdout=log, stderr=subprocess.STDOUT)
-    return proc, wait_until_up(proc, f"http://127.0.0.1:{port}", log_path, timeout_s), cache
+    url = f"{'https' if '--cert' in args else 'http'}://127.0.0.1:{port}"
+    return proc, wait_until_up(proc, url, log_path, timeout_s, verify=verify), cache
 
 
-def wait_until_up(proc: subprocess.Popen, url: str, log_path: Path, timeout_s: float, path: str = "/") -> str:
+def wait_until_up(proc: subprocess.Popen, url: str, log_path: Path, timeout_s: float, path: str = "/",
+                  verify: object = True) -> str:
     """``url`` once ``url + path`` answers 200; the log's tail when the process exits or never answers."""
     deadline = time.time() + timeout_s
     while time.time() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("the app exited:\n" + log_path.read_text()[-3000:])
         try:
-            if httpx.get(url + path, timeout=2).status_code == 200:
+            if httpx.get(url + path, timeout=2, verify=verify).status_code == 200:
                 return url
         except httpx.HTTPError:
             pass

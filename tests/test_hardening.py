@@ -556,7 +556,7 @@ def test_ordinary_requests_pass_with_nosniff():
 
 def _multipart(files: int, size: int, boundary: str = "XyZ") -> bytes:
     part = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.jpg\"\r\n"
-            f"Content-Type: image/jpeg\r\n\r\n").encode() + b"\xff" * size + b"\r\n"
+            f"Content-Type: image/jpeg\r\n\r\n").encode() + (b"\xff\xd8\xff" + b"\xff" * size)[:size] + b"\r\n"
     return part * files + f"--{boundary}--\r\n".encode()
 
 
@@ -621,8 +621,12 @@ def test_gradio_routes_keep_working_behind_the_limits():
                           headers={"content-type": "application/json"})
         assert big.status_code == 413
         assert client.get("/gradio_api/runs").status_code == 404
-        upload = client.post("/gradio_api/upload", files=[("files", ("a.txt", b"hello", "text/plain"))])
+        png = io.BytesIO()
+        Image.new("RGB", (4, 4)).save(png, "PNG")
+        upload = client.post("/gradio_api/upload", files=[("files", ("a.png", png.getvalue(), "image/png"))])
         assert upload.status_code == 200, upload.text
+        refused = client.post("/gradio_api/upload", files=[("files", ("a.txt", b"hello", "text/plain"))])
+        assert refused.status_code == 415, refused.text  # not a photo, a ZIP or a brand kit
     finally:
         demo.close()
 

@@ -11,6 +11,9 @@ every route and bounds, before the app reads a byte:
   Uploads need a ``Content-Length``.
 * **Upload parts per request and an upload quota per client** (bytes and files in a sliding
   window, the cache's lifetime), counted from the multipart stream itself.
+* **Upload types**: each uploaded file's first bytes are read from the stream before the app
+  sees the file; what is not a photo (JPEG, PNG, WebP, HEIC/AVIF, GIF, BMP, TIFF), a ZIP or a
+  brand kit (``.json``) is refused 415 with a message the vendor can act on, and never stored.
 * **Editor layer index**: ``component_server`` bodies are read (bounded) and a layer index
   above ``max_layer_index`` is refused, so gradio never grows its list.
 * **Queued jobs per session and per client**: a ``queue/join`` is read (bounded) and refused
@@ -22,16 +25,22 @@ every route and bounds, before the app reads a byte:
   and the unused video recorder (``/gradio_api/process_recording``, ffmpeg) answer 404.
 * Every response gets ``X-Content-Type-Options: nosniff``.
 
+``fair_queue(queue)`` (not middleware: it patches gradio's queue instance) takes waiting jobs
+in turns by client address instead of first come, first served: a phone's first job goes
+before another phone's second, so a single photo waits for at most the job that is running,
+not for everything one busy client queued (issue 18, "fair sharing").
+
 Mount it with ``demo.launch(app_kwargs={"middleware": [Middleware(RequestLimits, ...)]})``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
 import time
-from collections import OrderedDict, defaultdict, deque
+from collections import Counter, OrderedDict, defaultdict, deque
 
 from assistant.i18n import t
 
@@ -43,6 +52,9 @@ ROUTE_BODY = {  # path suffix -> bytes
     "/component_server": 16 * MiB,  # the editor's layer blobs (PNG at the editor's size)
 }
 MAX_UPLOAD_PARTS = 500  # files in one upload request
+SNIFF_BYTES = 32  # of each uploaded file, enough for every signature below
+PART_HEADER_MAX = 16 * 1024  # one part's headers (the file name is in them)
+_ISO_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis"}
 QUOTA_WINDOW_S = 3600  # the web cache keeps uploads an hour
 QUOTA_BYTES = 2000 * 1_000_000  # per client and window
 QUOTA_FILES = 2000
@@ -100,6 +112,66 @@ class UploadQuota:
             return len(self._log)
 
 
+def upload_allowed(headers: bytes, head: bytes) -> bool:
+    """Whether one uploaded part may be stored: a form field without a file name, a photo or a
+    ZIP by its first bytes (never by its name), or a brand kit: a ``.json`` that starts with ``{``."""
+    match = re.search(rb'filename\*?=(?:"([^"]*)"|([^;\r\n]*))', headers, re.IGNORECASE)
+    if match is None:
+        return True  # not a file
+    name = (match.group(1) or match.group(2) or b"").strip().lower()
+    if (head.startswith((b"\xff\xd8", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00",
+                         b"MM\x00*", b"PK\x03\x04", b"PK\x05\x06"))
+            or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+            or (head[4:8] == b"ftyp" and head[8:12] in _ISO_BRANDS)):
+        return True
+    return name.endswith(b".json") and head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
+class PartSniffer:
+    """Reads a multipart body as it streams and holds back each part until its headers and its
+    first ``SNIFF_BYTES`` are in, so ``check(headers, head)`` decides before the app gets a
+    byte of the part. ``feed`` returns (bytes the app may have now, refused?)."""
+
+    def __init__(self, boundary: bytes, check=upload_allowed) -> None:
+        self.delim = b"\r\n--" + boundary
+        self.check = check
+        self.buf = b"\r\n"  # the first delimiter has no CRLF before it: add one, never pass it on
+        self.sent = 2
+        self.scan = 0
+        self.parts = 0
+        self.closed = False
+
+    def feed(self, chunk: bytes, final: bool) -> tuple[bytes, bool]:
+        self.buf += chunk
+        hold = len(self.buf)
+        while not self.closed:
+            i = self.buf.find(self.delim, self.scan)
+            if i < 0:
+                hold = len(self.buf) if final else max(self.scan, len(self.buf) - len(self.delim) + 1)
+                break
+            after = i + len(self.delim)
+            if self.buf[after:after + 2] == b"--":
+                self.closed = True
+                break
+            end = self.buf.find(b"\r\n\r\n", after)
+            if end < 0 or (len(self.buf) < end + 4 + SNIFF_BYTES and not final):
+                if end < 0 and len(self.buf) - after > PART_HEADER_MAX:
+                    return b"", True
+                hold = len(self.buf) if final else i
+                break
+            self.parts += 1
+            if not self.check(self.buf[after:end], self.buf[end + 4:end + 4 + SNIFF_BYTES]):
+                return b"", True
+            self.scan = end + 4
+        out = self.buf[self.sent:hold] if hold > self.sent else b""
+        self.sent = max(self.sent, hold)
+        if hold > 2:  # drop what was passed on
+            self.buf = self.buf[hold:]
+            self.scan = max(0, self.scan - hold)
+            self.sent -= hold
+        return out, False
+
+
 class _Refused(Exception):
     def __init__(self, status: int, key: str, **params) -> None:
         super().__init__(key)
@@ -113,7 +185,8 @@ class RequestLimits:
                  max_upload_parts: int = MAX_UPLOAD_PARTS, quota: UploadQuota | None = None,
                  max_layer_index: int = MAX_LAYER_INDEX, block_run_history: bool = True,
                  pending=None, max_jobs_per_session: int = MAX_JOBS_PER_SESSION,
-                 max_jobs_per_client: int = MAX_JOBS_PER_CLIENT, lang: str | None = None) -> None:
+                 max_jobs_per_client: int = MAX_JOBS_PER_CLIENT, lang: str | None = None,
+                 check_upload=upload_allowed) -> None:
         self.app = app
         self.default_body = default_body
         self.route_body = dict(ROUTE_BODY if route_body is None else route_body)
@@ -125,8 +198,10 @@ class RequestLimits:
         self.pending = pending  # session_hash -> jobs waiting or running (gradio's queue)
         self.max_jobs_per_session = max_jobs_per_session
         self.max_jobs_per_client = max_jobs_per_client
+        self.check_upload = check_upload  # (part headers, first bytes) -> may it be stored
         self._sessions: dict[str, OrderedDict] = defaultdict(OrderedDict)  # client -> its sessions
         self._sessions_lock = threading.Lock()
+        self._join_lock = asyncio.Lock()
 
     # ---------------------------------------------------------------- helpers
 
@@ -200,39 +275,43 @@ class RequestLimits:
     async def _streamed(self, scope, receive, send, limit: int, client: str, boundary: bytes | None):
         """Pass the body through, counting bytes (and upload parts); past a limit, answer
         413/429 ourselves and tell the app the client went away."""
-        state = {"bytes": 0, "parts": 0, "tail": b"", "refused": None, "started": False}
-        delimiter = b"--" + boundary if boundary else None
+        state = {"bytes": 0, "refused": None, "started": False}
+        sniffer = PartSniffer(boundary, self.check_upload) if boundary else None
 
         async def guarded_receive():
-            if state["refused"] is not None:
-                return {"type": "http.disconnect"}
-            message = await receive()
-            if message["type"] != "http.request":
-                return message
-            chunk = message.get("body", b"")
-            state["bytes"] += len(chunk)
-            refused = None
-            if state["bytes"] > limit:
-                refused = _Refused(413, "hardening_request_too_large", limit=max(1, limit // 1_000_000))
-            elif delimiter is not None:
-                data = state["tail"] + chunk
-                state["parts"] += data.count(delimiter)
-                state["tail"] = data[-(len(delimiter) - 1):] if len(delimiter) > 1 else b""
-                parts = max(0, state["parts"] - 1)  # the closing delimiter is not a part
-                if parts > self.max_upload_parts:
-                    refused = _Refused(413, "hardening_too_many_parts", limit=self.max_upload_parts)
-                elif not self.quota.allows(client, state["bytes"], parts):
-                    refused = _Refused(429, "hardening_upload_quota", files=self.quota.max_files,
-                                       limit=self.quota.max_bytes // 1_000_000)
-            if refused is not None:
-                state["refused"] = refused
-                if not state["started"]:
-                    state["started"] = True
-                    await self._answer(send, refused.status, self._message(refused))
-                return {"type": "http.disconnect"}
-            if delimiter is not None and not message.get("more_body", False):
-                self.quota.add(client, state["bytes"], max(0, state["parts"] - 1))
-            return message
+            while True:
+                if state["refused"] is not None:
+                    return {"type": "http.disconnect"}
+                message = await receive()
+                if message["type"] != "http.request":
+                    return message
+                chunk = message.get("body", b"")
+                final = not message.get("more_body", False)
+                state["bytes"] += len(chunk)
+                refused = None
+                if state["bytes"] > limit:
+                    refused = _Refused(413, "hardening_request_too_large", limit=max(1, limit // 1_000_000))
+                elif sniffer is not None:
+                    chunk, bad_type = sniffer.feed(chunk, final)
+                    if bad_type:
+                        refused = _Refused(415, "server_upload_type")
+                    elif sniffer.parts > self.max_upload_parts:
+                        refused = _Refused(413, "hardening_too_many_parts", limit=self.max_upload_parts)
+                    elif not self.quota.allows(client, state["bytes"], sniffer.parts):
+                        refused = _Refused(429, "hardening_upload_quota", files=self.quota.max_files,
+                                           limit=self.quota.max_bytes // 1_000_000)
+                if refused is not None:
+                    state["refused"] = refused
+                    if not state["started"]:
+                        state["started"] = True
+                        await self._answer(send, refused.status, self._message(refused))
+                    return {"type": "http.disconnect"}
+                if sniffer is None:
+                    return message
+                if final:
+                    self.quota.add(client, state["bytes"], sniffer.parts)
+                if chunk or final:  # a part held back until its first bytes are in: read on
+                    return {"type": "http.request", "body": chunk, "more_body": not final}
 
         async def guarded_send(message):
             if message["type"] == "http.response.start":
@@ -304,7 +383,11 @@ class RequestLimits:
             session = str(json.loads(body).get("session_hash") or "")[:128]
         except (ValueError, AttributeError):
             session = ""
-        if session:
+        if not session:
+            return await self.app(scope, self._replay(receive, body), send)
+        # One join at a time from the check until gradio has counted the job (its push runs
+        # before the answer): joins that arrive together cannot all pass one count.
+        async with self._join_lock:
             refused = None
             if self.pending(session) >= self.max_jobs_per_session:
                 refused = _Refused(429, "hardening_jobs_waiting", limit=self.max_jobs_per_session)
@@ -318,7 +401,7 @@ class RequestLimits:
                 sessions.move_to_end(session)
                 while len(sessions) > 256:
                     sessions.popitem(last=False)
-        return await self.app(scope, self._replay(receive, body), send)
+            return await self.app(scope, self._replay(receive, body), send)
 
     async def _component_server(self, scope, receive, send, limit: int):
         """Read the (bounded) body, refuse a layer index past ``max_layer_index``, then hand
@@ -337,6 +420,40 @@ class RequestLimits:
                     return await self._answer(send, 413, self._message(
                         _Refused(413, "hardening_editor_layers", limit=self.max_layer_index + 1)))
         return await self.app(scope, self._replay(receive, body), send)
+
+
+def client_of(event) -> str:
+    """The address a queued gradio event came from (its session when there is none)."""
+    client = getattr(getattr(event, "request", None), "client", None)
+    return getattr(client, "host", None) or str(getattr(event, "session_hash", ""))
+
+
+def fair_order(waiting: list, running: Counter, key=client_of) -> list:
+    """``waiting`` in turns: each event's turn is how many of its client's jobs are running or
+    ahead of it; lower turns first, the order of arrival within a turn (a stable sort)."""
+    seen = Counter(running)
+    turns = []
+    for event in waiting:
+        client = key(event)
+        turns.append(seen[client])
+        seen[client] += 1
+    order = sorted(range(len(waiting)), key=lambda i: turns[i])
+    return [waiting[i] for i in order]
+
+
+def fair_queue(queue, key=client_of):
+    """Patch gradio's ``Queue`` instance so each lane hands out its next job by ``fair_order``."""
+    original = queue.get_events
+
+    def get_events():
+        for lane, event_queue in list(queue.event_queue_per_concurrency_id.items()):
+            if len(event_queue.queue) > 1:
+                running = Counter(key(e) for job in queue.active_jobs if job for e in job if e.concurrency_id == lane)
+                event_queue.queue[:] = fair_order(event_queue.queue, running, key)
+        return original()
+
+    queue.get_events = get_events
+    return queue
 
 
 def _boundary(content_type: bytes) -> bytes | None:

@@ -10,6 +10,9 @@ import logging
 from collections.abc import Callable
 
 from assistant.web.config import CACHE_DIR  # noqa: F401  (first: sets GRADIO_TEMP_DIR before Gradio loads)
+from pathlib import Path
+
+from assistant.errors import AssistantError
 from assistant.i18n import default_language, t
 from assistant.models import session as segment
 from assistant.settings import value
@@ -17,7 +20,22 @@ from assistant.web import workshop
 from assistant.web.shell import build_app, launch_kwargs, start_background
 
 
-def plan(host: str | None, port: int | None, lan: bool, code: str | None) -> dict:
+def tls_files(cert: str | Path | None, key: str | Path | None) -> tuple[str, str] | None:
+    """(certificate, key) for https from ``--cert/--key`` or ETALASE_SSL_CERT/KEY; None: plain http.
+    Both or neither, and both readable, before anything starts."""
+    cert = cert or value("ETALASE_SSL_CERT")
+    key = key or value("ETALASE_SSL_KEY")
+    if not cert and not key:
+        return None
+    if not cert or not key:
+        raise AssistantError("server_tls_pair")
+    for path in (cert, key):
+        if not Path(path).is_file():
+            raise AssistantError("server_tls_missing", path=str(path))
+    return str(cert), str(key)
+
+
+def plan(host: str | None, port: int | None, lan: bool, code: str | None, tls: tuple[str, str] | None = None) -> dict:
     """Where to listen, the address to announce and the access code (None: no login)."""
     port = port or value("ETALASE_PORT")
     host = host or ("0.0.0.0" if lan else value("ETALASE_HOST"))
@@ -26,16 +44,19 @@ def plan(host: str | None, port: int | None, lan: bool, code: str | None) -> dic
     code = code or value("ETALASE_ACCESS_CODE") or (workshop.new_code() if exposed else None)
     address = workshop.lan_address() if lan else None
     shown = address or ("127.0.0.1" if host in ("0.0.0.0", "::") else host)
-    return {"host": host, "port": port, "code": code, "lan": lan, "address": address,
-            "url": f"http://{shown}:{port}/"}
+    scheme = "https" if tls else "http"
+    return {"host": host, "port": port, "code": code, "lan": lan, "address": address, "tls": tls,
+            "url": f"{scheme}://{shown}:{port}/"}
 
 
 def serve(host: str | None = None, port: int | None = None, lan: bool = False, code: str | None = None,
-          lang: str | None = None, announce: Callable[[str], None] = lambda text: None) -> None:
+          lang: str | None = None, announce: Callable[[str], None] = lambda text: None,
+          cert: str | Path | None = None, key: str | Path | None = None) -> None:
     """Start the app and block until it is stopped (Ctrl+C). ``announce`` gets the lines for
-    the staff (address, QR code, access code): the CLI and app.py print them."""
+    the staff (address, QR code, access code): the CLI and app.py print them. ``cert``/``key``:
+    serve https (a phone shares files and installs the app only from a secure address)."""
     lang = lang or default_language()
-    p = plan(host, port, lan, code)
+    p = plan(host, port, lan, code, tls_files(cert, key))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     warm = value("ETALASE_WARM")
     start_background(list(segment.WARM_ORDER if warm is None else warm))
@@ -45,6 +66,8 @@ def serve(host: str | None = None, port: int | None = None, lan: bool = False, c
     app_kwargs = dict(kwargs.pop("app_kwargs", {}))
     options["head"] = kwargs.pop("head", "") + options.get("head", "")  # the page script, then "Bagikan"
     app_kwargs["middleware"] = [options.pop("middleware")] + list(app_kwargs.get("middleware", []))
+    if p["tls"]:  # ssl_verify only governs gradio's check of its own address (a LAN certificate fails it)
+        kwargs.update(ssl_certfile=p["tls"][0], ssl_keyfile=p["tls"][1], ssl_verify=False)
     demo.launch(server_name=p["host"], server_port=p["port"], app_kwargs=app_kwargs, prevent_thread_lock=True,
                 **kwargs, **options)
     if lan:

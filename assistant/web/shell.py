@@ -16,7 +16,7 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from assistant.models import registry as models, session as segment
-from assistant.web.limits import RequestLimits
+from assistant.web.limits import RequestLimits, fair_queue
 from assistant.i18n import LANGUAGES, default_language, t
 from assistant.web import render, services
 from assistant.web.config import (CACHE_DIR, CACHE_MAX_AGE_S, CACHE_SWEEP_S, CONCURRENCY, MAX_UPLOAD_MB,
@@ -44,6 +44,7 @@ def build_app() -> gr.Blocks:
         _api()
         _wire_language(demo, T, lang, tabs)
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_MAX)
+    fair_queue(demo._queue)  # jobs in turns by phone, not first come first served (issue 18)
     _served.append(demo)
     return demo
 

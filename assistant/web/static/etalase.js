@@ -53,7 +53,18 @@
     [/^common\.[a-z_]+$/, () => ''],
     [/^File\(s\) exceed the maximum allowed size of [^:]+: (.*)$/, (m) => refused(fmt(tr('too_big'), {names: m[1]}))],
     [/^(Connection errored out\.?|Connection lost.*|Lost connection.*)$/, () => tr('connection')],
+    [/^Invalid file type: (.+)\. Only .+ allowed\.$/, (m) => refused(fmt(tr('not_photo'), {names: m[1]}))],
+    // The server refused an upload (not a photo, too large, a limit): its own message, without the status.
+    [/^HTTP [45]\d\d: ([\s\S]+)$/, (m) => refused(serverText(m[1]))],
   ];
+  function serverText(body) {
+    try {
+      const data = JSON.parse(body);
+      return String(data.detail || data.error || body);
+    } catch (e) {
+      return body;
+    }
+  }
   const TRACKER = [
     [/^queue: (\d+)\/(\d*) \|$/, (m) => fmt(tr('queue'), {pos: m[1], size: m[2]})],
     [/^processing \|$/, () => tr('processing')],
