@@ -127,9 +127,9 @@ def test_the_queue_takes_phones_in_turns(server, tmp_path):
     finished: list[str] = []
     lock = threading.Lock()
 
-    def run(phone: Phone, who: str) -> None:
+    def run(phone: Phone, who: str, presets: str = "umum") -> None:
         try:
-            phone.process_photo_api(photo, "umum", "cepat")
+            phone.process_photo_api(photo, presets, "cepat")
             with lock:
                 finished.append(who)
         finally:
@@ -141,7 +141,9 @@ def test_the_queue_takes_phones_in_turns(server, tmp_path):
     busy = [Phone(url, 21, address="127.0.0.200") for _ in range(4)]
     threads = []
     for k, phone in enumerate(busy):
-        threads.append(threading.Thread(target=run, args=(phone, f"busy-{k}")))
+        # Four marketplaces each: every busy job lasts long enough that the other phone joins while
+        # three are still waiting, even on a loaded machine (one marketplace ran out before it joined).
+        threads.append(threading.Thread(target=run, args=(phone, f"busy-{k}", "umum,shopee,lazada,tokopedia")))
         threads[-1].start()
         time.sleep(0.3)  # joined in this order
     time.sleep(1.0)
