@@ -13,9 +13,14 @@
   the input's content hash and the recipe (presets, model, background, code version). A
   rerun reuses what is done and still on disk and redoes what changed. Outputs are written
   under a temporary name and renamed (``write_atomic``), so a kill never leaves half an image.
-* **Report**: ``report.csv`` (one row per input and preset), ``report.html`` (a contact sheet
-  per vendor, thumbnails in ``thumbs/``), ``upload/<preset>.csv`` (bulk-upload sheets: SKU
-  and image file names in order), ``zips/<vendor>.zip`` and ``all-outputs.zip`` for hand-over.
+* **Layout, shaped for handing back**: ``<vendor>/<marketplace>/<photo>`` (a photo without a
+  vendor: ``<marketplace>/<photo>``); marketplaces that get byte-identical images share one
+  file in a folder named after both (``umum+tokopedia/``). ``<vendor>/upload/<preset>.csv`` are
+  the vendor's bulk-upload sheets (SKU and images in order). ``zips/<vendor>.zip`` is the
+  vendor's folder, nothing else; ``all-outputs.zip`` holds every folder and the reports.
+* **Report**: ``report.csv`` (one row per input and preset; headers and status words in the
+  report's language, the check codes in their own column, no timings, no server folders),
+  ``report.html`` (a contact sheet per vendor, thumbnails in ``thumbs/``, inlined in the zip).
 * **Scale-out**: ``engine="dask"`` sends the same per-photo function (``process_bytes``) to a
   Dask cluster; outputs and journal stay on this machine.
 """
@@ -68,7 +73,7 @@ class BatchResult:
     report_html: Path
     zip_path: Path | None  # all outputs, the report and the upload sheets in one zip
     vendor_zips: dict[str, Path]
-    upload_sheets: dict[str, Path]
+    upload_sheets: dict[str, dict[str, Path]]  # vendor -> preset -> <vendor>/upload/<preset>.csv
     photos: int
     processed: int  # photos run through the pipeline this time
     resumed: int  # photos the journal said were done
@@ -219,7 +224,7 @@ def run_batch(inputs: Iterable[str | Path], out_dir: str | Path, presets: list[s
     records.sort(key=lambda r: r.index)
 
     try:
-        write_report(out_dir / "report.csv", rows)
+        write_report(out_dir / "report.csv", rows, lang)
         sheets = write_upload_sheets(out_dir, records, chosen)
         _clean_thumbs(out_dir, records)
         report_html = out_dir / "report.html"
