@@ -673,3 +673,18 @@ def test_a_batch_pauses_between_photos_while_a_single_photo_runs(app, services):
         assert not waited.wait(0.3), "the batch went on while a single photo ran"
     assert waited.wait(2), "the batch did not go on after the single photo"
     batch.join()
+
+
+@pytest.mark.shared
+def test_label_photo_without_a_label_is_refused_in_plain_words(app, services, render):
+    """Issue 17 item 6: "Foto label tercetak" with a real photo that has no label (mangoes in crates)
+    mounted a crate outline as the label and said "selesai"; now it is refused, in plain Indonesian."""
+    from assistant import AssistantError
+    from tests.conftest import shared_path
+
+    photo = shared_path("grocery_phone", "images", "Fruit__Mango__Mango_001.jpg")
+    with pytest.raises(AssistantError) as err:
+        services.make_label("photo", str(photo))
+    text = render.friendly(err.value, "id")
+    assert "Label tidak ditemukan" in text and "selesai" not in text.lower()
+    assert not re.search(r"mockup_|#[0-9A-Fa-f]{6}|/", text)
