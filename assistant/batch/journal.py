@@ -68,6 +68,14 @@ class Journal:
     def find(self, relative: str, key: str) -> dict | None:
         return self.entries.get((relative, key))
 
+    def latest(self, relative: str) -> dict | None:
+        """The newest entry for an input, whatever recipe made it (redoing one photo keeps the rest)."""
+        found = None
+        for (rel, _), entry in self.entries.items():
+            if rel == relative:
+                found = entry
+        return found
+
     def add(self, record: Record) -> None:
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -57,6 +57,33 @@ def _rows_for(record: Record, presets: list[Preset], lang: str | None) -> list[R
     return rows
 
 
+# --------------------------------------------------------------------------- one photo's verdict
+
+# What the app's grid shows per photo: "ok" (ready to upload), "check" (made, but a check or
+# notice wants a look: "perlu dicek"), "failed" (no image). Built from the check statuses the
+# notices carry; a library verdict (``result.verdict``, realphoto2) can replace the body of
+# ``photo_verdict`` and feed report columns ``verdict``/``headline`` through REPORT_COLUMNS.
+VERDICTS = ("ok", "check", "failed")
+
+
+def photo_verdict(record: Record) -> str:
+    """``ok``, ``check`` or ``failed`` for one photo (see VERDICTS)."""
+    if record.status != "ok":
+        return "failed"
+    notices = record.notices + [n for o in record.outputs for n in o["notices"]]
+    return "check" if notices else "ok"
+
+
+def photo_headline(record: Record, lang: str | None) -> str:
+    """The one line to read first about a photo: why it failed, or its first warning."""
+    if record.status != "ok":
+        code, params = (("batch_internal_error", {"name": record.relative, "detail": record.internal})
+                        if record.internal else (record.error[0], record.error[1]))
+        return t(code, lang, **params)
+    warnings = _warnings(record, lang)
+    return warnings[0] if warnings else ""
+
+
 # --------------------------------------------------------------------------- reports and hand-over
 
 def write_report(path: Path, rows: list[ReportRow], lang: str | None = None) -> None:
