@@ -123,13 +123,10 @@ def shown(photos: list[dict], which: str) -> list[int]:
 
 
 def grid_items(photos: list[dict], indices: list[int], lang: str) -> list[tuple[str, str]]:
-    """(thumbnail, caption) per shown photo: its mark and verdict, then its name."""
-    items = []
-    for i in indices:
-        p = photos[i]
-        verdict = t(f"batch_app_verdict_{p['verdict']}", lang)
-        items.append((p["thumb"], f"{MARKS[p['verdict']]} {verdict} · {PurePosixPath(_name(p)).name}"))
-    return items
+    """(thumbnail, caption) per shown photo: its verdict's mark (the grid's label says what each
+    means; a caption with the verdict in words covered half the picture on a phone), then its name."""
+    return [(photos[i]["thumb"], f"{MARKS[photos[i]['verdict']]} {PurePosixPath(_name(photos[i])).name}")
+            for i in indices]
 
 
 def photo_detail_md(photo: dict, lang: str) -> str:
