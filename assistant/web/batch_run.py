@@ -125,7 +125,10 @@ def shown(photos: list[dict], which: str) -> list[int]:
 def grid_items(photos: list[dict], indices: list[int], lang: str) -> list[tuple[str, str]]:
     """(thumbnail, caption) per shown photo: its verdict's mark (the grid's label says what each
     means; a caption with the verdict in words covered half the picture on a phone), then its name."""
-    return [(photos[i]["thumb"], f"{MARKS[photos[i]['verdict']]} {PurePosixPath(_name(photos[i])).name}")
+    names = [PurePosixPath(_name(p)).name for p in photos]
+    twice = {n for n in names if names.count(n) > 1}  # three vendors' IMG_0001: say whose
+    return [(photos[i]["thumb"], f"{MARKS[photos[i]['verdict']]} "
+             + (f"{photos[i]['vendor']}/{names[i]}" if names[i] in twice and photos[i]["vendor"] else names[i]))
             for i in indices]
 
 

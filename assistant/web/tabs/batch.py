@@ -185,10 +185,12 @@ def build(T: Texts, lang: gr.Radio) -> BatchTab:
                 zip_file = T(gr.File(label=t("batch_app_zips_label", lang0), file_count="multiple", interactive=False,
                                      elem_id="batch-zip"), label="batch_app_zips_label")
                 filter_ = T(gr.Radio([], value="all", label=t("batch_app_filter_label", lang0), elem_id="batch-filter",
-                                     visible=False), label="batch_app_filter_label")
-                grid = T(gr.Gallery(label=t("batch_app_grid_label", lang0), columns=3, height="auto",
-                                    allow_preview=False, object_fit="contain", buttons=[], visible=False,
-                                    elem_id="batch-grid"), label="batch_app_grid_label")
+                                     info=t("batch_app_legend", lang0), visible=False),
+                            label="batch_app_filter_label", info="batch_app_legend")
+                # no label over the pictures: the filter above says what the marks mean
+                grid = T(gr.Gallery(label=t("batch_app_grid_label", lang0), show_label=False, columns=3,
+                                    height="auto", allow_preview=False, object_fit="contain", buttons=[],
+                                    visible=False, elem_id="batch-grid"), label="batch_app_grid_label")
                 detail = gr.Markdown("", elem_id="batch-detail")
                 redo_btn = T(gr.Button(t("batch_app_redo_button", lang0), variant="secondary", visible=False,
                                        elem_id="batch-redo"), value="batch_app_redo_button")
