@@ -292,10 +292,11 @@ def test_app_settings(app):
     # lane; batches have their own, so a photo never waits behind a whole batch (issue 17).
     photo = [fn for fn in demo.fns.values() if fn.concurrency_id == "photo"]
     batch = [fn for fn in demo.fns.values() if fn.concurrency_id == "batch"]
-    assert len(photo) == 8 and len(batch) == 1, (len(photo), len(batch))
+    # the batch lane: a batch, and one photo of it redone (issue 17: "Proses ulang foto ini")
+    assert len(photo) == 8 and sorted(fn.name for fn in batch) == ["redo_photo", "run_batch"], (len(photo), len(batch))
     assert all(fn.concurrency_limit == app.CONCURRENCY for fn in photo)
     from assistant.web.config import BATCH_CONCURRENCY
-    assert batch[0].concurrency_limit == BATCH_CONCURRENCY
+    assert all(fn.concurrency_limit == BATCH_CONCURRENCY for fn in batch)
     assert demo._queue.max_size == app.QUEUE_MAX
     kwargs = app.launch_kwargs()
     assert kwargs["max_file_size"] == "25mb" and kwargs["allowed_paths"] == []
