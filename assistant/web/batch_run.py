@@ -4,7 +4,7 @@ and redo one photo with other settings.
 
 The batch's work folder (the staged uploads and the outputs) is kept in the app's cache after the
 run, so one photo can be redone; the cache sweep removes it with everything else after the cache
-age (``ETALASE_CACHE_MAX_AGE``). A redo after that says the batch is gone.
+age (``ETALASE_CACHE_MAX_AGE_S``). A redo after that says the batch is gone.
 """
 
 from __future__ import annotations
