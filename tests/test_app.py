@@ -389,6 +389,15 @@ def test_batch_hands_back_one_zip_per_vendor_with_a_grid_and_a_redo(app, render,
     assert f"\n{photo.name},umum," in report and "toko.zip!rak/produk.jpg" in report
     summary = render.batch_summary_md(result, 3.2, "id")
     assert "2 foto berhasil" in summary and "rusak.jpg" in summary
+    # the CLI given the same files lays them out the same way
+    from assistant.cli import main
+
+    cli = tmp_path / "cli"
+    assert main(["process", str(photo), str(bad), str(archive), "--preset", "umum,tokopedia", "--out", str(cli),
+                 "--model", "u2netp", "--zip", "none"]) == 1  # rusak.jpg fails
+    made = {p.relative_to(cli).as_posix() for p in cli.rglob("*") if p.is_file()
+            and p.parts[len(cli.parts)] not in ("thumbs", ".etalase") and p.name not in ("report.csv", "report.html")}
+    assert made == {n for n in every if n not in ("report.csv", "report.html")}, (made, every)
     # the grid: each photo with its verdict and thumbnail; the filter keeps those that want a look
     photos = run["photos"]
     assert [p["relative"] for p in photos] == [photo.name, "rusak.jpg", "rak/produk.jpg"]
