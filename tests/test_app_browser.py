@@ -464,4 +464,8 @@ def test_batch_grid_filter_redo_and_vendor_zips_on_a_phone(browser, server, shot
             assert Image.open(f).size == (1200, 1200)
     assert inside == {"toko-ani/umum+tokopedia/keripik.jpg", "toko-ani/umum+tokopedia/IMG_0001.jpg",
                       "toko-ani/upload/umum.csv", "toko-ani/upload/tokopedia.csv"}, inside
+    # the language switch reaches the filter (the captions are marks and names)
+    page.locator("#lang").get_by_label("English").check()
+    page.wait_for_function("document.querySelector('#batch-filter').innerText.includes('Needs a look (3)')")
+    assert "All (4)" in page.inner_text("#batch-filter")
     context.close()

@@ -57,7 +57,7 @@ class BatchTab:
         # New photos: the last batch's summary, grid and ZIPs no longer match them.
         self.files.change(self.cleared, None, results, queue=False, api_visibility="private", show_progress="hidden")
         self.cancel_btn.click(self.cancel_batch, None, None, queue=False, api_visibility="private")
-        self.filter.change(self.show, [self.state, self.filter, self.lang], [self.state, self.grid, self.detail,
+        self.filter.input(self.show, [self.state, self.filter, self.lang], [self.state, self.grid, self.detail,
                                                                               self.redo_btn],
                            queue=False, api_visibility="private", show_progress="hidden")
         self.grid.select(self.pick, [self.state, self.lang], [self.state, self.detail, self.redo_btn], queue=False,
@@ -155,13 +155,22 @@ class BatchTab:
             event.set()
 
     def relabel_inputs(self) -> set:
-        return {self.controls.presets, self.controls.bg_mode}
+        return {self.controls.presets, self.controls.bg_mode, self.state, self.filter}
 
     def relabel_outputs(self) -> list:
-        return [self.controls.bg_mode]
+        return [self.controls.bg_mode, self.filter, self.detail]
 
     def relabel(self, values: dict, lang: str) -> dict:
-        return self.controls.relabel(values, lang)
+        """The background choices, and after a batch the filter's choices and the picked photo's
+        detail in ``lang`` (the grid's captions are marks and names: no words to change)."""
+        updates = self.controls.relabel(values, lang)
+        run = values.get(self.state)
+        if run and run.get("photos"):
+            updates[self.filter] = gr.update(choices=batch_run.filter_choices(run["photos"], lang),
+                                             value=values.get(self.filter) or "all")
+            picked = run.get("picked")
+            updates[self.detail] = batch_run.photo_detail_md(run["photos"][picked], lang) if picked is not None else ""
+        return updates
 
 
 def build(T: Texts, lang: gr.Radio) -> BatchTab:
