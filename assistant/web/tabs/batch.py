@@ -84,7 +84,7 @@ class BatchTab:
     def _results(self, run: dict, status: str, lang_value: str) -> dict:
         """The summary, the ZIPs, and the grid of every photo with its verdict."""
         photos = run["photos"]
-        run = dict(run, shown=batch_run.shown(photos, "all"), picked=None)
+        run = dict(run, shown=batch_run.shown(photos, "all"), picked=None, which="all")
         return {self.status: status, self.zip: run["downloads"] or None, self.state: run,
                 self.grid: gr.update(value=batch_run.grid_items(photos, run["shown"], lang_value) or None,
                                      visible=bool(photos), selected_index=None),
@@ -133,7 +133,7 @@ class BatchTab:
         if not run:
             return {self.state: run, self.grid: gr.update(), self.detail: "", self.redo_btn: gr.update(visible=False)}
         lang_value = lang_of(lang_value)
-        run = dict(run, shown=batch_run.shown(run["photos"], which), picked=None)
+        run = dict(run, shown=batch_run.shown(run["photos"], which), picked=None, which=which)
         return {self.state: run, self.grid: gr.update(value=batch_run.grid_items(run["photos"], run["shown"],
                                                                                  lang_value) or None,
                                                       selected_index=None),
@@ -155,7 +155,8 @@ class BatchTab:
             event.set()
 
     def relabel_inputs(self) -> set:
-        return {self.controls.presets, self.controls.bg_mode, self.state, self.filter}
+        return {self.controls.presets, self.controls.bg_mode, self.state}  # not the filter: before a batch it
+        # has no choices, and Gradio refuses a Radio's value outside them (the whole switch would fail)
 
     def relabel_outputs(self) -> list:
         return [self.controls.bg_mode, self.filter, self.detail]
@@ -167,7 +168,7 @@ class BatchTab:
         run = values.get(self.state)
         if run and run.get("photos"):
             updates[self.filter] = gr.update(choices=batch_run.filter_choices(run["photos"], lang),
-                                             value=values.get(self.filter) or "all")
+                                             value=run.get("which") or "all")
             picked = run.get("picked")
             updates[self.detail] = batch_run.photo_detail_md(run["photos"][picked], lang) if picked is not None else ""
         return updates
@@ -193,7 +194,7 @@ def build(T: Texts, lang: gr.Radio) -> BatchTab:
                 status = gr.Markdown("", elem_id="batch-status")
                 zip_file = T(gr.File(label=t("batch_app_zips_label", lang0), file_count="multiple", interactive=False,
                                      elem_id="batch-zip"), label="batch_app_zips_label")
-                filter_ = T(gr.Radio([], value="all", label=t("batch_app_filter_label", lang0), elem_id="batch-filter",
+                filter_ = T(gr.Radio([], value=None, label=t("batch_app_filter_label", lang0), elem_id="batch-filter",
                                      info=t("batch_app_legend", lang0), visible=False),
                             label="batch_app_filter_label", info="batch_app_legend")
                 # no label over the pictures: the filter above says what the marks mean
