@@ -204,8 +204,9 @@ def build(T: Texts, lang: gr.Radio) -> BatchTab:
                 detail = gr.Markdown("", elem_id="batch-detail")
                 redo_btn = T(gr.Button(t("batch_app_redo_button", lang0), variant="secondary", visible=False,
                                        elem_id="batch-redo"), value="batch_app_redo_button")
+        state = gr.State(None)  # inside the tab: a component placed among the tabs shifts their labels
     tab = BatchTab(lang, files, controls, run_btn, cancel_btn, busy, status, zip_file, filter_, grid, detail,
-                   redo_btn, gr.State(None))
+                   redo_btn, state)
     tab.wire()
     return tab
 
