@@ -131,8 +131,8 @@ def rembg_cmd(model: str, src: Path, out: Path) -> list[str]:
 
 
 def ours_cmd(model: str, src: Path, out: Path, extra: list[str] | None = None) -> list[str]:
-    return [sys.executable, "-m", "assistant", "process", str(src), "--preset", PRESETS, "--model", model,
-            "--out", str(out)] + (extra or [])
+    return [sys.executable, "-m", "assistant", "--lang", "en", "process", str(src), "--preset", PRESETS,
+            "--model", model, "--out", str(out)] + (extra or [])  # report.csv's English headers
 
 
 def speed(photos: list[Path], work: Path, env: dict, rembg_env: dict, models: list[str], repeat: int) -> list[dict]:

@@ -308,10 +308,11 @@ def test_app_settings(app):
     # "photo" lane; batches have their own, so a photo never waits behind a whole batch (issue 17).
     photo = [fn for fn in demo.fns.values() if fn.concurrency_id == "photo"]
     batch = [fn for fn in demo.fns.values() if fn.concurrency_id == "batch"]
-    assert len(photo) == 9 and len(batch) == 1, (len(photo), len(batch))
+    # the batch lane: a batch, and one photo of it redone (issue 17: "Proses ulang foto ini")
+    assert len(photo) == 9 and sorted(fn.name for fn in batch) == ["redo_photo", "run_batch"], (len(photo), len(batch))
     assert all(fn.concurrency_limit == app.CONCURRENCY for fn in photo)
     from assistant.web.config import BATCH_CONCURRENCY
-    assert batch[0].concurrency_limit == BATCH_CONCURRENCY
+    assert all(fn.concurrency_limit == BATCH_CONCURRENCY for fn in batch)
     assert demo._queue.max_size == app.QUEUE_MAX
     kwargs = app.launch_kwargs()
     assert kwargs["max_file_size"] == "25mb" and kwargs["allowed_paths"] == []
@@ -369,7 +370,13 @@ def test_batch_file_count_is_limited(app, services, tmp_path, monkeypatch):
     assert services.stage_batch_inputs([str(photo), str(photo)], tmp_path / "in4") == 2  # same name twice: kept apart
 
 
-def test_batch_runs_and_zips_outputs_with_report(app, render, services, tmp_path):
+def test_batch_hands_back_one_zip_per_vendor_with_a_grid_and_a_redo(app, render, services, tmp_path):
+    """Issue 17 item 5, the app's side: a zip per vendor holding its folder (a folder per marketplace,
+    identical images once, its own upload sheets, no thumbnails, no reports), one zip with everything
+    and an Indonesian report.csv without server folders, the photos with their verdicts for the grid,
+    and one photo redone with other settings while the others stay as they were."""
+    from assistant.web import batch_run
+
     photo = sample_photo(tmp_path)
     bad = tmp_path / "rusak.jpg"
     bad.write_bytes(b"not a photo")
@@ -378,19 +385,62 @@ def test_batch_runs_and_zips_outputs_with_report(app, render, services, tmp_path
         z.write(photo, "rak/produk.jpg")
         z.writestr("../../jahat.jpg", b"x")
     calls = []
-    zip_path, result = services.run_batch_files([str(photo), str(bad), str(archive)], ["umum"], "u2netp", None,
-                                                "id", progress=lambda done, total: calls.append((done, total)))
+    run, result = batch_run.run_files([str(photo), str(bad), str(archive)], ["umum", "tokopedia"], "u2netp", None,
+                                      "id", progress=lambda done, total: calls.append((done, total)))
     assert calls[-1][0] == calls[-1][1] >= 3
-    with zipfile.ZipFile(zip_path) as z:
-        names = set(z.namelist())
+    names = [Path(p).name for p in run["downloads"]]
+    assert names[:2] == ["rak.zip", "hasil-foto.zip"] and names[2].startswith("semua-hasil-dan-laporan-")
+    assert all(Path(p).is_relative_to(services.OUT_ROOT) for p in run["downloads"])
+    with zipfile.ZipFile(run["downloads"][0]) as z:
+        assert set(z.namelist()) == {"rak/umum+tokopedia/produk.jpg", "rak/upload/umum.csv", "rak/upload/tokopedia.csv"}
+    with zipfile.ZipFile(run["downloads"][1]) as z:
+        assert set(z.namelist()) == {f"umum+tokopedia/{photo.name}", "upload/umum.csv", "upload/tokopedia.csv"}
+    with zipfile.ZipFile(run["downloads"][2]) as z:
+        every = set(z.namelist())
         report = z.read("report.csv").decode()
-    assert {"report.csv", "report.html", f"umum/{photo.name}", "umum/rak/produk.jpg"} <= names
-    assert not any("jahat" in n or n.startswith(("/", "..")) for n in names)
-    assert "rusak.jpg" in report and "bukan foto" in report
-    assert Path(zip_path).is_relative_to(services.OUT_ROOT)
-    assert not any(services.WORK_ROOT.iterdir()), "the batch's work folder is removed"
+    assert not any(n.startswith(("/", "..", "thumbs")) or "jahat" in n for n in every)
+    assert report.startswith("foto,marketplace,berkas_hasil,status,pesan")
+    assert "rusak.jpg" in report and "bukan foto" in report and "gagal" in report
+    assert str(services.CACHE_DIR) not in report and "foto/" not in report  # no server or staging folders
+    assert f"\n{photo.name},umum," in report and "toko.zip!rak/produk.jpg" in report
     summary = render.batch_summary_md(result, 3.2, "id")
     assert "2 foto berhasil" in summary and "rusak.jpg" in summary
+    # the CLI given the same files lays them out the same way
+    from assistant.cli import main
+
+    cli = tmp_path / "cli"
+    assert main(["process", str(photo), str(bad), str(archive), "--preset", "umum,tokopedia", "--out", str(cli),
+                 "--model", "u2netp", "--zip", "none"]) == 1  # rusak.jpg fails
+    made = {p.relative_to(cli).as_posix() for p in cli.rglob("*") if p.is_file()
+            and p.parts[len(cli.parts)] not in ("thumbs", ".etalase") and p.name not in ("report.csv", "report.html")}
+    assert made == {n for n in every if n not in ("report.csv", "report.html")}, (made, every)
+    # the grid: each photo with its verdict and thumbnail; the filter keeps those that want a look
+    photos = run["photos"]
+    assert [p["relative"] for p in photos] == [photo.name, "rusak.jpg", "rak/produk.jpg"]
+    assert photos[1]["verdict"] == "failed" and "bukan foto" in photos[1]["headline"]
+    assert {photos[0]["verdict"], photos[2]["verdict"]} <= {"ok", "check"}
+    assert all(Path(p["thumb"]).is_file() for p in photos)  # a failed photo gets a tile too
+    items = batch_run.grid_items(photos, batch_run.shown(photos, "all"), "id")
+    assert len(items) == 3 and items[1][1] == "✗ rusak.jpg" and items[2][1].endswith("produk.jpg")
+    check = batch_run.shown(photos, "check")
+    assert check == [i for i, p in enumerate(photos) if p["verdict"] != "ok"] and 1 in check
+    assert batch_run.filter_choices(photos, "id")[1] == (f"Perlu dicek ({len(check)})", "check")
+    detail = batch_run.photo_detail_md(photos[2], "id")
+    assert "dari rak" in detail and "Satu berkas untuk umum + tokopedia" in detail
+    # redo one photo with another background: only it is processed, the other is kept as it was
+    kept = Path(run["work"]) / "hasil" / "umum+tokopedia" / photo.name
+    stamp = kept.stat().st_mtime_ns
+    before = (Path(run["work"]) / "hasil" / "rak" / "umum+tokopedia" / "produk.jpg").read_bytes()
+    again, result2 = batch_run.redo_photo(run, "rak/produk.jpg", "u2netp", "#E0E0E0", "id")
+    assert (result2.processed, result2.resumed) == (1, 2)  # the car and rusak.jpg as they were
+    assert kept.stat().st_mtime_ns == stamp
+    with zipfile.ZipFile(again["downloads"][0]) as z:
+        assert z.read("rak/umum+tokopedia/produk.jpg") != before
+    # the kept work folder goes with the cache age; a redo after that says so
+    services.sweep_cache(now=time.time() + app.CACHE_MAX_AGE_S + 5)
+    with pytest.raises(services.AppMessage) as err:
+        batch_run.redo_photo(run, "rak/produk.jpg", "u2netp", None, "id")
+    assert err.value.key == "batch_app_redo_gone"
 
 
 def test_sweep_removes_old_files_only(app, services):
@@ -702,3 +752,18 @@ def test_a_batch_pauses_between_photos_while_a_single_photo_runs(app, services):
         assert not waited.wait(0.3), "the batch went on while a single photo ran"
     assert waited.wait(2), "the batch did not go on after the single photo"
     batch.join()
+
+
+@pytest.mark.shared
+def test_label_photo_without_a_label_is_refused_in_plain_words(app, services, render):
+    """Issue 17 item 6: "Foto label tercetak" with a real photo that has no label (mangoes in crates)
+    mounted a crate outline as the label and said "selesai"; now it is refused, in plain Indonesian."""
+    from assistant import AssistantError
+    from tests.conftest import shared_path
+
+    photo = shared_path("grocery_phone", "images", "Fruit__Mango__Mango_001.jpg")
+    with pytest.raises(AssistantError) as err:
+        services.make_label("photo", str(photo))
+    text = render.friendly(err.value, "id")
+    assert "Label tidak ditemukan" in text and "selesai" not in text.lower()
+    assert not re.search(r"mockup_|#[0-9A-Fa-f]{6}|/", text)

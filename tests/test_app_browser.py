@@ -375,11 +375,11 @@ def test_batch_and_screenshots(browser, server, shots, tmp_path):
         assert "3 foto berhasil, 1 gagal" in page.inner_text("#batch-status")
         no_horizontal_scroll(page)
         save_shot(page, shots / f"banyak-foto-{name}.png")
-        if name == "desktop":
-            target = download(page, "#batch-zip a[download]", tmp_path / "hasil.zip")
+        if name == "desktop":  # the last download: everything, a folder per vendor, and the report
+            target = download(page, "#batch-zip a[download] >> nth=-1", tmp_path / "hasil.zip")
             with zipfile.ZipFile(target) as z:
                 names = set(z.namelist())
-                assert {"report.csv", "report.html", "umum/toko-ani/keripik.jpg", "umum/toko-ani/sambal.jpg"} <= names
+                assert {"report.csv", "report.html", "toko-ani/umum/keripik.jpg", "toko-ani/umum/sambal.jpg"} <= names
                 with z.open(f"umum/{photo.name}") as f:
                     assert Image.open(f).size == (1200, 1200)
         page.get_by_role("tab", name="Panduan").click()
@@ -400,3 +400,72 @@ def test_batch_and_screenshots(browser, server, shots, tmp_path):
     context.close()
     made = sorted(p.name for p in shots.glob("*.png"))
     assert len(made) >= 5, made
+
+
+def test_batch_grid_filter_redo_and_vendor_zips_on_a_phone(browser, server, shots, tmp_path):
+    """Issue 17 item 5 at 390x844: after a batch of two vendors' zips and a file that is no photo, the
+    tab shows every photo in a grid with its verdict, "Perlu dicek" keeps those that want a look, a
+    photo tapped shows its messages and can be redone, and the first download is one vendor's own
+    zip: its folder, a folder per marketplace (umum and tokopedia share one), its sheets, no thumbs."""
+    car = sample_photo(tmp_path)
+    small = tmp_path / "kecil.jpg"  # small and soft: "perlu dicek"
+    small.write_bytes(jpeg_bytes(product_photo((480, 360), seed=2)))
+    big = tmp_path / "besar.jpg"  # large and sharp: "siap"
+    big.write_bytes(jpeg_bytes(product_photo((1800, 1400), seed=1)))
+    for vendor, members in (("toko-ani", {"keripik.jpg": big, "IMG_0001.jpg": small}),
+                            ("toko-budi", {"IMG_0001.jpg": small})):
+        with zipfile.ZipFile(tmp_path / f"{vendor}.zip", "w") as z:
+            for name, src in members.items():
+                z.write(src, name)
+    bad = tmp_path / "catatan.jpg"
+    bad.write_text("bukan foto")
+    context, page = open_page(browser, server, PHONE)
+    page.get_by_role("tab", name="Banyak Foto").click()
+    page.wait_for_selector("#batch-btn")
+    page.set_input_files("#batch-files input[type=file]",
+                         [str(tmp_path / "toko-ani.zip"), str(tmp_path / "toko-budi.zip"), str(bad)])
+    page.locator("#batch-quality").get_by_label("Cepat").check()
+    pick(page, "#batch-presets", "Tokopedia & TikTok Shop")
+    page.tap("#batch-btn")
+    page.wait_for_function("document.querySelector('#batch-status').innerText.includes('Selesai')",
+                           timeout=RESULT_TIMEOUT_MS)
+    page.wait_for_function("document.querySelectorAll('#batch-grid img').length === 4")
+    captions = page.inner_text("#batch-grid")
+    assert "✗ catatan.jpg" in captions and "✓ keripik.jpg" in captions, captions
+    assert "⚠ toko-ani/IMG_0001.jpg" in captions and "⚠ toko-budi/IMG_0001.jpg" in captions  # whose is whose
+    want_look = len(re.findall(r"[⚠✗] ", captions))
+    assert want_look == 3
+    no_horizontal_scroll(page)
+    save_shot(page, shots / "banyak-foto-phone-grid.png")
+    # the filter: only the photos that want a look (and the one that failed)
+    assert "Semua (4)" in page.inner_text("#batch-filter") and "Perlu dicek (3)" in page.inner_text("#batch-filter")
+    page.locator("#batch-filter label", has_text="Perlu dicek").click()
+    page.wait_for_function(f"document.querySelectorAll('#batch-grid img').length === {want_look}")
+    assert "✓" not in page.inner_text("#batch-grid")
+    # tap a photo: what is wrong with it, and redo it alone
+    page.locator("#batch-grid img").first.tap()
+    page.wait_for_function("document.querySelector('#batch-detail').innerText.length > 20")
+    detail = page.inner_text("#batch-detail")
+    assert "dari toko-" in detail or "catatan.jpg" in detail, detail
+    assert page.locator("#batch-redo").is_visible()
+    if "catatan.jpg" not in detail:
+        page.tap("#batch-redo")
+        page.wait_for_function("document.querySelector('#batch-status').innerText.includes('diproses ulang')",
+                               timeout=RESULT_TIMEOUT_MS)
+    # one zip per vendor, the vendor's first; then everything with the report
+    links = page.locator("#batch-zip a[download]")
+    names = [links.nth(i).get_attribute("download") for i in range(links.count())]
+    assert names[:2] == ["toko-ani.zip", "toko-budi.zip"], names
+    assert names[2].startswith("semua-hasil-dan-laporan-"), names
+    target = download(page, "#batch-zip a[download] >> nth=0", tmp_path / "toko-ani.zip.dl")
+    with zipfile.ZipFile(target) as z:
+        inside = set(z.namelist())
+        with z.open("toko-ani/umum+tokopedia/keripik.jpg") as f:
+            assert Image.open(f).size == (1200, 1200)
+    assert inside == {"toko-ani/umum+tokopedia/keripik.jpg", "toko-ani/umum+tokopedia/IMG_0001.jpg",
+                      "toko-ani/upload/umum.csv", "toko-ani/upload/tokopedia.csv"}, inside
+    # the language switch reaches the filter (the captions are marks and names)
+    page.locator("#lang").get_by_label("English").check()
+    page.wait_for_function("document.querySelector('#batch-filter').innerText.includes('Needs a look (3)')")
+    assert "All (4)" in page.inner_text("#batch-filter")
+    context.close()

@@ -85,12 +85,16 @@ def vendor_batch(tmp_path_factory):
 
 def test_vendor_folders_are_kept_and_every_input_is_reported(vendor_batch):
     src, out, result, calls = vendor_batch
+    # one folder per vendor, in it one folder per marketplace (issue 17: handed back per vendor)
     for preset, size in (("umum", (1200, 1200)), ("shopee", (1024, 1024))):
-        _valid_image(out / preset / "warung_sri" / "keripik.jpg", size)
-        _valid_image(out / preset / "warung_sri" / "sub" / "sambal.jpg", size)
-        _valid_image(out / preset / 'Kopi <script>"Budi" & Co' / "kopi.jpg", size)
+        _valid_image(out / "warung_sri" / preset / "keripik.jpg", size)
+        _valid_image(out / "warung_sri" / preset / "sub" / "sambal.jpg", size)
+        _valid_image(out / 'Kopi <script>"Budi" & Co' / preset / "kopi.jpg", size)
     rows = _rows(out)
     assert list(rows[0])[:8] == ["input", "preset", "output", "status", "message", "width", "height", "bytes"]
+    # no timings and no server folders for a vendor to puzzle over; the check codes have their column
+    assert not any(name.endswith("_s") for name in rows[0]) and "warnings" in rows[0]
+    assert str(src.parent) not in (out / "report.csv").read_text(encoding="utf-8")
     by_input: dict[str, list[dict]] = {}
     for row in rows:
         by_input.setdefault(Path(row["input"]).name, []).append(row)
@@ -101,7 +105,7 @@ def test_vendor_folders_are_kept_and_every_input_is_reported(vendor_batch):
     assert by_input["catatan.txt"][0]["status"] == "skipped"
     assert [r["status"] for r in by_input["rusak.jpg"]] == ["error", "error"]
     assert "not a photo" in by_input["rusak.jpg"][0]["message"]
-    assert float(by_input["kopi.jpg"][0]["cutout_s"]) > 0
+    assert result.rows[0].cutout_s != ""  # the timings stay on the rows for the app and benchmarks
     assert result.processed == 4 and result.resumed == 0 and result.failed == 1
     # progress: 0 first, then each photo, with rate and time left for the app
     assert calls[0][:2] == (0, 4) and calls[-1][:2] == (4, 4)
@@ -144,14 +148,19 @@ def test_handover_zips_and_upload_sheets(vendor_batch):
     assert set(result.vendor_zips) == {"warung_sri", 'Kopi <script>"Budi" & Co'}
     with zipfile.ZipFile(result.vendor_zips["warung_sri"]) as zf:
         names = set(zf.namelist())
-    assert {"umum/warung_sri/keripik.jpg", "shopee/warung_sri/sub/sambal.jpg", "upload/umum.csv"} <= names
-    assert not any("kopi" in n for n in names)
+    # the vendor's zip is its folder: a folder per marketplace, its own upload sheets, nothing else
+    assert names == {"warung_sri/umum/keripik.jpg", "warung_sri/umum/sub/sambal.jpg", "warung_sri/shopee/keripik.jpg",
+                     "warung_sri/shopee/sub/sambal.jpg", "warung_sri/upload/umum.csv", "warung_sri/upload/shopee.csv"}
     assert result.vendor_zips['Kopi <script>"Budi" & Co'].parent == out / "zips"
     with zipfile.ZipFile(result.zip_path) as zf:
-        assert {"report.csv", "report.html", "umum/warung_sri/keripik.jpg"} <= set(zf.namelist())
-    sheet = list(csv.reader(result.upload_sheets["umum"].open(encoding="utf-8")))
-    assert sheet[0][:3] == ["sku", "vendor", "image_1"]
-    assert ["SKU-1", "warung_sri", "sambal.jpg", "keripik.jpg"] in sheet  # the SKU map's order
+        every = set(zf.namelist())
+        page = zf.read("report.html").decode("utf-8")
+    assert {"report.csv", "report.html", "warung_sri/umum/keripik.jpg"} <= every
+    assert not any(n.startswith("thumbs/") for n in every)  # the contact sheet carries its thumbnails inside
+    assert "data:image/jpeg;base64," in page and 'src="thumbs/' not in page
+    sheet = list(csv.reader(result.upload_sheets["warung_sri"]["umum"].open(encoding="utf-8")))
+    assert sheet[0][:2] == ["sku", "image_1"]
+    assert ["SKU-1", "umum/sub/sambal.jpg", "umum/keripik.jpg"] in sheet  # the SKU map's order, paths in the vendor folder
 
 
 def test_batch_outputs_equal_the_single_photo_pipeline(vendor_batch, tmp_path):
@@ -160,21 +169,95 @@ def test_batch_outputs_equal_the_single_photo_pipeline(vendor_batch, tmp_path):
     src, out, _, _ = vendor_batch
     paths = process_file(src / "warung_sri" / "keripik.jpg", tmp_path, PRESETS.split(","), model=FAST)
     for path in paths:
-        batch_out = out / path.relative_to(tmp_path).parent / "warung_sri" / "keripik.jpg"
+        batch_out = out / "warung_sri" / path.relative_to(tmp_path).parent / "keripik.jpg"
         assert batch_out.read_bytes() == path.read_bytes()  # same process: same bytes
+
+
+# --------------------------------------------------------------------------- handed back per vendor (issue 17)
+
+@pytest.fixture(scope="module")
+def three_vendors(tmp_path_factory):
+    """Three vendors who each sent an IMG_0001.jpg (different photos), one with a second photo,
+    processed for umum, tokopedia (the same 1200x1200 white JPEG) and shopee, CLI defaults."""
+    root = tmp_path_factory.mktemp("three")
+    src = root / "kiriman"
+    for i, (vendor, name) in enumerate([("toko_a", "IMG_0001.jpg"), ("toko_a", "keripik.jpg"),
+                                        ("toko_b", "IMG_0001.jpg"), ("toko_c", "IMG_0001.jpg")]):
+        _photo(src / vendor / name, i, size=(480, 360))
+    out = root / "hasil"
+    code = main(["process", str(src), "--preset", "umum,tokopedia,shopee", "--out", str(out), "--model", FAST,
+                 "--jobs", "1"])
+    return src, out, code
+
+
+def test_identical_marketplace_images_are_one_file_named_for_both(three_vendors, tmp_path):
+    from assistant import process_file
+
+    src, out, code = three_vendors
+    assert code == 0
+    files = sorted(p.relative_to(out).as_posix() for p in (out / "toko_a").rglob("*") if p.is_file())
+    assert files == ["toko_a/shopee/IMG_0001.jpg", "toko_a/shopee/keripik.jpg", "toko_a/umum+tokopedia/IMG_0001.jpg",
+                     "toko_a/umum+tokopedia/keripik.jpg", "toko_a/upload/shopee.csv", "toko_a/upload/tokopedia.csv",
+                     "toko_a/upload/umum.csv"]
+    # the shared file is what the single-photo pipeline makes for each of the two
+    made = process_file(src / "toko_b" / "IMG_0001.jpg", tmp_path, ["umum", "tokopedia"], model=FAST)
+    shared = (out / "toko_b" / "umum+tokopedia" / "IMG_0001.jpg").read_bytes()
+    assert [p.read_bytes() == shared for p in made] == [True, True]
+    rows = [r for r in _rows(out) if r["foto"].endswith("toko_b/IMG_0001.jpg")]
+    assert [(r["marketplace"], r["berkas_hasil"]) for r in rows] == [
+        ("umum", "toko_b/umum+tokopedia/IMG_0001.jpg"), ("tokopedia", "toko_b/umum+tokopedia/IMG_0001.jpg"),
+        ("shopee", "toko_b/shopee/IMG_0001.jpg")]
+    sheet = list(csv.reader((out / "toko_b" / "upload" / "tokopedia.csv").open(encoding="utf-8")))
+    assert sheet == [["sku", "image_1"], ["IMG_0001", "umum+tokopedia/IMG_0001.jpg"]]  # the sheet names both
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert ">umum + tokopedia<" in page
+
+
+def test_each_vendor_gets_its_own_zip_sheets_and_skus(three_vendors):
+    _, out, _ = three_vendors
+    zips = sorted(p.name for p in (out / "zips").iterdir())
+    assert zips == ["toko_a.zip", "toko_b.zip", "toko_c.zip"]
+    for vendor in ("toko_a", "toko_b", "toko_c"):
+        with zipfile.ZipFile(out / "zips" / f"{vendor}.zip") as zf:
+            names = zf.namelist()
+            assert all(n.startswith(vendor + "/") for n in names), names  # unzips into the vendor's folder
+            assert not any("thumbs" in n or n.endswith((".html", "report.csv")) for n in names), names
+            assert len(names) == len(set(names))  # the shared file once
+            for preset in ("umum", "tokopedia", "shopee"):
+                sheet = list(csv.reader(io.StringIO(zf.read(f"{vendor}/upload/{preset}.csv").decode())))
+                skus = [row[0] for row in sheet[1:]]
+                assert len(skus) == len(set(skus))  # IMG_0001 once per vendor, never three vendors in one sheet
+                for row in sheet[1:]:
+                    assert all(f"{vendor}/{cell}" in names for cell in row[1:]), (vendor, row)
+
+
+def test_report_csv_speaks_the_report_language(three_vendors, tmp_path):
+    src, out, _ = three_vendors
+    text = (out / "report.csv").read_text(encoding="utf-8")
+    header = text.splitlines()[0].split(",")
+    assert header[:5] == ["foto", "marketplace", "berkas_hasil", "status", "pesan"]
+    assert "kode_cek" in header and not any(h.endswith("_s") for h in header)
+    rows = _rows(out)
+    assert {r["status"] for r in rows} == {"berhasil"}
+    assert all(code.startswith("check_") for r in rows for code in r["kode_cek"].split(";") if code)
+    assert str(src.parent) not in text and "/tmp" not in text
+    en = tmp_path / "en"
+    assert main(["--lang", "en", "process", str(src / "toko_c"), "--preset", "umum", "--out", str(en),
+                 "--model", FAST, "--zip", "none"]) == 0
+    assert _rows(en)[0]["status"] == "ok" and list(_rows(en)[0])[:3] == ["input", "preset", "output"]
 
 
 # --------------------------------------------------------------------------- resume
 
 def test_rerun_reuses_what_is_done(vendor_batch):
     src, out, first, _ = vendor_batch
-    stamp = (out / "umum" / "warung_sri" / "keripik.jpg").stat().st_mtime_ns
+    stamp = (out / "warung_sri" / "umum" / "keripik.jpg").stat().st_mtime_ns
     again = run_batch([src], out, PRESETS, model=FAST, lang="en", sku_map=src.parent / "sku.csv")
     assert (again.processed, again.resumed) == (0, 4)  # the broken photo's error is journaled too
     assert [(r.input, r.preset, r.status, r.output) for r in again] == \
         [(r.input, r.preset, r.status, r.output) for r in first]
     assert all(r.resumed == "1" for r in again if r.status != "skipped")
-    assert (out / "umum" / "warung_sri" / "keripik.jpg").stat().st_mtime_ns == stamp
+    assert (out / "warung_sri" / "umum" / "keripik.jpg").stat().st_mtime_ns == stamp
 
 
 def test_changed_input_and_changed_preset_are_redone(tmp_path, monkeypatch):
@@ -189,7 +272,7 @@ def test_changed_input_and_changed_preset_are_redone(tmp_path, monkeypatch):
     _photo(photo, 7, size=(400, 300))  # the vendor sent a new photo under the same name
     changed = run_batch([src], out, "shopee", model=FAST, zips="none")
     assert (changed.processed, changed.resumed) == (1, 0)
-    stamp = (out / "shopee" / "v" / "a.jpg").stat().st_mtime_ns
+    stamp = (out / "v" / "shopee" / "a.jpg").stat().st_mtime_ns
 
     real = presets_mod.load_presets
 
@@ -199,7 +282,7 @@ def test_changed_input_and_changed_preset_are_redone(tmp_path, monkeypatch):
     monkeypatch.setattr(batch, "load_presets", tighter)  # a preset's rule changed
     redone = run_batch([src], out, "shopee", model=FAST, zips="none")
     assert (redone.processed, redone.resumed) == (1, 0)
-    assert (out / "shopee" / "v" / "a.jpg").stat().st_mtime_ns != stamp
+    assert (out / "v" / "shopee" / "a.jpg").stat().st_mtime_ns != stamp
     assert len((out / ".etalase" / "journal.jsonl").read_text().splitlines()) == 1  # compacted
 
 
@@ -231,16 +314,20 @@ def test_killed_run_resumes_without_redoing_or_half_files(tmp_path):
     done_before = {json.loads(line)["relative"] for line in journal.read_text().splitlines()
                    if line.strip().endswith("}")}
     assert 1 <= len(done_before) < n, seed
-    stamps = {rel: (out / "shopee" / rel).stat().st_mtime_ns for rel in done_before}
+    def output(rel: str) -> Path:  # <vendor>/<marketplace>/<photo>
+        vendor, name = rel.split("/", 1)
+        return out / vendor / "shopee" / name
+
+    stamps = {rel: output(rel).stat().st_mtime_ns for rel in done_before}
 
     result = run_batch([src], out, "shopee", model=FAST, zips="none")
     assert result.resumed == len(done_before) and result.processed == n - len(done_before), seed
     for rel, stamp in stamps.items():
-        assert (out / "shopee" / rel).stat().st_mtime_ns == stamp  # nothing done is redone
+        assert output(rel).stat().st_mtime_ns == stamp  # nothing done is redone
     rows = _rows(out)
-    assert len(rows) == n and all(r["status"] == "ok" for r in rows)
+    assert len(rows) == n and all(r["status"] == "berhasil" for r in rows)  # Indonesian by default
     for i in range(n):
-        _valid_image(out / "shopee" / f"v{i % 2}" / f"p{i}.jpg", (1024, 1024))
+        _valid_image(out / f"v{i % 2}" / "shopee" / f"p{i}.jpg", (1024, 1024))
     assert not list(out.rglob("*.part"))
 
 
@@ -271,7 +358,7 @@ def test_hostile_zip_is_refused_entry_by_entry_and_good_entries_processed(tmp_pa
     bad = _zip_with_hostile_entries(tmp_path / "kiriman.zip")
     out = tmp_path / "out"
     result = run_batch([bad], out, "umum", model=FAST, lang="en")
-    _valid_image(out / "umum" / "budi" / "bagus.jpg", (1200, 1200))
+    _valid_image(out / "budi" / "umum" / "bagus.jpg", (1200, 1200))
     assert not (tmp_path / "evil.jpg").exists() and not (out / "evil.jpg").exists()
     rows = {r.input.split("!", 1)[1]: r for r in result}
     assert rows["budi/bagus.jpg"].status == "ok"
@@ -284,7 +371,7 @@ def test_hostile_zip_is_refused_entry_by_entry_and_good_entries_processed(tmp_pa
     assert nested.status == "skipped" and "archive inside" in nested.message
     assert rows["budi/daftar.txt"].status == "skipped"
     assert not any("MACOSX" in key for key in rows)
-    assert not (out / "umum" / "budi" / "hidden.jpg").exists()  # the zip inside was not opened
+    assert not (out / "budi" / "umum" / "hidden.jpg").exists()  # the zip inside was not opened
     assert "leads out of the zip" in result.report_html.read_text(encoding="utf-8")
 
 
@@ -394,7 +481,8 @@ def test_dask_local_cluster_outputs_equal_the_local_engine(vendor_batch, tmp_pat
     for preset in PRESETS.split(","):
         for rel in ("keripik.jpg", "sub/sambal.jpg"):
             # the local batch had the vendor folder as the first level; here the vendor folder is the input
-            _same_pixels(out / preset / rel, local_out / preset / "warung_sri" / rel)
+            here = out / preset / rel if rel == "keripik.jpg" else out / "sub" / preset / "sambal.jpg"
+            _same_pixels(here, local_out / "warung_sri" / preset / rel)
 
 
 def test_overlapping_batches_leave_opencv_threads_as_they_found_them():

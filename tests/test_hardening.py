@@ -745,7 +745,7 @@ def test_one_bad_name_never_sinks_a_batch(tmp_path, monkeypatch):
     (out / "sub").mkdir()
     (out / "sub" / ".draft.doc.part").write_bytes(b"mine too")
     (out / ".old.jpg.etalase-abcd1234.part").write_bytes(b"left by a killed run")
-    (out / "umum" / "toko" / "blocked.jpg").mkdir(parents=True)  # its output cannot be written
+    (out / "toko" / "umum" / "blocked.jpg").mkdir(parents=True)  # its output cannot be written
 
     result = run_batch([src, fifo], out, ["umum"], model="u2netp", lang="en", jobs=1, zips="all")
 
@@ -761,7 +761,7 @@ def test_one_bad_name_never_sinks_a_batch(tmp_path, monkeypatch):
         for value in row.values():
             assert not value.startswith(("=", "+", "@", "-")), row
         assert not row["input"].startswith("/")  # no server folders
-    sheet = (out / "upload" / "umum.csv").read_text(encoding="utf-8")
+    sheet = (out / "toko" / "upload" / "umum.csv").read_text(encoding="utf-8")
     assert "'=HYPERLINK" in sheet and "'+1+cmd" in sheet and "'@SUM" in sheet
     outputs = [p for p in out.rglob("*.jpg") if p.is_file() and "thumbs" not in p.parts]
     assert len(outputs) == 9  # eleven inputs, two refused
@@ -811,10 +811,10 @@ def test_item8_formula_names_stay_text_in_every_csv(tmp_path, monkeypatch):
         (src / f"{name}.jpg").write_bytes(_small_jpeg(i))
     out = tmp_path / "out"
     run_batch([src.parent], out, ["umum"], model="u2netp", jobs=1, zips="none")
-    for sheet in (out / "report.csv", out / "upload" / "umum.csv"):
+    for sheet in (out / "report.csv", out / "toko" / "upload" / "umum.csv"):
         for row in csv.reader(sheet.open(encoding="utf-8")):
             assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row), (sheet.name, row)
-    assert "'=HYPERLINK(1)" in (out / "upload" / "umum.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK(1)" in (out / "toko" / "upload" / "umum.csv").read_text(encoding="utf-8")
 
 
 def test_item9_files_etalase_did_not_write_are_never_deleted(tmp_path, monkeypatch):

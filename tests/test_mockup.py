@@ -483,6 +483,58 @@ def test_label_from_photo_without_a_label_says_so():
         L.label_from_photo(Image.new("RGB", (120, 90)))
 
 
+PRODUCE = ("Fruit__", "Vegetables__")
+
+
+def _grocery_photos(kinds=PRODUCE) -> list[Path]:
+    from tests.conftest import shared_path
+
+    folder = shared_path("grocery_phone", "images")
+    return sorted(p for p in folder.iterdir() if p.name.startswith(kinds))
+
+
+@pytest.mark.shared
+def test_label_photo_of_produce_is_refused_not_mounted():
+    """Issue 17 item 6: a real photo with no label (fruit, vegetables in a shop) used as the label
+    source mounted junk and said "selesai". Every one of the 89 produce photos is now refused with
+    the plain message, through the same path the app's "Foto label tercetak" takes."""
+    from assistant.mockup.files import open_label
+
+    photos = _grocery_photos()
+    assert len(photos) >= 80
+    mounted = []
+    for path in photos:
+        try:
+            open_label(path, is_photo=True)
+            mounted.append(path.name)
+        except AssistantError as err:
+            assert err.code == "mockup_label_not_found", (path.name, err.code)
+    assert not mounted, mounted
+    message = AssistantError("mockup_label_not_found").message("id")
+    assert message.startswith("Label tidak ditemukan") and not re.search(r"[#_]|\d\.\d", message)
+
+
+@pytest.mark.shared
+def test_label_lying_in_a_real_shop_photo_is_found():
+    """The floor keeps real labels: a printed sticker perspective-warped into a real, cluttered shop
+    photo (enlarged to phone size) is found and flattened to its true shape."""
+    photo = _grocery_photos(("Vegetables__",))[5]
+    scene = np.asarray(Image.open(photo).convert("RGB").resize((1600, 1600), Image.BICUBIC), np.float32)
+    label = L.label_from_brand("Sambal Bu Sri", "#C62828", tagline="Pedas mantap").convert("RGB").resize((900, 600))
+    quad = projected_quad(1.5, tilt=25, turn=-10, roll=4, shift=(0.0, 0.05), size=(1600, 1600))
+    lab = np.asarray(label)
+    src = np.float32([[0, 0], [900, 0], [900, 600], [0, 600]]) - 0.5
+    hm = cv2.getPerspectiveTransform(src, quad.astype(np.float32))
+    warped = cv2.warpPerspective(lab, hm, (1600, 1600), flags=cv2.INTER_AREA).astype(np.float32)
+    mask = cv2.warpPerspective(np.full((600, 900), 255, np.uint8), hm, (1600, 1600)).astype(np.float32)[..., None] / 255
+    shot = Image.fromarray(np.clip(scene * (1 - mask) + warped * mask, 0, 255).astype(np.uint8))
+    flat = L.label_from_photo(shot.filter(ImageFilter.GaussianBlur(0.8)))
+    assert abs(flat.width / flat.height - 1.5) < 0.08, flat.size
+    a = np.asarray(label.resize(flat.size).convert("L"), np.float32)
+    b = np.asarray(flat.convert("L"), np.float32)
+    assert structural_similarity(a, b, data_range=255) > 0.6
+
+
 # --------------------------------------------------------------------------- label from a brand
 
 def test_label_from_brand_is_clean_and_readable():

@@ -52,12 +52,14 @@ def test_car_to_three_presets_via_cli(tmp_path, photo_file):
                            "tokopedia,shopee,umum", "--out", str(out), "--model", FAST],
                           cwd=REPO, capture_output=True, text=True)
     assert code.returncode == 0, code.stderr
-    for name in ("tokopedia", "shopee", "umum"):
-        _check_output(out / name / (src.stem + ".jpg"), name)
-    rows = list(csv.DictReader((out / "report.csv").open()))
-    assert [r["preset"] for r in rows] == ["tokopedia", "shopee", "umum"]
-    assert all(r["status"] == "ok" for r in rows)
-    assert list(rows[0])[:8] == ["input", "preset", "output", "status", "message", "width", "height", "bytes"]
+    rows = list(csv.DictReader((out / "report.csv").open()))  # Indonesian headers by default
+    assert [r["marketplace"] for r in rows] == ["tokopedia", "shopee", "umum"]
+    assert all(r["status"] == "berhasil" for r in rows)
+    assert list(rows[0])[:8] == ["foto", "marketplace", "berkas_hasil", "status", "pesan", "lebar", "tinggi",
+                                 "ukuran_byte"]
+    for row in rows:  # tokopedia and umum get the same bytes: one file, in "tokopedia+umum/"
+        _check_output(out / row["berkas_hasil"], row["marketplace"])
+    assert rows[0]["berkas_hasil"] == rows[2]["berkas_hasil"] == f"tokopedia+umum/{src.stem}.jpg"
 
 
 def test_every_preset_from_one_photo_with_one_segmentation(monkeypatch, photo_file):
@@ -131,13 +133,13 @@ def test_folder_with_one_bad_file_keeps_the_rest(tmp_path):
     code = main(["--lang", "id", "process", str(src), "--preset", "umum,shopee", "--out", str(out),
                  "--model", FAST])
     assert code == 1
-    assert (out / "umum" / "vendor_a" / "keripik.jpg").is_file()
-    assert (out / "shopee" / "vendor_b" / "sambal.jpg").is_file()
+    assert (out / "vendor_a" / "umum" / "keripik.jpg").is_file()
+    assert (out / "vendor_b" / "shopee" / "sambal.jpg").is_file()
     rows = list(csv.DictReader((out / "report.csv").open()))
-    bad = [r for r in rows if r["status"] == "error"]
-    assert len(bad) == 2 and all("rusak.jpg" in r["input"] for r in bad)
-    assert "bukan foto" in bad[0]["message"]
-    assert sum(r["status"] == "ok" for r in rows) == 4
+    bad = [r for r in rows if r["status"] == "gagal"]
+    assert len(bad) == 2 and all("rusak.jpg" in r["foto"] for r in bad)
+    assert "bukan foto" in bad[0]["pesan"]
+    assert sum(r["status"] == "berhasil" for r in rows) == 4
 
 
 def test_writing_into_an_input_folder_is_refused(tmp_path, photo_file, capsys):
@@ -159,7 +161,8 @@ def test_outputs_keep_the_folder_structure(tmp_path):
     (src / "a" / "b" / "x.png").write_bytes(_png(product_photo((500, 400)).convert("RGBA")))
     shutil.copy(src / "a" / "b" / "x.png", src / "y.png")
     assert main(["process", str(src), "--preset", "umum", "--out", str(tmp_path / "o"), "--model", FAST]) == 0
-    assert (tmp_path / "o" / "umum" / "a" / "b" / "x.jpg").is_file()
+    # the first folder level is the vendor: <vendor>/<marketplace>/<the rest>; loose photos: <marketplace>/
+    assert (tmp_path / "o" / "a" / "umum" / "b" / "x.jpg").is_file()
     assert (tmp_path / "o" / "umum" / "y.jpg").is_file()
 
 

@@ -120,14 +120,15 @@ def test_the_guide_says_what_each_slot_is_for_per_marketplace_with_sources(tab):
 
 def test_the_batch_tab_also_makes_listing_sets_into_its_zip(tab, app, tmp_path):  # noqa: F811
     """"Buat juga set promosi" in Banyak Foto: a set per product under promosi/ in the batch's zip."""
-    services = importlib.import_module("assistant.web.services")
+    batch_run = importlib.import_module("assistant.web.batch_run")
     batch_tab = importlib.import_module("assistant.web.tabs.batch")
     a, b = tmp_path / "keripik.png", tmp_path / "sambal.png"
     a.write_bytes(product_png(seed=1, size=(700, 700)))
     b.write_bytes(product_png(seed=3, size=(700, 700), colour=(150, 30, 20)))
     seen = []
-    zip_path, result = services.run_batch_files([str(a), str(b)], ["shopee"], "u2netp", None, "id", listing=True,
-                                                listing_progress=lambda done, total: seen.append((done, total)))
+    run, result = batch_run.run_files([str(a), str(b)], ["shopee"], "u2netp", None, "id", listing=True,
+                                      listing_progress=lambda done, total: seen.append((done, total)))
+    zip_path = run["downloads"][-1]  # the zip with everything (vendor zips come first)
     assert seen[-1] == (2, 2) and result.listing.products == 2
     with zipfile.ZipFile(zip_path) as z:
         names = set(z.namelist())
@@ -137,5 +138,5 @@ def test_the_batch_tab_also_makes_listing_sets_into_its_zip(tab, app, tmp_path):
     summary = batch_tab.promo_summary(result.listing, "id")
     assert "Set promosi: 2 produk" in summary
     assert batch_tab.promo_summary(None, "id") == ""
-    _, plain = services.run_batch_files([str(a)], ["shopee"], "u2netp", None, "id")
+    _, plain = batch_run.run_files([str(a)], ["shopee"], "u2netp", None, "id")
     assert plain.listing is None

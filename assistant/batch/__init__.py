@@ -13,9 +13,14 @@
   the input's content hash and the recipe (presets, model, background, code version). A
   rerun reuses what is done and still on disk and redoes what changed. Outputs are written
   under a temporary name and renamed (``write_atomic``), so a kill never leaves half an image.
-* **Report**: ``report.csv`` (one row per input and preset), ``report.html`` (a contact sheet
-  per vendor, thumbnails in ``thumbs/``), ``upload/<preset>.csv`` (bulk-upload sheets: SKU
-  and image file names in order), ``zips/<vendor>.zip`` and ``all-outputs.zip`` for hand-over.
+* **Layout, shaped for handing back**: ``<vendor>/<marketplace>/<photo>`` (a photo without a
+  vendor: ``<marketplace>/<photo>``); marketplaces that get byte-identical images share one
+  file in a folder named after both (``umum+tokopedia/``). ``<vendor>/upload/<preset>.csv`` are
+  the vendor's bulk-upload sheets (SKU and images in order). ``zips/<vendor>.zip`` is the
+  vendor's folder, nothing else; ``all-outputs.zip`` holds every folder and the reports.
+* **Report**: ``report.csv`` (one row per input and preset; headers and status words in the
+  report's language, the check codes in their own column, no timings, no server folders),
+  ``report.html`` (a contact sheet per vendor, thumbnails in ``thumbs/``, inlined in the zip).
 * **Scale-out**: ``engine="dask"`` sends the same per-photo function (``process_bytes``) to a
   Dask cluster; outputs and journal stay on this machine.
 """
@@ -29,7 +34,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.batch.engines import (BatchProgress, _Tracker, _opencv_single_threaded, _progress_caller, _run_dask,
@@ -68,12 +73,13 @@ class BatchResult:
     report_html: Path
     zip_path: Path | None  # all outputs, the report and the upload sheets in one zip
     vendor_zips: dict[str, Path]
-    upload_sheets: dict[str, Path]
+    upload_sheets: dict[str, dict[str, Path]]  # vendor -> preset -> <vendor>/upload/<preset>.csv
     photos: int
     processed: int  # photos run through the pipeline this time
     resumed: int  # photos the journal said were done
     failed: int  # photos (not rows) with an error
     seconds: float
+    records: list[Record] = field(default_factory=list)  # one per photo: thumbnails, outputs, notices
 
     def __iter__(self):
         return iter(self.rows)
@@ -111,7 +117,7 @@ def run_batch(inputs: Iterable[str | Path], out_dir: str | Path, presets: list[s
               progress: Callable[..., None] | None = None, *, jobs: int | None = None,
               name: str | None = None, sku_map: str | Path | None = None, engine: str = "local",
               scheduler=None, zips: str | Iterable[str] = ("vendor", "all"), redo: bool = False,
-              cancel: threading.Event | None = None) -> BatchResult:
+              cancel: threading.Event | None = None, redo_only: Iterable[str] | None = None) -> BatchResult:
     """Process every input to every preset; a bad input costs only its own rows.
 
     ``progress(done, total)`` is called after each photo (and once with 0 at the start); a
@@ -121,6 +127,9 @@ def run_batch(inputs: Iterable[str | Path], out_dir: str | Path, presets: list[s
     ``dask`` (``scheduler``: an address such as ``tcp://10.0.0.5:8786`` or a ``distributed.Client``).
     ``zips``: ``vendor`` and/or ``all``. ``redo``: ignore the journal. ``cancel``: an event
     that stops the batch after the photos in flight (the rest are reported as skipped).
+    ``redo_only``: the inputs (``ReportRow``/``Record`` relative paths) to process again with this
+    call's settings; every other photo is kept as the journal has it, whatever settings made it
+    (the app's "redo this photo" after switching to the careful cut).
     """
     started = time.perf_counter()
     chosen: list[Preset] = load_presets(presets)
@@ -156,6 +165,7 @@ def run_batch(inputs: Iterable[str | Path], out_dir: str | Path, presets: list[s
     recipe = Recipe(tuple(chosen), model_name, background, code_version())
     recipe_key = recipe.key()
     journal = Journal(out_dir)
+    again = None if redo_only is None else {str(r) for r in redo_only}
     records: list[Record] = []
     for job, other in clashes:
         records.append(Record(job.display, job.relative.as_posix(), job.vendor, "", job.index, "", "error",
@@ -186,7 +196,10 @@ def run_batch(inputs: Iterable[str | Path], out_dir: str | Path, presets: list[s
             return Record(job.display, job.relative.as_posix(), job.vendor, plan.sku, plan.order, "",
                           "error", [exc.code, dict(exc.params)], index=job.index)
         key = hashlib.sha256(data).hexdigest()[:32] + ":" + recipe_key
-        entry = None if redo else journal.find(job.relative.as_posix(), key)
+        if again is not None:  # redo these, keep the others as they were made
+            entry = None if job.relative.as_posix() in again else journal.latest(job.relative.as_posix())
+        else:
+            entry = None if redo else journal.find(job.relative.as_posix(), key)
         if entry is not None and _still_valid(entry, plan, out_dir):
             return _record_from_entry(entry, plan, out_dir)
         return key, data
@@ -219,7 +232,7 @@ def run_batch(inputs: Iterable[str | Path], out_dir: str | Path, presets: list[s
     records.sort(key=lambda r: r.index)
 
     try:
-        write_report(out_dir / "report.csv", rows)
+        write_report(out_dir / "report.csv", rows, lang)
         sheets = write_upload_sheets(out_dir, records, chosen)
         _clean_thumbs(out_dir, records)
         report_html = out_dir / "report.html"
@@ -234,7 +247,8 @@ def run_batch(inputs: Iterable[str | Path], out_dir: str | Path, presets: list[s
                              reason=errno.errorcode.get(exc.errno or 0, "")) from None
     return BatchResult(rows, out_dir, out_dir / "report.csv", report_html, all_zip, vendor_zips, sheets,
                        photos=len(found), processed=tracker.processed, resumed=tracker.resumed,
-                       failed=sum(r.status != "ok" for r in records), seconds=time.perf_counter() - started)
+                       failed=sum(r.status != "ok" for r in records), seconds=time.perf_counter() - started,
+                       records=records)
 
 
 code_version()  # at import, right after the stages were loaded: the hash describes the code running here

@@ -68,6 +68,14 @@ class Journal:
     def find(self, relative: str, key: str) -> dict | None:
         return self.entries.get((relative, key))
 
+    def latest(self, relative: str) -> dict | None:
+        """The newest entry for an input, whatever recipe made it (redoing one photo keeps the rest)."""
+        found = None
+        for (rel, _), entry in self.entries.items():
+            if rel == relative:
+                found = entry
+        return found
+
     def add(self, record: Record) -> None:
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -98,8 +106,9 @@ def _still_valid(entry: dict, plan: Plan, out_dir: Path) -> bool:
     outs = {o["preset"]: o for o in entry.get("outputs", [])}
     if set(outs) != set(plan.paths):
         return False
-    for preset, rel in plan.paths.items():
+    for preset in plan.paths:
         o = outs[preset]
+        rel = plan.path_for(o.get("with") or [preset])
         if o["path"] != rel:
             return False
         try:
@@ -134,21 +143,36 @@ def _write_result(plan: Plan, key: str, result: PhotoResult, out_dir: Path) -> R
             write_atomic(out_dir / name, result.before)
             record.thumbs["before"] = name
         if record.status == "ok":
-            for made in result.outputs:
-                path = plan.paths[made.preset]   # named by pipeline.output_extension, as process() encodes
-                write_atomic(out_dir / path, made.data)
-                name = _thumb_name(key, rel, made.preset)
-                write_atomic(out_dir / name, made.thumb)
-                record.thumbs[made.preset] = name
-                record.outputs.append({"preset": made.preset, "path": path, "width": made.width,
-                                       "height": made.height, "bytes": len(made.data),
-                                       "notices": [[n.code, n.params] for n in made.notices],
-                                       "verdict": made.verdict})
+            for group in _same_bytes(result.outputs):
+                names = [made.preset for made in group]
+                path = plan.path_for(names)  # named by pipeline.output_extension, as process() encodes
+                write_atomic(out_dir / path, group[0].data)  # one file for marketplaces that get the same bytes
+                for made in group:
+                    name = _thumb_name(key, rel, made.preset)
+                    write_atomic(out_dir / name, made.thumb)
+                    record.thumbs[made.preset] = name
+                    output = {"preset": made.preset, "path": path, "width": made.width,
+                              "height": made.height, "bytes": len(made.data),
+                              "notices": [[n.code, n.params] for n in made.notices], "verdict": made.verdict}
+                    if len(names) > 1:
+                        output["with"] = names
+                    record.outputs.append(output)
+            order = {made.preset: i for i, made in enumerate(result.outputs)}
+            record.outputs.sort(key=lambda o: order[o["preset"]])
     except OSError as exc:  # a full or read-only disk, a name the file system refuses: this photo's rows
         record.status, record.outputs = "error", []
         record.error = ["hardening_write_failed", {"name": PurePosixPath(rel).name, "reason": _reason(exc)}]
         record.key = ""  # not journaled: the next run tries again
     return record
+
+
+def _same_bytes(outputs: list) -> list[list]:
+    """The outputs grouped by identical bytes, in preset order (``umum`` and ``tokopedia`` both
+    1200x1200 white JPEG: one group, one file)."""
+    groups: dict[bytes, list] = {}
+    for made in outputs:
+        groups.setdefault(hashlib.sha256(made.data).digest(), []).append(made)
+    return list(groups.values())
 
 
 def _reason(exc: OSError) -> str:

@@ -5,20 +5,21 @@ paths per preset) per photo; two photos that would write the same file are a cla
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import string
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from assistant import pipeline, safety
 from assistant.batch.inputs import Job
 from assistant.errors import AssistantError
-from assistant.pipeline import output_path
 from assistant.presets import Preset
 
 
-DEFAULT_NAME = "{preset}/{path}"
+DEFAULT_NAME = "{vendor}/{preset}/{path}"  # one folder per vendor, in it one folder per marketplace
 NAME_FIELDS = ("preset", "path", "dir", "vendor", "stem", "name", "sku", "n")
 
 # --------------------------------------------------------------------------- naming and SKUs
@@ -96,6 +97,21 @@ def _sku_for(job: Job, skus: dict[str, SkuEntry] | None) -> SkuEntry | None:
     return None
 
 
+def default_path(job: Job, folder: str, ext: str) -> str:
+    """``<vendor>/<marketplace>/<path below the vendor>``; a photo without a vendor (a flat
+    upload, a single file) goes straight into ``<marketplace>/``. ``folder`` is a preset's name,
+    or ``umum+tokopedia`` for one file that serves both."""
+    rel = job.relative.with_suffix(ext)
+    if job.vendor and len(rel.parts) > 1 and rel.parts[0] == job.vendor:
+        return PurePosixPath(job.vendor, folder, *rel.parts[1:]).as_posix()
+    return PurePosixPath(folder, *rel.parts).as_posix()
+
+
+def shared_folder(presets: list[str] | tuple[str, ...]) -> str:
+    """The folder of one file that serves several marketplaces: their names joined by ``+``."""
+    return "+".join(presets)
+
+
 @dataclass(frozen=True)
 class Plan:
     """Where one job's outputs go, and its SKU."""
@@ -105,6 +121,26 @@ class Plan:
     order: int
     paths: dict[str, str]  # preset name -> path relative to the output folder (posix)
     renamed_after: str = ""  # the input whose output name this one's would have taken
+    place: Callable[[str, str], str] = field(default=None, compare=False, repr=False)  # (folder, ext) -> path
+
+    def path_for(self, presets: list[str] | tuple[str, ...]) -> str:
+        """Where the output for ``presets`` goes: one preset's own path, or, for one file that
+        serves several marketplaces (byte-identical outputs), the path named after all of them
+        (``warung/umum+tokopedia/keripik.jpg``)."""
+        if len(presets) == 1:
+            return self.paths[presets[0]]
+        return self.place(shared_folder(presets), PurePosixPath(self.paths[presets[0]]).suffix)
+
+
+def _place(job: Job, pattern: str, sku: str, n: int, renumber: int, folder: str, ext: str) -> str:
+    """One output's path: ``folder`` is a preset's name (or several joined, ``shared_folder``)."""
+    if pattern == DEFAULT_NAME:
+        rel = default_path(job, folder, ext)
+        return _numbered(rel, renumber) if renumber else rel
+    rel_dir = job.relative.parent.as_posix()
+    return str(render_name(pattern, preset=folder, path=job.relative.with_suffix("").as_posix(),
+                           dir="" if rel_dir == "." else rel_dir, vendor=job.vendor, stem=job.relative.stem,
+                           name=job.relative.name, sku=sku or job.relative.stem, n=n)) + ext
 
 
 def plan_outputs(jobs: list[Job], presets: list[Preset], pattern: str, background: str | None,
@@ -129,16 +165,9 @@ def plan_outputs(jobs: list[Job], presets: list[Preset], pattern: str, backgroun
         sku = entry.sku if entry else ""
         paths: dict[str, str] = {}
         clash = None
+        place = functools.partial(_place, job, pattern, sku, number[job.index], 0)
         for preset in presets:
-            ext = pipeline.output_extension(preset, background)
-            rel_dir = job.relative.parent.as_posix()
-            if pattern == DEFAULT_NAME:
-                rel = output_path(Path(), preset, job.relative, ext).as_posix()
-            else:
-                rel = str(render_name(pattern, preset=preset.name, path=job.relative.with_suffix("").as_posix(),
-                                      dir="" if rel_dir == "." else rel_dir, vendor=job.vendor,
-                                      stem=job.relative.stem, name=job.relative.name,
-                                      sku=sku or job.relative.stem, n=number[job.index])) + ext
+            rel = place(preset.name, pipeline.output_extension(preset, background))
             key = rel.lower()
             if key in taken and clash is None:
                 clash = taken[key].display
@@ -150,11 +179,12 @@ def plan_outputs(jobs: list[Job], presets: list[Preset], pattern: str, backgroun
             while any(_numbered(rel, n).lower() in taken for rel in paths.values()):
                 n += 1
             paths = {p: _numbered(rel, n) for p, rel in paths.items()}
+            place = functools.partial(_place, job, pattern, sku, number[job.index], n)
         elif clash is not None:
             clashes.append((job, clash))
             continue
         for rel in paths.values():
             taken[rel.lower()] = job
-        plans.append(Plan(job, sku, entry.order if entry else job.index, paths, clash or ""))
+        plans.append(Plan(job, sku, entry.order if entry else job.index, paths, clash or "", place))
     return plans, clashes
 

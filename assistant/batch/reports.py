@@ -4,6 +4,7 @@ styled by ``report.css``), upload sheets per preset and zips per vendor and of e
 
 from __future__ import annotations
 
+import base64
 import csv
 import html
 import io
@@ -25,9 +26,17 @@ from assistant.presets import Preset
 from assistant.readiness import verdict
 
 
-REPORT_FIELDS = ["input", "preset", "output", "status", "message", "width", "height", "bytes",
-                 "vendor", "sku", "warnings", "decode_s", "cutout_s", "lighting_s", "export_s", "resumed",
-                 "verdict", "headline"]
+# report.csv's columns: (ReportRow field, header key). Headers are in the report's language
+# (``batch_col_<field>``: Indonesian by default, English with --lang en, the same names as before);
+# ``warnings`` keeps the check codes for tools. No timings, no server folders. A new column is one
+# line here plus its header in strings/batch.toml.
+REPORT_COLUMNS = [("input", "batch_col_input"), ("preset", "batch_col_preset"), ("output", "batch_col_output"),
+                  ("status", "batch_col_status"), ("message", "batch_col_message"), ("width", "batch_col_width"),
+                  ("height", "batch_col_height"), ("bytes", "batch_col_bytes"), ("vendor", "batch_col_vendor"),
+                  ("sku", "batch_col_sku"), ("warnings", "batch_col_warnings"), ("resumed", "batch_col_resumed"),
+                  ("verdict", "batch_col_verdict"), ("headline", "batch_col_headline")]  # issue 16's verdict
+REPORT_FIELDS = [name for name, _ in REPORT_COLUMNS]
+
 
 def _rows_for(record: Record, presets: list[Preset], lang: str | None) -> list[ReportRow]:
     timing = {f"{k}_s": round(float(record.timings.get(k, 0.0)), 3) for k in ("decode", "cutout", "lighting", "export")}
@@ -82,31 +91,74 @@ def _verdict_summary(records: list[Record], lang: str | None) -> str:
             f"{esc(t('realphoto_filter_attention', lang))}</label>")
 
 
+# --------------------------------------------------------------------------- one photo's verdict
+
+# What the app's grid shows per photo: "ok" (ready to upload), "check" (made, but a check or
+# notice wants a look: "perlu dicek"), "failed" (no image). Built from the check statuses the
+# the library's verdict (readiness.verdict, the same as the app's headline); a journal from before
+# it falls back to "any notice wants a look".
+VERDICTS = ("ok", "check", "failed")
+
+
+def photo_verdict(record: Record) -> str:
+    """``ok``, ``check`` or ``failed`` for one photo (see VERDICTS)."""
+    if record.status != "ok":
+        return "failed"
+    levels = [o["verdict"]["level"] for o in record.outputs if o.get("verdict")]
+    if levels:
+        return "ok" if verdict.worst(levels) == verdict.READY else "check"
+    notices = record.notices + [n for o in record.outputs for n in o["notices"]]
+    return "check" if notices else "ok"
+
+
+def photo_headline(record: Record, lang: str | None) -> str:
+    """The one line to read first about a photo: why it failed, or its first warning."""
+    if record.status != "ok":
+        code, params = (("batch_internal_error", {"name": record.relative, "detail": record.internal})
+                        if record.internal else (record.error[0], record.error[1]))
+        return t(code, lang, **params)
+    warnings = _warnings(record, lang)
+    return warnings[0] if warnings else ""
+
+
 # --------------------------------------------------------------------------- reports and hand-over
 
-def write_report(path: Path, rows: list[ReportRow]) -> None:
-    """``report.csv``: one row per input and preset."""
+def write_report(path: Path, rows: list[ReportRow], lang: str | None = None) -> None:
+    """``report.csv``: one row per input and preset, headers and status words in ``lang``."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=REPORT_FIELDS)
-    writer.writeheader()
+    writer = csv.writer(buf)
+    writer.writerow([t(key, lang) for _, key in REPORT_COLUMNS])
     for row in rows:
-        writer.writerow(safety.csv_row({k: getattr(row, k) for k in REPORT_FIELDS}))  # no formulas run
+        values = {k: getattr(row, k) for k in REPORT_FIELDS}
+        values["status"] = t(f"batch_status_{row.status}", lang)
+        writer.writerow(safety.csv_row([values[k] for k in REPORT_FIELDS]))  # no formulas run
     write_atomic(path, buf.getvalue().encode("utf-8"))
 
 
+def vendor_folder(vendor: str) -> str:
+    """The vendor's folder below the output folder (``""``: no vendor, the output folder itself)."""
+    return vendor
+
+
+def _below_vendor(path: str, vendor: str) -> str:
+    return path[len(vendor) + 1:] if vendor and path.startswith(vendor + "/") else path
+
+
 def _sheet_rows(records: list[Record], preset: str) -> list[list[str]]:
-    groups: dict[tuple[str, str], list[tuple[int, int, str]]] = defaultdict(list)
+    """One vendor's sheet: per SKU its images in order, as paths inside the vendor's folder (a
+    file that serves two marketplaces is named once, in its shared folder ``umum+tokopedia/``)."""
+    groups: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
     for r in records:
         if r.status != "ok":
             continue
         for o in r.outputs:
             if o["preset"] == preset:
                 sku = r.sku or PurePosixPath(r.relative).stem
-                groups[(r.vendor, sku)].append((r.order, r.index, PurePosixPath(o["path"]).name))
+                groups[sku].append((r.order, r.index, _below_vendor(o["path"], r.vendor)))
     width = max((len(v) for v in groups.values()), default=1)
-    out = [["sku", "vendor"] + [f"image_{i}" for i in range(1, width + 1)]]
-    for (vendor, sku), images in groups.items():
-        out.append([sku, vendor] + [name for _, _, name in sorted(images)])
+    out = [["sku"] + [f"image_{i}" for i in range(1, width + 1)]]
+    for sku, images in groups.items():
+        out.append([sku] + [name for _, _, name in sorted(images)])
     return out
 
 
@@ -116,18 +168,38 @@ def _csv_bytes(rows: list[list[str]]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def write_upload_sheets(out_dir: Path, records: list[Record], presets: list[Preset]) -> dict[str, Path]:
-    """``upload/<preset>.csv``: per SKU its vendor and image file names in order, for bulk upload."""
-    sheets = {}
-    for preset in presets:
-        path = out_dir / "upload" / f"{preset.name}.csv"
-        write_atomic(path, _csv_bytes(_sheet_rows(records, preset.name)))
-        sheets[preset.name] = path
+def _by_vendor(records: list[Record]) -> dict[str, list[Record]]:
+    by_vendor: dict[str, list[Record]] = defaultdict(list)
+    for r in records:
+        if r.status == "ok":
+            by_vendor[r.vendor].append(r)
+    return by_vendor
+
+
+def write_upload_sheets(out_dir: Path, records: list[Record], presets: list[Preset]) -> dict[str, dict[str, Path]]:
+    """``<vendor>/upload/<preset>.csv``: per SKU the image files in order, for bulk upload; one
+    sheet per vendor and marketplace, so SKUs never mix vendors (three ``IMG_0001`` stay apart)."""
+    sheets: dict[str, dict[str, Path]] = {}
+    for vendor, recs in _by_vendor(records).items():
+        for preset in presets:
+            path = out_dir / vendor_folder(vendor) / "upload" / f"{preset.name}.csv"
+            write_atomic(path, _csv_bytes(_sheet_rows(recs, preset.name)))
+            sheets.setdefault(vendor, {})[preset.name] = path
     return sheets
 
 
-def _vendor_file(vendor: str) -> str:
-    return (safety.safe_name(vendor) if vendor.strip(" .") else "_tanpa-vendor") + ".zip"
+def _vendor_file(vendor: str, taken: set[str]) -> str:
+    name = safety.safe_name(vendor) if vendor.strip(" .") else "hasil-foto"
+    return safety.unique_name(name + ".zip", taken)
+
+
+def _outputs(records: list[Record], out_dir: Path) -> list[tuple[str, Path]]:
+    """Each output file once (two marketplaces can share one), named as below the output folder."""
+    seen: dict[str, Path] = {}
+    for r in records:
+        for o in r.outputs:
+            seen.setdefault(o["path"], out_dir / o["path"])
+    return list(seen.items())
 
 
 def _write_zip(path: Path, members: list[tuple[str, Path | bytes]]) -> None:
@@ -151,30 +223,43 @@ def _write_zip(path: Path, members: list[tuple[str, Path | bytes]]) -> None:
 
 
 def write_vendor_zips(out_dir: Path, records: list[Record], presets: list[Preset]) -> dict[str, Path]:
-    """``zips/<vendor>.zip``: the vendor's outputs and its own upload sheets, for hand-over."""
-    by_vendor: dict[str, list[Record]] = defaultdict(list)
-    for r in records:
-        if r.status == "ok":
-            by_vendor[r.vendor].append(r)
-    made = {}
-    for vendor, recs in by_vendor.items():
-        members: list[tuple[str, Path | bytes]] = [(o["path"], out_dir / o["path"]) for r in recs for o in r.outputs]
-        members += [(f"upload/{p.name}.csv", _csv_bytes(_sheet_rows(recs, p.name))) for p in presets]
-        path = out_dir / "zips" / _vendor_file(vendor)
+    """``zips/<vendor>.zip``: what goes back to one vendor, as its folder: ``<vendor>/<marketplace>/``
+    with the images (one file for marketplaces that share it) and ``<vendor>/upload/`` with its
+    sheets. No thumbnails, no reports about other vendors."""
+    made: dict[str, Path] = {}
+    taken: set[str] = set()
+    for vendor, recs in _by_vendor(records).items():
+        members: list[tuple[str, Path | bytes]] = list(_outputs(recs, out_dir))
+        base = PurePosixPath(vendor_folder(vendor), "upload") if vendor else PurePosixPath("upload")
+        members += [(str(base / f"{p.name}.csv"), _csv_bytes(_sheet_rows(recs, p.name))) for p in presets]
+        path = out_dir / "zips" / _vendor_file(vendor, taken)
         _write_zip(path, members)
         made[vendor] = path
     return made
 
 
-def write_all_zip(out_dir: Path, records: list[Record], sheets: dict[str, Path]) -> Path:
-    """``all-outputs.zip``: every output, the reports, thumbnails and upload sheets."""
-    members: list[tuple[str, Path | bytes]] = [(o["path"], out_dir / o["path"]) for r in records for o in r.outputs]
-    members += [(name, out_dir / name) for r in records for name in r.thumbs.values()]
-    members += [("report.csv", out_dir / "report.csv"), ("report.html", out_dir / "report.html")]
-    members += [(f"upload/{p.name}", p) for p in sheets.values()]
+def write_all_zip(out_dir: Path, records: list[Record], sheets: dict[str, dict[str, Path]]) -> Path:
+    """``all-outputs.zip``: every vendor's folder and the reports (the contact sheet with its
+    thumbnails inside the page, so no ``thumbs/`` folder ships)."""
+    members: list[tuple[str, Path | bytes]] = list(_outputs(records, out_dir))
+    members += [(p.relative_to(out_dir).as_posix(), p) for by_preset in sheets.values() for p in by_preset.values()]
+    members.append(("report.csv", out_dir / "report.csv"))
+    page = (out_dir / "report.html").read_text(encoding="utf-8")
+    members.append(("report.html", inline_thumbs(page, out_dir).encode("utf-8")))
     path = out_dir / "all-outputs.zip"
     _write_zip(path, members)
     return path
+
+
+def inline_thumbs(page: str, out_dir: Path) -> str:
+    """report.html with its ``thumbs/`` pictures inside the page (data: addresses), so it stands
+    alone in a zip; a thumbnail missing on disk is left as it was."""
+    def inline(match: re.Match) -> str:
+        path = out_dir / match.group(1)
+        if not (_OUR_THUMB.match(path.name) and path.is_file()):
+            return match.group(0)
+        return 'src="data:image/jpeg;base64,' + base64.b64encode(path.read_bytes()).decode("ascii") + '"'
+    return re.sub(r'src="(thumbs/[^"/]+)"', inline, page)
 
 
 _OUR_THUMB = re.compile(r"^[0-9a-f]{20}-[A-Za-z0-9_-]+\.jpg$")  # what journal._thumb_name makes
@@ -217,12 +302,17 @@ def _card(r: Record, vendor: str, titles: dict[str, str], lang: str | None) -> s
         out.append(f"<div class=\"noimg\">{esc(t('batch_html_no_thumb', lang))}</div>")
     if r.outputs:
         out.append("<div class=\"arrow\">&#8594;</div>")
+    shown_paths: set[str] = set()
     for o in r.outputs:
         thumb = r.thumbs.get(o["preset"])
-        if thumb:
+        if thumb and o["path"] not in shown_paths:  # one file for two marketplaces: one picture, both names
+            shown_paths.add(o["path"])
+            names = o.get("with") or [o["preset"]]
+            caption = " + ".join(names)
+            title = " + ".join(titles.get(n, n) for n in names)
             out.append(f"<figure><a href=\"{esc(quote(o['path']))}\"><img src=\"{esc(quote(thumb))}\" alt=\"\" "
-                       f"loading=\"lazy\"></a><figcaption title=\"{esc(titles.get(o['preset'], ''))}\">"
-                       f"{esc(o['preset'])}</figcaption></figure>")
+                       f"loading=\"lazy\"></a><figcaption title=\"{esc(title)}\">"
+                       f"{esc(caption)}</figcaption></figure>")
     out.append("</div>")
     if r.status != "ok":
         code, params = (("batch_internal_error", {"name": r.relative, "detail": r.internal})

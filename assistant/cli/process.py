@@ -15,7 +15,8 @@ def add_parser(sub) -> None:
     """Register the ``process`` subcommand on the CLI's subparsers."""
     p = sub.add_parser("process", help="photos -> marketplace images",
                        description="Photos, folders (the first folder level is the vendor) and zip "
-                                   "archives to one image per preset, with report.csv, report.html, "
+                                   "archives to one image per preset: a folder per vendor with a folder per "
+                                   "marketplace inside (identical images shared), report.csv, report.html, "
                                    "upload sheets and a zip per vendor. A rerun into the same --out "
                                    "skips what is already done.")
     p.add_argument("inputs", nargs="+", help="photo files, folders (recursive) or .zip archives")
@@ -27,7 +28,7 @@ def add_parser(sub) -> None:
                    help="worker threads for decoding and encoding (default: one per CPU core, at most 4)")
     p.add_argument("--name", default=None, metavar="PATTERN",
                    help="output names, e.g. '{vendor}/{stem}_{preset}'; fields: {preset} {path} {dir} "
-                        "{vendor} {stem} {name} {sku} {n}; default '{preset}/{path}'")
+                        "{vendor} {stem} {name} {sku} {n}; default: <vendor>/<preset>/<path below the vendor>")
     p.add_argument("--sku-map", default=None, type=Path, metavar="CSV",
                    help="CSV of file name,SKU[,order]: fills {sku} and the upload sheets")
     p.add_argument("--engine", choices=["local", "dask"], default="local",

@@ -617,39 +617,6 @@ def stage_batch_inputs(files: list[str], in_dir: Path) -> int:
     return len(jobs)
 
 
-def run_batch_files(files: list[str], preset_names, model: str, background: str | None, lang: str,
-                    progress=None, cancel: threading.Event | None = None, listing: bool = False,
-                    listing_progress=None):
-    """Stage the uploads and call the batch runner; returns (zip in the cache, BatchResult).
-
-    The zip is the runner's ``all-outputs.zip``: every image, report.csv, report.html and the
-    bulk-upload sheets. The work folder is removed afterwards. ``listing``: also a listing set
-    per product (``promo.batch``), in the zip under ``promosi/``; ``result.listing`` says what.
-    """
-    work = new_dir(WORK_ROOT)
-    with _active_lock:
-        _active_work.add(work)
-    try:
-        in_dir, out_dir = work / "foto", work / "hasil"
-        load_presets(preset_names)  # an unknown preset fails before any work
-        stage_batch_inputs(files, in_dir)
-        result = assistant.run_batch([in_dir], out_dir, preset_names, model=model, background=background,
-                                     lang=lang, progress=progress, zips="all", cancel=cancel)
-        result.listing = None
-        if listing:
-            from assistant.promo.batch import make_batch_listings
-
-            result.listing = make_batch_listings([in_dir], out_dir, preset_names, model=model, lang=lang,
-                                                 progress=listing_progress, cancel=cancel, result=result)
-        zip_path = new_dir(OUT_ROOT) / f"etalase-hasil-{time.strftime('%Y%m%d-%H%M%S')}.zip"
-        os.replace(result.zip_path, zip_path)
-        return str(zip_path), result
-    finally:
-        with _active_lock:
-            _active_work.discard(work)
-        shutil.rmtree(work, ignore_errors=True)
-
-
 def guide_pictures() -> list[tuple[str, Path, Path]]:
     """(caption key, before, after) for each before/after pair of the photo guide that is on disk."""
     pairs = []
