@@ -239,7 +239,9 @@ def test_report_csv_speaks_the_report_language(three_vendors, tmp_path):
     assert "kode_cek" in header and not any(h.endswith("_s") for h in header)
     rows = _rows(out)
     assert {r["status"] for r in rows} == {"berhasil"}
-    assert all(code.startswith("check_") for r in rows for code in r["kode_cek"].split(";") if code)
+    from assistant.i18n import STRINGS
+    codes = [code for r in rows for code in r["kode_cek"].split(";") if code]
+    assert codes and all(code in STRINGS and " " not in code for code in codes), codes  # codes, not sentences
     assert str(src.parent) not in text and "/tmp" not in text
     en = tmp_path / "en"
     assert main(["--lang", "en", "process", str(src / "toko_c"), "--preset", "umum", "--out", str(en),

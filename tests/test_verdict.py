@@ -51,7 +51,7 @@ def test_the_batch_report_carries_the_verdict(tmp_path):
                 verdict_for(OK_CHECKS + [_r("hand", "fail", "realphoto_check_hand_bad", percent=9)], (), umum)]
     records = [_record(n, v, i) for i, (n, v) in enumerate(zip(("siap", "cek", "ulang"), verdicts))]
     rows = [row for r in records for row in reports._rows_for(r, [umum], "id")]
-    reports.write_report(tmp_path / "report.csv", rows)
+    reports.write_report(tmp_path / "report.csv", rows, "en")  # English headers: the field names
     got = {r["input"]: r for r in csv.DictReader((tmp_path / "report.csv").open(encoding="utf-8"))}
     assert [got[n]["verdict"] for n in ("siap", "cek", "ulang")] == [READY, CHECK, RETAKE]
     assert got["siap"]["headline"] == "Siap diunggah"

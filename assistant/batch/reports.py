@@ -244,6 +244,8 @@ def write_all_zip(out_dir: Path, records: list[Record], sheets: dict[str, dict[s
     members: list[tuple[str, Path | bytes]] = list(_outputs(records, out_dir))
     members += [(p.relative_to(out_dir).as_posix(), p) for by_preset in sheets.values() for p in by_preset.values()]
     members.append(("report.csv", out_dir / "report.csv"))
+    if (out_dir / "siap-tayang.csv").is_file():  # issue 22: "siap tayang" per marketplace, beside the report
+        members.append(("siap-tayang.csv", out_dir / "siap-tayang.csv"))
     page = (out_dir / "report.html").read_text(encoding="utf-8")
     members.append(("report.html", inline_thumbs(page, out_dir).encode("utf-8")))
     path = out_dir / "all-outputs.zip"
