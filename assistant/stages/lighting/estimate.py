@@ -40,6 +40,7 @@ class Limits:
     backdrop_agree_deg: float = 12.0  # backdrop and scene statistics agree within this angle
     backdrop_level: float = 0.8  # a backdrop this bright relative to the product also fixes the level
     trust_clipped: float = 0.85  # confidence of a clipped or projected backdrop reading
+    clip_trust: float = 1.0  # share (in log) of a clipped channel's reading above the clip that is taken
     trust_agreeing: float = 0.95  # ... of a plain backdrop that agrees with the scene
     trust_alone: float = 0.7  # ... of a plain backdrop that does not
     trust_mixed: float = 0.5  # a dim coloured backdrop: half-trusted, mixed with the scene
@@ -363,6 +364,13 @@ def _plausible_light(guess: np.ndarray, white: np.ndarray, clipped: np.ndarray) 
     return np.exp(fitted[np.argmin(np.where(fits, score, np.inf))])
 
 
+def _above_clip(light: np.ndarray, white: np.ndarray, clipped: np.ndarray) -> np.ndarray:
+    lw = np.log(np.maximum(white, 1e-6))
+    ll = np.log(light)
+    out = np.where(clipped, lw + LIMITS.clip_trust * np.maximum(ll - ll[~clipped].mean() + lw[~clipped].mean() - lw, 0.0), lw)
+    return np.exp(out)
+
+
 def _agreement(cands: dict[str, np.ndarray], scene: np.ndarray | None) -> float:
     """0..1: how well the robust statistics agree (grey-world, the usual outlier, votes but is not counted)."""
     robust = [v for k, v in cands.items() if k != "grey-world"]
@@ -415,8 +423,8 @@ def _estimate_raw(st: _Stats) -> _Estimate:
                 neutral = _neutral_white(st, white, clipped, projected)
                 reading, name = ((projected, "background-projected") if neutral is None
                                  else (neutral, "background-neutral"))
-                return _Estimate(_plausible_light(reading, white, clipped), True, name, LIMITS.trust_clipped, cands,
-                                 False)
+                light = _above_clip(_plausible_light(reading, white, clipped), white, clipped)
+                return _Estimate(light, True, name, LIMITS.trust_clipped, cands, False)
             if uniform:
                 bg_level = float(np.median(_mean3(vals)))
                 prod_level = _product_level(st)
