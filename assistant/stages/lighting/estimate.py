@@ -44,11 +44,10 @@ class Limits:
     # clip (in log), this share is taken; the rest of the cast is left in (under-correcting a cast
     # never makes a photo worse, reading a yellow product as a yellow light does). Chosen
     # leave-one-camera-out (docs/lighting.md): the same pair won with every camera held out
-    # (one channel clipped, two clipped): with two known channels the light prior pins the third
-    clip_trust: tuple[float, float] = (0.15, 0.15)  # ... when the reading is the product's grey-edge (a weak witness)
-    clip_trust_neutral: tuple[float, float] = (0.5, 0.5)  # ... when it is a neutral surface found on the product
+    clip_trust: float = 0.15  # ... when the reading is the product's grey-edge (a weak witness)
+    clip_trust_neutral: float = 0.5  # ... when it is a neutral surface found on the product,
+    neutral_support: tuple[float, float] = (0.75, 0.9)  # ... rising to all as its support crosses this
     prior_cover: float = 0.03  # a prior light within this (log) of two known channels pins the third
-    neutral_support: tuple[float, float] = (0.75, 0.9)  # ... rising to all of it as its support goes across this
     trust_agreeing: float = 0.95  # ... of a plain backdrop that agrees with the scene
     trust_alone: float = 0.7  # ... of a plain backdrop that does not
     trust_mixed: float = 0.5  # a dim coloured backdrop: half-trusted, mixed with the scene
@@ -438,10 +437,10 @@ def _estimate_raw(st: _Stats) -> _Estimate:
                 projected = _project(base, white, clipped)
                 # better still: a neutral surface on the product itself, seen below the clip
                 neutral = _neutral_white(st, white, clipped, projected)
-                two = int(clipped.sum() == 2)
+                two = clipped.sum() == 2
                 plausible, misfit = _plausible_light(projected if neutral is None else neutral[0], white, clipped)
                 if neutral is None:
-                    name, trust = "background-projected", LIMITS.clip_trust[two]
+                    name, trust = "background-projected", LIMITS.clip_trust
                     if not two:
                         # two known channels and a prior light that matches them: the prior pins the
                         # third, and the product's reading hardly matters
@@ -452,7 +451,7 @@ def _estimate_raw(st: _Stats) -> _Estimate:
                     # shaded side) is taken whole; a smaller one (a pale patch on a fruit) in part
                     name = "background-neutral"
                     ramp = np.clip((neutral[1] - LIMITS.neutral_support[0]) / np.ptp(LIMITS.neutral_support), 0, 1)
-                    trust = LIMITS.clip_trust_neutral[two] + (1 - LIMITS.clip_trust_neutral[two]) * float(ramp)
+                    trust = LIMITS.clip_trust_neutral + (1 - LIMITS.clip_trust_neutral) * float(ramp)
                 light = _above_clip(plausible, white, clipped, trust)
                 return _Estimate(light, True, name, LIMITS.trust_clipped, cands, False)
             if uniform:
