@@ -47,6 +47,7 @@ class Limits:
     clip_trust: float = 0.15  # ... when the reading is the product's grey-edge (a weak witness)
     clip_trust_neutral: float = 0.5  # ... when it is a neutral surface found on the product,
     neutral_support: tuple[float, float] = (0.75, 0.9)  # ... rising to all as its support crosses this
+    clip_level_free: bool = True  # with two channels clipped, their common excess (a level) is not taken
     prior_cover: float = 0.03  # a prior light within this (log) of two known channels pins the third
     trust_agreeing: float = 0.95  # ... of a plain backdrop that agrees with the scene
     trust_alone: float = 0.7  # ... of a plain backdrop that does not
@@ -383,7 +384,14 @@ def _above_clip(light: np.ndarray, white: np.ndarray, clipped: np.ndarray, trust
     ``trust`` of the reading's excess over it (in log; the reading scaled to the known channels)."""
     lw = np.log(np.maximum(white, 1e-6))
     ll = np.log(light)
-    out = np.where(clipped, lw + trust * np.maximum(ll - ll[~clipped].mean() + lw[~clipped].mean() - lw, 0.0), lw)
+    excess = np.maximum(ll - ll[~clipped].mean() + lw[~clipped].mean() - lw, 0.0)
+    if clipped.sum() == 2 and LIMITS.clip_level_free:
+        # two clipped channels raised together say "brighter than the clip", which the backdrop
+        # cannot tell; taken, that level turns the known channel's share down and over-corrects it
+        # (a mild phone cast at 0 EV came out blue). Only their difference is a colour, unless
+        # the reading is trusted whole (a neutral surface most of the product stands behind).
+        excess[clipped] -= (1 - trust) * excess[clipped].min()
+    out = np.where(clipped, lw + trust * excess, lw)
     return np.exp(out)
 
 
