@@ -40,6 +40,15 @@ class Limits:
     backdrop_agree_deg: float = 12.0  # backdrop and scene statistics agree within this angle
     backdrop_level: float = 0.8  # a backdrop this bright relative to the product also fixes the level
     trust_clipped: float = 0.85  # confidence of a clipped or projected backdrop reading
+    # a clipped backdrop channel is known only to be at least the clip: of its reading above the
+    # clip (in log), this share is taken; the rest of the cast is left in (under-correcting a cast
+    # never makes a photo worse, reading a yellow product as a yellow light does). Chosen
+    # leave-one-camera-out (docs/lighting.md): the same pair won with every camera held out
+    clip_trust: float = 0.15  # ... when the reading is the product's grey-edge (a weak witness)
+    clip_trust_neutral: float = 0.5  # ... when it is a neutral surface found on the product,
+    neutral_support: tuple[float, float] = (0.75, 0.9)  # ... rising to all as its support crosses this
+    clip_level_free: bool = True  # with two channels clipped, their common excess (a level) is not taken
+    prior_cover: float = 0.03  # a prior light within this (log) of two known channels pins the third
     trust_agreeing: float = 0.95  # ... of a plain backdrop that agrees with the scene
     trust_alone: float = 0.7  # ... of a plain backdrop that does not
     trust_mixed: float = 0.5  # a dim coloured backdrop: half-trusted, mixed with the scene
@@ -225,7 +234,7 @@ def _product_grey_edge(st: _Stats) -> np.ndarray | None:
 
 
 def _neutral_white(st: _Stats, white: np.ndarray, clipped: np.ndarray, prior: np.ndarray,
-                   width: float = 0.25, tol: float = 0.06) -> np.ndarray | None:
+                   width: float = 0.25, tol: float = 0.06) -> tuple[np.ndarray, float] | None:
     """The clipped backdrop's white from the product's own neutral surfaces, if it has some.
 
     A neutral surface under this light is the backdrop's white scaled down: matched to the
@@ -233,7 +242,8 @@ def _neutral_white(st: _Stats, white: np.ndarray, clipped: np.ndarray, prior: np
     carton's shaded side, grey print). Every light, unclipped product pixel is scaled that way;
     those that disagree on the known channels (when two are known) or would put the white below
     the clip cannot be neutral. Of the peaks in the density of the rest, the one best supported
-    and nearest ``prior`` (the product's grey-edge, projected) is taken.
+    and nearest ``prior`` (the product's grey-edge, projected) is taken, with the share of the
+    candidates that stand behind it (its support).
     """
     if st.product is None:
         return None
@@ -277,8 +287,12 @@ def _neutral_white(st: _Stats, white: np.ndarray, clipped: np.ndarray, prior: np
     if not score.size or score.max() <= 0:
         return None
     out = lw.copy()
-    out[free] = centres[int(np.argmax(score))]
-    return np.exp(out)
+    best = int(np.argmax(score))
+    out[free] = centres[best]
+    # how much of the product stands behind the chosen peak: a carton's shaded side is a large share
+    # of it, a chance match on a coloured fruit a sliver
+    near = np.abs(cand[:, free] - centres[best]).max(axis=1) < 1.5 * step
+    return np.exp(out), float(near.mean())
 
 
 def _project(estimate: np.ndarray, white: np.ndarray, clipped: np.ndarray) -> np.ndarray:
@@ -339,7 +353,7 @@ def _build_prior(measured: np.ndarray, counts: np.ndarray, kernel: float = 0.05)
     return lights, np.log(density / density.max())
 
 
-def _plausible_light(guess: np.ndarray, white: np.ndarray, clipped: np.ndarray) -> np.ndarray:
+def _plausible_light(guess: np.ndarray, white: np.ndarray, clipped: np.ndarray) -> tuple[np.ndarray, float]:
     """The most likely real light behind a white backdrop clipped in ``clipped``, near ``guess``.
 
     Each plausible light is scaled to the backdrop's unclipped channels; it must then put the
@@ -357,10 +371,28 @@ def _plausible_light(guess: np.ndarray, white: np.ndarray, clipped: np.ndarray) 
     misfit = np.abs(fitted[:, known] - lw[known][None]).max(axis=1)
     fits = (fitted[:, free] >= -0.01).all(axis=1)
     if not fits.any():
-        return guess
+        return guess, math.inf
     score = (((fitted - np.log(guess)[None]) ** 2).sum(axis=1) / 0.2**2 + (misfit / 0.03) ** 2
              - 2.0 * log_density)
-    return np.exp(fitted[np.argmin(np.where(fits, score, np.inf))])
+    best = int(np.argmin(np.where(fits, score, np.inf)))
+    return np.exp(fitted[best]), float(misfit[best])
+
+
+def _above_clip(light: np.ndarray, white: np.ndarray, clipped: np.ndarray, trust: float) -> np.ndarray:
+    """``light`` fitted to a backdrop clipped in ``clipped``: its known channels as measured (the
+    backdrop's; the prior's nearest light may miss them), each clipped one at the clip plus
+    ``trust`` of the reading's excess over it (in log; the reading scaled to the known channels)."""
+    lw = np.log(np.maximum(white, 1e-6))
+    ll = np.log(light)
+    excess = np.maximum(ll - ll[~clipped].mean() + lw[~clipped].mean() - lw, 0.0)
+    if clipped.sum() == 2 and LIMITS.clip_level_free:
+        # two clipped channels raised together say "brighter than the clip", which the backdrop
+        # cannot tell; taken, that level turns the known channel's share down and over-corrects it
+        # (a mild phone cast at 0 EV came out blue). Only their difference is a colour, unless
+        # the reading is trusted whole (a neutral surface most of the product stands behind).
+        excess[clipped] -= (1 - trust) * excess[clipped].min()
+    out = np.where(clipped, lw + trust * excess, lw)
+    return np.exp(out)
 
 
 def _agreement(cands: dict[str, np.ndarray], scene: np.ndarray | None) -> float:
@@ -413,10 +445,23 @@ def _estimate_raw(st: _Stats) -> _Estimate:
                 projected = _project(base, white, clipped)
                 # better still: a neutral surface on the product itself, seen below the clip
                 neutral = _neutral_white(st, white, clipped, projected)
-                reading, name = ((projected, "background-projected") if neutral is None
-                                 else (neutral, "background-neutral"))
-                return _Estimate(_plausible_light(reading, white, clipped), True, name, LIMITS.trust_clipped, cands,
-                                 False)
+                two = clipped.sum() == 2
+                plausible, misfit = _plausible_light(projected if neutral is None else neutral[0], white, clipped)
+                if neutral is None:
+                    name, trust = "background-projected", LIMITS.clip_trust
+                    if not two:
+                        # two known channels and a prior light that matches them: the prior pins the
+                        # third, and the product's reading hardly matters
+                        cover = float(np.clip(1 - misfit / LIMITS.prior_cover, 0, 1))
+                        trust += (1 - trust) * cover
+                else:
+                    # a neutral surface that most of the product stands behind (a white carton's
+                    # shaded side) is taken whole; a smaller one (a pale patch on a fruit) in part
+                    name = "background-neutral"
+                    ramp = np.clip((neutral[1] - LIMITS.neutral_support[0]) / np.ptp(LIMITS.neutral_support), 0, 1)
+                    trust = LIMITS.clip_trust_neutral + (1 - LIMITS.clip_trust_neutral) * float(ramp)
+                light = _above_clip(plausible, white, clipped, trust)
+                return _Estimate(light, True, name, LIMITS.trust_clipped, cands, False)
             if uniform:
                 bg_level = float(np.median(_mean3(vals)))
                 prod_level = _product_level(st)
