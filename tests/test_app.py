@@ -124,9 +124,13 @@ def test_process_photo_api_defaults_to_umum(client, tmp_path):
     assert_listing_image(files[0], (1200, 1200))
 
 
-# The upload route stores only photos (by their first bytes), so a bad file that reaches the app
-# starts like a JPEG; text and empty files are refused at the upload (the next test).
+# A text note or an empty file reaches the app, which says so in the vendor's language; a damaged
+# JPEG too. What a browser would run (a page) is refused at the upload (the next test).
 @pytest.mark.parametrize("content, lang, expected", [
+    (b"this is a text file, not a photo\n", "id", "bukan foto yang bisa dibaca"),
+    (b"this is a text file, not a photo\n", "en", "is not a photo we can read"),
+    (b"", "id", "kosong"),
+    (b"", "en", "is empty"),
     (b"\xff\xd8\xff\xe0 this is a text file, not a photo\n", "id", "rusak atau terpotong"),
     (b"\xff\xd8\xff\xe0 this is a text file, not a photo\n", "en", "is damaged or cut short"),
 ])
@@ -144,12 +148,12 @@ def test_bad_files_get_a_friendly_message_and_the_next_request_works(client, tmp
     assert Image.open(files[0]).size == (1200, 1200)
 
 
-@pytest.mark.parametrize("content", [b"this is a text file, not a photo\n", b""])
-def test_what_is_not_a_photo_is_refused_at_the_upload_and_the_next_request_works(client, server, tmp_path, content):
+def test_a_page_is_refused_at_the_upload_and_the_next_request_works(client, server, tmp_path):
     from gradio_client import handle_file
 
     url = server[0]
-    refused = httpx.post(url + "/gradio_api/upload", files={"files": ("produk.jpg", content, "image/jpeg")}, timeout=30)
+    page = b"<!doctype html><script>alert(1)</script>"
+    refused = httpx.post(url + "/gradio_api/upload", files={"files": ("produk.jpg", page, "image/jpeg")}, timeout=30)
     assert refused.status_code == 415
     assert "bukan foto" in refused.json()["detail"] and "Traceback" not in refused.text
     files = client.predict(handle_file(str(sample_photo(tmp_path))), "umum", FAST, api_name="/process_photo")
@@ -207,7 +211,7 @@ def test_a_server_path_as_input_is_refused(client):
     from gradio_client.exceptions import AppError
 
     payload = {"path": "/etc/passwd", "orig_name": "passwd.jpg", "meta": {"_type": "gradio.FileData"}}
-    # gradio_client uploads the local file it names; the upload route refuses it (not a photo: 415).
+    # gradio_client uploads the local file it names; the app refuses it (not a photo), or the route does.
     with pytest.raises((AppError, httpx.HTTPStatusError)) as err:
         client.predict(payload, "umum", FAST, api_name="/process_photo")
     if isinstance(err.value, httpx.HTTPStatusError):

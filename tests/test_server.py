@@ -67,14 +67,14 @@ def _zip() -> bytes:
     return buf.getvalue()
 
 
+# What a browser or a computer would run if it were served back: refused at the route, never stored.
 NOT_PHOTOS = {
     "halaman.html": b"<!doctype html><script>alert('server-marker-1')</script>",
     "gambar.svg": b"<svg xmlns='http://www.w3.org/2000/svg'><script>server-marker-2</script></svg>",
     "foto.jpg": b"<html>server-marker-3 named like a photo</html>",
     "program.exe": b"MZ\x90\x00server-marker-4" + bytes(200),
-    "catatan.txt": b"server-marker-5 plain text",
-    "kosong.jpg": b"",
-    "merek.json": b"server-marker-6 not json",
+    "skrip.jpg": b"#!/bin/sh\necho server-marker-5",
+    "data.xml": b"\xef\xbb\xbf  <?xml version='1.0'?><x>server-marker-6</x>",
 }
 
 
@@ -98,8 +98,11 @@ def test_upload_route_takes_photos_zips_and_brand_kits(server):
     url, cache = server
     phone = Phone(url, 11)
     try:
+        # A text note or an empty file passes the route: the app refuses it for that one file, in the
+        # vendor's language (tests/test_app.py, the browser tests), and a batch reports it as one row.
         good = {"a.jpg": _jpeg(), "b.png": _png(), "c.webp": _webp(), "d.zip": _zip(), "blob": _png(),
-                "merek.etalase.json": b'\xef\xbb\xbf{"name": "Toko Ani"}'}
+                "merek.etalase.json": b'\xef\xbb\xbf{"name": "Toko Ani"}', "catatan.txt": b"plain text",
+                "kosong.jpg": b""}
         for name, data in good.items():
             filedata = phone.upload(data=data, name=name, mime="application/octet-stream")
             assert Path(filedata["path"]).read_bytes() == data, name

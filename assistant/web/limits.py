@@ -12,8 +12,10 @@ every route and bounds, before the app reads a byte:
 * **Upload parts per request and an upload quota per client** (bytes and files in a sliding
   window, the cache's lifetime), counted from the multipart stream itself.
 * **Upload types**: each uploaded file's first bytes are read from the stream before the app
-  sees the file; what is not a photo (JPEG, PNG, WebP, HEIC/AVIF, GIF, BMP, TIFF), a ZIP or a
-  brand kit (``.json``) is refused 415 with a message the vendor can act on, and never stored.
+  sees the file; content a browser or computer would run if served back (markup: HTML, SVG, XML;
+  programs and scripts) is refused 415 with a message the vendor can act on, and never stored.
+  Other files that are no photo reach the app, which refuses each one in the vendor's language
+  (a batch: one report row), so one stray file never costs the rest of an upload.
 * **Editor layer index**: ``component_server`` bodies are read (bounded) and a layer index
   above ``max_layer_index`` is refused, so gradio never grows its list.
 * **Queued jobs per session and per client**: a ``queue/join`` is read (bounded) and refused
@@ -113,18 +115,27 @@ class UploadQuota:
 
 
 def upload_allowed(headers: bytes, head: bytes) -> bool:
-    """Whether one uploaded part may be stored: a form field without a file name, a photo or a
-    ZIP by its first bytes (never by its name), or a brand kit: a ``.json`` that starts with ``{``."""
+    """Whether one uploaded part may be stored: anything but content a browser or a computer would
+    run if it were served back (a page, an SVG or other markup, a program or script), judged by its
+    first bytes, never by its name. Other files that are no photo (a text note, an empty file)
+    are let through on purpose: the app then says so for that one file, in the vendor's language,
+    and a batch reports it as one row instead of losing the whole upload with it."""
     match = re.search(rb'filename\*?=(?:"([^"]*)"|([^;\r\n]*))', headers, re.IGNORECASE)
     if match is None:
         return True  # not a file
-    name = (match.group(1) or match.group(2) or b"").strip().lower()
-    if (head.startswith((b"\xff\xd8", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00",
-                         b"MM\x00*", b"PK\x03\x04", b"PK\x05\x06"))
-            or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
-            or (head[4:8] == b"ftyp" and head[8:12] in _ISO_BRANDS)):
+    if is_photo_or_zip(head):
         return True
-    return name.endswith(b".json") and head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return not (text.startswith((b"<", b"#!")) or head.startswith((b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe",
+                                                                  b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa")))
+
+
+def is_photo_or_zip(head: bytes) -> bool:
+    """A photo or a ZIP by its first bytes."""
+    return (head.startswith((b"\xff\xd8", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00",
+                             b"MM\x00*", b"PK\x03\x04", b"PK\x05\x06"))
+            or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+            or (head[4:8] == b"ftyp" and head[8:12] in _ISO_BRANDS))
 
 
 class PartSniffer:
