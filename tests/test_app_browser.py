@@ -347,7 +347,7 @@ def test_bad_files_show_a_friendly_message_in_the_chosen_language(browser, serve
     upload_photo(page, str(sample_photo(tmp_path)))
     status = process(page, "Fast")
     assert "Done" in status, status
-    assert "Meets the marketplace" in page.inner_text("#line-0")
+    assert "Size, format and background are safe for every marketplace" in page.inner_text("#line-0")
     context.close()
 
 
