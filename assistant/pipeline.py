@@ -126,7 +126,10 @@ def remove_background(image: Image.Image, model: str | None = None, *, raw: bool
     if raw:
         alpha = (session.mask_at(soft, rgb_image.size) * 255.0 + 0.5).astype(np.uint8)
     else:
-        alpha = cutout.refine_alpha(soft, rgb)
+        made = cutout.cut(soft, rgb)  # as with_mask: the hand taken away, a pile kept whole (issue 16)
+        alpha = made.alpha
+        if made.rgb is not rgb:  # finger pixels at the product's edge painted over
+            rgb_image = Image.fromarray(made.rgb)
     out = rgb_image.copy()
     out.putalpha(Image.fromarray(alpha, "L"))
     return out
