@@ -280,6 +280,16 @@ def test_every_tab_fits_desktop_and_phone(browser, server):
         context.close()
 
 
+def press_and_answer(page, button: str, status: str) -> str:
+    """Press ``button`` and wait for a new answer in ``status`` (the old one's elements marked first);
+    the answer's text."""
+    page.evaluate(f"document.querySelectorAll('{status} div').forEach(e => e.dataset.old = '1')")
+    page.click(button)
+    page.wait_for_selector(f"{status} .etalase-ok:not([data-old]), {status} .etalase-alert:not([data-old])",
+                           timeout=RESULT_TIMEOUT_MS)
+    return page.inner_text(status)
+
+
 def make_mockups(page) -> None:
     """Press the Kemasan button and wait for its answer: the button busy, then back, the answer undimmed.
     (Not "a status element without a mark": an answer worded exactly like the last one is not redrawn.)"""

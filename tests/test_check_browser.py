@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.test_app_browser import (PHONE, RESULT_TIMEOUT_MS, browser, download, no_horizontal_scroll,  # noqa: F401
-                                    open_page, save_shot, server, shots)
+from tests.test_app_browser import (PHONE, browser, download, no_horizontal_scroll,  # noqa: F401
+                                    open_page, press_and_answer, save_shot, server, shots)
 from tests.test_readiness import packshot, with_text
 
 pytestmark = pytest.mark.browser
@@ -37,11 +37,7 @@ def _check(page, path: Path) -> str:
         remove.first.click()
     page.set_input_files("#ck-photo input[type=file]", str(path))
     page.wait_for_selector("#ck-photo img", timeout=30_000)
-    page.evaluate("document.querySelectorAll('#ck-status div').forEach(e => e.dataset.old = '1')")
-    page.click("#ck-btn")
-    page.wait_for_selector("#ck-status .etalase-ok:not([data-old]), #ck-status .etalase-alert:not([data-old])",
-                           timeout=RESULT_TIMEOUT_MS)
-    return page.inner_text("#ck-status")
+    return press_and_answer(page, "#ck-btn", "#ck-status")
 
 
 def test_check_tab_on_a_phone_says_ready_or_why_and_fixes(browser, server, shots, tmp_path):  # noqa: F811

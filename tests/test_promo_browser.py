@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import jpeg_bytes, product_photo
 from tests.test_app_browser import (PHONE, RESULT_TIMEOUT_MS, browser, download,  # noqa: F401
-                                    no_horizontal_scroll, open_page, save_shot, server, shots)
+                                    no_horizontal_scroll, open_page, press_and_answer, save_shot, server, shots)
 
 pytestmark = pytest.mark.browser
 
@@ -25,11 +25,7 @@ def _fill(page, elem: str, text: str) -> None:
 
 
 def make_set(page) -> str:
-    page.evaluate("document.querySelectorAll('#pr-status div').forEach(e => e.dataset.old = '1')")
-    page.click("#pr-btn")
-    page.wait_for_selector("#pr-status .etalase-ok:not([data-old]), #pr-status .etalase-alert:not([data-old])",
-                           timeout=RESULT_TIMEOUT_MS)
-    return page.inner_text("#pr-status")
+    return press_and_answer(page, "#pr-btn", "#pr-status")
 
 
 def test_promo_set_on_a_phone_shows_a_grid_and_downloads_one_zip(browser, server, shots, tmp_path):  # noqa: F811
