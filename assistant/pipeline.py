@@ -121,17 +121,14 @@ def remove_background(image: Image.Image, model: str | None = None, *, raw: bool
     same alpha the app and the batch use. ``raw=True``: the model's own mask, only resized.
     The image's own alpha, if any, is ignored."""
     rgb_image = image.convert("RGB")
-    rgb = np.asarray(rgb_image)
-    soft = session.get_segmenter(model).predict(rgb)
+    soft = session.get_segmenter(model).predict(np.asarray(rgb_image))
     if raw:
-        alpha = (session.mask_at(soft, rgb_image.size) * 255.0 + 0.5).astype(np.uint8)
-    else:
-        made = cutout.cut(soft, rgb)  # as with_mask: the hand taken away, a pile kept whole (issue 16)
-        alpha = made.alpha
-        if made.rgb is not rgb:  # finger pixels at the product's edge painted over
-            rgb_image = Image.fromarray(made.rgb)
-    out = rgb_image.copy()
-    out.putalpha(Image.fromarray(alpha, "L"))
+        out = rgb_image.copy()
+        out.putalpha(Image.fromarray((session.mask_at(soft, rgb_image.size) * 255.0 + 0.5).astype(np.uint8), "L"))
+        return out
+    cut = with_mask(Photo(image=rgb_image), soft, model)  # the one cut: hand away, a pile kept whole
+    out = cut.image.copy()
+    out.putalpha(cut.alpha)
     return out
 
 

@@ -88,7 +88,7 @@ class PhotoTab:
     cards: list[OutputCard]
     result_state: gr.State
     last_result: gr.State
-    touch: Touch | None = None
+    touch: Touch
 
     # --- Wiring -------------------------------------------------------------------------------
 
@@ -109,26 +109,25 @@ class PhotoTab:
                          api_visibility="private", show_progress="hidden")
         self.clear_btn.click(self.cleared, None, self.outputs(), queue=False, api_visibility="private",
                              show_progress="hidden")
-        if self.touch:
-            self.touch.button.click(None, None, None, js=busy_js("touch"), queue=False, api_visibility="private")
-            tc = self.touch
-            steps = self.run_inputs() | {tc.pending, tc.history}
-            tc.apply_btn.click(self.apply_touch, steps, self.outputs(), api_visibility="private",
-                               concurrency_limit=CONCURRENCY, concurrency_id="photo", show_progress="hidden")
-            tc.discard_btn.click(self.discard_touch, None, [tc.preview_box, tc.pending, tc.status], queue=False,
-                                 api_visibility="private", show_progress="hidden")
-            tc.undo_btn.click(self.undo_touch, steps, self.outputs(), api_visibility="private",
-                              concurrency_limit=CONCURRENCY, concurrency_id="photo", show_progress="hidden")
-            tc.redo_btn.click(self.redo_touch, steps, self.outputs(), api_visibility="private",
-                              concurrency_limit=CONCURRENCY, concurrency_id="photo", show_progress="hidden")
-            self.touch.button.click(
-                self.run_touch, self.run_inputs() | {self.touch.editor}, self.outputs(),
-                concurrency_limit=CONCURRENCY, concurrency_id="photo", api_visibility="private",
-                show_progress="full", show_progress_on=self.touch.busy).then(
-                None, None, None, js=done_js("touch"), queue=False, api_visibility="private")
-            # The brush colour is switched in the browser (no round trip, the strokes stay).
-            self.touch.mode.change(None, self.touch.mode, None, js=touch_mode_js(), queue=False,
-                                   api_visibility="private")
+        self.touch.button.click(None, None, None, js=busy_js("touch"), queue=False, api_visibility="private")
+        tc = self.touch
+        steps = self.run_inputs() | {tc.pending, tc.history}
+        tc.apply_btn.click(self.apply_touch, steps, self.outputs(), api_visibility="private",
+                           concurrency_limit=CONCURRENCY, concurrency_id="photo", show_progress="hidden")
+        tc.discard_btn.click(self.discard_touch, None, [tc.preview_box, tc.pending, tc.status], queue=False,
+                             api_visibility="private", show_progress="hidden")
+        tc.undo_btn.click(self.undo_touch, steps, self.outputs(), api_visibility="private",
+                          concurrency_limit=CONCURRENCY, concurrency_id="photo", show_progress="hidden")
+        tc.redo_btn.click(self.redo_touch, steps, self.outputs(), api_visibility="private",
+                          concurrency_limit=CONCURRENCY, concurrency_id="photo", show_progress="hidden")
+        self.touch.button.click(
+            self.run_touch, self.run_inputs() | {self.touch.editor}, self.outputs(),
+            concurrency_limit=CONCURRENCY, concurrency_id="photo", api_visibility="private",
+            show_progress="full", show_progress_on=self.touch.busy).then(
+            None, None, None, js=done_js("touch"), queue=False, api_visibility="private")
+        # The brush colour is switched in the browser (no round trip, the strokes stay).
+        self.touch.mode.change(None, self.touch.mode, None, js=touch_mode_js(), queue=False,
+                               api_visibility="private")
         self.view.change(self.on_view, [self.view, self.result_state], self.slider, queue=False,
                          api_visibility="private")
 
@@ -140,10 +139,9 @@ class PhotoTab:
     def outputs(self) -> list:
         out = [self.status, self.slider, self.view, self.result_state, self.last_result]
         out += self.card_components()
-        if self.touch:
-            tc = self.touch
-            out += [tc.box, tc.editor, tc.status, tc.preview_box, tc.preview, tc.pending, tc.history, tc.undo_btn,
-                    tc.redo_btn]
+        tc = self.touch
+        out += [tc.box, tc.editor, tc.status, tc.preview_box, tc.preview, tc.pending, tc.history, tc.undo_btn,
+                tc.redo_btn]
         return out
 
     def card_components(self) -> list:
@@ -269,16 +267,15 @@ class PhotoTab:
             self.last_result: parked or services.park_photo(photo, Path(state["before"]).parent),
             **self.render_result(state, lang_value),
         }
-        if self.touch:
-            view = services.touch_view(photo)
-            updates[self.touch.box] = gr.update(visible=True)
-            updates[self.touch.editor] = gr.update(value={"background": view, "layers": [], "composite": None},
-                                                   height=services.touch_height(view.size))
-            updates[self.touch.status] = render.done_html(done) if touched else ""
-            updates[self.touch.preview_box] = gr.update(visible=False)
-            updates[self.touch.pending] = None
-            if not touched:  # a new photo: nothing to undo
-                updates |= self.history_updates({"undo": [], "redo": []})
+        view = services.touch_view(photo)
+        updates[self.touch.box] = gr.update(visible=True)
+        updates[self.touch.editor] = gr.update(value={"background": view, "layers": [], "composite": None},
+                                               height=services.touch_height(view.size))
+        updates[self.touch.status] = render.done_html(done) if touched else ""
+        updates[self.touch.preview_box] = gr.update(visible=False)
+        updates[self.touch.pending] = None
+        if not touched:  # a new photo: nothing to undo
+            updates |= self.history_updates({"undo": [], "redo": []})
         return updates
 
     def failed(self, message: str, touched: bool = False) -> dict:
@@ -305,11 +302,10 @@ class PhotoTab:
         updates = {self.status: "", self.slider: gr.update(value=None, visible=False),
                    self.view: gr.update(choices=[], value=None, visible=False), self.result_state: None,
                    self.last_result: None, **self.render_result(None, None)}
-        if self.touch:
-            updates |= {self.touch.box: gr.update(visible=False, open=False),
-                        self.touch.editor: gr.update(value=None), self.touch.status: "",
-                        self.touch.preview_box: gr.update(visible=False), self.touch.pending: None,
-                        **self.history_updates({"undo": [], "redo": []})}
+        updates |= {self.touch.box: gr.update(visible=False, open=False),
+                    self.touch.editor: gr.update(value=None), self.touch.status: "",
+                    self.touch.preview_box: gr.update(visible=False), self.touch.pending: None,
+                    **self.history_updates({"undo": [], "redo": []})}
         return updates
 
     def render_result(self, state, lang_value) -> dict:
