@@ -62,3 +62,43 @@ def test_the_batch_report_carries_the_verdict(tmp_path):
     assert "v-ready" in page and "v-check" in page and "v-retake" in page
     assert t("realphoto_filter_attention", "id") in page  # the filter to the photos that need attention
     assert "Bisa diunggah, tapi cek dulu" in page
+
+
+def test_a_quiet_check_is_a_tip_at_the_weight_the_verdict_gave_it():
+    # The verdict says how much each check weighed; a quiet one (a residual colour cast) is a tip.
+    from assistant.readiness.verdict import TIP, from_record
+
+    umum = load_preset("umum")
+    cast = _r("color_cast", "fail")
+    ready = verdict_for(OK_CHECKS + [cast, _r("white_on_white", "warn")], (), umum)
+    assert ready.level == READY and ready.weight(cast) == TIP and ready.weight(OK_CHECKS[0]) is None
+    assert from_record(to_record(ready)).weight(cast) == TIP  # the batch journal keeps the weights
+    amber = verdict_for(OK_CHECKS + [cast, _r("cutoff", "warn")], (), umum)
+    assert amber.weight(_r("cutoff", "warn")) == CHECK and amber.weight(_r("blur", "fail")) == RETAKE
+    # A pile kept whole: its cutout checks judge the whole square, so they are tips too.
+    pile = verdict_for(OK_CHECKS + [_r("cutoff", "fail")], [("realphoto_pile_uncut", {})], umum)
+    assert pile.weight(_r("cutoff", "fail")) == TIP
+
+
+def test_the_card_draws_each_check_at_the_verdicts_weight():
+    # A green headline never has a red "Sebaiknya foto ulang" line under it (issue 16: one verdict).
+    from assistant.web import render
+
+    umum = load_preset("umum")
+    checks = OK_CHECKS + [_r("color_cast", "fail"), _r("cutout_uncertain", "fail", percent=30)]
+    entry = {"checks": checks, "verdict": verdict_for(checks, (), umum)}
+    head = render.photo_verdict([dict(entry, title="Umum")], 2.0, "u2netp", "id")
+    card = render.checks_md(entry, "id")
+    assert "Siap diunggah" in head
+    assert "Sebaiknya foto ulang" not in card and "etalase-check-fail" not in card and "✖" not in card
+    assert card.count("etalase-check-tip") == 2 and "Saran" in card and "Warna lampu" in card
+    assert "Tip" in render.checks_md(entry, "en")
+    # A check that counts keeps its colour: a failed blur is red in the headline and in the list.
+    checks = OK_CHECKS[1:] + [_r("blur", "fail"), _r("color_cast", "fail")]
+    entry = {"checks": checks, "verdict": verdict_for(checks, (), umum)}
+    card = render.checks_md(entry, "id")
+    assert "Sebaiknya foto ulang" in render.photo_verdict([dict(entry, title="Umum")], 2.0, "u2netp", "id")
+    assert card.count("etalase-check-fail") == 1 and card.count("etalase-check-tip") == 1
+    assert card.index("etalase-check-fail") < card.index("etalase-check-tip")  # what counts comes first
+    # Without a verdict (it broke) the status decides, as before.
+    assert "etalase-check-fail" in render.checks_md({"checks": [_r("color_cast", "fail")]}, "id")
