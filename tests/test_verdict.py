@@ -102,3 +102,26 @@ def test_the_card_draws_each_check_at_the_verdicts_weight():
     assert card.index("etalase-check-fail") < card.index("etalase-check-tip")  # what counts comes first
     # Without a verdict (it broke) the status decides, as before.
     assert "etalase-check-fail" in render.checks_md({"checks": [_r("color_cast", "fail")]}, "id")
+
+
+def test_the_cards_notices_are_weighed_as_the_verdict_weighed_them():
+    # "The hand was removed" is information under a green headline, not a warning sign.
+    from assistant.web import render
+
+    umum = load_preset("umum")
+    notices = [("realphoto_hand_removed", {})]
+    entry = {"preset": "umum", "title": "Umum", "path": "/x/a.jpg", "width": 1200, "height": 1200,
+             "bytes": 1000, "want_width": 1200, "want_height": 1200, "max_bytes": 2_000_000,
+             "background": "#FFFFFF", "want_background": "#FFFFFF", "transparent_allowed": False,
+             "fill": 0.85, "want_fill": 0.85, "notices": notices, "checks": OK_CHECKS,
+             "verdict": verdict_for(OK_CHECKS, notices, umum)}
+    assert entry["verdict"].level == READY
+    text = render.compliance_md(entry, "id")
+    assert "ℹ Tangan yang memegang produk sudah dihapus" in text and "⚠ Tangan" not in text
+    # A notice that counts keeps its warning sign, and a damaged orientation asks for a look.
+    fingers = [("realphoto_fingers_cover", {"percent": 9})]
+    amber = dict(entry, notices=fingers, verdict=verdict_for(OK_CHECKS, fingers, umum))
+    assert amber["verdict"].level == CHECK and "⚠ Jari menutupi" in render.compliance_md(amber, "id")
+    exif = [("photo_exif_ignored", {"name": "a.jpg"})]
+    assert verdict_for(OK_CHECKS, exif, umum).level == CHECK
+    assert "arah foto" in verdict_for(OK_CHECKS, exif, umum).headline("id")

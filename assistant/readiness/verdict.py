@@ -49,6 +49,7 @@ NOTICE_LEVEL = {
     "realphoto_hand_left": CHECK,
     "cutout_hand_detected": CHECK,
     "transparent_not_allowed": CHECK,
+    "photo_exif_ignored": CHECK,  # "check that the result is upright": a look is needed
 }
 # When the photo was kept whole, the cutout checks judge the whole square and say nothing new.
 UNCUT_SILENT = ("cutoff", "product_size", "multiple_products", "cutout_uncertain", "hand", "product_lost",
@@ -82,6 +83,11 @@ class Verdict:
     marketplace_checked: bool = False  # an output was checked against the preset's rules
     preset_name: str | None = None
     tips: tuple[str, ...] = ()  # checks that are not ok but were given no weight (QUIET, UNCUT_SILENT)
+
+    def counts(self, notice_code: str) -> bool:
+        """Whether a notice (its i18n code) moved this verdict; one that did not (the hand
+        was removed, the first frame of an animation was used) is information, not a warning."""
+        return any(r.name == notice_code for r in self.reasons)
 
     def weight(self, check) -> str | None:
         """The weight this verdict gave one check (a ``CheckResult``): None when it is ok, ``TIP``

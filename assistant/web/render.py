@@ -145,8 +145,10 @@ def compliance_md(entry: dict, lang: str) -> str:
     badge = f"<span class='etalase-verdict-{'ok' if verdict.ok else 'bad'}'>" + (
         f"✓ {html.escape(ok_text)}" if verdict.ok else f"⚠ {t('app_not_ok', lang)}") + "</span>"
     lines = [f"**{html.escape(entry_title(entry, lang))}**", badge, *parts]
+    v = entry.get("verdict")
     for code, params in entry["notices"]:
-        lines.append("⚠ " + html.escape(plain(t(code, lang, **params), lang), quote=False))
+        mark = "ℹ" if v is not None and not v.counts(code) else "⚠"  # as the verdict weighed it
+        lines.append(f"{mark} " + html.escape(plain(t(code, lang, **params), lang), quote=False))
     return "  \n".join(lines)
 
 
