@@ -125,3 +125,36 @@ def test_the_cards_notices_are_weighed_as_the_verdict_weighed_them():
     exif = [("photo_exif_ignored", {"name": "a.jpg"})]
     assert verdict_for(OK_CHECKS, exif, umum).level == CHECK
     assert "arah foto" in verdict_for(OK_CHECKS, exif, umum).headline("id")
+
+
+def test_the_batch_report_weighs_notices_as_the_verdict_did(tmp_path):
+    # A green photo whose hand was removed: the notice is information (no warning sign, no
+    # "warning" card, not the grid's headline); fingers covering the product stay a warning.
+    umum = load_preset("umum")
+    removed = [("realphoto_hand_removed", {})]
+    green = _record("siap", verdict_for(OK_CHECKS, removed, umum), 0)
+    green.outputs[0]["notices"] = removed
+    fingers = [("realphoto_fingers_cover", {"percent": 9})]
+    amber = _record("cek", verdict_for(OK_CHECKS, fingers, umum), 1)
+    amber.outputs[0]["notices"] = fingers
+    assert reports.photo_headline(green, "id") == ""
+    assert reports.photo_headline(amber, "id").startswith("Jari menutupi")
+    rows = [row for r in (green, amber) for row in reports._rows_for(r, [umum], "id")]
+    reports.write_html_report(tmp_path / "report.html", [green, amber], rows, [umum], "isnet-general-use", "id")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "msg info\">&#8505; Tangan yang memegang produk sudah dihapus" in page
+    assert "&#9888; Tangan" not in page and "&#9888; Jari menutupi" in page
+    assert page.count("card warning") == 1  # the amber one only
+
+
+def test_the_apps_batch_summary_counts_what_the_verdict_wants_looked_at():
+    from types import SimpleNamespace as NS
+
+    from assistant.web import render
+
+    rows = [NS(input="a.jpg", preset="umum", status="ok", warnings="realphoto_hand_removed", verdict=READY,
+               message=""),
+            NS(input="b.jpg", preset="umum", status="ok", warnings="realphoto_fingers_cover", verdict=CHECK,
+               message="")]
+    summary = render.batch_summary_md(NS(rows=rows), 10, "id")
+    assert "1 dari 2 foto yang berhasil perlu dicek" in summary  # the removed hand alone is not a reason

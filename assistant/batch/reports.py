@@ -325,6 +325,8 @@ def _card(r: Record, vendor: str, titles: dict[str, str], lang: str | None) -> s
         if headline:
             out.append(f"<div class=\"verdict {level}\">{esc(headline)}</div>")
     out.extend(f"<div class=\"msg\">&#9888; {esc(message)}</div>" for message in warnings)
+    if r.status == "ok":  # what the verdict did not weigh is information, not a warning
+        out.extend(f"<div class=\"msg info\">&#8505; {esc(m)}</div>" for m, counts in _notices(r, lang) if not counts)
     out.append("</div>")
     return "".join(out)
 
@@ -379,11 +381,18 @@ def write_html_report(path: Path, records: list[Record], rows: list[ReportRow], 
     write_atomic(path, "\n".join(out).encode("utf-8"))
 
 
-def _warnings(record: Record, lang: str | None) -> list[str]:
-    seen: list[str] = []
+def _notices(record: Record, lang: str | None) -> list[tuple[str, bool]]:
+    """The photo's notices as ``(message, counts)``: ``counts`` when the verdict weighed it (or
+    an old journal has no verdict); one it did not ("the hand was removed") is information."""
+    verdicts = [verdict.from_record(o.get("verdict")) for o in record.outputs if o.get("verdict")]
+    seen: dict[str, bool] = {}
     for code, params in record.notices + [n for o in record.outputs for n in o["notices"]]:
         message = t(code, lang, **params)
-        if message not in seen:
-            seen.append(message)
-    return seen
+        seen[message] = seen.get(message, False) or not verdicts or any(v.counts(code) for v in verdicts)
+    return list(seen.items())
+
+
+def _warnings(record: Record, lang: str | None) -> list[str]:
+    """The notices that need attention (the verdict weighed them)."""
+    return [message for message, counts in _notices(record, lang) if counts]
 

@@ -220,6 +220,13 @@ def mockup_download_label(entry: dict, lang: str) -> str:
     return t("app_mockup_download", lang, name=services.template_title(entry["template"], lang), **_file_kind(entry))
 
 
+def _wants_a_look(row) -> bool:
+    """A made output that needs attention: its verdict is not green (an old journal without a
+    verdict: it has a notice). "The hand was removed" alone is no reason to look."""
+    level = getattr(row, "verdict", "")
+    return level in ("check", "retake") if level else bool(getattr(row, "warnings", ""))
+
+
 def batch_summary_md(result, seconds: float, lang: str) -> str:
     """What the vendor needs after a batch: counts and the photos with problems."""
     by_input: dict[str, list] = {}
@@ -228,7 +235,7 @@ def batch_summary_md(result, seconds: float, lang: str) -> str:
     ok = sum(all(r.status == "ok" for r in rows) for rows in by_input.values())
     skipped = sum(all(r.status == "skipped" for r in rows) for rows in by_input.values())
     failed = len(by_input) - ok - skipped
-    warned = sum(all(r.status == "ok" for r in rows) and any(getattr(r, "warnings", "") for r in rows)
+    warned = sum(all(r.status == "ok" for r in rows) and any(_wants_a_look(r) for r in rows)
                  for rows in by_input.values())
     lines = [("✓ " if failed == 0 and skipped == 0 and not warned else "⚠ ") + t(
         "app_batch_summary", lang, time=duration(seconds, lang), ok=ok, failed=failed, skipped=skipped)]
