@@ -138,7 +138,7 @@ def test_the_batch_report_weighs_notices_as_the_verdict_did(tmp_path):
     amber = _record("cek", verdict_for(OK_CHECKS, fingers, umum), 1)
     amber.outputs[0]["notices"] = fingers
     assert reports.photo_headline(green, "id") == ""
-    assert reports.photo_headline(amber, "id").startswith("Jari menutupi")
+    assert reports.photo_headline(amber, "id") == "Bisa diunggah, tapi cek dulu: jari menutupi sebagian produk"
     rows = [row for r in (green, amber) for row in reports._rows_for(r, [umum], "id")]
     reports.write_html_report(tmp_path / "report.html", [green, amber], rows, [umum], "isnet-general-use", "id")
     page = (tmp_path / "report.html").read_text(encoding="utf-8")

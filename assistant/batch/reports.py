@@ -112,11 +112,17 @@ def photo_verdict(record: Record) -> str:
 
 
 def photo_headline(record: Record, lang: str | None) -> str:
-    """The one line to read first about a photo: why it failed, or its first warning."""
+    """The one line to read first about a photo: why it failed, the headline of its worst
+    verdict when that is not green ("Bisa diunggah, tapi cek dulu: ..."), or (an old journal
+    without verdicts) its first warning."""
     if record.status != "ok":
         code, params = (("batch_internal_error", {"name": record.relative, "detail": record.internal})
                         if record.internal else (record.error[0], record.error[1]))
         return t(code, lang, **params)
+    verdicts = [v for v in (verdict.from_record(o.get("verdict")) for o in record.outputs) if v is not None]
+    if verdicts:
+        worst = max(verdicts, key=lambda v: verdict.LEVELS.index(v.level))
+        return "" if worst.level == verdict.READY else worst.headline(lang)
     warnings = _warnings(record, lang)
     return warnings[0] if warnings else ""
 
