@@ -53,8 +53,15 @@ def close_narrow(out: np.ndarray, keep: np.ndarray, edge: np.ndarray, clear: np.
     # Thin structures (a chair's legs, a cart's mesh) have narrow gaps too: only where the
     # product around is solid (the seams of a carton, a pile's crevices).
     density = cv2.blur(solid.astype(np.float32), (8 * r + 1, 8 * r + 1))
-    seam = np.zeros_like(narrow) if opaque is None else cv2.dilate(opaque.astype(np.uint8), _ellipse(2 * r, 2 * r)) > 0
-    narrow &= (density >= NARROW_INSIDE) | (seam & (density >= NARROW_SOLID))
+    inside = narrow & (density >= NARROW_INSIDE)
+    maybe = narrow & ~inside & (density >= NARROW_SOLID)  # solid enough only beside a decided region
+    narrow = inside
+    if opaque is not None and maybe.any():
+        ys, xs = np.nonzero(maybe)  # the decided region's neighbourhood, only where it matters
+        m = 2 * r + 1
+        y0, y1, x0, x1 = max(0, ys.min() - m), ys.max() + m + 1, max(0, xs.min() - m), xs.max() + m + 1
+        near = cv2.dilate(opaque[y0:y1, x0:x1].astype(np.uint8), _ellipse(2 * r, 2 * r)) > 0
+        narrow[y0:y1, x0:x1] |= maybe[y0:y1, x0:x1] & near
     if clear is not None:
         narrow &= ~clear
     if not narrow.any():
