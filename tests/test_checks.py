@@ -453,3 +453,22 @@ def test_second_model_auto_is_the_fast_one_beside_the_default():
     assert _second_alpha(photo, "u2netp", "auto") is None  # already the fast model
     assert _second_alpha(photo, None, None) is None
     assert _second_alpha(photo.with_(alpha=None), None, "u2netp") is None  # nothing cut out yet
+
+
+def test_a_part_torn_out_of_the_product_is_said():
+    """Issue 16: a carton whose lower corner was cut away with the hand, or half lost by the
+    model, has a deep notch in its outline; a whole carton or a bottle's neck does not."""
+    from assistant.stages.checks import check_product_lost
+
+    carton = np.zeros((512, 512), bool)
+    carton[80:440, 160:360] = True
+    assert check_product_lost(carton).status == "ok"
+    torn = carton.copy()
+    torn[300:440, 160:270] = False  # the lower left torn away where the fingers were
+    found = check_product_lost(torn)
+    assert found.status == "warn" and found.tip_key == "realphoto_check_product_torn"
+    assert "lekukan" in found.tip("id") and "notch" in found.tip("en")
+    bottle = np.zeros((512, 512), np.uint8)
+    cv2.rectangle(bottle, (180, 180), (330, 460), 1, -1)
+    cv2.rectangle(bottle, (225, 60), (285, 180), 1, -1)  # the neck: a shoulder, not a tear
+    assert check_product_lost(bottle.astype(bool)).status == "ok"

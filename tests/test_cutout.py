@@ -442,3 +442,52 @@ def test_a_bright_round_lamp_at_the_top_of_the_frame_is_not_a_hand():
     # The same warm colour as an arm, without the burnt-out core, is still a hand.
     arm_rgb, carton2, arm = _arm_photo()
     assert skin.find_hand(arm_rgb, carton2 | arm).found
+
+
+def test_a_narrow_seam_of_doubt_inside_the_product_is_made_opaque():
+    """The crevices between a pile's fruit and the seams where a decided region meets the kept
+    core came out as pale lines through the product (issue 16's milky outputs)."""
+    rgb = _shop(6)
+    body = np.zeros((600, 600), np.uint8)
+    cv2.rectangle(body, (150, 120), (450, 480), 1, -1)
+    rgb[body > 0] = (200, 120, 40)
+    rgb[297:302, 150:450] = (90, 60, 30)  # a fold across the pack, darker: the model doubts it
+    rgb = np.clip(rgb, 0, 255).astype(np.uint8)
+    seam = np.zeros((600, 600), bool)
+    seam[298:301, 150:450] = True
+    soft = _grid(body.astype(bool) & ~seam) + _grid(seam, 0.3)
+    alpha = cutout.cut(soft, rgb).alpha
+    assert (alpha[292:308, 200:400] > 240).mean() > 0.98  # no pale line across the product
+    from assistant.stages import checks
+    assert {r.check: r for r in checks.run_checks(rgb, alpha, original_size=(2400, 2400))}["milky"].status == "ok"
+
+
+def test_the_gaps_of_a_thin_mesh_stay_open():
+    """A cart's mesh has narrow gaps the model doubts too: they are not closed over."""
+    rgb = _shop(7)
+    mesh = np.zeros((600, 600), bool)
+    for x in range(150, 451, 10):
+        mesh[150:450, x:x + 4] = True
+    for y in range(150, 451, 10):
+        mesh[y:y + 4, 150:450] = True
+    rgb[mesh] = (30, 30, 30)
+    rgb = np.clip(rgb, 0, 255).astype(np.uint8)
+    gaps = np.zeros((600, 600), bool)
+    gaps[150:450, 150:450] = True
+    gaps &= ~mesh
+    alpha = cutout.cut(_grid(mesh) + _grid(gaps, 0.3), rgb).alpha
+    assert (alpha[gaps] > 240).mean() < 0.5  # the gaps are not made solid
+
+
+def test_pale_pieces_left_apart_by_the_removed_hand_go_with_it():
+    """The model half-believes a bit of shelf beside the hand; joined to the product through the
+    hand, it stayed as a pale ghost once the hand was cut away."""
+    rgb, carton, arm = _arm_photo()
+    pale = np.zeros(carton.shape, bool)
+    for y in range(450, 590, 20):  # specks along the forearm's edge, apart from the carton
+        x = int(380 - (600 - y) * 30 / 170)
+        pale[y:y + 8, x:x + 10] = True
+    pale &= ~arm
+    made = cutout.cut(_grid(carton | arm) + _grid(pale, 0.45), rgb)
+    assert (made.alpha[pale] > 8).mean() < 0.05  # no ghost where the hand was (half of it stayed before)
+    assert (made.alpha[120:340, 240:380] > 127).mean() > 0.98  # the carton stays

@@ -62,3 +62,99 @@ def test_the_batch_report_carries_the_verdict(tmp_path):
     assert "v-ready" in page and "v-check" in page and "v-retake" in page
     assert t("realphoto_filter_attention", "id") in page  # the filter to the photos that need attention
     assert "Bisa diunggah, tapi cek dulu" in page
+
+
+def test_a_quiet_check_is_a_tip_at_the_weight_the_verdict_gave_it():
+    # The verdict says how much each check weighed; a quiet one (a residual colour cast) is a tip.
+    from assistant.readiness.verdict import TIP, from_record
+
+    umum = load_preset("umum")
+    cast = _r("color_cast", "fail")
+    ready = verdict_for(OK_CHECKS + [cast, _r("white_on_white", "warn")], (), umum)
+    assert ready.level == READY and ready.weight(cast) == TIP and ready.weight(OK_CHECKS[0]) is None
+    assert from_record(to_record(ready)).weight(cast) == TIP  # the batch journal keeps the weights
+    amber = verdict_for(OK_CHECKS + [cast, _r("cutoff", "warn")], (), umum)
+    assert amber.weight(_r("cutoff", "warn")) == CHECK and amber.weight(_r("blur", "fail")) == RETAKE
+    # A pile kept whole: its cutout checks judge the whole square, so they are tips too.
+    pile = verdict_for(OK_CHECKS + [_r("cutoff", "fail")], [("realphoto_pile_uncut", {})], umum)
+    assert pile.weight(_r("cutoff", "fail")) == TIP
+
+
+def test_the_card_draws_each_check_at_the_verdicts_weight():
+    # A green headline never has a red "Sebaiknya foto ulang" line under it (issue 16: one verdict).
+    from assistant.web import render
+
+    umum = load_preset("umum")
+    checks = OK_CHECKS + [_r("color_cast", "fail"), _r("cutout_uncertain", "fail", percent=30)]
+    entry = {"checks": checks, "verdict": verdict_for(checks, (), umum)}
+    head = render.photo_verdict([dict(entry, title="Umum")], 2.0, "u2netp", "id")
+    card = render.checks_md(entry, "id")
+    assert "Siap diunggah" in head
+    assert "Sebaiknya foto ulang" not in card and "etalase-check-fail" not in card and "✖" not in card
+    assert card.count("etalase-check-tip") == 2 and "Saran" in card and "Warna lampu" in card
+    assert "Tip" in render.checks_md(entry, "en")
+    # A check that counts keeps its colour: a failed blur is red in the headline and in the list.
+    checks = OK_CHECKS[1:] + [_r("blur", "fail"), _r("color_cast", "fail")]
+    entry = {"checks": checks, "verdict": verdict_for(checks, (), umum)}
+    card = render.checks_md(entry, "id")
+    assert "Sebaiknya foto ulang" in render.photo_verdict([dict(entry, title="Umum")], 2.0, "u2netp", "id")
+    assert card.count("etalase-check-fail") == 1 and card.count("etalase-check-tip") == 1
+    assert card.index("etalase-check-fail") < card.index("etalase-check-tip")  # what counts comes first
+    # Without a verdict (it broke) the status decides, as before.
+    assert "etalase-check-fail" in render.checks_md({"checks": [_r("color_cast", "fail")]}, "id")
+
+
+def test_the_cards_notices_are_weighed_as_the_verdict_weighed_them():
+    # "The hand was removed" is information under a green headline, not a warning sign.
+    from assistant.web import render
+
+    umum = load_preset("umum")
+    notices = [("realphoto_hand_removed", {})]
+    entry = {"preset": "umum", "title": "Umum", "path": "/x/a.jpg", "width": 1200, "height": 1200,
+             "bytes": 1000, "want_width": 1200, "want_height": 1200, "max_bytes": 2_000_000,
+             "background": "#FFFFFF", "want_background": "#FFFFFF", "transparent_allowed": False,
+             "fill": 0.85, "want_fill": 0.85, "notices": notices, "checks": OK_CHECKS,
+             "verdict": verdict_for(OK_CHECKS, notices, umum)}
+    assert entry["verdict"].level == READY
+    text = render.compliance_md(entry, "id")
+    assert "ℹ Tangan yang memegang produk sudah dihapus" in text and "⚠ Tangan" not in text
+    # A notice that counts keeps its warning sign, and a damaged orientation asks for a look.
+    fingers = [("realphoto_fingers_cover", {"percent": 9})]
+    amber = dict(entry, notices=fingers, verdict=verdict_for(OK_CHECKS, fingers, umum))
+    assert amber["verdict"].level == CHECK and "⚠ Jari menutupi" in render.compliance_md(amber, "id")
+    exif = [("photo_exif_ignored", {"name": "a.jpg"})]
+    assert verdict_for(OK_CHECKS, exif, umum).level == CHECK
+    assert "arah foto" in verdict_for(OK_CHECKS, exif, umum).headline("id")
+
+
+def test_the_batch_report_weighs_notices_as_the_verdict_did(tmp_path):
+    # A green photo whose hand was removed: the notice is information (no warning sign, no
+    # "warning" card, not the grid's headline); fingers covering the product stay a warning.
+    umum = load_preset("umum")
+    removed = [("realphoto_hand_removed", {})]
+    green = _record("siap", verdict_for(OK_CHECKS, removed, umum), 0)
+    green.outputs[0]["notices"] = removed
+    fingers = [("realphoto_fingers_cover", {"percent": 9})]
+    amber = _record("cek", verdict_for(OK_CHECKS, fingers, umum), 1)
+    amber.outputs[0]["notices"] = fingers
+    assert reports.photo_headline(green, "id") == ""
+    assert reports.photo_headline(amber, "id") == "Bisa diunggah, tapi cek dulu: jari menutupi sebagian produk"
+    rows = [row for r in (green, amber) for row in reports._rows_for(r, [umum], "id")]
+    reports.write_html_report(tmp_path / "report.html", [green, amber], rows, [umum], "isnet-general-use", "id")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "msg info\">&#8505; Tangan yang memegang produk sudah dihapus" in page
+    assert "&#9888; Tangan" not in page and "&#9888; Jari menutupi" in page
+    assert page.count("card warning") == 1  # the amber one only
+
+
+def test_the_apps_batch_summary_counts_what_the_verdict_wants_looked_at():
+    from types import SimpleNamespace as NS
+
+    from assistant.web import render
+
+    rows = [NS(input="a.jpg", preset="umum", status="ok", warnings="realphoto_hand_removed", verdict=READY,
+               message=""),
+            NS(input="b.jpg", preset="umum", status="ok", warnings="realphoto_fingers_cover", verdict=CHECK,
+               message="")]
+    summary = render.batch_summary_md(NS(rows=rows), 10, "id")
+    assert "1 dari 2 foto yang berhasil perlu dicek" in summary  # the removed hand alone is not a reason

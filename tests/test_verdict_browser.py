@@ -50,6 +50,9 @@ def test_the_headline_is_the_verdict_in_its_three_states(browser, server, shots,
     assert "Ukuran, format dan latar sesuai aturan Shopee" in text  # what the rules checked
     assert "aman untuk semua marketplace" in text  # the general preset, said as such
     assert page.locator("#status .etalase-ok.etalase-level-ready").count() == 1
+    # One verdict everywhere: under a green headline the checks list has no red or amber line
+    # (a check that does not count is a soft tip).
+    assert page.locator(".etalase-check-fail:visible, .etalase-check-warn:visible").count() == 0
     no_horizontal_scroll(page)
     save_shot(page, shots / "verdict-siap-phone.png")
 
@@ -58,6 +61,7 @@ def test_the_headline_is_the_verdict_in_its_three_states(browser, server, shots,
     assert level == "check", text
     assert text.startswith("⚠ Bisa diunggah, tapi cek dulu: "), text
     assert "Siap diunggah" not in text
+    assert page.locator(".etalase-check-fail:visible").count() == 0  # amber: no red "foto ulang" line
     save_shot(page, shots / "verdict-cek-phone.png")
 
     upload_photo(page, str(dark))

@@ -112,11 +112,17 @@ def photo_verdict(record: Record) -> str:
 
 
 def photo_headline(record: Record, lang: str | None) -> str:
-    """The one line to read first about a photo: why it failed, or its first warning."""
+    """The one line to read first about a photo: why it failed, the headline of its worst
+    verdict when that is not green ("Bisa diunggah, tapi cek dulu: ..."), or (an old journal
+    without verdicts) its first warning."""
     if record.status != "ok":
         code, params = (("batch_internal_error", {"name": record.relative, "detail": record.internal})
                         if record.internal else (record.error[0], record.error[1]))
         return t(code, lang, **params)
+    verdicts = [v for v in (verdict.from_record(o.get("verdict")) for o in record.outputs) if v is not None]
+    if verdicts:
+        worst = max(verdicts, key=lambda v: verdict.LEVELS.index(v.level))
+        return "" if worst.level == verdict.READY else worst.headline(lang)
     warnings = _warnings(record, lang)
     return warnings[0] if warnings else ""
 
@@ -325,6 +331,8 @@ def _card(r: Record, vendor: str, titles: dict[str, str], lang: str | None) -> s
         if headline:
             out.append(f"<div class=\"verdict {level}\">{esc(headline)}</div>")
     out.extend(f"<div class=\"msg\">&#9888; {esc(message)}</div>" for message in warnings)
+    if r.status == "ok":  # what the verdict did not weigh is information, not a warning
+        out.extend(f"<div class=\"msg info\">&#8505; {esc(m)}</div>" for m, counts in _notices(r, lang) if not counts)
     out.append("</div>")
     return "".join(out)
 
@@ -379,11 +387,18 @@ def write_html_report(path: Path, records: list[Record], rows: list[ReportRow], 
     write_atomic(path, "\n".join(out).encode("utf-8"))
 
 
-def _warnings(record: Record, lang: str | None) -> list[str]:
-    seen: list[str] = []
+def _notices(record: Record, lang: str | None) -> list[tuple[str, bool]]:
+    """The photo's notices as ``(message, counts)``: ``counts`` when the verdict weighed it (or
+    an old journal has no verdict); one it did not ("the hand was removed") is information."""
+    verdicts = [verdict.from_record(o.get("verdict")) for o in record.outputs if o.get("verdict")]
+    seen: dict[str, bool] = {}
     for code, params in record.notices + [n for o in record.outputs for n in o["notices"]]:
         message = t(code, lang, **params)
-        if message not in seen:
-            seen.append(message)
-    return seen
+        seen[message] = seen.get(message, False) or not verdicts or any(v.counts(code) for v in verdicts)
+    return list(seen.items())
+
+
+def _warnings(record: Record, lang: str | None) -> list[str]:
+    """The notices that need attention (the verdict weighed them)."""
+    return [message for message, counts in _notices(record, lang) if counts]
 

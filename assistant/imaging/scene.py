@@ -19,6 +19,9 @@ BROAD = 0.008  # uncertain regions wider than this share of the grid are judged,
 SEE_THROUGH = 0.2  # a region enclosed by the product whose colours are at most this product-like is see-through
 GHOST_LIKE = 0.5  # a region outside the product's outline at most this product-like is a ghost
 DECIDE_SIDE = 320  # the colour models are built at most this size
+NARROW = 0.012  # doubt narrower than this share of the grid inside the product is a crevice: opaque ...
+NARROW_SOLID = 0.75  # ... where at least this share around it (4x as wide) is solid (not a cart's mesh)
+NARROW_INSIDE = 0.9  # ... or, away from a region decided opaque, this share
 
 
 def _hist3(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -28,7 +31,50 @@ def _hist3(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 def decide_alpha(out: np.ndarray, s: np.ndarray, keep: np.ndarray, rgb: np.ndarray,
                  edge: np.ndarray) -> np.ndarray:
-    """Decided alpha: broad half-transparent regions become product or background.
+    """Decided alpha: broad half-transparent regions become product or background
+    (``_decide_broad``), and narrow doubt inside the product, the crevices of a pile and the
+    folds of a carton, becomes product (``close_narrow``): left soft, they came out as pale
+    lines through the product. Regions judged see-through keep the model's alpha."""
+    out, clear, opaque = _decide_broad(out, s, keep, rgb, edge)
+    return close_narrow(out, keep, edge, clear, opaque)
+
+
+def close_narrow(out: np.ndarray, keep: np.ndarray, edge: np.ndarray, clear: np.ndarray | None = None,
+                 opaque: np.ndarray | None = None) -> np.ndarray:
+    """Half-transparent alpha inside the product (what is kept or decided opaque, closed over
+    gaps narrower than ``NARROW`` of the grid, away from its outer edge, where the model's ramp
+    is the real edge), not in a see-through region (``clear``), becomes opaque: the seams where
+    a decided region meets the kept core, the crevices of a pile."""
+    gh, gw = out.shape
+    r = max(2, round(NARROW * max(gh, gw) / 2))
+    solid = (keep | (out >= 0.5)).astype(np.uint8)
+    closed = cv2.morphologyEx(solid, cv2.MORPH_CLOSE, _ellipse(r, r))
+    narrow = (cv2.erode(closed, edge) > 0) & (out > 0.02) & (out < 0.98)
+    # Thin structures (a chair's legs, a cart's mesh) have narrow gaps too: only where the
+    # product around is solid (the seams of a carton, a pile's crevices).
+    density = cv2.blur(solid.astype(np.float32), (8 * r + 1, 8 * r + 1))
+    inside = narrow & (density >= NARROW_INSIDE)
+    maybe = narrow & ~inside & (density >= NARROW_SOLID)  # solid enough only beside a decided region
+    narrow = inside
+    if opaque is not None and maybe.any():
+        ys, xs = np.nonzero(maybe)  # the decided region's neighbourhood, only where it matters
+        m = 2 * r + 1
+        y0, y1, x0, x1 = max(0, ys.min() - m), ys.max() + m + 1, max(0, xs.min() - m), xs.max() + m + 1
+        near = cv2.dilate(opaque[y0:y1, x0:x1].astype(np.uint8), _ellipse(2 * r, 2 * r)) > 0
+        narrow[y0:y1, x0:x1] |= maybe[y0:y1, x0:x1] & near
+    if clear is not None:
+        narrow &= ~clear
+    if not narrow.any():
+        return out
+    out = out.copy()
+    out[narrow] = 1.0
+    return out
+
+
+def _decide_broad(out: np.ndarray, s: np.ndarray, keep: np.ndarray, rgb: np.ndarray,
+                  edge: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Broad half-transparent regions become product or background; returns the alpha, the
+    regions judged see-through and those made opaque (None: nothing decided).
 
     Soft values stay along the product's edge (the model's ramp, within ``edge``) and in
     thin parts. A broad uncertain region (wider than ``BROAD`` of the grid) is the model's
@@ -43,7 +89,7 @@ def decide_alpha(out: np.ndarray, s: np.ndarray, keep: np.ndarray, rgb: np.ndarr
     inner_full = cv2.erode(k8, edge)
     undecided_full = (out > 0.02) & (out < 0.98) & ~((cv2.dilate(k8, edge) > 0) & (inner_full == 0))
     if not undecided_full.any():
-        return out
+        return out, None, None
     sub = max(1.0, max(gh, gw) / DECIDE_SIDE)
     lw, lh = max(8, round(gw / sub)), max(8, round(gh / sub))
 
@@ -54,7 +100,7 @@ def decide_alpha(out: np.ndarray, s: np.ndarray, keep: np.ndarray, rgb: np.ndarr
     r = max(1, round(BROAD * max(lw, lh) / 2))
     broad = cv2.morphologyEx(undecided.astype(np.uint8), cv2.MORPH_OPEN, _ellipse(r, r))
     if not broad.any():
-        return out
+        return out, None, None
     s_small = cv2.resize(s, (lw, lh), interpolation=cv2.INTER_AREA)
     keep_small = small(keep)
     small_rgb = _shrink(rgb, (lw, lh)) if rgb.shape[0] >= lh and rgb.shape[1] >= lw \
@@ -63,7 +109,7 @@ def decide_alpha(out: np.ndarray, s: np.ndarray, keep: np.ndarray, rgb: np.ndarr
     sure_fg = small(inner_full) | (s_small > 0.95)
     sure_bg = (s_small < 0.05) & ~(cv2.dilate(keep_small.astype(np.uint8), _ellipse(e, e)) > 0)
     if sure_fg.sum() < 20 or sure_bg.sum() < 20:
-        return out
+        return out, cv2.resize(broad, (gw, gh), interpolation=cv2.INTER_NEAREST) > 0, None
     fg_h, bg_h = _hist3(small_rgb, sure_fg), _hist3(small_rgb, sure_bg)
     idx = (small_rgb // 16).astype(np.intp)
     product_like = fg_h[idx[..., 0], idx[..., 1], idx[..., 2]] > bg_h[idx[..., 0], idx[..., 1], idx[..., 2]]
@@ -93,7 +139,8 @@ def decide_alpha(out: np.ndarray, s: np.ndarray, keep: np.ndarray, rgb: np.ndarr
     inner_ring = (out > 0.02) & (out < 0.98) & (cv2.erode(outline, edge) > 0)
     out[(full == 1) & (undecided_full | inner_ring)] = 1.0
     out[(full == 2) & undecided_full] = 0.0
-    return out
+    left = cv2.dilate(((decision[labels] == 0) & (labels > 0)).astype(np.uint8), _ellipse(r + 1, r + 1))
+    return out, cv2.resize(left, (gw, gh), interpolation=cv2.INTER_NEAREST) > 0, full == 1
 
 
 PILE_UNSURE = 0.35  # broad uncertain model mass beyond the edge, as a share of the kept product ...

@@ -263,7 +263,21 @@ def remove_hand(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndar
         out_rgb = rgb.copy()
         out_rgb[y0:y1, x0:x1] = cv2.inpaint(np.ascontiguousarray(rgb[y0:y1, x0:x1]),
                                             big_restore[y0:y1, x0:x1].astype(np.uint8), 3, cv2.INPAINT_TELEA)
-    return out, out_rgb, hand, covers
+    return _drop_pale_pieces(out), out_rgb, hand, covers
+
+
+def _drop_pale_pieces(alpha: np.ndarray) -> np.ndarray:
+    """Pieces of the cutout apart from the product with nothing solid in them (the hand's
+    half-believed fringe, a pale bit of shelf it held against) go: left, they are ghosts."""
+    count, labels = cv2.connectedComponents((alpha > 8).astype(np.uint8), connectivity=8)
+    if count <= 2:
+        return alpha
+    solid = np.zeros(count, bool)
+    solid[np.unique(labels[alpha > 127])] = True
+    solid[0] = True
+    if solid.all():
+        return alpha
+    return np.where(solid[labels], alpha, 0).astype(alpha.dtype)
 
 
 HAND_LEFT = 0.015  # skin-coloured share of the product left by the removed hand: say so

@@ -9,7 +9,10 @@ checks (``stages.checks.run_checks``) and its photo's cutout notices into one of
 
 Every check's ``fail`` makes it red and every ``warn`` amber, except the checks listed in
 ``QUIET`` (measured on the real-photo review set: they fire on listable outputs and say
-nothing a buyer would see; they stay in the checks list). Cutout notices count too: a pile
+nothing a buyer would see) and, on a photo kept whole, ``UNCUT_SILENT``: those are a soft
+tip (``TIP``), never a reason. ``Verdict.weight(check)`` is the weight the verdict gave each
+check, so the card's checks list draws a check at that weight (a tip is never a red "foto
+ulang" line under a green headline): one verdict, the same everywhere. Cutout notices count too: a pile
 kept whole or a fragment is red, fingers covering the product amber, a hand that was
 removed nothing. ``Verdict.marketplace_line`` says what the preset's own rules check
 ("Ukuran, format dan latar sesuai aturan Shopee"). ``counts_line`` gives a batch's
@@ -33,6 +36,7 @@ from assistant.i18n import t
 
 LEVELS = ("ready", "check", "retake")
 READY, CHECK, RETAKE = LEVELS
+TIP = "tip"  # a check that is not ok but does not move the headline: a soft tip in the checks list
 # Checks that do not move the headline (see docs/realphoto.md): a residual colour cast and
 # "white on white" are shown in the checks but fire on most shop photos that list fine.
 QUIET = ("color_cast", "white_on_white", "cutout_uncertain")
@@ -45,6 +49,7 @@ NOTICE_LEVEL = {
     "realphoto_hand_left": CHECK,
     "cutout_hand_detected": CHECK,
     "transparent_not_allowed": CHECK,
+    "photo_exif_ignored": CHECK,  # "check that the result is upright": a look is needed
 }
 # When the photo was kept whole, the cutout checks judge the whole square and say nothing new.
 UNCUT_SILENT = ("cutoff", "product_size", "multiple_products", "cutout_uncertain", "hand", "product_lost",
@@ -77,6 +82,21 @@ class Verdict:
     marketplace_ok: bool = True
     marketplace_checked: bool = False  # an output was checked against the preset's rules
     preset_name: str | None = None
+    tips: tuple[str, ...] = ()  # checks that are not ok but were given no weight (QUIET, UNCUT_SILENT)
+
+    def counts(self, notice_code: str) -> bool:
+        """Whether a notice (its i18n code) moved this verdict; one that did not (the hand
+        was removed, the first frame of an animation was used) is information, not a warning."""
+        return any(r.name == notice_code for r in self.reasons)
+
+    def weight(self, check) -> str | None:
+        """The weight this verdict gave one check (a ``CheckResult``): None when it is ok, ``TIP``
+        when it does not move the headline, else the level it gave ("check" or "retake")."""
+        if check.status == "ok":
+            return None
+        if check.check in self.tips:
+            return TIP
+        return check_level(check.status)
 
     @property
     def colour(self) -> str:
@@ -127,6 +147,11 @@ def _title(preset, lang: str | None) -> str | None:
     return str(getattr(preset, "name", preset))
 
 
+def check_level(status: str) -> str:
+    """The level a check's status gives when it counts: ``fail`` red, ``warn`` amber."""
+    return RETAKE if status == "fail" else CHECK
+
+
 def verdict_for(checks, notices=(), preset=None, lang: str | None = None) -> Verdict:
     """The verdict for one output: its checks (``CheckResult`` list) and the photo's notices
     (``Notice`` objects or ``(code, params)`` pairs)."""
@@ -142,18 +167,21 @@ def verdict_for(checks, notices=(), preset=None, lang: str | None = None) -> Ver
             level = RETAKE  # a quarter of the product hidden: nothing to list
         if level is not None:
             reasons.append(Reason(code, level, code, params))
-    marketplace_ok, checked = True, False
+    marketplace_ok, checked, tips = True, False, []
     for r in checks:
         if r.check in MARKETPLACE_CHECKS:
             checked = True
             marketplace_ok &= r.status == "ok"
-        if r.status == "ok" or r.check in QUIET or (uncut and r.check in UNCUT_SILENT):
+        if r.status == "ok":
             continue
-        reasons.append(Reason(r.check, RETAKE if r.status == "fail" else CHECK, r.tip_key, dict(r.params)))
+        if r.check in QUIET or (uncut and r.check in UNCUT_SILENT):
+            tips.append(r.check)
+            continue
+        reasons.append(Reason(r.check, check_level(r.status), r.tip_key, dict(r.params)))
     reasons.sort(key=lambda r: -LEVELS.index(r.level))
     level = max((r.level for r in reasons), key=LEVELS.index, default=READY)
     return Verdict(level, tuple(reasons), _title(preset, lang), marketplace_ok, checked,
-                   getattr(preset, "name", None))
+                   getattr(preset, "name", None), tuple(tips))
 
 
 def counts(verdicts) -> dict[str, int]:
@@ -189,7 +217,8 @@ def verdict_of(result) -> Verdict | None:
 def to_record(v: Verdict) -> dict:
     """A verdict as the batch journal keeps it (JSON)."""
     return {"level": v.level, "reasons": [[r.name, r.level, r.tip_key, r.params] for r in v.reasons],
-            "marketplace_ok": v.marketplace_ok, "preset": v.preset_title, "preset_name": v.preset_name}
+            "marketplace_ok": v.marketplace_ok, "preset": v.preset_title, "preset_name": v.preset_name,
+            "tips": list(v.tips)}
 
 
 def from_record(data: dict | None) -> Verdict | None:
@@ -197,4 +226,4 @@ def from_record(data: dict | None) -> Verdict | None:
     if not data:
         return None
     return Verdict(data["level"], tuple(Reason(*r) for r in data["reasons"]), data.get("preset"),
-                   data.get("marketplace_ok", True), True, data.get("preset_name"))
+                   data.get("marketplace_ok", True), True, data.get("preset_name"), tuple(data.get("tips", ())))

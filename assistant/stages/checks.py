@@ -111,6 +111,7 @@ class Limits:
     lost_min: float = 0.02  # a cutout smaller than this share of the frame ...
     lost_far: float = 0.5  # ... or whose centre lies this far off the photo's (share of the half-diagonal)
     lost_small: float = 0.10  # ... while it is smaller than this: not the photo's main object
+    torn_depth: float = 0.2  # a notch into the product's outline this deep (share of its size): a part torn away
 
 
 LIMITS = Limits()
@@ -538,9 +539,32 @@ def check_ghosts(alpha: np.ndarray) -> CheckResult:
                    percent=round(100 * share))
 
 
+def notch_depth(mask: np.ndarray) -> float:
+    """The deepest notch into the largest blob's outline (its deepest convexity defect), as a
+    share of the blob's size (the square root of its area): 0 for a convex outline."""
+    blob = largest_blob(mask).astype(np.uint8)
+    contours, _ = cv2.findContours(blob, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return 0.0
+    c = max(contours, key=cv2.contourArea)
+    area = cv2.contourArea(c)
+    if area < 50 or len(c) < 4:
+        return 0.0
+    hull = cv2.convexHull(c, returnPoints=False)
+    try:
+        defects = cv2.convexityDefects(c, hull)
+    except cv2.error:  # a self-touching outline: no defects to read
+        return 0.0
+    if defects is None:
+        return 0.0
+    return float(defects.reshape(-1, 4)[:, 3].max()) / 256.0 / float(np.sqrt(area))
+
+
 def check_product_lost(mask: np.ndarray) -> CheckResult:
     """The cutout is not the photo's main object: tiny, or small and far off the centre
-    (the model kept an arm and a leaf, the carton went). Value: the cutout's frame share."""
+    (the model kept an arm and a leaf, the carton went): fail. Or a part of it is torn away:
+    a notch deeper than ``torn_depth`` of its size cut into its outline (where fingers held
+    it, where the model lost its lower half): warn. Value: the cutout's frame share."""
     h, w = mask.shape
     share = float(mask.mean())
     if share == 0:
@@ -548,8 +572,12 @@ def check_product_lost(mask: np.ndarray) -> CheckResult:
     ys, xs = np.nonzero(mask)
     far = float(np.hypot(xs.mean() / w - 0.5, ys.mean() / h - 0.5) / np.hypot(0.5, 0.5))
     lost = share < LIMITS.lost_min or (far > LIMITS.lost_far and share < LIMITS.lost_small)
-    return _result("product_lost", FAIL if lost else OK, share,
-                   f"realphoto_check_product_lost_{'bad' if lost else 'ok'}")
+    if lost:
+        return _result("product_lost", FAIL, share, "realphoto_check_product_lost_bad")
+    depth = notch_depth(mask)
+    if depth >= LIMITS.torn_depth:
+        return _result("product_lost", WARN, share, "realphoto_check_product_torn", percent=round(100 * depth))
+    return _result("product_lost", OK, share, "realphoto_check_product_lost_ok")
 
 
 # --------------------------------------------------------------------------- all at once

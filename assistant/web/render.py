@@ -18,7 +18,7 @@ from assistant.pipeline import TRANSPARENT
 from assistant.presets import load_preset
 from assistant.readiness import compliance
 from assistant.readiness.verdict import LEVELS as VERDICT_LEVELS
-from assistant.readiness.verdict import marketplace_text
+from assistant.readiness.verdict import CHECK, RETAKE, TIP, check_level, marketplace_text
 from assistant.web import services
 from assistant.web.config import CACHE_MAX_AGE_S
 from assistant.web.services import DEFAULT_PRESET, AppMessage
@@ -145,41 +145,59 @@ def compliance_md(entry: dict, lang: str) -> str:
     badge = f"<span class='etalase-verdict-{'ok' if verdict.ok else 'bad'}'>" + (
         f"✓ {html.escape(ok_text)}" if verdict.ok else f"⚠ {t('app_not_ok', lang)}") + "</span>"
     lines = [f"**{html.escape(entry_title(entry, lang))}**", badge, *parts]
+    v = entry.get("verdict")
     for code, params in entry["notices"]:
-        lines.append("⚠ " + html.escape(plain(t(code, lang, **params), lang), quote=False))
+        mark = "ℹ" if v is not None and not v.counts(code) else "⚠"  # as the verdict weighed it
+        lines.append(f"{mark} " + html.escape(plain(t(code, lang, **params), lang), quote=False))
     return "  \n".join(lines)
 
 
-CHECK_ICONS = {"ok": "✓", "warn": "⚠", "fail": "✖"}
+# How the checks list draws a check, by the weight the verdict gave it (readiness.verdict):
+# (css class, icon, status text key). A quiet check is a soft tip, never a red "foto ulang" line.
+CHECK_STYLE = {RETAKE: ("fail", "✖", "check_status_fail"), CHECK: ("warn", "⚠", "check_status_warn"),
+               TIP: ("tip", "ℹ", "check_status_tip")}
+CHECK_ORDER = (RETAKE, CHECK, TIP)
 
 
-def _check_key(c, lang: str) -> tuple:
-    return (c.check, c.status, c.tip(lang) if c.status != "ok" else "")
+def check_weight(entry: dict, c) -> str | None:
+    """The weight the output's verdict gave check ``c`` (None: ok); without a verdict, its status's."""
+    v = entry.get("verdict")
+    if v is not None:
+        return v.weight(c)
+    return None if c.status == "ok" else check_level(c.status)
+
+
+def _check_key(entry: dict, c, lang: str) -> tuple:
+    return (c.check, c.status, check_weight(entry, c), c.tip(lang) if c.status != "ok" else "")
 
 
 def shared_checks(entries: list[dict], lang: str) -> set:
     """The check findings every output has alike (one photo, so mostly all of them)."""
-    keys = [{_check_key(c, lang) for c in (e.get("checks") or [])} for e in entries]
+    keys = [{_check_key(e, c, lang) for c in (e.get("checks") or [])} for e in entries]
     return set.intersection(*keys) if len(keys) > 1 else set()
 
 
 def checks_md(entry: dict, lang: str, shared: set | frozenset = frozenset(), first: str | None = None) -> str:
-    """One output's listing checks: each warn/fail with its tip, the checks that passed folded away.
+    """One output's listing checks: each that is not ok with its tip, drawn at the weight the
+    headline's verdict gave it (red "foto ulang", amber "perlu dicek", or a soft tip for a check
+    that does not move the headline); the checks that passed folded away.
 
     With several marketplaces, what every card would repeat (``shared``) shows on the first card
     only; the others say so (``first`` is that card's marketplace) and show what differs."""
-    found = [c for c in (entry.get("checks") or []) if _check_key(c, lang) not in shared]
+    found = [c for c in (entry.get("checks") or []) if _check_key(entry, c, lang) not in shared]
     if not found and not first:
         return ""
-    bad = sorted((c for c in found if c.status != "ok"), key=lambda c: c.status != "fail")
+    bad = sorted(((c, check_weight(entry, c)) for c in found if c.status != "ok"),
+                 key=lambda cw: CHECK_ORDER.index(cw[1]))
     good = [c for c in found if c.status == "ok"]
     parts = [f"<div class='etalase-checks'><div class='etalase-checks-title'>{html.escape(t('app_checks_title', lang))}</div>"]
     if first:
         parts.append(f"<div class='etalase-check-same'>{html.escape(t('app_checks_same', lang, name=first))}</div>")
-    for c in bad:
+    for c, weight in bad:
+        cls, icon, status_key = CHECK_STYLE[weight]
         parts.append(
-            f"<div class='etalase-check etalase-check-{c.status}'>"
-            f"<b>{CHECK_ICONS[c.status]} {html.escape(c.label(lang))}</b> · {html.escape(t('check_status_' + c.status, lang))}"
+            f"<div class='etalase-check etalase-check-{cls}'>"
+            f"<b>{icon} {html.escape(c.label(lang))}</b> · {html.escape(t(status_key, lang))}"
             f"<br>{html.escape(plain(c.tip(lang), lang), quote=False)}</div>")
     if good:
         summary = (t("app_checks_all_ok", lang, count=len(good)) if not bad else
@@ -202,6 +220,13 @@ def mockup_download_label(entry: dict, lang: str) -> str:
     return t("app_mockup_download", lang, name=services.template_title(entry["template"], lang), **_file_kind(entry))
 
 
+def _wants_a_look(row) -> bool:
+    """A made output that needs attention: its verdict is not green (an old journal without a
+    verdict: it has a notice). "The hand was removed" alone is no reason to look."""
+    level = getattr(row, "verdict", "")
+    return level in ("check", "retake") if level else bool(getattr(row, "warnings", ""))
+
+
 def batch_summary_md(result, seconds: float, lang: str) -> str:
     """What the vendor needs after a batch: counts and the photos with problems."""
     by_input: dict[str, list] = {}
@@ -210,7 +235,7 @@ def batch_summary_md(result, seconds: float, lang: str) -> str:
     ok = sum(all(r.status == "ok" for r in rows) for rows in by_input.values())
     skipped = sum(all(r.status == "skipped" for r in rows) for rows in by_input.values())
     failed = len(by_input) - ok - skipped
-    warned = sum(all(r.status == "ok" for r in rows) and any(getattr(r, "warnings", "") for r in rows)
+    warned = sum(all(r.status == "ok" for r in rows) and any(_wants_a_look(r) for r in rows)
                  for rows in by_input.values())
     lines = [("✓ " if failed == 0 and skipped == 0 and not warned else "⚠ ") + t(
         "app_batch_summary", lang, time=duration(seconds, lang), ok=ok, failed=failed, skipped=skipped)]
