@@ -78,6 +78,10 @@ class Limits:
                                   # (outlined letters join into one stroke: still a word, not a logo)
     flat_level: int = 6           # a shape touching the product is an added badge only when flat colour ...
     badge_aspect: float = 1.6     # ... (median deviation under this many levels) and this compact
+    paint_grad: int = 2           # digital paint inside the cutout: pixels whose 3x3 gradient is at most this ...
+    paint_level: float = 1.5      # ... in one region whose colour strays at most this (90th percentile) ...
+    paint_min: float = 0.004      # ... at least this share of the image ...
+    paint_aspect: float = 2.5     # ... and no longer than this times its width: a badge the cutout took for product
 
 
 LIMITS = Limits()
@@ -194,6 +198,40 @@ def _without_badges(small: np.ndarray, prod: np.ndarray, limits: Limits) -> np.n
     return out
 
 
+def _painted(small: np.ndarray, prod: np.ndarray, limits: Limits) -> list[np.ndarray]:
+    """Badges the cutout took for product: regions inside it of one exactly flat, coloured or dark
+    paint (a camera's shading and noise make a real surface stray several levels; what an app
+    paints does not), compact, at least ``paint_min`` of the image and on the product's outline
+    (a badge pasted at or over the product's edge). Each as a bool mask, its lettering filled in."""
+    h, w = prod.shape
+    if not prod.any():
+        return []
+    grad = _chmax(cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)))
+    hi, lo = _chmax(small), _chmin(small)
+    flat = (grad <= limits.paint_grad) & prod & ((cv2.subtract(hi, lo) > limits.colour_chroma) | (hi < limits.colour_dark))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(flat.astype(np.uint8), connectivity=4)
+    min_px = limits.paint_min * h * w
+    prod_area = float(prod.sum())
+    found = []
+    for i in np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= min_px) + 1:
+        x, y, bw, bh, area = stats[i]
+        if max(bw, bh) > limits.paint_aspect * min(bw, bh):
+            continue
+        comp = labels[y:y + bh, x:x + bw] == i
+        px = small[y:y + bh, x:x + bw][comp].astype(np.int16)
+        if np.percentile(np.abs(px - np.median(px, axis=0)).max(axis=1), 90) > limits.paint_level:
+            continue
+        filled = np.zeros((h, w), np.uint8)
+        contours, _ = cv2.findContours(comp.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE,
+                                       offset=(int(x), int(y)))
+        cv2.drawContours(filled, contours, -1, 1, cv2.FILLED)
+        filled = filled.astype(bool) & prod
+        if filled.sum() < 0.5 * bw * bh or filled.sum() >= 0.6 * prod_area:
+            continue  # not a compact badge, or the product itself is painted flat
+        found.append(filled)
+    return found
+
+
 def _attached(small: np.ndarray, prod: np.ndarray, limits: Limits, side: int) -> np.ndarray:
     """The product plus what is unlike the canvas, joined to it, within ``attach`` of its edge:
     the parts of a product the model missed (a carton's cap, a thin stalk) are product."""
@@ -273,6 +311,11 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         a_small = cv2.resize(alpha, (w, h), interpolation=cv2.INTER_AREA) if scale < 1 else alpha
     side = max(h, w)
     raw = _without_badges(small, product_mask(a_small, limits), limits)
+    painted = _painted(small, raw, limits)
+    paint = np.zeros((h, w), bool)
+    for m in painted:
+        paint |= m
+    raw = raw & ~paint
     prod = raw  # the model's product; what is joined to it is added once frames are known
     # distance to the product: the zone (product + margin) and a ring around it in one pass
     dist = cv2.distanceTransform((~prod).astype(np.uint8), cv2.DIST_L2, 3) if prod.any() \
@@ -326,7 +369,7 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     # the parts of the product the model missed, inside the content only (never a frame or a bar)
     inside_box = np.zeros((h, w), bool)
     inside_box[top:bottom, left:right] = True
-    prod = raw | (_attached(small, raw, limits, side) & inside_box)
+    prod = raw | (_attached(small, raw, limits, side) & inside_box & ~paint)
     if prod.any():
         dist = cv2.distanceTransform((~prod).astype(np.uint8), cv2.DIST_L2, 3)
         zone = dist <= r
@@ -385,13 +428,15 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
 
     # ---- marks inside the content, outside the product zone
     marks: list[Mark] = []
+    if not collage and not screenshot:
+        marks = _painted_marks(painted, prod, diff, scale, (W, H), limits)
     if plain and not collage and not screenshot:
-        cand = (edges | solid) & ~zone
+        cand = (edges | solid) & ~zone & ~cv2.dilate(paint.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
         inside = np.zeros((h, w), bool)
         e = 1 + (int(limits.frame_edge * side) if border else 0)  # a frame's inner edge is no mark
         inside[top + e:bottom - e, left + e:right - e] = True
         cand &= inside
-        marks = _group_marks(cand, solid, diff, zone, scale, (W, H), limits, framed=bool(border), small=small)
+        marks += _group_marks(cand, solid, diff, zone, scale, (W, H), limits, framed=bool(border), small=small)
 
     inv = 1.0 / scale
     content = (int(left * inv), int(top * inv), min(W, int(round(right * inv))), min(H, int(round(bottom * inv))))
@@ -408,6 +453,23 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
                     screenshot=bool(screenshot), collage=bool(collage),
                     canvas=tuple(int(c) for c in canvas), plain=plain, product=full_prod, zone=full_zone,
                     product_box=pbox)
+
+
+def _painted_marks(painted: list[np.ndarray], prod: np.ndarray, diff: np.ndarray, scale: float,
+                   size: tuple[int, int], limits: Limits) -> list[Mark]:
+    """``_painted``'s badges as marks: a sticker when big, else a logo; against the product they
+    cannot be removed by a clean canvas."""
+    side = max(prod.shape)
+    inv = 1.0 / scale
+    marks = []
+    for m in painted:
+        ys, xs = np.nonzero(m)
+        y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+        kind = "sticker" if max(x1 - x0, y1 - y0) >= limits.sticker_side * side else "logo"
+        touches = bool((cv2.dilate(m.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & prod).any())
+        box = (int(x0 * inv), int(y0 * inv), min(size[0], int(round(x1 * inv))), min(size[1], int(round(y1 * inv))))
+        marks.append(Mark(kind, box, round(float(np.percentile(diff[m], 95)), 1), touches))
+    return marks
 
 
 def _flatness(px: np.ndarray) -> float:
