@@ -78,6 +78,8 @@ class Limits:
                                   # (outlined letters join into one stroke: still a word, not a logo)
     flat_level: int = 6           # a shape touching the product is an added badge only when flat colour ...
     badge_aspect: float = 1.6     # ... (median deviation under this many levels) and this compact
+    sliver: float = 0.01          # a mark against the product this thin (share of the long side) and 4x longer:
+                                  # an edge of the product the cutout missed
     paint_grad: int = 2           # digital paint inside the cutout: pixels whose 3x3 gradient is at most this ...
     paint_level: float = 1.5      # ... in one region whose colour strays at most this (90th percentile) ...
     paint_min: float = 0.004      # ... at least this share of the image ...
@@ -332,6 +334,10 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     canvas_img[:] = canvas
     diff = _chmax(cv2.absdiff(small, canvas_img))
     plain = bool((diff[ring] <= limits.plain_level).mean() >= limits.plain_share) if ring.any() else False
+    if not plain and prod.any():
+        # the ring also holds what the cutout missed of the product (a carton's side) and marks
+        # beside it: the canvas is plain too when everything outside the zone mostly is
+        plain = bool((diff[~zone] <= limits.plain_level).mean() >= limits.plain_share)
 
     grad = _chmax(cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)))
     edges = grad > limits.edge_level
@@ -514,8 +520,12 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
             if parts else 0.0
         touches = bool((grown_zone[y:y + bh, x:x + bw] & region).any())
         flat = _flatness(small[y:y + bh, x:x + bw][solid[y:y + bh, x:x + bw] & region]) if small is not None else 0.0
+        # the core of its strokes (at least half its contrast): one colour for added text or a
+        # watermark blended over a plain canvas, shaded for a part of the product
+        core = px & (d >= 0.5 * contrast)
+        ink_flat = _flatness(small[y:y + bh, x:x + bw][core]) if small is not None else 0.0
         found.append(dict(box=(x, y, x + bw, y + bh), contrast=contrast, solid=solid_share, parts=parts,
-                          touches=touches, bw=bw, bh=bh, span=span, flat=flat))
+                          touches=touches, bw=bw, bh=bh, span=span, flat=flat, ink_flat=ink_flat))
     # tiled: the same-sized mark several times, or several faint ones: then every faint-ish mark
     # belongs to the watermark (tiles cut by the image's edge or overlapping have other sizes)
     faintish = [f for f in found if f["contrast"] < 2.0 * limits.watermark_contrast]
@@ -546,6 +556,9 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
         if f["touches"] and (kind in ("logo", "sticker") or (word and f["parts"] < limits.text_parts)) and (
                 f["flat"] > limits.flat_level or (kind != "text" and long_side > limits.badge_aspect * short_side)):
             continue  # a shaded or elongated shape against the product: a part of it the cutout missed
+        if f["touches"] and (f["ink_flat"] > limits.flat_level or (
+                short_side <= limits.sliver * side and long_side >= 4 * short_side)):
+            continue  # shaded strokes, or a sliver along the product's outline: a part of it the cutout missed
         x0, y0, x1, y1 = f["box"]
         box = (int(x0 * inv), int(y0 * inv), min(size[0], int(round(x1 * inv))), min(size[1], int(round(y1 * inv))))
         marks.append(Mark(kind, box, round(f["contrast"], 1), f["touches"]))
