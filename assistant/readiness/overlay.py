@@ -78,6 +78,7 @@ class Limits:
                                   # (outlined letters join into one stroke: still a word, not a logo)
     flat_level: int = 6           # a shape touching the product is an added badge only when flat colour ...
     badge_aspect: float = 1.6     # ... (median deviation under this many levels) and this compact
+    core_share: float = 0.8       # a mark's stroke cores: its pixels at least this share of its contrast
     sliver: float = 0.01          # a mark against the product this thin (share of the long side) and 4x longer:
                                   # an edge of the product the cutout missed
     paint_grad: int = 2           # digital paint inside the cutout: pixels whose 3x3 gradient is at most this ...
@@ -335,9 +336,20 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     diff = _chmax(cv2.absdiff(small, canvas_img))
     plain = bool((diff[ring] <= limits.plain_level).mean() >= limits.plain_share) if ring.any() else False
     if not plain and prod.any():
-        # the ring also holds what the cutout missed of the product (a carton's side) and marks
-        # beside it: the canvas is plain too when everything outside the zone mostly is
-        plain = bool((diff[~zone] <= limits.plain_level).mean() >= limits.plain_share)
+        # the ring also holds what the cutout missed of the product (a carton's side, when it found
+        # only the carton's picture), a frame the product touches, or marks beside it: then the
+        # canvas is the colour most of what lies outside the zone has, and it is plain when
+        # everything outside the zone mostly is
+        out_px = small[~zone]
+        out_px = out_px[::max(1, len(out_px) // 20000)]
+        alt = np.median(out_px, axis=0).astype(np.int16)
+        share = (np.abs(out_px.astype(np.int16) - canvas).max(axis=1) <= limits.plain_level).mean()
+        alt_share = (np.abs(out_px.astype(np.int16) - alt).max(axis=1) <= limits.plain_level).mean()
+        if alt_share > share:
+            canvas, share = alt, alt_share
+            canvas_img[:] = canvas
+            diff = _chmax(cv2.absdiff(small, canvas_img))
+        plain = bool(share >= limits.plain_share)
 
     grad = _chmax(cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)))
     edges = grad > limits.edge_level
@@ -520,9 +532,9 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
             if parts else 0.0
         touches = bool((grown_zone[y:y + bh, x:x + bw] & region).any())
         flat = _flatness(small[y:y + bh, x:x + bw][solid[y:y + bh, x:x + bw] & region]) if small is not None else 0.0
-        # the core of its strokes (at least half its contrast): one colour for added text or a
+        # the core of its strokes (at least 0.8 of its contrast): one colour for added text or a
         # watermark blended over a plain canvas, shaded for a part of the product
-        core = px & (d >= 0.5 * contrast)
+        core = px & (d >= limits.core_share * contrast)
         ink_flat = _flatness(small[y:y + bh, x:x + bw][core]) if small is not None else 0.0
         found.append(dict(box=(x, y, x + bw, y + bh), contrast=contrast, solid=solid_share, parts=parts,
                           touches=touches, bw=bw, bh=bh, span=span, flat=flat, ink_flat=ink_flat))
