@@ -60,6 +60,7 @@ class Limits:
     frame_piece: float = 0.4      # a strip this long and at most 3 % thick is a piece of frame
     seam_level: int = 8           # a collage seam: a step of this many levels ...
     seam_share: float = 0.85      # ... straight across this share of the content
+    cut_share: float = 0.98       # ... or across this share of the image, through the product too
     collage_zone: float = 0.15    # a collage seam lies at least this far inside the content
     collage_stuff: float = 0.004  # content beyond a seam: marks over this share of the image
     status_strip: float = 0.06    # a phone status bar: the top strip of this share of the height
@@ -413,8 +414,11 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         seam_x = np.zeros((h, w), bool)
         seam_x[:, 1:-1] = _chmax(cv2.absdiff(np.ascontiguousarray(small[:, 2:]),
                                              np.ascontiguousarray(small[:, :-2]))) > limits.seam_level
-        rows = np.flatnonzero((seam_y.mean(axis=1) >= limits.seam_share) & (zone_raw.mean(axis=1) < 0.02))
-        cols = np.flatnonzero((seam_x.mean(axis=0) >= limits.seam_share) & (zone_raw.mean(axis=0) < 0.02))
+        # clear of the product; or a cut straight across everything, the product too (panels that
+        # meet without a gutter, each product reaching its panel's edge: a photo has no such line)
+        sy, sx = seam_y.mean(axis=1), seam_x.mean(axis=0)
+        rows = np.flatnonzero(((sy >= limits.seam_share) & (zone_raw.mean(axis=1) < 0.02)) | (sy >= limits.cut_share))
+        cols = np.flatnonzero(((sx >= limits.seam_share) & (zone_raw.mean(axis=0) < 0.02)) | (sx >= limits.cut_share))
         need = limits.collage_stuff * h * w
         for y in rows[(rows > 0.15 * h) & (rows < 0.85 * h)]:
             if stuff0[:y - 2].sum() >= need and stuff0[y + 3:].sum() >= need:
