@@ -79,6 +79,8 @@ class Limits:
                                   # (outlined letters join into one stroke: still a word, not a logo)
     flat_level: int = 6           # a shape touching the product is an added badge only when flat colour ...
     badge_aspect: float = 1.6     # ... (median deviation under this many levels) and this compact
+    blot: float = 0.05            # a faint mark against the product shorter than this share of the long side is
+                                  # its shadow or edge (a watermark's word is longer)
     core_share: float = 0.8       # a mark's stroke cores: its pixels at least this share of its contrast
     sliver: float = 0.01          # a mark against the product this thin (share of the long side) and 4x longer:
                                   # an edge of the product the cutout missed
@@ -575,6 +577,8 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
         if f["touches"] and (f["ink_flat"] > limits.flat_level or (
                 short_side <= limits.sliver * side and long_side >= 4 * short_side)):
             continue  # shaded strokes, or a sliver along the product's outline: a part of it the cutout missed
+        if f["touches"] and kind == "watermark" and not f["tiled"] and long_side < limits.blot * side:
+            continue  # a small faint blot against the product, not lettering: its shadow or edge
         x0, y0, x1, y1 = f["box"]
         box = (int(x0 * inv), int(y0 * inv), min(size[0], int(round(x1 * inv))), min(size[1], int(round(y1 * inv))))
         marks.append(Mark(kind, box, round(f["contrast"], 1), f["touches"]))
