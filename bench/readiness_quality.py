@@ -602,7 +602,7 @@ def main(argv: list[str] | None = None) -> int:
             fixed = autofix.fix(c.rgb, alpha, f, presets[0])
             row["fix_refused"] = fixed.refused
             if fixed.refused is None:
-                f2 = autofix.findings_after(fixed)  # as check_ready judges the fix
+                f2 = overlay.detect(fixed.rgb, fixed.alpha)
                 v2 = rules.judge(fixed.rgb, f2, presets[0], file_bytes=len(fixed.data), file_format=fixed.format)
                 row["after_ok"] = v2.ok
                 row["after_reasons"] = [r.code for r in v2.reasons]

@@ -26,7 +26,6 @@ from PIL import Image
 from assistant.errors import AssistantError
 from assistant.photo import encode_image
 from assistant.presets import Preset
-from assistant.readiness import overlay
 from assistant.readiness.overlay import Findings
 
 CANVAS_LEVEL = 24   # a zone pixel this close to the old canvas colour is canvas, not product
@@ -48,8 +47,7 @@ class Fixed:
 
 
 def _keep_product(rgb: np.ndarray, product: np.ndarray, zone: np.ndarray, canvas: tuple[int, int, int],
-                  colour: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """The new canvas with the zone's product copied, and the mask of every pixel copied as it was."""
+                  colour: tuple[int, int, int]) -> np.ndarray:
     h, w = rgb.shape[:2]
     out = np.empty_like(rgb)
     out[:] = colour
@@ -63,7 +61,7 @@ def _keep_product(rgb: np.ndarray, product: np.ndarray, zone: np.ndarray, canvas
     hard = zone & ~soft
     out[hard] = rgb[hard]
     out[soft] = blend[soft]
-    return out, hard
+    return out
 
 
 def _pad_to(rgb: np.ndarray, alpha: np.ndarray, ratio: float, colour) -> tuple[np.ndarray, np.ndarray]:
@@ -120,15 +118,12 @@ def fix(rgb: np.ndarray, alpha: np.ndarray, findings: Findings, preset: Preset) 
     rgb_c = np.ascontiguousarray(rgb[y0:y1, x0:x1, :3])
     product = findings.product[y0:y1, x0:x1]
     zone = findings.zone[y0:y1, x0:x1]
+    a = np.where(product, np.maximum(alpha[y0:y1, x0:x1], 1), 0).astype(np.uint8)
     if (x0, y0, x1, y1) != (0, 0, rgb.shape[1], rgb.shape[0]):
         steps.append("cropped")
     if findings.marks:
         steps.append("marks_removed")
-    out, kept = _keep_product(rgb_c, product, zone, findings.canvas, colour)
-    # the alpha for the verdict after the fix: every pixel the fix kept as it was (the cutout's
-    # blobs, the parts it missed, what is not canvas in the zone), so that verdict sees the
-    # product the fix kept, not the cutout's alone, whose missed parts would read as marks
-    a = np.where(kept, 255, 0).astype(np.uint8)
+    out = _keep_product(rgb_c, product, zone, findings.canvas, colour)
     fill = max(np.ptp(np.nonzero(product.any(axis=0))[0]) + 1, 0) / product.shape[1]
     fill = max(fill, (np.ptp(np.nonzero(product.any(axis=1))[0]) + 1) / product.shape[0])
     out, a = _pad_to(out, a, rules.width / rules.height, colour)
@@ -156,10 +151,3 @@ def fix(rgb: np.ndarray, alpha: np.ndarray, findings: Findings, preset: Preset) 
             raise
         return Fixed(preset, "too_large", out, a, None, rules.format, tuple(steps), resampled)
     return Fixed(preset, None, out, a, data, rules.format, tuple(steps), resampled)
-
-
-def findings_after(fixed: Fixed) -> Findings:
-    """What the detector finds on a fix's image, given the fix's own alpha: every blob of it is
-    product (the fix kept it as it was), however small beside the largest (a glasses' loose
-    temple tip is not a mark after the fix any more than before it)."""
-    return overlay.detect(fixed.rgb, fixed.alpha, replace(overlay.LIMITS, blob_share=0.0))

@@ -164,7 +164,7 @@ def check_ready(src: str | os.PathLike | bytes | BinaryIO | np.ndarray | Image.I
             fixed = autofix.fix(rgb, alpha, findings, p)
             fixes.append(fixed)
             if fixed.refused is None:
-                f2 = autofix.findings_after(fixed)
+                f2 = overlay.detect(fixed.rgb, fixed.alpha)
                 after.append(rules.judge(fixed.rgb, f2, p, file_bytes=len(fixed.data), file_format=fixed.format))
             else:
                 after.append(None)
