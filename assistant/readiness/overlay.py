@@ -338,6 +338,9 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     canvas_img[:] = canvas
     diff = _chmax(cv2.absdiff(small, canvas_img))
     plain = bool((diff[ring] <= limits.plain_level).mean() >= limits.plain_share) if ring.any() else False
+    grad = _chmax(cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)))
+    edges = grad > limits.edge_level
+    status = _status_bar(edges, raw, limits)
     if not plain and prod.any():
         # the ring also holds what the cutout missed of the product (a carton's side, when it found
         # only the carton's picture), a frame the product touches, or marks beside it: then the
@@ -348,14 +351,12 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         alt = np.median(out_px, axis=0).astype(np.int16)
         share = (np.abs(out_px.astype(np.int16) - canvas).max(axis=1) <= limits.plain_level).mean()
         alt_share = (np.abs(out_px.astype(np.int16) - alt).max(axis=1) <= limits.plain_level).mean()
-        if alt_share > share:
+        if alt_share > share and not status:  # a screenshot's canvas is its picture's, not the screen's
             canvas, share = alt, alt_share
             canvas_img[:] = canvas
             diff = _chmax(cv2.absdiff(small, canvas_img))
         plain = bool(share >= limits.plain_share)
 
-    grad = _chmax(cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)))
-    edges = grad > limits.edge_level
     hi, lo = _chmax(small), _chmin(small)
     solid = (diff > limits.colour_level) & ((cv2.subtract(hi, lo) > limits.colour_chroma) | (hi < limits.colour_dark))
 
@@ -371,7 +372,6 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     col_chrome = ((off.mean(axis=0) >= limits.band_share) | (step_x.mean(axis=0) >= limits.line_share)) \
         & (zone.mean(axis=0) < 0.02)
 
-    status = _status_bar(edges, raw, limits)
     if prod.any():
         ys, xs = np.nonzero(prod)
         py0, py1, px0, px1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
