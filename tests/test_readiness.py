@@ -575,17 +575,3 @@ def test_a_frame_the_product_touches_is_a_frame_not_a_collage():
     f = detect(img, alpha)
     assert f.border and not f.collage
     assert f.canvas == (255, 255, 255)
-
-
-def test_a_painted_badge_apart_from_the_product_is_removable_whatever_halo_the_cutout_gave_it():
-    """A black badge (black paint is left to the painted-region rule) that the cutout took for an
-    object of its own, its alpha a few pixels wider than the badge: the halo is not product, so
-    the badge does not touch the product and the fix removes it."""
-    img, alpha = packshot(box=(500, 450, 1000, 1150), dense_text=False)
-    img = _blob(img, (40, 40, 300, 300), (0, 0, 0))
-    ImageDraw.Draw(img).text((90, 150), "PROMO", font=_font(44), fill=(255, 255, 255))
-    alpha = alpha.copy()
-    yy, xx = np.mgrid[0:SIDE, 0:SIDE]
-    alpha[((xx - 170) / 138) ** 2 + ((yy - 170) / 138) ** 2 <= 1] = 255  # the model's blob, 8 px wider
-    f = detect(img, alpha)
-    assert f.kinds == ("sticker",) and f.removable, f.marks

@@ -322,16 +322,6 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     for m in painted:
         paint |= m
     raw = raw & ~paint
-    if painted:  # what is left of a badge's own blob (its rim, the cutout's halo) is no product either
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(raw.astype(np.uint8), connectivity=8)
-        if n > 1:
-            near = np.unique(labels[cv2.dilate(paint.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)])
-            small_ids = [i for i in near[near > 0]
-                         if stats[i, cv2.CC_STAT_AREA] < limits.blob_share * stats[1:, cv2.CC_STAT_AREA].max()]
-            if small_ids:
-                rim = np.isin(labels, small_ids)
-                raw &= ~rim
-                paint |= rim
     prod = raw  # the model's product; what is joined to it is added once frames are known
     # distance to the product: the zone (product + margin) and a ring around it in one pass
     dist = cv2.distanceTransform((~prod).astype(np.uint8), cv2.DIST_L2, 3) if prod.any() \
@@ -500,7 +490,7 @@ def _painted_marks(painted: list[np.ndarray], prod: np.ndarray, diff: np.ndarray
         ys, xs = np.nonzero(m)
         y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
         kind = "sticker" if max(x1 - x0, y1 - y0) >= limits.sticker_side * side else "logo"
-        touches = bool((cv2.dilate(m.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool) & prod).any())
+        touches = bool((cv2.dilate(m.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & prod).any())
         box = (int(x0 * inv), int(y0 * inv), min(size[0], int(round(x1 * inv))), min(size[1], int(round(y1 * inv))))
         marks.append(Mark(kind, box, round(float(np.percentile(diff[m], 95)), 1), touches))
     return marks
