@@ -475,3 +475,103 @@ def test_real_packshots_with_packaging_text_raise_no_overlay_and_promo_text_does
         promo = with_text(img, "DISKON 50%", xy=(20, 20), size=48)
         assert "text" in ready.check_ready(promo, "umum", fix=False).findings.kinds or \
             ready.check_ready(promo, "umum", fix=False).findings.marks, path.name
+
+
+# --------------------------------------------------------------------------- what the cutout gets wrong (round 3)
+
+def _merged_badge(box, shade: int = 0, ellipse: bool = True):
+    """A carton with a badge pasted over its corner, which the cutout model took for product
+    (the alpha covers both): flat paint (``shade`` 0) or lit like a real object's part."""
+    img, alpha = packshot(box=(300, 300, 900, 1150), dense_text=False)
+    img = _blob(img, box, (30, 90, 200), shade, ellipse)
+    alpha = alpha.copy()
+    alpha[box[1]:box[3], box[0]:box[2]] = 255
+    return img, alpha
+
+
+@pytest.mark.parametrize("shade,kinds", [(0, ("sticker",)), (int(LIMITS.paint_level * 8), ())])
+def test_a_badge_inside_the_cutout_is_a_sticker_only_when_painted_flat(shade, kinds):
+    img, alpha = _merged_badge((800, 180, 1030, 410), shade)
+    f = detect(img, alpha)
+    assert f.kinds == kinds, f.marks
+    if kinds:
+        assert f.marks[0].touches_product  # over the product: the fix refuses
+
+
+@pytest.mark.parametrize("size,kinds", [(int(SIDE * LIMITS.paint_min ** 0.5 * 0.7), ()),
+                                        (int(SIDE * LIMITS.paint_min ** 0.5 * 1.6), ("logo",))])
+def test_a_painted_region_inside_the_cutout_counts_from_its_size(size, kinds):
+    img, alpha = _merged_badge((850, 250, 850 + size, 250 + size))
+    assert detect(img, alpha).kinds == kinds
+
+
+@pytest.mark.parametrize("aspect,kinds", [(1.5, ("sticker",)), (LIMITS.paint_aspect * 1.5, ())])
+def test_a_painted_region_inside_the_cutout_is_a_badge_only_when_compact(aspect, kinds):
+    h = 140
+    img, alpha = _merged_badge((640, 230, 640 + int(h * aspect), 230 + h), ellipse=False)
+    assert detect(img, alpha).kinds == kinds
+
+
+@pytest.mark.parametrize("paper,collage", [((250, 243, 228), True), ((255, 255, 255), False)])
+def test_panels_without_a_gutter_are_a_collage_when_cut_straight_through_the_product(paper, collage):
+    """Two panels meeting at x=600, each product reaching the seam: the cut runs through the
+    products and the papers alike. On one paper it is two products side by side, not a cut."""
+    img = Image.new("RGB", (SIDE, SIDE), (255, 255, 255))
+    d = ImageDraw.Draw(img)
+    d.rectangle([600, 0, SIDE, SIDE], fill=paper)
+    d.rectangle([150, 300, 599, 900], fill=(200, 40, 40))
+    d.rectangle([600, 400, 1000, 1000], fill=(30, 90, 200))
+    alpha = np.zeros((SIDE, SIDE), np.uint8)
+    alpha[300:901, 150:600] = 255
+    alpha[400:1001, 600:1001] = 255
+    assert detect(img, alpha).collage == collage
+
+
+def _against(img: Image.Image, box, grey: int = 210) -> Image.Image:
+    d = ImageDraw.Draw(img)
+    d.rectangle(box, fill=(grey, grey, grey))
+    return img
+
+
+@pytest.mark.parametrize("width,flagged", [(6, False), (30, True)])
+def test_a_faint_sliver_along_the_product_is_its_edge_and_a_faint_bar_a_mark(width, flagged):
+    img, alpha = packshot(box=(300, 150, 900, 1100), dense_text=False)
+    img = _against(img, (900 + GAP, 500, 900 + GAP + width, 640))
+    assert bool(detect(img, alpha).marks) == flagged
+
+
+@pytest.mark.parametrize("size,flagged", [(int(LIMITS.blot * SIDE * 0.6), False), (int(LIMITS.blot * SIDE * 1.6), True)])
+def test_a_faint_blot_against_the_product_is_its_shadow_and_a_faint_patch_a_mark(size, flagged):
+    img, alpha = packshot(box=(300, 150, 900, 1100), dense_text=False)
+    img = _against(img, (900 + GAP, 500, 900 + GAP + size, 500 + size // 2))
+    assert bool(detect(img, alpha).marks) == flagged
+
+
+@pytest.mark.parametrize("shade,flagged", [(0, True), (int(LIMITS.flat_level * 10), False)])
+def test_lettering_against_the_product_is_a_mark_only_when_its_strokes_are_flat(shade, flagged):
+    """Added text is one flat paint; strokes that shade across (a part of the product the cutout
+    missed, its print or its edge) are the product's."""
+    img, alpha = packshot(box=(300, 150, 900, 1100), dense_text=False)
+    mask = Image.new("L", img.size, 0)
+    ImageDraw.Draw(mask).text((900 + GAP, 520), "Rp25.000", font=_font(70), fill=255)
+    m = np.asarray(mask).astype(np.float32)[..., None] / 255
+    xx = np.mgrid[0:SIDE, 0:SIDE][1].astype(np.float32)
+    ramp = np.clip((xx - 914) / 260, 0, 1)[..., None] * shade
+    ink = np.clip(np.array([20, 40, 140], np.float32) + ramp, 0, 255)
+    arr = (np.asarray(img).astype(np.float32) * (1 - m) + ink * m).astype(np.uint8)
+    f = detect(Image.fromarray(arr), alpha)
+    assert bool(f.marks) == flagged, f.marks
+
+
+def test_a_frame_the_product_touches_is_a_frame_not_a_collage():
+    """The product stands against a grey frame's inner edge: the ring around it is half frame,
+    so the canvas is taken from everything outside the product (the photo's white)."""
+    img, alpha = packshot(box=(72, 150, 700, 1128), dense_text=False)
+    d = ImageDraw.Draw(img)
+    for i in range(72):
+        d.rectangle([i, i, SIDE - 1 - i, SIDE - 1 - i], outline=(200, 200, 200))
+    alpha = alpha.copy()
+    alpha[:, :72] = 0
+    f = detect(img, alpha)
+    assert f.border and not f.collage
+    assert f.canvas == (255, 255, 255)

@@ -60,6 +60,7 @@ class Limits:
     frame_piece: float = 0.4      # a strip this long and at most 3 % thick is a piece of frame
     seam_level: int = 8           # a collage seam: a step of this many levels ...
     seam_share: float = 0.85      # ... straight across this share of the content
+    cut_share: float = 0.98       # ... or across this share of the image, through the product too
     collage_zone: float = 0.15    # a collage seam lies at least this far inside the content
     collage_stuff: float = 0.004  # content beyond a seam: marks over this share of the image
     status_strip: float = 0.06    # a phone status bar: the top strip of this share of the height
@@ -78,6 +79,15 @@ class Limits:
                                   # (outlined letters join into one stroke: still a word, not a logo)
     flat_level: int = 6           # a shape touching the product is an added badge only when flat colour ...
     badge_aspect: float = 1.6     # ... (median deviation under this many levels) and this compact
+    blot: float = 0.05            # a faint mark against the product shorter than this share of the long side is
+                                  # its shadow or edge (a watermark's word is longer)
+    core_share: float = 0.8       # a mark's stroke cores: its pixels at least this share of its contrast
+    sliver: float = 0.01          # a mark against the product this thin (share of the long side) and 4x longer:
+                                  # an edge of the product the cutout missed
+    paint_grad: int = 2           # digital paint inside the cutout: pixels whose 3x3 gradient is at most this ...
+    paint_level: float = 1.5      # ... in one region whose colour strays at most this (90th percentile) ...
+    paint_min: float = 0.004      # ... at least this share of the image ...
+    paint_aspect: float = 2.5     # ... and no longer than this times its width: a badge the cutout took for product
 
 
 LIMITS = Limits()
@@ -194,6 +204,40 @@ def _without_badges(small: np.ndarray, prod: np.ndarray, limits: Limits) -> np.n
     return out
 
 
+def _painted(small: np.ndarray, prod: np.ndarray, limits: Limits) -> list[np.ndarray]:
+    """Badges the cutout took for product: regions inside it of one exactly flat, coloured or dark
+    paint (a camera's shading and noise make a real surface stray several levels; what an app
+    paints does not), compact, at least ``paint_min`` of the image and on the product's outline
+    (a badge pasted at or over the product's edge). Each as a bool mask, its lettering filled in."""
+    h, w = prod.shape
+    if not prod.any():
+        return []
+    grad = _chmax(cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)))
+    hi, lo = _chmax(small), _chmin(small)
+    flat = (grad <= limits.paint_grad) & prod & ((cv2.subtract(hi, lo) > limits.colour_chroma) | (hi < limits.colour_dark))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(flat.astype(np.uint8), connectivity=4)
+    min_px = limits.paint_min * h * w
+    prod_area = float(prod.sum())
+    found = []
+    for i in np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= min_px) + 1:
+        x, y, bw, bh, area = stats[i]
+        if max(bw, bh) > limits.paint_aspect * min(bw, bh):
+            continue
+        comp = labels[y:y + bh, x:x + bw] == i
+        px = small[y:y + bh, x:x + bw][comp].astype(np.int16)
+        if np.percentile(np.abs(px - np.median(px, axis=0)).max(axis=1), 90) > limits.paint_level:
+            continue
+        filled = np.zeros((h, w), np.uint8)
+        contours, _ = cv2.findContours(comp.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE,
+                                       offset=(int(x), int(y)))
+        cv2.drawContours(filled, contours, -1, 1, cv2.FILLED)
+        filled = filled.astype(bool) & prod
+        if filled.sum() < 0.5 * bw * bh or filled.sum() >= 0.6 * prod_area:
+            continue  # not a compact badge, or the product itself is painted flat
+        found.append(filled)
+    return found
+
+
 def _attached(small: np.ndarray, prod: np.ndarray, limits: Limits, side: int) -> np.ndarray:
     """The product plus what is unlike the canvas, joined to it, within ``attach`` of its edge:
     the parts of a product the model missed (a carton's cap, a thin stalk) are product."""
@@ -273,6 +317,11 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         a_small = cv2.resize(alpha, (w, h), interpolation=cv2.INTER_AREA) if scale < 1 else alpha
     side = max(h, w)
     raw = _without_badges(small, product_mask(a_small, limits), limits)
+    painted = _painted(small, raw, limits)
+    paint = np.zeros((h, w), bool)
+    for m in painted:
+        paint |= m
+    raw = raw & ~paint
     prod = raw  # the model's product; what is joined to it is added once frames are known
     # distance to the product: the zone (product + margin) and a ring around it in one pass
     dist = cv2.distanceTransform((~prod).astype(np.uint8), cv2.DIST_L2, 3) if prod.any() \
@@ -289,9 +338,25 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     canvas_img[:] = canvas
     diff = _chmax(cv2.absdiff(small, canvas_img))
     plain = bool((diff[ring] <= limits.plain_level).mean() >= limits.plain_share) if ring.any() else False
-
     grad = _chmax(cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)))
     edges = grad > limits.edge_level
+    status = _status_bar(edges, raw, limits)
+    if not plain and prod.any():
+        # the ring also holds what the cutout missed of the product (a carton's side, when it found
+        # only the carton's picture), a frame the product touches, or marks beside it: then the
+        # canvas is the colour most of what lies outside the zone has, and it is plain when
+        # everything outside the zone mostly is
+        out_px = small[~zone]
+        out_px = out_px[::max(1, len(out_px) // 20000)]
+        alt = np.median(out_px, axis=0).astype(np.int16)
+        share = (np.abs(out_px.astype(np.int16) - canvas).max(axis=1) <= limits.plain_level).mean()
+        alt_share = (np.abs(out_px.astype(np.int16) - alt).max(axis=1) <= limits.plain_level).mean()
+        if alt_share > share and not status:  # a screenshot's canvas is its picture's, not the screen's
+            canvas, share = alt, alt_share
+            canvas_img[:] = canvas
+            diff = _chmax(cv2.absdiff(small, canvas_img))
+        plain = bool(share >= limits.plain_share)
+
     hi, lo = _chmax(small), _chmin(small)
     solid = (diff > limits.colour_level) & ((cv2.subtract(hi, lo) > limits.colour_chroma) | (hi < limits.colour_dark))
 
@@ -307,7 +372,6 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     col_chrome = ((off.mean(axis=0) >= limits.band_share) | (step_x.mean(axis=0) >= limits.line_share)) \
         & (zone.mean(axis=0) < 0.02)
 
-    status = _status_bar(edges, raw, limits)
     if prod.any():
         ys, xs = np.nonzero(prod)
         py0, py1, px0, px1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
@@ -326,7 +390,7 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     # the parts of the product the model missed, inside the content only (never a frame or a bar)
     inside_box = np.zeros((h, w), bool)
     inside_box[top:bottom, left:right] = True
-    prod = raw | (_attached(small, raw, limits, side) & inside_box)
+    prod = raw | (_attached(small, raw, limits, side) & inside_box & ~paint)
     if prod.any():
         dist = cv2.distanceTransform((~prod).astype(np.uint8), cv2.DIST_L2, 3)
         zone = dist <= r
@@ -352,8 +416,11 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         seam_x = np.zeros((h, w), bool)
         seam_x[:, 1:-1] = _chmax(cv2.absdiff(np.ascontiguousarray(small[:, 2:]),
                                              np.ascontiguousarray(small[:, :-2]))) > limits.seam_level
-        rows = np.flatnonzero((seam_y.mean(axis=1) >= limits.seam_share) & (zone_raw.mean(axis=1) < 0.02))
-        cols = np.flatnonzero((seam_x.mean(axis=0) >= limits.seam_share) & (zone_raw.mean(axis=0) < 0.02))
+        # clear of the product; or a cut straight across everything, the product too (panels that
+        # meet without a gutter, each product reaching its panel's edge: a photo has no such line)
+        sy, sx = seam_y.mean(axis=1), seam_x.mean(axis=0)
+        rows = np.flatnonzero(((sy >= limits.seam_share) & (zone_raw.mean(axis=1) < 0.02)) | (sy >= limits.cut_share))
+        cols = np.flatnonzero(((sx >= limits.seam_share) & (zone_raw.mean(axis=0) < 0.02)) | (sx >= limits.cut_share))
         need = limits.collage_stuff * h * w
         for y in rows[(rows > 0.15 * h) & (rows < 0.85 * h)]:
             if stuff0[:y - 2].sum() >= need and stuff0[y + 3:].sum() >= need:
@@ -385,13 +452,15 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
 
     # ---- marks inside the content, outside the product zone
     marks: list[Mark] = []
+    if not collage and not screenshot:
+        marks = _painted_marks(painted, prod, diff, scale, (W, H), limits)
     if plain and not collage and not screenshot:
-        cand = (edges | solid) & ~zone
+        cand = (edges | solid) & ~zone & ~cv2.dilate(paint.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
         inside = np.zeros((h, w), bool)
         e = 1 + (int(limits.frame_edge * side) if border else 0)  # a frame's inner edge is no mark
         inside[top + e:bottom - e, left + e:right - e] = True
         cand &= inside
-        marks = _group_marks(cand, solid, diff, zone, scale, (W, H), limits, framed=bool(border), small=small)
+        marks += _group_marks(cand, solid, diff, zone, scale, (W, H), limits, framed=bool(border), small=small)
 
     inv = 1.0 / scale
     content = (int(left * inv), int(top * inv), min(W, int(round(right * inv))), min(H, int(round(bottom * inv))))
@@ -408,6 +477,23 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
                     screenshot=bool(screenshot), collage=bool(collage),
                     canvas=tuple(int(c) for c in canvas), plain=plain, product=full_prod, zone=full_zone,
                     product_box=pbox)
+
+
+def _painted_marks(painted: list[np.ndarray], prod: np.ndarray, diff: np.ndarray, scale: float,
+                   size: tuple[int, int], limits: Limits) -> list[Mark]:
+    """``_painted``'s badges as marks: a sticker when big, else a logo; against the product they
+    cannot be removed by a clean canvas."""
+    side = max(prod.shape)
+    inv = 1.0 / scale
+    marks = []
+    for m in painted:
+        ys, xs = np.nonzero(m)
+        y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+        kind = "sticker" if max(x1 - x0, y1 - y0) >= limits.sticker_side * side else "logo"
+        touches = bool((cv2.dilate(m.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & prod).any())
+        box = (int(x0 * inv), int(y0 * inv), min(size[0], int(round(x1 * inv))), min(size[1], int(round(y1 * inv))))
+        marks.append(Mark(kind, box, round(float(np.percentile(diff[m], 95)), 1), touches))
+    return marks
 
 
 def _flatness(px: np.ndarray) -> float:
@@ -452,8 +538,12 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
             if parts else 0.0
         touches = bool((grown_zone[y:y + bh, x:x + bw] & region).any())
         flat = _flatness(small[y:y + bh, x:x + bw][solid[y:y + bh, x:x + bw] & region]) if small is not None else 0.0
+        # the core of its strokes (at least 0.8 of its contrast): one colour for added text or a
+        # watermark blended over a plain canvas, shaded for a part of the product
+        core = px & (d >= limits.core_share * contrast)
+        ink_flat = _flatness(small[y:y + bh, x:x + bw][core]) if small is not None else 0.0
         found.append(dict(box=(x, y, x + bw, y + bh), contrast=contrast, solid=solid_share, parts=parts,
-                          touches=touches, bw=bw, bh=bh, span=span, flat=flat))
+                          touches=touches, bw=bw, bh=bh, span=span, flat=flat, ink_flat=ink_flat))
     # tiled: the same-sized mark several times, or several faint ones: then every faint-ish mark
     # belongs to the watermark (tiles cut by the image's edge or overlapping have other sizes)
     faintish = [f for f in found if f["contrast"] < 2.0 * limits.watermark_contrast]
@@ -484,6 +574,11 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
         if f["touches"] and (kind in ("logo", "sticker") or (word and f["parts"] < limits.text_parts)) and (
                 f["flat"] > limits.flat_level or (kind != "text" and long_side > limits.badge_aspect * short_side)):
             continue  # a shaded or elongated shape against the product: a part of it the cutout missed
+        if f["touches"] and (f["ink_flat"] > limits.flat_level or (
+                short_side <= limits.sliver * side and long_side >= 4 * short_side)):
+            continue  # shaded strokes, or a sliver along the product's outline: a part of it the cutout missed
+        if f["touches"] and kind == "watermark" and not f["tiled"] and long_side < limits.blot * side:
+            continue  # a small faint blot against the product, not lettering: its shadow or edge
         x0, y0, x1, y1 = f["box"]
         box = (int(x0 * inv), int(y0 * inv), min(size[0], int(round(x1 * inv))), min(size[1], int(round(y1 * inv))))
         marks.append(Mark(kind, box, round(f["contrast"], 1), f["touches"]))
