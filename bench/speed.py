@@ -175,7 +175,7 @@ def main() -> None:
     print(f"\n{len(photos)} photos of 4000x3000 (12 MP), preset {PRESET}, device {models.device()}, "
           f"{os.cpu_count()} cores\n")
     print("| model | path (engine) | (a) inference alone | rembg's session, inference alone | (b) process_file "
-          "| (c) rembg.remove + Pillow | b/a | c/b | fast / default: (a), (b) |")
+          "| (c) rembg.remove + Pillow | b/a | c/b | fast / old: (a), (b) |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         vs = f"{r['vs_old'][0]:.2f}x, {r['vs_old'][1]:.2f}x" if "vs_old" in r else ""

@@ -151,6 +151,7 @@ def make(name: str, runtime: Path, force: bool = False) -> tuple[Path | None, st
             quantise(runtime, tmp, ranges_path(name))
             _self_check(runtime, tmp)
             digest = _md5(tmp)
+            os.chmod(tmp, 0o644)  # mkstemp made it 0600: readable like the other model files
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
