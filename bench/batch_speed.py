@@ -7,9 +7,9 @@
    Targets: >= 2.5x with u2netp, >= 1.6x with ISNet.
 2. **Memory**: peak RSS over a 200-photo batch (u2netp), and the peak while the first 50
    and while the last 50 photos were processed (target: <= 1.0 GB, no growth).
-3. **Fast ISNet** (issue 24, opt-in): the same ISNet batch with the int8 file (``ETALASE_FAST_MODEL=1``;
-   made by ``ETALASE_FAST_MODEL=1 python -m assistant models install``, else both runs are fp32)
-   and today's fp32 path (``=0``), alternated; target >= 1.6x (``--fast-photos``, default 200).
+3. **Fast ISNet** (issue 24, the default): the same ISNet batch with the int8 file (``ETALASE_FAST_MODEL=1``;
+   made by ``python -m assistant models install``, else both runs are fp32)
+   and the old fp32 path (``=0``), alternated; target >= 1.6x (``--fast-photos``, default 200).
 4. **Kill**: SIGKILL at a random moment, rerun; every input must end with exactly one valid
    output per preset or an error row, with nothing already journaled done again.
 

@@ -84,7 +84,7 @@ def median_time(fn, items) -> float:
 
 @contextlib.contextmanager
 def fast_setting(on: bool):
-    """ETALASE_FAST_MODEL for the block: 1 the opt-in int8 ISNet, 0 the default fp32 file."""
+    """ETALASE_FAST_MODEL for the block: 1 the default int8 ISNet, 0 the fp32 file (the old path)."""
     old = os.environ.get("ETALASE_FAST_MODEL")
     os.environ["ETALASE_FAST_MODEL"] = "1" if on else "0"
     try:
@@ -97,14 +97,15 @@ def fast_setting(on: bool):
 
 
 def bench_model(name: str, photos: list[Path], out: Path) -> list[dict]:
-    """One row per path: for a model that has one, the opt-in fast (int8) path, then the default
-    fp32 path, measured interleaved photo by photo in the same run. The int8 file must have been
-    made (`ETALASE_FAST_MODEL=1 python -m assistant models install`), else both rows are fp32."""
+    """One row per path: for a model that has one, the fast (int8, default) path, then the old
+    fp32 path (ETALASE_FAST_MODEL=0), measured interleaved photo by photo in the same run. The int8
+    file must have been made (`python -m assistant models install`), else both rows are fp32."""
     ref = segment.get_segmenter(name, fast=False)
     paths = {}
     if name in models_fast.FAST_MODELS:
-        paths["fast (int8, opt-in)"] = (segment.get_segmenter(name, fast=True), lambda: fast_setting(True))
-    paths["default"] = (ref, lambda: fast_setting(False))
+        paths["fast (int8, default)"] = (segment.get_segmenter(name, fast=True), lambda: fast_setting(True))
+    old = "old (fp32, ETALASE_FAST_MODEL=0)" if name in models_fast.FAST_MODELS else "default"
+    paths[old] = (ref, lambda: fast_setting(False))
     seg = ref
     side = working_side([load_preset(PRESET)])
     tensors = [seg.prepare(np.asarray(open_photo(p, max_side=side).image)) for p in photos]
@@ -174,7 +175,7 @@ def main() -> None:
     print(f"\n{len(photos)} photos of 4000x3000 (12 MP), preset {PRESET}, device {models.device()}, "
           f"{os.cpu_count()} cores\n")
     print("| model | path (engine) | (a) inference alone | rembg's session, inference alone | (b) process_file "
-          "| (c) rembg.remove + Pillow | b/a | c/b | fast / default: (a), (b) |")
+          "| (c) rembg.remove + Pillow | b/a | c/b | fast / old: (a), (b) |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         vs = f"{r['vs_old'][0]:.2f}x, {r['vs_old'][1]:.2f}x" if "vs_old" in r else ""
@@ -183,10 +184,11 @@ def main() -> None:
     print(f"load average during the run (1/5/15 min): {os.getloadavg()}")
     print(f"\npeak RSS of this bench (rembg's path included): "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
-    for m in ("u2netp", "isnet-general-use"):
-        print(f"peak RSS of process_file on a 48 MP JPEG ({m}): {peak_rss_48mp(m):.0f} MB")
-    print(f"peak RSS of process_file on a 48 MP JPEG (isnet-general-use, fast int8 path, opt-in): "
+    print(f"peak RSS of process_file on a 48 MP JPEG (u2netp): {peak_rss_48mp('u2netp'):.0f} MB")
+    print(f"peak RSS of process_file on a 48 MP JPEG (isnet-general-use, the default int8 path): "
           f"{peak_rss_48mp('isnet-general-use', fast=True):.0f} MB")
+    print(f"peak RSS of process_file on a 48 MP JPEG (isnet-general-use, fp32, ETALASE_FAST_MODEL=0): "
+          f"{peak_rss_48mp('isnet-general-use'):.0f} MB")
 
 
 if __name__ == "__main__":

