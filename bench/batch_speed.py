@@ -83,14 +83,14 @@ def make_photos(dest: Path, n: int = 20) -> list[Path]:
 class Watch:
     """Run a command; sample the RSS of it and its children every 50 ms; time it (wall and CPU)."""
 
-    def __init__(self, cmd: list[str], env: dict, on_sample=None) -> None:
-        self.cmd, self.env, self.on_sample = cmd, env, on_sample
+    def __init__(self, cmd: list[str], env: dict, on_sample=None, cwd: Path = REPO) -> None:
+        self.cmd, self.env, self.on_sample, self.cwd = cmd, env, on_sample, cwd
         self.peak = 0
         self.samples: list[tuple[float, int]] = []
 
     def run(self, kill_when=None) -> tuple[float, float, int]:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(self.cmd, env=self.env, cwd=REPO, stdout=subprocess.DEVNULL,
+        proc = subprocess.Popen(self.cmd, env=self.env, cwd=self.cwd, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE)
         ps = psutil.Process(proc.pid)
         cpu = 0.0
@@ -165,29 +165,41 @@ def speed(photos: list[Path], work: Path, env: dict, rembg_env: dict, models: li
     return rows
 
 
-def fast_vs_old(photos: list[Path], work: Path, env: dict, n: int, repeat: int) -> dict:
+def fast_vs_old(photos: list[Path], work: Path, env: dict, n: int, repeat: int,
+                baseline: Path | None = None) -> dict:
     """Issue 24: the same n-photo ISNet batch (3 presets, checks on) with the fast ISNet (int8,
-    ETALASE_FAST_MODEL=1) and today's fp32 path (=0), alternated so machine load hits both alike."""
+    ETALASE_FAST_MODEL=1) and the fp32 path (=0), alternated so machine load hits both alike.
+    With ``baseline`` (a checkout of the code before, e.g. ``git worktree add --detach DIR REV``)
+    that code's own batch is timed first in each round too: the fp32 row shares this tree's
+    faster steps after the model, so the baseline is the fair "before"."""
     src = work / f"fast_in_{n}"
     if not src.exists():
         src.mkdir(parents=True)
         for i in range(n):
             os.link(photos[i % len(photos)], src / f"{i:03d}_{photos[i % len(photos)].name}")
-    runs: dict[str, list[dict]] = {"old": [], "fast": []}
+    who_runs = (("before",) if baseline else ()) + ("old", "fast")
+    runs: dict[str, list[dict]] = {who: [] for who in who_runs}
     for _ in range(repeat):
-        for who in ("old", "fast"):
+        for who in who_runs:
             out = work / f"fast_out_{who}"
             shutil.rmtree(out, ignore_errors=True)
-            w = Watch(ours_cmd("isnet-general-use", src, out, ["--zip", "none"]),
-                      dict(env, ETALASE_FAST_MODEL="1" if who == "fast" else "0"))
+            run_env = dict(env, ETALASE_FAST_MODEL="1" if who == "fast" else "0")
+            if who == "before":
+                run_env["PYTHONPATH"] = str(baseline)
+            w = Watch(ours_cmd("isnet-general-use", src, out, ["--zip", "none"]), run_env,
+                      cwd=baseline if who == "before" else REPO)
             wall, cpu, code = w.run()
             runs[who].append({"wall": wall, "cpu": cpu, "peak": w.peak, "code": code,
                               "load": os.getloadavg()[0]})
             print(f"  ISNet {n} photos {who:4} {wall:7.1f} s wall {cpu:7.1f} s CPU peak {w.peak / 1e9:.2f} GB "
                   f"load {os.getloadavg()[0]:.1f}", flush=True)
-    ratios = [o["wall"] / f["wall"] for o, f in zip(runs["old"], runs["fast"])]
-    return {"photos": n, "runs": runs, "ratio_wall": statistics.median(ratios),
-            "ratio_cpu": statistics.median(o["cpu"] / f["cpu"] for o, f in zip(runs["old"], runs["fast"]))}
+    def ratio(key: str, who: str) -> float:
+        return statistics.median(o[key] / f[key] for o, f in zip(runs[who], runs["fast"]))
+
+    result = {"photos": n, "runs": runs, "ratio_wall": ratio("wall", "old"), "ratio_cpu": ratio("cpu", "old")}
+    if baseline:
+        result.update(before_wall=ratio("wall", "before"), before_cpu=ratio("cpu", "before"))
+    return result
 
 
 def memory(photos: list[Path], work: Path, env: dict, n: int) -> dict:
@@ -299,6 +311,8 @@ def main() -> None:
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--memory-photos", type=int, default=200)
     ap.add_argument("--fast-photos", type=int, default=200, help="ISNet batch, fast int8 against fp32 (issue 24)")
+    ap.add_argument("--baseline", type=Path, default=None,
+                    help="a checkout of the code before: its ISNet batch is timed beside the fast one")
     ap.add_argument("--kills", type=int, default=3)
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--skip", default="")
@@ -328,7 +342,7 @@ def main() -> None:
                      + probe.stderr[-500:])
         report["speed"] = speed(photos, args.work, env, rembg_env, args.models.split(","), args.repeat)
     if "fast" not in skip:
-        report["fast"] = fast_vs_old(photos, args.work, env, args.fast_photos, args.repeat)
+        report["fast"] = fast_vs_old(photos, args.work, env, args.fast_photos, args.repeat, args.baseline)
     if "memory" not in skip:
         report["memory"] = memory(photos, args.work, env, args.memory_photos)
         m = report["memory"]
@@ -355,6 +369,10 @@ def main() -> None:
         new = statistics.median(x["wall"] for x in f["runs"]["fast"])
         print(f"| ISNet, {f['photos']} photos x 3 presets, today's fp32 / fast int8, wall | {old:.1f} s | "
               f"{new:.1f} s | {f['ratio_wall']:.2f}x (CPU {f['ratio_cpu']:.2f}x) | >= 1.6x |")
+        if "before" in f["runs"]:
+            before = statistics.median(x["wall"] for x in f["runs"]["before"])
+            print(f"| ISNet, {f['photos']} photos x 3 presets, the code before / now (fast int8), wall | "
+                  f"{before:.1f} s | {new:.1f} s | {f['before_wall']:.2f}x (CPU {f['before_cpu']:.2f}x) | >= 1.6x |")
     if "memory" in report:
         m = report["memory"]
         print(f"| {m['photos']}-photo batch (u2netp): peak RSS | | {m['peak'] / 1e9:.2f} GB | | <= 1.0 GB |")
