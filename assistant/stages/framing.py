@@ -78,11 +78,21 @@ def compose(fg: np.ndarray, alpha: np.ndarray, background: tuple[int, int, int] 
 
 def sharpen_for_output(image: Image.Image, settings: LightingSettings, scale: float) -> Image.Image:
     """Unsharp mask on luma, radius and amount tuned to the resize factor (output px / source px)."""
-    amount = float(settings.sharpen)
-    if amount <= 0:
+    if float(settings.sharpen) <= 0:
         return image.copy()
     arr = np.asarray(image)
     rgb, alpha = (np.ascontiguousarray(arr[..., :3]), arr[..., 3]) if image.mode == "RGBA" else (arr, None)
+    out = sharpen_rgb(rgb, settings, scale)
+    if alpha is not None:
+        return Image.fromarray(np.dstack([out, alpha]), "RGBA")
+    return Image.fromarray(out, "RGB")
+
+
+def sharpen_rgb(rgb: np.ndarray, settings: LightingSettings, scale: float) -> np.ndarray:
+    """``sharpen_for_output`` on an HxWx3 uint8 array (the pipeline's path: no image round trip)."""
+    amount = float(settings.sharpen)
+    if amount <= 0:
+        return rgb.copy()
     scale = float(scale) if scale and scale > 0 else 1.0
     # a downscale already packs detail into each pixel: small radius; an upscale spreads an edge
     # over ~scale pixels: wider radius, less amount so the halo stays faint
@@ -94,7 +104,4 @@ def sharpen_for_output(image: Image.Image, settings: LightingSettings, scale: fl
     # leave flat areas (and their JPEG/noise grain) alone
     detail = np.where(np.abs(detail) < 2.0, 0.0, detail)
     ycc[..., 0] = np.clip(y + gain * detail + 0.5, 0, 255).astype(np.uint8)
-    out = cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB)
-    if alpha is not None:
-        return Image.fromarray(np.dstack([out, alpha]), "RGBA")
-    return Image.fromarray(out, "RGB")
+    return cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB)
