@@ -64,16 +64,35 @@ def compose(fg: np.ndarray, alpha: np.ndarray, background: tuple[int, int, int] 
     """
     if background is None:
         return Image.fromarray(np.dstack([fg, alpha]), "RGBA")
-    bg = np.empty(fg.shape, np.uint8)
-    bg[:] = background
+    bg = filled(fg.shape, background)
     if shadow is not None and shadow.ndim == 2:
         bg = cv2.multiply(bg, cv2.merge([1.0 - shadow] * 3), dtype=cv2.CV_8U)
     elif shadow is not None:
         over = bg.astype(np.float32) * (1.0 - shadow[..., 3:]) + shadow[..., :3]
         bg = np.clip(over + 0.5, 0, 255).astype(np.uint8)
-    weight = alpha.astype(np.float32) * (1.0 / 255.0)
-    # blendLinear is 7x faster than the same arithmetic in numpy at 1200x1200.
-    return Image.fromarray(cv2.blendLinear(fg, bg, weight, 1.0 - weight), "RGB")
+    at = np.flatnonzero(cv2.inRange(alpha, 1, 254))
+    if at.size > alpha.size // 8:  # a soft mask all over: one blend of everything is cheaper
+        weight = alpha.astype(np.float32) * (1.0 / 255.0)
+        # blendLinear is 7x faster than the same arithmetic in numpy at 1200x1200.
+        return Image.fromarray(cv2.blendLinear(fg, bg, weight, 1.0 - weight), "RGB")
+    # Opaque pixels are the product's and clear ones the background's (what the blend gives
+    # them too); only the edge band is blended.
+    cv2.copyTo(fg, cv2.compare(alpha, 255, cv2.CMP_EQ), bg)
+    if at.size:
+        weight = alpha.reshape(-1)[at].astype(np.float32)[:, None] * (1.0 / 255.0)
+        flat = bg.reshape(-1, 3)
+        flat[at] = cv2.blendLinear(fg.reshape(-1, 3)[at][:, None], flat[at][:, None], weight,
+                                   1.0 - weight).reshape(-1, 3)
+    return Image.fromarray(bg, "RGB")
+
+
+def filled(shape: tuple[int, ...], colour: tuple[int, int, int]) -> np.ndarray:
+    """A uint8 array of ``shape`` (HxWx3) filled with ``colour``: one row is filled and copied
+    down (``a[:] = colour`` broadcasts per pixel and is 80x slower)."""
+    out = np.empty(shape, np.uint8)
+    out[0] = colour
+    out[1:] = out[0]
+    return out
 
 
 def sharpen_for_output(image: Image.Image, settings: LightingSettings, scale: float) -> Image.Image:
