@@ -378,6 +378,13 @@ def _fine_upsample(mask: np.ndarray, rgb: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- colour
 
 DECON_TILE = 32  # photo px: the narrow pass runs only in tiles holding partial alpha
+_UNIT = np.float32(1.0 / 255.0)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    """uint8 to float32 0..1 in one pass (``x.astype(np.float32) * (1 / 255)``, the same values)."""
+    return np.multiply(x, _UNIT, dtype=np.float32)
+
 
 
 def _partial_windows(partial: np.ndarray, tile: int, pad: int):
@@ -426,8 +433,8 @@ def decontaminate(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     # Wide pass at a quarter size: local mean colours of the product and of the background.
     k = 4
     sw, sh = max(1, cw // k), max(1, ch // k)
-    small_i = cv2.resize(crop_rgb.astype(np.float32) * (1.0 / 255.0), (sw, sh), interpolation=cv2.INTER_AREA)
-    small_a = cv2.resize(crop_a.astype(np.float32) * (1.0 / 255.0), (sw, sh), interpolation=cv2.INTER_AREA)
+    small_i = cv2.resize(_unit(crop_rgb), (sw, sh), interpolation=cv2.INTER_AREA)
+    small_a = cv2.resize(_unit(crop_a), (sw, sh), interpolation=cv2.INTER_AREA)
     r1 = max(2, wide // k)
     blur_a = box_blur(small_a, r1, cv2.BORDER_REPLICATE)[..., None]
     mean_f = box_blur(small_i * small_a[..., None], r1, cv2.BORDER_REPLICATE) / (blur_a + 1e-5)
@@ -456,8 +463,8 @@ def decontaminate(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
         mf_p = np.take(mf_flat, in_crop, axis=0)
         f_p = np.clip(mf_p + a_p * (i_p - a_p * mf_p - (1 - a_p) * np.take(mb_flat, in_crop, axis=0)), 0, 1)
         # Narrow pass in the window. Where alpha is 1, F is the photo; where 0, F*a is 0.
-        i_w = rgb[y0 + py0:y0 + py1, x0 + px0:x0 + px1].astype(np.float32) * (1.0 / 255.0)
-        a_w = alpha[y0 + py0:y0 + py1, x0 + px0:x0 + px1].astype(np.float32) * (1.0 / 255.0)
+        i_w = _unit(rgb[y0 + py0:y0 + py1, x0 + px0:x0 + px1])
+        a_w = _unit(alpha[y0 + py0:y0 + py1, x0 + px0:x0 + px1])
         fa = cv2.multiply(i_w, cv2.merge([a_w, a_w, a_w]))
         fa.reshape(-1, 3)[idx] = f_p * a_p
         inv = 1.0 - a_w

@@ -31,8 +31,9 @@ def crop_scaled(rgb: np.ndarray, alpha: np.ndarray, box: tuple[int, int, int, in
     x1, y1 = min(w, box[2] + margin), min(h, box[3] + margin)
     size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-    rgb_c = cv2.resize(np.ascontiguousarray(rgb[y0:y1, x0:x1]), size, interpolation=interp)
-    alpha_c = cv2.resize(np.ascontiguousarray(alpha[y0:y1, x0:x1]), size, interpolation=interp)
+    # OpenCV reads the crop where it lies (rows apart): no copy of it first
+    rgb_c = cv2.resize(rgb[y0:y1, x0:x1], size, interpolation=interp)
+    alpha_c = cv2.resize(alpha[y0:y1, x0:x1], size, interpolation=interp)
     return rgb_c, alpha_c, ((box[0] - x0) * scale, (box[1] - y0) * scale)
 
 
