@@ -339,11 +339,15 @@ def _unsure_windows(unsure: np.ndarray, tile: int, size: tuple[int, int]):
     gh, gw = unsure.shape
     w, h = size
     fx, fy = w / gw, h / gh
-    for ty in range(0, gh, tile):
-        for tx in range(0, gw, tile):
-            if unsure[ty:ty + tile, tx:tx + tile].any():
-                yield (round(tx * fx), min(w, round((tx + tile) * fx)),
-                       round(ty * fy), min(h, round((ty + tile) * fy)))
+    # which tiles hold an unsure sample, all at once (a max over each tile's rows, then columns)
+    ny, nx = -(-gh // tile), -(-gw // tile)
+    padded = np.zeros((ny * tile, nx * tile), np.uint8)
+    padded[:gh, :gw] = unsure
+    flags = padded.reshape(ny, tile, nx * tile).max(axis=1).reshape(ny, nx, tile).max(axis=2)
+    for j, i in zip(*np.nonzero(flags), strict=True):
+        ty, tx = int(j) * tile, int(i) * tile
+        yield (round(tx * fx), min(w, round((tx + tile) * fx)),
+               round(ty * fy), min(h, round((ty + tile) * fy)))
 
 
 def refine_alpha(soft: np.ndarray, rgb: np.ndarray) -> np.ndarray:
