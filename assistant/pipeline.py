@@ -7,6 +7,7 @@ largest output first, lit once there, then resized per preset.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import threading
@@ -89,7 +90,7 @@ def pixels(image: Image.Image) -> np.ndarray:
     every conversion, and the cutout, ``process`` and the listing checks all read the same photo.
     Each thread remembers the last few images it converted, held weakly (an image is never
     changed in place here: a Photo's images are replaced, not painted on)."""
-    for ref, array in getattr(_arrays, "held", ()):
+    for ref, array in list(getattr(_arrays, "held", ())):
         if ref() is image:
             return array
     return _remember(image, np.asarray(image))
@@ -99,9 +100,17 @@ def _remember(image: Image.Image, array: np.ndarray) -> np.ndarray:
     """Let ``pixels(image)`` give ``array`` (``image``'s pixels; a read-only view is kept)."""
     view = array.view()
     view.flags.writeable = False
-    # the arrays of images gone are let go at once, the rest after the third newer one
-    held = [(ref, a) for ref, a in getattr(_arrays, "held", ()) if ref() is not None][:2]
-    _arrays.held = [(weakref.ref(image), view)] + held
+    held = getattr(_arrays, "held", None)
+    if held is None:
+        held = _arrays.held = []
+
+    def forget(ref: weakref.ref) -> None:  # the image is gone: its array goes at once
+        for entry in [e for e in held if e[0] is ref]:
+            with contextlib.suppress(ValueError):
+                held.remove(entry)
+
+    held.insert(0, (weakref.ref(image, forget), view))
+    del held[3:]  # the rest after the third newer one
     return view
 
 
