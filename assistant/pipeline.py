@@ -7,9 +7,12 @@ largest output first, lit once there, then resized per preset.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -69,14 +72,46 @@ class Result:
 
     @cached_property
     def checks(self) -> dict[str, list]:
-        rgb = np.asarray(self.photo.image)
-        alpha = None if self.photo.alpha is None else np.asarray(self.photo.alpha)
+        rgb = pixels(self.photo.image)
+        alpha = None if self.photo.alpha is None else pixels(self.photo.alpha)
         found: dict[str, list] = {}
         for out in self.outputs:
             found[out.preset.name] = run_checks(
                 rgb, alpha, original_size=self.photo.original_size, preset=out.preset, output=out.image,
                 output_bytes=len(out.data), output_fitted=True, same_photo=next(iter(found.values()), None))
         return found
+
+
+_arrays = threading.local()
+
+
+def pixels(image: Image.Image) -> np.ndarray:
+    """``np.asarray(image)`` (read-only), made once per image: Pillow copies the whole image on
+    every conversion, and the cutout, ``process`` and the listing checks all read the same photo.
+    Each thread remembers the last few images it converted, held weakly (an image is never
+    changed in place here: a Photo's images are replaced, not painted on)."""
+    for ref, array in list(getattr(_arrays, "held", ())):
+        if ref() is image:
+            return array
+    return _remember(image, np.asarray(image))
+
+
+def _remember(image: Image.Image, array: np.ndarray) -> np.ndarray:
+    """Let ``pixels(image)`` give ``array`` (``image``'s pixels; a read-only view is kept)."""
+    view = array.view()
+    view.flags.writeable = False
+    held = getattr(_arrays, "held", None)
+    if held is None:
+        held = _arrays.held = []
+
+    def forget(ref: weakref.ref) -> None:  # the image is gone: its array goes at once
+        for entry in [e for e in held if e[0] is ref]:
+            with contextlib.suppress(ValueError):
+                held.remove(entry)
+
+    held.insert(0, (weakref.ref(image, forget), view))
+    del held[3:]  # the rest after the third newer one
+    return view
 
 
 def working_side(presets: list[Preset]) -> int:
@@ -97,12 +132,17 @@ def soft_mask(photo: Photo, model: str | None = None) -> np.ndarray:
 
 def with_mask(photo: Photo, soft: np.ndarray, model: str | None = None) -> Photo:
     """The photo with its refined alpha from the model's ``soft`` mask, and the cutout's notices."""
-    rgb = np.asarray(photo.image)
+    rgb = pixels(photo.image)
     segmenter = session.get_segmenter(model)
     made = cutout.cut(soft, rgb)  # the hand taken away, a pile kept whole (issue 16)
-    image = photo.image if made.rgb is rgb else Image.fromarray(made.rgb)
+    image = photo.image
+    if made.rgb is not rgb:
+        image = Image.fromarray(made.rgb)
+        _remember(image, made.rgb)  # process() reads both next: no second copy out of Pillow
+    alpha = Image.fromarray(made.alpha, "L")
+    _remember(alpha, made.alpha)
     history = (f"cut out with {segmenter.name} on {segmenter.device}",) + (("kept whole",) if made.uncut else ())
-    photo = photo.with_(image=image, alpha=Image.fromarray(made.alpha, "L"), history=photo.history + history)
+    photo = photo.with_(image=image, alpha=alpha, history=photo.history + history)
     for code, params in made.notices:
         photo = photo.noted(code, **params)
     return photo
@@ -178,8 +218,8 @@ def process(photo: Photo, presets: list[Preset] | str, model: str | None = None,
     if photo.alpha is None:
         photo = cut_out(photo, model)
     timings["cutout"] = time.perf_counter() - t0
-    rgb = np.asarray(photo.image)
-    alpha = np.asarray(photo.alpha)
+    rgb = pixels(photo.image)
+    alpha = pixels(photo.alpha)
     box = alpha_box(alpha)
     if box is None:
         raise AssistantError("no_product_found", name=photo.source)
@@ -194,8 +234,7 @@ def process(photo: Photo, presets: list[Preset] | str, model: str | None = None,
     # The old background's colour must not fringe the product's edge on the new canvas.
     master_rgb = cutout.decontaminate(master_rgb, master_alpha)
     settings = lighting_settings or presets[0].lighting
-    lit = lighting.standardize_lighting(Image.fromarray(master_rgb), Image.fromarray(master_alpha), settings)
-    lit_rgb = np.asarray(lit)
+    lit_rgb = lighting.standardize_rgb(master_rgb, master_alpha, settings)
     timings["lighting"] = time.perf_counter() - t0
 
     outputs: list[Output] = []
@@ -211,7 +250,7 @@ def process(photo: Photo, presets: list[Preset] | str, model: str | None = None,
         scale = scales[preset.name]
         p_light = lighting_settings or preset.lighting
         if p_light.sharpen > 0:
-            p_rgb = np.asarray(framing.sharpen_for_output(Image.fromarray(p_rgb), p_light, scale))
+            p_rgb = framing.sharpen_rgb(p_rgb, p_light, scale)
         bg_rgb, bg_name, notices = _background_for(preset, background)
         fg, canvas_alpha = framing.place(p_rgb, p_alpha, p_offset, (box_w * scale, box_h * scale),
                                          preset.size)

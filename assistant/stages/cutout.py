@@ -24,7 +24,7 @@ API (``rgb`` is HxWx3 uint8, ``alpha`` HxW uint8 0..255, masks HxW bool):
 ``decontaminate(rgb, alpha) -> rgb``
     Foreground colours for partly transparent pixels (blur-fusion estimate, Forte & Pitie
     2021), so the old background does not fringe the product on a new canvas. Opaque and
-    fully transparent pixels come back unchanged. ~40 ms at 1200x1200.
+    fully transparent pixels come back unchanged; the narrow pass runs in the edge band only.
 ``touch_up(rgb, alpha, keep, remove) -> alpha``
     Re-cut after the user's brush strokes (``keep`` = "pertahankan", ``remove`` = "hapus",
     HxW bool, any may be empty): GrabCut at a reduced scale seeded by the current alpha
@@ -91,6 +91,22 @@ PIVOT_COARSE = 0.4  # ... on a coarse grid (u2netp), whose 0.5 line runs inside 
 
 # --------------------------------------------------------------------------- clean-up
 
+def _grow(mask: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """``cv2.dilate(mask, kernel) > 0`` (bool or 0/1 uint8 ``mask``, odd kernel), dilated only in
+    the box of its set pixels plus the kernel's reach: the same pixels, much less work where
+    the mask is a small part of the grid or empty (a dropped prop, a hairline)."""
+    m = mask.view(np.uint8) if mask.dtype == bool else mask
+    x, y, bw, bh = cv2.boundingRect(m)
+    out = np.zeros(mask.shape, bool)
+    if bw == 0:
+        return out
+    ry, rx = kernel.shape[0] // 2, kernel.shape[1] // 2
+    h, w = mask.shape
+    box = np.s_[max(0, y - ry):min(h, y + bh + ry), max(0, x - rx):min(w, x + bw + rx)]
+    out[box] = cv2.dilate(m[box], kernel) > 0
+    return out
+
+
 def _colours(grid_rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     hist = cv2.calcHist([grid_rgb], [0, 1, 2], mask.astype(np.uint8), [8, 8, 8], [0, 256] * 3).ravel()
     return hist / max(float(hist.sum()), 1.0)
@@ -149,7 +165,7 @@ def _select(soft: np.ndarray, aspect: float, rgb: np.ndarray | None = None) -> t
 
     def joined_to_keep() -> np.ndarray:
         """Per pixel: joined to a kept component through model confidence > LINK, or touching."""
-        near = cv2.dilate(keep.astype(np.uint8), touch) > 0
+        near = _grow(keep, touch)
         _, bridges = cv2.connectedComponents((((soft > LINK) & ~dropped) | near).astype(np.uint8),
                                              connectivity=8)
         linked = np.zeros(int(bridges.max()) + 1, bool)
@@ -183,7 +199,7 @@ def _select(soft: np.ndarray, aspect: float, rgb: np.ndarray | None = None) -> t
         is_speck[specks] = True
         # ... but not those touching a dropped thing (the rest of a ring passing behind).
         if dropped.any():
-            by_dropped = cv2.dilate(dropped.astype(np.uint8), touch) > 0
+            by_dropped = _grow(dropped, touch)
             is_speck[labels[by_dropped]] = False
         speck = is_speck[labels]
         stays = speck & joined_to_keep()
@@ -245,8 +261,7 @@ def clean_mask(soft: np.ndarray, rgb: np.ndarray | None = None) -> tuple[np.ndar
         spur = keep & ~opened & (s < SPUR)
         if spur.any():
             n = max(s.shape)
-            spur &= cv2.dilate(dropped.astype(np.uint8), _ellipse(0.02 * n / min(1.0, aspect),
-                                                                  0.02 * n / min(1.0, 1.0 / aspect))) > 0
+            spur &= _grow(dropped, _ellipse(0.02 * n / min(1.0, aspect), 0.02 * n / min(1.0, 1.0 / aspect)))
             keep &= ~spur
     holes = _pinholes(s, keep)
     keep |= holes
@@ -258,16 +273,16 @@ def clean_mask(soft: np.ndarray, rgb: np.ndarray | None = None) -> tuple[np.ndar
     if dropped.any():
         contours, _ = cv2.findContours(dropped.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         cv2.drawContours(filled, contours, -1, 1, thickness=cv2.FILLED)
-    near_dropped = cv2.dilate(filled, edge) > 0
+    near_dropped = _grow(filled, edge)
     faint = ((s > FAINT) & ~near_dropped) | keep
     count, labels = cv2.connectedComponents(faint.astype(np.uint8), connectivity=8)
     attached = np.zeros(count, bool)
     attached[labels[keep]] = True
     attached[0] = False
-    band = attached[labels] | (cv2.dilate(keep.astype(np.uint8), edge) > 0)
-    band &= keep | ~(cv2.dilate(dropped.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
+    band = attached[labels] | _grow(keep, edge)
+    band &= keep | ~_grow(dropped, np.ones((3, 3), np.uint8))
     out = np.where(band, s, 0.0).astype(np.float32)
-    out[(cv2.dilate(spur.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~keep] = 0.0
+    out[_grow(spur, np.ones((3, 3), np.uint8)) & ~keep] = 0.0
     out[keep] = np.maximum(out[keep], 0.5)
     out[holes] = 1.0
     out[cv2.erode(keep.astype(np.uint8), edge) > 0] = 1.0  # inside the product: decided
@@ -324,11 +339,15 @@ def _unsure_windows(unsure: np.ndarray, tile: int, size: tuple[int, int]):
     gh, gw = unsure.shape
     w, h = size
     fx, fy = w / gw, h / gh
-    for ty in range(0, gh, tile):
-        for tx in range(0, gw, tile):
-            if unsure[ty:ty + tile, tx:tx + tile].any():
-                yield (round(tx * fx), min(w, round((tx + tile) * fx)),
-                       round(ty * fy), min(h, round((ty + tile) * fy)))
+    # which tiles hold an unsure sample, all at once (a max over each tile's rows, then columns)
+    ny, nx = -(-gh // tile), -(-gw // tile)
+    padded = np.zeros((ny * tile, nx * tile), np.uint8)
+    padded[:gh, :gw] = unsure
+    flags = padded.reshape(ny, tile, nx * tile).max(axis=1).reshape(ny, nx, tile).max(axis=2)
+    for j, i in zip(*np.nonzero(flags), strict=True):
+        ty, tx = int(j) * tile, int(i) * tile
+        yield (round(tx * fx), min(w, round((tx + tile) * fx)),
+               round(ty * fy), min(h, round((ty + tile) * fy)))
 
 
 def refine_alpha(soft: np.ndarray, rgb: np.ndarray) -> np.ndarray:
@@ -377,61 +396,109 @@ def _fine_upsample(mask: np.ndarray, rgb: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- colour
 
+DECON_TILE = 32  # photo px: the narrow pass runs only in tiles holding partial alpha
+_UNIT = np.float32(1.0 / 255.0)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    """uint8 to float32 0..1 in one pass (``x.astype(np.float32) * (1 / 255)``, the same values)."""
+    return np.multiply(x, _UNIT, dtype=np.float32)
+
+
+
+def _partial_windows(partial: np.ndarray, tile: int, pad: int):
+    """Windows over the tiles of ``partial`` (uint8 HxW) that hold a partial pixel, one per run
+    of such tiles along a tile row: ((y0, y1, x0, x1) the run, (py0, py1, px0, px1) the run
+    with ``pad`` around it, clipped to the array)."""
+    h, w = partial.shape
+    ny, nx = -(-h // tile), -(-w // tile)
+    padded = np.zeros((ny * tile, nx * tile), np.uint8)
+    padded[:h, :w] = partial
+    rows = padded.reshape(ny, tile, nx * tile).max(axis=1)
+    tiles = rows.reshape(ny, nx, tile).max(axis=2) > 0
+    for ty in range(ny):
+        row = tiles[ty]
+        if not row.any():
+            continue
+        # runs of marked tiles: starts where a tile is marked and its left neighbour is not
+        edges = np.diff(np.concatenate(([0], row.view(np.int8), [0])))
+        y0, y1 = ty * tile, min(h, (ty + 1) * tile)
+        for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+            x0, x1 = s * tile, min(w, e * tile)
+            yield (y0, y1, x0, x1), (max(0, y0 - pad), min(h, y1 + pad), max(0, x0 - pad), min(w, x1 + pad))
+
+
 def decontaminate(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """The photo with foreground colours estimated where alpha is partial (uint8 RGB).
 
     Blur-fusion (Forte & Pitie 2021): a wide pass (done at a quarter size) estimates the
     local foreground and background colours, a narrow pass at full size refines them, and
     each edge pixel's colour becomes F from I = aF + (1 - a)B. Pixels with alpha 0 or 255
-    are returned unchanged, so the product's body is never altered.
+    are returned unchanged, so the product's body is never altered. The narrow pass runs
+    only in the tiles that hold partial pixels (their radius around them): the edge band,
+    not the whole crop.
     """
-    partial = (alpha > 0) & (alpha < 255)
-    if not partial.any():
+    partial = cv2.inRange(alpha, 1, 254)
+    bx, by, bw, bh = cv2.boundingRect(partial)
+    if bw == 0:
         return rgb.copy()
     h, w = alpha.shape
     wide = max(8, round(0.04 * max(h, w)))
-    ys, xs = np.nonzero(partial)
     pad = wide + 8
-    y0, y1 = max(0, ys.min() - pad), min(h, ys.max() + 1 + pad)
-    x0, x1 = max(0, xs.min() - pad), min(w, xs.max() + 1 + pad)
-    image = rgb[y0:y1, x0:x1].astype(np.float32) * (1.0 / 255.0)
-    a1 = alpha[y0:y1, x0:x1].astype(np.float32) * (1.0 / 255.0)
-    ch, cw = a1.shape
-    # Edge pixels by flat index: np.take on a flat view gathers several times faster than
-    # 2-D fancy indexing, which matters where a soft mask leaves half the crop partial.
-    at = np.flatnonzero(partial[y0:y1, x0:x1])
-
-    def gather(x: np.ndarray) -> np.ndarray:
-        return np.take(x.reshape(ch * cw, -1), at, axis=0)
-
-    a_p = gather(a1)
-    i_p = gather(image)
+    y0, y1 = max(0, by - pad), min(h, by + bh + pad)
+    x0, x1 = max(0, bx - pad), min(w, bx + bw + pad)
+    crop_rgb, crop_a = rgb[y0:y1, x0:x1], alpha[y0:y1, x0:x1]
+    ch, cw = crop_a.shape
     # Wide pass at a quarter size: local mean colours of the product and of the background.
     k = 4
     sw, sh = max(1, cw // k), max(1, ch // k)
-    small_i = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
-    small_a = cv2.resize(a1, (sw, sh), interpolation=cv2.INTER_AREA)
+    small_i = cv2.resize(_unit(crop_rgb), (sw, sh), interpolation=cv2.INTER_AREA)
+    small_a = cv2.resize(_unit(crop_a), (sw, sh), interpolation=cv2.INTER_AREA)
     r1 = max(2, wide // k)
     blur_a = box_blur(small_a, r1, cv2.BORDER_REPLICATE)[..., None]
     mean_f = box_blur(small_i * small_a[..., None], r1, cv2.BORDER_REPLICATE) / (blur_a + 1e-5)
     mean_b = box_blur(small_i * (1 - small_a[..., None]), r1, cv2.BORDER_REPLICATE) / (1 - blur_a + 1e-5)
     mean_f = cv2.resize(mean_f, (cw, ch), interpolation=cv2.INTER_LINEAR)
     mean_b = cv2.resize(mean_b, (cw, ch), interpolation=cv2.INTER_LINEAR)
-    mf_p = gather(mean_f)
-    f_p = np.clip(mf_p + a_p * (i_p - a_p * mf_p - (1 - a_p) * gather(mean_b)), 0, 1)
-    # Narrow pass at full size. Where alpha is 1, F is the photo; where 0, F*a is 0.
+    # Narrow pass at full size, in the edge band only. Where alpha is 1, F is the photo;
+    # where 0, F*a is 0.
     r2 = 3
-    fa = cv2.multiply(image, cv2.merge([a1, a1, a1]))
-    fa.reshape(ch * cw, 3)[at] = f_p * a_p
-    inv = 1.0 - a1
-    ba = cv2.multiply(mean_b, cv2.merge([inv, inv, inv]))
     edge = cv2.BORDER_REPLICATE
-    near_f = gather(box_blur(fa, r2, edge)) / (gather(box_blur(a1, r2, edge)) + 1e-5)
-    near_b = gather(box_blur(ba, r2, edge)) / (gather(box_blur(inv, r2, edge)) + 1e-5)
-    f_p = np.clip(near_f + a_p * (i_p - a_p * near_f - (1 - a_p) * near_b), 0, 1)
     out = rgb.copy()
-    yy, xx = np.divmod(at, cw)  # window index -> the photo's flat index
-    out.reshape(h * w, 3)[(yy + y0) * w + (xx + x0)] = (f_p * 255.0 + 0.5).astype(np.uint8)
+    rgb_flat, alpha_flat, out_flat = rgb.reshape(h * w, 3), alpha.reshape(h * w), out.reshape(h * w, 3)
+    mf_flat, mb_flat = mean_f.reshape(ch * cw, 3), mean_b.reshape(ch * cw, 3)
+    crop_partial = partial[y0:y1, x0:x1]
+    for (ty0, ty1, tx0, tx1), (py0, py1, px0, px1) in _partial_windows(crop_partial, DECON_TILE, r2):
+        win = np.s_[py0:py1, px0:px1]
+        ww = px1 - px0
+        # The window's partial pixels by flat index (gathers by index are several times faster
+        # than boolean masks): in the window, in the crop and in the photo.
+        idx = np.flatnonzero(crop_partial[win])
+        iy, ix = np.divmod(idx, ww)
+        in_crop = (iy + py0) * cw + (ix + px0)
+        in_photo = (iy + (py0 + y0)) * w + (ix + (px0 + x0))
+        a_p = np.take(alpha_flat, in_photo).astype(np.float32)[:, None] * (1.0 / 255.0)
+        i_p = np.take(rgb_flat, in_photo, axis=0).astype(np.float32) * (1.0 / 255.0)
+        mf_p = np.take(mf_flat, in_crop, axis=0)
+        f_p = np.clip(mf_p + a_p * (i_p - a_p * mf_p - (1 - a_p) * np.take(mb_flat, in_crop, axis=0)), 0, 1)
+        # Narrow pass in the window. Where alpha is 1, F is the photo; where 0, F*a is 0.
+        i_w = _unit(rgb[y0 + py0:y0 + py1, x0 + px0:x0 + px1])
+        a_w = _unit(alpha[y0 + py0:y0 + py1, x0 + px0:x0 + px1])
+        fa = cv2.multiply(i_w, cv2.merge([a_w, a_w, a_w]))
+        fa.reshape(-1, 3)[idx] = f_p * a_p
+        inv = 1.0 - a_w
+        ba = cv2.multiply(mean_b[win], cv2.merge([inv, inv, inv]))
+        # Only the pixels in the window's own tiles (its margin is there for the blur's radius).
+        inner = np.flatnonzero((iy >= ty0 - py0) & (iy < ty1 - py0) & (ix >= tx0 - px0) & (ix < tx1 - px0))
+        at = idx[inner]
+        ww_h = py1 - py0
+        near_f = (np.take(box_blur(fa, r2, edge).reshape(ww_h * ww, 3), at, axis=0)
+                  / (np.take(box_blur(a_w, r2, edge).reshape(-1), at)[:, None] + 1e-5))
+        near_b = (np.take(box_blur(ba, r2, edge).reshape(ww_h * ww, 3), at, axis=0)
+                  / (np.take(box_blur(inv, r2, edge).reshape(-1), at)[:, None] + 1e-5))
+        a_p, i_p = a_p[inner], i_p[inner]
+        f_p = np.clip(near_f + a_p * (i_p - a_p * near_f - (1 - a_p) * near_b), 0, 1)
+        out_flat[in_photo[inner]] = (f_p * 255.0 + 0.5).astype(np.uint8)
     return out
 
 

@@ -40,7 +40,7 @@ from assistant.stages.lighting.correct import (_apply_gains, _denoise, _exposure
                                                _tone, _vibrance)
 from assistant.stages.lighting.estimate import LIMITS, _estimate, _stats
 
-__all__ = ["LightingResult", "analyse_lighting", "standardize_lighting"]
+__all__ = ["LightingResult", "analyse_lighting", "standardize_lighting", "standardize_rgb"]
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,30 @@ def analyse_lighting(image: Image.Image, mask: Image.Image | None = None,
     if h < 8 or w < 8:
         return LightingResult(image.copy(), (1.0, 1.0, 1.0), 0.0, 0.0, 0.0, "none", 0.0, 0.0, 0.0, False,
                               ("lighting_note_too_small",))
+    out, measured = _correct(rgb, m, settings)
+    if alpha is not None:
+        result = Image.fromarray(np.dstack([out, alpha]), "RGBA")
+    else:
+        result = Image.fromarray(out, "RGB")
+    return LightingResult(image=result, **measured)
+
+
+def standardize_rgb(rgb: np.ndarray, mask: np.ndarray | None = None,
+                    settings: LightingSettings | None = None) -> np.ndarray:
+    """``standardize_lighting`` on arrays (HxWx3 uint8 ``rgb``, HxW uint8 ``mask``, white = product):
+    the same pixels, without the round trips through Pillow images (the pipeline's path)."""
+    settings = settings or LightingSettings()
+    rgb = np.ascontiguousarray(rgb)
+    h, w = rgb.shape[:2]
+    if mask is not None and mask.shape != (h, w):
+        raise AssistantError("lighting_mask_size", mask=f"{mask.shape[1]}x{mask.shape[0]}", image=f"{w}x{h}")
+    if h < 8 or w < 8:
+        return rgb.copy()
+    return _correct(rgb, mask, settings)[0]
+
+
+def _correct(rgb: np.ndarray, m: np.ndarray | None, settings: LightingSettings) -> tuple[np.ndarray, dict]:
+    """The corrected RGB and what was measured and done (``LightingResult``'s other fields)."""
     st = _stats(rgb, m)
     est = _estimate(st)
     notes: list[str] = []
@@ -180,12 +204,7 @@ def analyse_lighting(image: Image.Image, mask: Image.Image | None = None,
     else:
         delta_e = 0.0
     residual = _residual_cast(est, gains, light)
-    if alpha is not None:
-        result = Image.fromarray(np.dstack([out, alpha]), "RGBA")
-    else:
-        result = Image.fromarray(out, "RGB")
-    return LightingResult(
-        image=result,
+    return out, dict(
         illuminant=tuple(round(float(v), 4) for v in light),
         exposure_ev=round(math.log2(gain), 3),
         delta_e=round(delta_e, 2),
