@@ -139,7 +139,7 @@ def make(name: str, runtime: Path, force: bool = False) -> tuple[Path | None, st
     if name not in FAST_MODELS:
         return None, ""
     target = fast_file(runtime)
-    if not force and fast_path(name, runtime) is not None:
+    if not force and target.is_file() and fast_path(name, runtime) is not None:  # not yet made: no warning
         return target, ""
     try:
         if not os.access(runtime.parent, os.W_OK):
@@ -190,11 +190,18 @@ def quantise(runtime: Path, target: Path, ranges: Path, reader=None,
         # reduce_range: 7-bit weights. On AVX2 without VNNI, onnxruntime's and OpenVINO's u8 x s8
         # kernels sum pairs of products in int16 (vpmaddubsw), which saturates with 8-bit weights;
         # on held-out photos that saturation was two thirds of the int8 file's mask error.
-        quantize_static(str(typed), str(target), reader, quant_format=QuantFormat.QDQ,
-                        per_channel=True, reduce_range=True, activation_type=QuantType.QUInt8,
-                        weight_type=QuantType.QInt8, nodes_to_exclude=excluded,
-                        calibrate_method=CalibrationMethod.Percentile, calibration_cache_path=str(ranges),
-                        extra_options={"CalibPercentile": 99.999, "CalibStridedMinMax": 1})
+        # The quantiser logs advice (pre-processing, a web address) on the root logger at every
+        # install; it is for its own users, not for a vendor's terminal: quiet while it runs.
+        quiet_before = logging.root.manager.disable
+        logging.disable(logging.WARNING)
+        try:
+            quantize_static(str(typed), str(target), reader, quant_format=QuantFormat.QDQ,
+                            per_channel=True, reduce_range=True, activation_type=QuantType.QUInt8,
+                            weight_type=QuantType.QInt8, nodes_to_exclude=excluded,
+                            calibrate_method=CalibrationMethod.Percentile, calibration_cache_path=str(ranges),
+                            extra_options={"CalibPercentile": 99.999, "CalibStridedMinMax": 1})
+        finally:
+            logging.disable(quiet_before)
 
 
 def _check_input(size: int) -> np.ndarray:

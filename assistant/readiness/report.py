@@ -17,6 +17,7 @@ import html
 import io
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,7 +47,13 @@ def canvas_alpha(rgb: np.ndarray, alpha: np.ndarray | None = None) -> np.ndarray
     h, w = rgb.shape[:2]
     edge = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.int16)
     canvas = np.median(edge, axis=0)
-    off = (np.abs(rgb.astype(np.int16) - canvas).max(axis=2) > CANVAS_LEVEL).astype(np.uint8)
+    # |pixel - canvas| <= CANVAS_LEVEL in every channel, as whole levels (the median may end in .5):
+    # one uint8 pass instead of a float64 copy of the image (84 ms -> ~2 ms at 1200x1200, the
+    # batch report judges every output).
+    low = np.clip(np.ceil(canvas - CANVAS_LEVEL), 0, 255)
+    high = np.clip(np.floor(canvas + CANVAS_LEVEL), 0, 255)
+    near = cv2.inRange(np.ascontiguousarray(rgb), tuple(float(v) for v in low), tuple(float(v) for v in high))
+    off = (near == 0).astype(np.uint8)
     k = max(3, round(0.004 * max(h, w)) | 1)
     off = cv2.morphologyEx(off, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
     filled = off.copy()
@@ -107,13 +114,20 @@ def write_readiness(out_dir: Path, records: list, presets: list[Preset], lang: s
     the same table as report.html's section (HTML, every name escaped)."""
     esc = html.escape
     head = [t("siap_col_photo", lang)] + [p.title_in(lang) for p in presets]
-    rows: list[tuple[str, list[Verdict | None]]] = []
+    jobs: list[tuple[str, list[tuple[Path, str] | None]]] = []
     for r in records:
         if r.status != "ok":
             continue
         paths = {o["preset"]: out_dir / o["path"] for o in r.outputs}
-        rows.append((r.relative, [file_verdict(paths[p.name], p.name) if p.name in paths else None
-                                  for p in presets]))
+        jobs.append((r.relative, [(paths[p.name], p.name) if p.name in paths else None for p in presets]))
+    # Every output of the batch is judged here, after the last photo: on as many threads as there
+    # are cores (the detector is OpenCV and numpy, which let go of the GIL), not on one while the
+    # others idle (600 outputs of a 200-photo batch took 100 s on one core).
+    flat = [job for _, row in jobs for job in row if job is not None]
+    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+        judged = dict(zip(flat, pool.map(lambda job: file_verdict(*job), flat)))
+    rows: list[tuple[str, list[Verdict | None]]] = [
+        (name, [judged[job] if job is not None else None for job in row]) for name, row in jobs]
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(safety.csv_row(["input"] + [p.name for p in presets]))
