@@ -188,3 +188,19 @@ def test_the_default_segmenter_is_the_fast_one_and_switched_off_the_fp32_one(fas
     off = segment.get_segmenter(NAME)
     assert off is segment.get_segmenter(NAME, fast=False) and off.session is not default.session
     assert off.providers[0] in ("CPUExecutionProvider", "CUDAExecutionProvider")
+
+
+def test_the_fast_session_gives_each_thread_its_own_photo_s_mask(fast_models):
+    """The app runs the warm-up beside the first photo and several photos at once: predictions
+    from several threads at the same time must each be their own photo's mask, as when run
+    alone (an OpenVINO infer request is not thread-safe: this failed with "busy" before)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from skimage import data
+
+    fast = segment.get_segmenter(NAME, fast=True)
+    photos = [data.coffee(), data.astronaut(), np.ascontiguousarray(data.coffee()[:, ::-1])]
+    alone = [fast.predict(rgb) for rgb in photos]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda i: (i, fast.predict(photos[i])), [0, 1, 2] * 4))
+    for i, mask in together:
+        np.testing.assert_allclose(mask, alone[i], atol=1e-5)

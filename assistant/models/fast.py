@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -261,7 +262,12 @@ class OpenVinoSession:
         if threads:
             config["INFERENCE_NUM_THREADS"] = threads
         self._compiled = core.compile_model(str(path), "CPU", config)
+        # One infer request, used by one thread at a time: unlike onnxruntime's session, an
+        # OpenVINO request is not thread-safe (a second infer() while one runs fails with "busy",
+        # or reads the other photo's buffers), and the app runs the warm-up beside the first
+        # photo and up to four photos at once. One request also keeps one set of activations.
         self._request = self._compiled.create_infer_request()
+        self._request_lock = threading.Lock()
         self._inputs = [self._Arg(p.get_any_name(), list(p.get_partial_shape().to_shape()))
                         for p in self._compiled.inputs]
         self._outputs = [self._Arg(p.get_any_name(), list(p.get_partial_shape().to_shape()))
@@ -277,10 +283,11 @@ class OpenVinoSession:
         return ["OpenVINOCPU"]
 
     def run(self, output_names, feed: dict) -> list[np.ndarray]:
-        result = self._request.infer({name: value for name, value in feed.items()})
         names = output_names or [o.name for o in self._outputs]
-        # copies: the request's buffers are reused by the next run
-        return [np.array(result[self._compiled.output(n)]) for n in names]
+        with self._request_lock:
+            result = self._request.infer({name: value for name, value in feed.items()})
+            # copies, made under the lock: the request's buffers are reused by the next run
+            return [np.array(result[self._compiled.output(n)]) for n in names]
 
 
 def open_session(path: Path, threads: int):
