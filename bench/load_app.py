@@ -33,7 +33,7 @@ import psutil
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.appserver import start_app  # noqa: E402
+from tests.appserver import server_rss, start_app  # noqa: E402
 
 SHARED = Path(os.environ.get("ETALASE_SHARED", REPO.parent / "shared" / "data")) / "rembg" / "examples"
 RSS_LIMIT = 2.5e9
@@ -52,13 +52,6 @@ def photos(tmp: Path) -> list[Path]:
         path.write_bytes(jpeg_bytes(product_photo(seed=i, colour=(40 * i + 60, 80, 160 - 20 * i))))
         made.append(path)
     return made
-
-
-def rss_now(server: psutil.Process) -> int:
-    try:
-        return server.memory_info().rss + sum(c.memory_info().rss for c in server.children(recursive=True))
-    except psutil.Error:
-        return 0
 
 
 def cache_files(cache: Path) -> list[Path]:
@@ -87,10 +80,10 @@ def main() -> int:
 
     def sample() -> None:
         while not stop.is_set():
-            peak[0] = max(peak[0], rss_now(server))
+            peak[0] = max(peak[0], server_rss(server))
             time.sleep(0.1)
 
-    rss_idle = rss_now(server)
+    rss_idle = server_rss(server)
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     inputs = photos(tmp)
@@ -129,14 +122,14 @@ def main() -> int:
         th.join()
     wall = time.perf_counter() - t0
 
-    rss_after = rss_now(server)
+    rss_after = server_rss(server)
     in_cache = len(cache_files(cache))
     deadline = time.time() + CACHE_AGE_S + 20
     while cache_files(cache) and time.time() < deadline:
         time.sleep(1)
     left = cache_files(cache)
     time.sleep(5)  # the sweeper's memory release follows the file sweep
-    rss_expired = rss_now(server)
+    rss_expired = server_rss(server)
     stop.set()
     sampler.join()
     proc.terminate()

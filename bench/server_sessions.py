@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.webclient import Phone, Refused  # noqa: E402
-from tests.appserver import start_app, stop_app  # noqa: E402
+from tests.appserver import server_rss, start_app, stop_app  # noqa: E402
 
 # Phone-sized real photos (8 to 15 MP) from ../shared's DIS5K products; generated 12 MP ones without it.
 SHARED = Path(os.environ.get("ETALASE_SHARED", REPO.parent / "shared" / "data")) / "dis5k_products_dev" / "images"
@@ -49,13 +49,6 @@ PHONE_SIZED = ["DIS-TE1_1_Accessories_3_Eyeglasses_3530574307_5df2551eb7_o.jpg",
                "DIS-TE1_11_Furniture_2_Bench_22653754305_7d7153fb50_o.jpg"]
 PRESETS = ["umum", "shopee", "tokopedia"]
 RSS_TARGET = 1.2e9
-
-
-def rss(server: psutil.Process) -> int:
-    try:
-        return server.memory_info().rss + sum(c.memory_info().rss for c in server.children(recursive=True))
-    except psutil.Error:
-        return 0
 
 
 def photos(tmp: Path) -> list[Path]:
@@ -74,7 +67,7 @@ def photos(tmp: Path) -> list[Path]:
 
 def settle(server: psutil.Process, seconds: float = 4) -> int:
     time.sleep(seconds)
-    return rss(server)
+    return server_rss(server)
 
 
 def session(url: str, n: int, photo: Path, touch: bool, errors: list) -> None:
@@ -159,7 +152,7 @@ def main() -> int:
 
             def sample() -> None:
                 while not stop.is_set():
-                    peak[0] = max(peak[0], rss(server))
+                    peak[0] = max(peak[0], server_rss(server))
                     time.sleep(0.2)
             sampler = threading.Thread(target=sample, daemon=True)
             sampler.start()

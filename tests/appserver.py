@@ -65,3 +65,14 @@ def stop_app(proc: subprocess.Popen, timeout_s: float = 10) -> None:
         proc.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def server_rss(server) -> int:
+    """Resident memory of an app server (a ``psutil.Process``) and its children, in bytes; 0 once
+    it is gone. One reader for the app benches (load_app, server_sessions)."""
+    import psutil
+
+    try:
+        return server.memory_info().rss + sum(c.memory_info().rss for c in server.children(recursive=True))
+    except psutil.Error:
+        return 0
