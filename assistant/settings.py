@@ -73,7 +73,9 @@ def _language(text: str) -> str:
     return text.strip().lower()[:2]
 
 
-def _cpus() -> int:
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity, which a container or `taskset` narrows;
+    os.cpu_count() counts the whole machine)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
@@ -108,7 +110,7 @@ _DECLARED = (
             default_text="`<tmp>/etalase-app`", group="app"),
     Setting("ETALASE_CACHE_MAX_AGE_S", 3600, "Seconds after which the app deletes uploads and outputs; keep it well "
             "above the longest queue wait.", _int_at_least(1), group="app"),
-    Setting("ETALASE_CONCURRENCY", lambda: max(1, min(4, _cpus() // 2)), "Photos the app processes at the same "
+    Setting("ETALASE_CONCURRENCY", lambda: max(1, min(4, usable_cores() // 2)), "Photos the app processes at the same "
             "time; further requests wait in the queue.", _int_at_least(1),
             default_text="half the CPU cores, 1 to 4", group="app"),
     Setting("ETALASE_BATCH_CONCURRENCY", 1, "Batches the app runs at the same time, in their own lane beside "

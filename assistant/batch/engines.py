@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import os
 import threading
 import time
 from collections import deque
@@ -21,6 +20,7 @@ from assistant.batch.journal import Record, _write_result
 from assistant.batch.naming import Plan
 from assistant.batch.recipe import (Decoded, PhotoResult, Recipe, _exc_detail, _failure, decode_stage,
                                     finish_stage, model_stage, process_bytes)
+from assistant import settings
 from assistant.errors import AssistantError
 
 
@@ -247,6 +247,5 @@ def _run_dask(plans: list[Plan], prepare: Callable[[Plan], tuple[str, bytes] | R
 def default_jobs() -> int:
     """Worker threads per stage: one per core, at most 4 (the model already uses every core
     for one photo; more threads only hold more photos in memory)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(4, cores))
+    return max(1, min(4, settings.usable_cores()))
 

@@ -14,7 +14,6 @@ comes back as it is, and the cutout stage upsamples it only where the output nee
 
 from __future__ import annotations
 
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from assistant import settings
 from assistant.models import fast as int8, registry
 from assistant.errors import AssistantError
 
@@ -104,7 +104,7 @@ def _lanczos_square(image: Image.Image, size: int) -> Image.Image:
 
 
 def _threads() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    return max(1, settings.usable_cores())
 
 
 def get_segmenter(model: str | None = None, fast: bool | None = None) -> Segmenter:

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from assistant import safety
+from assistant import safety, settings
 from assistant.i18n import t
 from assistant.photo import write_atomic
 from assistant.presets import Preset, load_preset
@@ -124,7 +124,7 @@ def write_readiness(out_dir: Path, records: list, presets: list[Preset], lang: s
     # are cores (the detector is OpenCV and numpy, which let go of the GIL), not on one while the
     # others idle (600 outputs of a 200-photo batch took 100 s on one core).
     flat = [job for _, row in jobs for job in row if job is not None]
-    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(4, settings.usable_cores()))) as pool:
         judged = dict(zip(flat, pool.map(lambda job: file_verdict(*job), flat)))
     rows: list[tuple[str, list[Verdict | None]]] = [
         (name, [judged[job] if job is not None else None for job in row]) for name, row in jobs]
