@@ -22,6 +22,9 @@ DECIDE_SIDE = 320  # the colour models are built at most this size
 NARROW = 0.012  # doubt narrower than this share of the grid inside the product is a crevice: opaque ...
 NARROW_SOLID = 0.75  # ... where at least this share around it (4x as wide) is solid (not a cart's mesh)
 NARROW_INSIDE = 0.9  # ... or, away from a region decided opaque, this share
+ROUND_SOLID = 0.95  # a part filling this share of its convex hull ...
+ROUND_BOX = 0.835  # ... and at most this share of its rotated box (a disc: pi/4 = 0.785, a box: 1) is round
+ROUND_PART = 0.1  # parts of a group count from this share of it
 
 
 def _hist3(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -69,6 +72,46 @@ def close_narrow(out: np.ndarray, keep: np.ndarray, edge: np.ndarray, clear: np.
     out = out.copy()
     out[narrow] = 1.0
     return out
+
+
+def round_parts(blob: np.ndarray) -> list[np.ndarray] | None:
+    """The parts of a group of round things (bool masks), or None when ``blob`` is not one.
+
+    The blob's cores (where it is deepest: its distance transform above a share of its
+    maximum) split it into parts, each the blob's pixels nearest to one core; it is a group
+    of round things when at least two parts of ``ROUND_PART`` of it are left and every one is
+    solid (``ROUND_SOLID``) and round rather than boxy (``ROUND_BOX`` of its rotated box): two
+    melons side by side, not a carton pinched where fingers held it. The notch between
+    them is where they meet, not a part torn away."""
+    b8 = blob.astype(np.uint8)
+    total = int(b8.sum())
+    if total == 0:
+        return None
+    dist = cv2.distanceTransform(b8, cv2.DIST_L2, 5)
+    for share in (0.4, 0.5, 0.6, 0.7, 0.8):
+        core = (dist > share * float(dist.max())).astype(np.uint8)
+        count, cores = cv2.connectedComponents(core, connectivity=8)
+        if count <= 2:
+            continue
+        _, nearest = cv2.distanceTransformWithLabels(1 - core, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_CCOMP)
+        # nearest labels the zero pixels of (1 - core), i.e. the cores: map them to the core's id
+        lut = np.zeros(int(nearest.max()) + 1, np.int32)
+        lut[nearest[core > 0]] = cores[core > 0]
+        owner = np.where(blob, lut[nearest], 0)
+        sizes = np.bincount(owner.ravel(), minlength=count)
+        big = [j for j in range(1, count) if sizes[j] >= ROUND_PART * total]
+        if len(big) < 2:
+            continue
+        parts = [owner == j for j in big]
+        return parts if all(_round(p) for p in parts) else None
+    return None
+
+
+def _round(part: np.ndarray) -> bool:
+    pts = cv2.findNonZero(part.astype(np.uint8))
+    hull = cv2.contourArea(cv2.convexHull(pts))
+    (_, _), (rw, rh), _ = cv2.minAreaRect(pts)
+    return float(part.sum()) >= ROUND_SOLID * max(hull, 1.0) and hull <= ROUND_BOX * max(rw * rh, 1.0)
 
 
 def _decide_broad(out: np.ndarray, s: np.ndarray, keep: np.ndarray, rgb: np.ndarray,
