@@ -472,3 +472,53 @@ def test_a_part_torn_out_of_the_product_is_said():
     cv2.rectangle(bottle, (180, 180), (330, 460), 1, -1)
     cv2.rectangle(bottle, (225, 60), (285, 180), 1, -1)  # the neck: a shoulder, not a tear
     assert check_product_lost(bottle.astype(bool)).status == "ok"
+
+
+def _discs(centres, radius=80, size=512):
+    mask = np.zeros((size, size), np.uint8)
+    for c in centres:
+        cv2.circle(mask, c, radius, 1, -1)
+    return mask.astype(bool)
+
+
+def test_the_gap_between_round_fruit_side_by_side_is_not_a_tear():
+    """Issue 16 (verdict16b): two melons side by side meet in a deep notch, but no part of
+    either is torn away; a bite out of one of them still is. Two boxes pinched the same way
+    are not round parts: the notch still counts."""
+    from assistant.imaging.scene import round_parts
+    from assistant.stages.checks import LIMITS, check_product_lost, notch_depth
+
+    from assistant.stages.checks import _deepest_notch
+
+    pair = _discs([(170, 256), (320, 256)])  # overlapping: one blob with two deep notches
+    assert _deepest_notch(pair) >= LIMITS.torn_depth  # the whole outline's reading: a tear
+    assert round_parts(pair) is not None
+    assert notch_depth(pair) < LIMITS.torn_depth and check_product_lost(pair).status == "ok"
+    four = _discs([(150, 150), (300, 150), (150, 300), (300, 300)])
+    assert check_product_lost(four).status == "ok"
+    bitten = pair.copy()
+    bitten &= ~_discs([(320, 340)], radius=45)  # a bite out of the lower side of the right melon
+    assert check_product_lost(bitten).status == "warn"  # a bitten melon is not a solid round part
+    boxes = np.zeros((512, 512), np.uint8)  # two boxes joined by a narrow waist: boxy parts
+    cv2.rectangle(boxes, (90, 150), (240, 360), 1, -1)
+    cv2.rectangle(boxes, (270, 150), (420, 360), 1, -1)
+    cv2.rectangle(boxes, (240, 230), (270, 280), 1, -1)
+    assert round_parts(boxes.astype(bool)) is None
+    assert check_product_lost(boxes.astype(bool)).status == "warn"
+
+
+def test_round_parts_reads_boxiness_on_both_sides_of_its_limit():
+    """``ROUND_BOX``: a part filling at most that share of its rotated box is round (a disc:
+    0.785); an octagon, a box with its corners cut (0.875), is a box."""
+    from assistant.imaging.scene import ROUND_BOX, round_parts
+
+    pair = _discs([(170, 256), (320, 256)])
+    assert round_parts(pair) is not None
+    octs = np.zeros((512, 512), np.uint8)
+    for cx in (170, 320):
+        s, c = 80, 40  # half side, corner cut: area share of its box 1 - 2 c^2 / (2 s)^2 = 0.875
+        pts = np.array([(cx - s + c, 256 - s), (cx + s - c, 256 - s), (cx + s, 256 - s + c), (cx + s, 256 + s - c),
+                        (cx + s - c, 256 + s), (cx - s + c, 256 + s), (cx - s, 256 + s - c), (cx - s, 256 - s + c)])
+        cv2.fillConvexPoly(octs, pts.astype(np.int32), 1)
+    assert 1 - 2 * 40 ** 2 / 160 ** 2 > ROUND_BOX > np.pi / 4
+    assert round_parts(octs.astype(bool)) is None

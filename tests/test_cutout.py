@@ -491,3 +491,68 @@ def test_pale_pieces_left_apart_by_the_removed_hand_go_with_it():
     made = cutout.cut(_grid(carton | arm) + _grid(pale, 0.45), rgb)
     assert (made.alpha[pale] > 8).mean() < 0.05  # no ghost where the hand was (half of it stayed before)
     assert (made.alpha[120:340, 240:380] > 127).mean() > 0.98  # the carton stays
+
+
+def _carton_with_hole(hole_alpha, hole_colour=(40, 80, 190), hole_side=40):
+    """A solid blue carton (alpha 255) on the shop shelf with one square hole of ``hole_alpha``
+    in its face, the photo there coloured ``hole_colour``."""
+    rgb = np.clip(_shop(5), 0, 255).astype(np.uint8)
+    alpha = np.zeros((600, 600), np.uint8)
+    alpha[100:500, 180:420] = 255
+    rgb[100:500, 180:420] = (40, 80, 190)
+    y0, x0 = 280, 300 - hole_side // 2
+    hole = (slice(y0, y0 + hole_side), slice(x0, x0 + hole_side))
+    alpha[hole] = hole_alpha
+    rgb[hole] = hole_colour
+    return alpha, rgb, hole
+
+
+def test_a_pale_hole_in_a_solid_product_is_filled_a_window_is_not():
+    """Issue 16 (verdict16b): a small hole the model half believed inside a carton (where a
+    hand was, a dark print) is its doubt: opaque. A large one (over ``HOLE_MAX`` of the
+    product: a glass's window) keeps the model's alpha."""
+    from assistant.imaging.scene import HOLE_MAX, fill_pale_holes
+
+    alpha, rgb, hole = _carton_with_hole(100, hole_colour=(95, 110, 125))  # 1.7 % of the carton
+    assert 40 * 40 < HOLE_MAX * 400 * 240
+    assert (fill_pale_holes(alpha, rgb)[hole] == 255).all()
+    assert (fill_pale_holes(alpha)[hole] == 255).all()  # without the photo: the same
+    alpha, rgb, hole = _carton_with_hole(100, hole_colour=(95, 110, 125), hole_side=60)  # 3.75 %
+    assert 60 * 60 > HOLE_MAX * 400 * 240
+    assert (fill_pale_holes(alpha, rgb)[hole] == 100).all()
+
+
+def test_a_clear_hole_is_filled_only_when_it_looks_like_the_product():
+    """A clear hole (alpha 0) coloured like the carton around it is a patch the model dropped;
+    one showing the shelf behind is a real gap; a skin-coloured one is where fingers lay over
+    the face and stays a hole (nothing the hand hid is shown)."""
+    from assistant.imaging.scene import fill_pale_holes
+
+    alpha, rgb, hole = _carton_with_hole(0, hole_colour=(44, 84, 186))
+    assert (fill_pale_holes(alpha, rgb)[hole] == 255).all()
+    assert (fill_pale_holes(alpha)[hole] == 0).all()  # without the photo a clear hole is not judged
+    alpha, rgb, hole = _carton_with_hole(0, hole_colour=(95, 110, 125))
+    assert (fill_pale_holes(alpha, rgb)[hole] == 0).all()
+    alpha, rgb, hole = _carton_with_hole(100, hole_colour=(224, 172, 140))  # pale, but skin
+    assert (fill_pale_holes(alpha, rgb)[hole] == 100).all()
+
+
+def test_the_holes_of_a_frame_or_mesh_stay():
+    """Only a solid product's holes are doubt: in one whose outline is less than
+    ``HOLE_PRODUCT`` opaque (a chair's back, a cart) every hole is real, pale ones too; and a
+    pale hole whose surroundings are themselves holey (a mesh) stays."""
+    from assistant.imaging.scene import fill_pale_holes
+
+    alpha, rgb, hole = _carton_with_hole(100, hole_colour=(95, 110, 125))
+    holey = alpha.copy()
+    for y in range(130, 480, 50):  # a frame with many clear openings: 88 % of its outline opaque
+        for x in range(200, 400, 50):
+            holey[y:y + 20, x:x + 20] = 0
+    holey[hole] = 100
+    assert (fill_pale_holes(holey, rgb)[hole] == 100).all()
+    assert (fill_pale_holes(holey, rgb)[130:150, 200:220] == 0).all()
+    alpha[hole] = 100
+    for rows in (slice(270, 276), slice(324, 330)):  # clear slits beside it, the shelf seen through
+        alpha[rows, 250:350] = 0
+        rgb[rows, 250:350] = (95, 110, 125)
+    assert (fill_pale_holes(alpha, rgb)[hole] == 100).all()

@@ -158,3 +158,17 @@ def test_the_apps_batch_summary_counts_what_the_verdict_wants_looked_at():
                message="")]
     summary = render.batch_summary_md(NS(rows=rows), 10, "id")
     assert "1 dari 2 foto yang berhasil perlu dicek" in summary  # the removed hand alone is not a reason
+
+
+def test_fingers_may_show_counts_only_with_the_hands_shape():
+    """Issue 16 (verdict16b): "fingers may still show" is read from skin colour by the cut line.
+    Alone (the output's ``hand`` check, the hand's shape, is ok) it is information under a green
+    headline: it fired on clean cartons. With the hand check warning it makes the verdict amber,
+    and without the cutout checks (nothing to weigh it against) it still counts."""
+    umum = load_preset("umum")
+    notice = [("realphoto_hand_removed", {}), ("realphoto_hand_left", {"percent": 2})]
+    alone = verdict_for(OK_CHECKS + [_r("hand", "ok")], notice, umum)
+    assert alone.level == READY and not alone.counts("realphoto_hand_left")
+    shaped = verdict_for(OK_CHECKS + [_r("hand", "warn", "realphoto_check_hand_bad", percent=1)], notice, umum)
+    assert shaped.level == CHECK and shaped.counts("realphoto_hand_left")
+    assert verdict_for(OK_CHECKS, notice, umum).level == CHECK

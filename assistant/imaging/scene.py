@@ -14,6 +14,7 @@ import numpy as np
 
 from assistant.imaging.filters import ellipse as _ellipse
 from assistant.imaging.filters import shrink as _shrink
+from assistant.imaging.skin import skin_mask
 
 BROAD = 0.008  # uncertain regions wider than this share of the grid are judged, not kept soft
 SEE_THROUGH = 0.2  # a region enclosed by the product whose colours are at most this product-like is see-through
@@ -22,6 +23,17 @@ DECIDE_SIDE = 320  # the colour models are built at most this size
 NARROW = 0.012  # doubt narrower than this share of the grid inside the product is a crevice: opaque ...
 NARROW_SOLID = 0.75  # ... where at least this share around it (4x as wide) is solid (not a cart's mesh)
 NARROW_INSIDE = 0.9  # ... or, away from a region decided opaque, this share
+HOLE_LEVELS = (128, 250)  # a hole: less opaque than this, enclosed by the product (holes, then specks)
+HOLE_PRODUCT = 0.95  # only in a solid product: this share of its outline opaque (a chair, a cart: < 0.93)
+HOLE_MAX = 0.03  # a hole in the product up to this share of it, half-believed, is the model's doubt: filled ...
+HOLE_CLEAR = 1 / 3  # ... unless this share of it is clear (alpha < 5 %: a real gap, between fruit, a handle)
+HOLE_RIM = 0.006  # ... with its soft rim this share of the photo wide
+HOLE_SAME = 8.0  # ... or clear but within this CIELAB distance of the product's colour around it
+HOLE_DENSE = 0.9  # ... where this share of the ring around it is solid product (not a mesh)
+HOLE_SKIN = 0.3  # ... or this share of it is skin-coloured (fingers over the face: not shown again)
+ROUND_SOLID = 0.95  # a part filling this share of its convex hull ...
+ROUND_BOX = 0.835  # ... and at most this share of its rotated box (a disc: pi/4 = 0.785, a box: 1) is round
+ROUND_PART = 0.1  # parts of a group count from this share of it
 
 
 def _hist3(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -69,6 +81,137 @@ def close_narrow(out: np.ndarray, keep: np.ndarray, edge: np.ndarray, clear: np.
     out = out.copy()
     out[narrow] = 1.0
     return out
+
+
+def fill_pale_holes(alpha: np.ndarray, rgb: np.ndarray | None = None) -> np.ndarray:
+    """Holes in the product (uint8 ``alpha``) that are the model's doubt become opaque. A hole
+    enclosed by the solid product and at most ``HOLE_MAX`` of it (a glass's window is larger)
+    is doubt when it is mostly pale (under ``HOLE_CLEAR`` of it below 5 % alpha), or, with the
+    photo (``rgb``, same size), when it is clear but coloured like the product around it
+    (within ``HOLE_SAME`` CIELAB: a patch of ginger the model dropped; the gap between two
+    melons shows the shelf). A hole mostly skin-coloured (``HOLE_SKIN``: fingers that lay over
+    the face) stays a hole: nothing is shown that the hand hid. Only in a solid product
+    (``HOLE_PRODUCT`` of its outline opaque): a chair's back, a cart's mesh or a glass keep
+    their holes."""
+    if _solid_share(alpha) < HOLE_PRODUCT:
+        return alpha  # a frame, a mesh, a glass: its holes are real
+    for level in HOLE_LEVELS:  # the holes, then the pale specks left in the product
+        alpha = _fill_holes(alpha, rgb, level)
+    return alpha
+
+
+def _solid_share(alpha: np.ndarray) -> float:
+    """Share of the largest outline (filled) that is solid (alpha > 50 %)."""
+    solid = (alpha >= HOLE_LEVELS[0]).astype(np.uint8)
+    contours, _ = cv2.findContours(solid, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return 0.0
+    outline = np.zeros_like(solid)
+    cv2.drawContours(outline, [max(contours, key=cv2.contourArea)], -1, 1, thickness=cv2.FILLED)
+    return float(solid[outline > 0].mean())
+
+
+def _fill_holes(alpha: np.ndarray, rgb: np.ndarray | None, level: int) -> np.ndarray:
+    solid = (alpha >= level).astype(np.uint8)
+    n_solid = int(solid.sum())
+    if n_solid == 0:
+        return alpha
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(1 - solid, connectivity=4)
+    if count <= 2:
+        return alpha
+    h, w = alpha.shape
+    x, y, bw, bh, area = (stats[:, i] for i in range(5))
+    enclosed = (x > 0) & (y > 0) & (x + bw < w) & (y + bh < h) & (area <= HOLE_MAX * n_solid)
+    enclosed[0] = False
+    if not enclosed.any():
+        return alpha
+    r = max(2, round(HOLE_RIM * max(h, w)))
+    holes = enclosed[labels]
+    clear = np.bincount(labels[holes & (alpha < 13)], minlength=count)
+    fill = enclosed & (clear < HOLE_CLEAR * area)
+    fill = _judge_holes(rgb, labels, enclosed, fill, solid, area, r)
+    if not fill.any():
+        return alpha
+    # With the soft rim around each hole (the model's ramp into it), never beyond the product.
+    grown = cv2.dilate(fill[labels].astype(np.uint8), _ellipse(r, r)) > 0
+    out = alpha.copy()
+    out[grown & ((solid > 0) | holes)] = 255
+    return out
+
+
+def _judge_holes(rgb: np.ndarray | None, labels: np.ndarray, enclosed: np.ndarray, pale: np.ndarray,
+                 solid: np.ndarray, area: np.ndarray, r: int) -> np.ndarray:
+    """``fill_pale_holes``' tests on the crop around the enclosed holes: a hole is filled only
+    where the product around it is solid (``HOLE_DENSE`` of a ring twice its rim wide: not the
+    mesh of a cart or a chair's back); with the photo, clear holes coloured like the product
+    around them join the pale ones and skin-coloured ones stay."""
+    count = len(enclosed)
+    ys, xs = np.nonzero(enclosed[labels])
+    m = 2 * r + 1
+    y0, y1, x0, x1 = max(0, ys.min() - m), ys.max() + m + 1, max(0, xs.min() - m), xs.max() + m + 1
+    own = labels[y0:y1, x0:x1]
+    lab_ = np.where(enclosed[own], own, 0).astype(np.int32)
+    sol = solid[y0:y1, x0:x1] > 0
+    wide = cv2.dilate(lab_.astype(np.float32), _ellipse(2 * r, 2 * r)).astype(np.int32)  # max label nearby
+    ring = (wide > 0) & (own != wide)
+    dense = np.bincount(wide[ring & sol], minlength=count) >= HOLE_DENSE * np.bincount(wide[ring], minlength=count)
+    if rgb is None:
+        return pale & dense
+    crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+    near = cv2.dilate(lab_.astype(np.float32), _ellipse(r, r)).astype(np.int32)
+    rim = np.where(sol & (lab_ == 0), near, 0)
+    lab = cv2.cvtColor(crop, cv2.COLOR_RGB2Lab).astype(np.float64)
+    n_hole = np.maximum(np.bincount(lab_.ravel(), minlength=count), 1)
+    n_rim = np.bincount(rim.ravel(), minlength=count)
+    gap = np.zeros(count)
+    for c in range(3):  # the hole's mean colour against its rim's (8-bit CIELAB, L scaled)
+        ch = lab[..., c] * (100 / 255 if c == 0 else 1)
+        mean_hole = np.bincount(lab_.ravel(), weights=ch.ravel(), minlength=count) / n_hole
+        mean_rim = np.bincount(rim.ravel(), weights=ch.ravel(), minlength=count) / np.maximum(n_rim, 1)
+        gap += (mean_hole - mean_rim) ** 2
+    like = enclosed & (n_rim > 0) & (np.sqrt(gap) <= HOLE_SAME)
+    skin = np.bincount(lab_[skin_mask(crop)], minlength=count)
+    return (pale | like) & dense & (skin < HOLE_SKIN * area)
+
+
+def round_parts(blob: np.ndarray) -> list[np.ndarray] | None:
+    """The parts of a group of round things (bool masks), or None when ``blob`` is not one.
+
+    The blob's cores (where it is deepest: its distance transform above a share of its
+    maximum) split it into parts, each the blob's pixels nearest to one core; it is a group
+    of round things when at least two parts of ``ROUND_PART`` of it are left and every one is
+    solid (``ROUND_SOLID``) and round rather than boxy (``ROUND_BOX`` of its rotated box): two
+    melons side by side, not a carton pinched where fingers held it. The notch between
+    them is where they meet, not a part torn away."""
+    b8 = blob.astype(np.uint8)
+    total = int(b8.sum())
+    if total == 0:
+        return None
+    dist = cv2.distanceTransform(b8, cv2.DIST_L2, 5)
+    for share in (0.4, 0.5, 0.6, 0.7, 0.8):
+        core = (dist > share * float(dist.max())).astype(np.uint8)
+        count, cores = cv2.connectedComponents(core, connectivity=8)
+        if count <= 2:
+            continue
+        _, nearest = cv2.distanceTransformWithLabels(1 - core, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_CCOMP)
+        # nearest labels the zero pixels of (1 - core), i.e. the cores: map them to the core's id
+        lut = np.zeros(int(nearest.max()) + 1, np.int32)
+        lut[nearest[core > 0]] = cores[core > 0]
+        owner = np.where(blob, lut[nearest], 0)
+        sizes = np.bincount(owner.ravel(), minlength=count)
+        big = [j for j in range(1, count) if sizes[j] >= ROUND_PART * total]
+        if len(big) < 2:
+            continue
+        parts = [owner == j for j in big]
+        return parts if all(_round(p) for p in parts) else None
+    return None
+
+
+def _round(part: np.ndarray) -> bool:
+    pts = cv2.findNonZero(part.astype(np.uint8))
+    hull = cv2.contourArea(cv2.convexHull(pts))
+    (_, _), (rw, rh), _ = cv2.minAreaRect(pts)
+    return float(part.sum()) >= ROUND_SOLID * max(hull, 1.0) and hull <= ROUND_BOX * max(rw * rh, 1.0)
 
 
 def _decide_broad(out: np.ndarray, s: np.ndarray, keep: np.ndarray, rgb: np.ndarray,

@@ -49,7 +49,7 @@ from PIL import Image
 from assistant.i18n import t
 from assistant.imaging.colour import lab_from_srgb8
 from assistant.imaging.masks import blob_areas, border_band, bounding_box, edge_contact, largest_blob
-from assistant.imaging import skin
+from assistant.imaging import scene, skin
 
 CHECK_NAMES = ("blur", "exposure", "resolution", "cutoff", "product_size", "multiple_products",
                "cutout_uncertain", "white_on_white", "background", "file_size", "color_cast", "hand",
@@ -541,9 +541,19 @@ def check_ghosts(alpha: np.ndarray) -> CheckResult:
 
 def notch_depth(mask: np.ndarray) -> float:
     """The deepest notch into the largest blob's outline (its deepest convexity defect), as a
-    share of the blob's size (the square root of its area): 0 for a convex outline."""
-    blob = largest_blob(mask).astype(np.uint8)
-    contours, _ = cv2.findContours(blob, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    share of the blob's size (the square root of its area): 0 for a convex outline. In a group
+    of round things (``imaging.scene.round_parts``: melons side by side) the notches where they
+    meet are not counted: the deepest notch into one of them is."""
+    blob = largest_blob(mask)
+    depth = _deepest_notch(blob)
+    if depth < LIMITS.torn_depth:
+        return depth
+    parts = scene.round_parts(blob)
+    return depth if parts is None else max(_deepest_notch(p) for p in parts)
+
+
+def _deepest_notch(blob: np.ndarray) -> float:
+    contours, _ = cv2.findContours(blob.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     if not contours:
         return 0.0
     c = max(contours, key=cv2.contourArea)
