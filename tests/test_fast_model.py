@@ -204,3 +204,22 @@ def test_the_fast_session_gives_each_thread_its_own_photo_s_mask(fast_models):
         together = list(pool.map(lambda i: (i, fast.predict(photos[i])), [0, 1, 2] * 4))
     for i, mask in together:
         np.testing.assert_allclose(mask, alone[i], atol=1e-5)
+
+
+def test_the_quantisers_advice_is_dropped_but_other_warnings_are_heard(caplog):
+    """Making the int8 file can run while the app serves photos: quieting the quantiser must
+    not silence the rest of the process (it once disabled logging process-wide)."""
+    from assistant.models import fast
+    quantiser_file = "/venv/site-packages/onnxruntime/quantization/onnx_quantizer.py"
+    advice = logging.LogRecord("root", logging.WARNING, quantiser_file, 1, "please pre-process", None, None)
+    ours = logging.LogRecord("root", logging.WARNING, "/app/assistant/pipeline.py", 1, "a photo failed", None, None)
+    with caplog.at_level(logging.WARNING):
+        with fast._quantiser_quiet():
+            logging.root.handle(advice)
+            logging.root.handle(ours)
+            logging.getLogger("onnxruntime.quantization.calibrate").warning("calibration advice")
+            logging.getLogger("assistant.batch").warning("a batch warning")
+        logging.root.handle(logging.LogRecord("root", logging.WARNING, quantiser_file, 1, "after", None, None))
+    assert "please pre-process" not in caplog.text and "calibration advice" not in caplog.text
+    assert "a photo failed" in caplog.text and "a batch warning" in caplog.text
+    assert "after" in caplog.text  # the filter is gone once the file is made

@@ -27,6 +27,7 @@ fp32 one; onnxruntime runs it too, a little slower. On CUDA the fp32 file is use
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -191,18 +192,35 @@ def quantise(runtime: Path, target: Path, ranges: Path, reader=None,
         # reduce_range: 7-bit weights. On AVX2 without VNNI, onnxruntime's and OpenVINO's u8 x s8
         # kernels sum pairs of products in int16 (vpmaddubsw), which saturates with 8-bit weights;
         # on held-out photos that saturation was two thirds of the int8 file's mask error.
-        # The quantiser logs advice (pre-processing, a web address) on the root logger at every
-        # install; it is for its own users, not for a vendor's terminal: quiet while it runs.
-        quiet_before = logging.root.manager.disable
-        logging.disable(logging.WARNING)
-        try:
+        # The quantiser logs advice (pre-processing, a web address) at every install; it is for
+        # its own users, not for a vendor's terminal. Only its records are dropped: the app may be
+        # serving photos on other threads meanwhile, and their warnings must still be heard.
+        with _quantiser_quiet():
             quantize_static(str(typed), str(target), reader, quant_format=QuantFormat.QDQ,
                             per_channel=True, reduce_range=True, activation_type=QuantType.QUInt8,
                             weight_type=QuantType.QInt8, nodes_to_exclude=excluded,
                             calibrate_method=CalibrationMethod.Percentile, calibration_cache_path=str(ranges),
                             extra_options={"CalibPercentile": 99.999, "CalibStridedMinMax": 1})
-        finally:
-            logging.disable(quiet_before)
+
+
+class _QuantiserRecords(logging.Filter):
+    """Drops records the quantiser logs straight on the root logger (`logging.warning(...)`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "onnxruntime" not in record.pathname or "quantization" not in record.pathname
+
+
+@contextlib.contextmanager
+def _quantiser_quiet():
+    own = logging.getLogger("onnxruntime.quantization")  # its modules' own loggers
+    level_before, records = own.level, _QuantiserRecords()
+    own.setLevel(logging.ERROR)
+    logging.root.addFilter(records)
+    try:
+        yield
+    finally:
+        logging.root.removeFilter(records)
+        own.setLevel(level_before)
 
 
 def _check_input(size: int) -> np.ndarray:
