@@ -575,3 +575,26 @@ def test_a_frame_the_product_touches_is_a_frame_not_a_collage():
     f = detect(img, alpha)
     assert f.border and not f.collage
     assert f.canvas == (255, 255, 255)
+
+
+THIN = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+@pytest.mark.skipif(not THIN.is_file(), reason="DejaVuSans (regular) not installed")
+@pytest.mark.parametrize("shade,flagged", [(0, True), (int(LIMITS.flat_level * 10), False)])
+def test_thin_lettering_crossing_the_product_is_judged_at_full_resolution(shade, flagged):
+    """Small regular-weight promo text running into the product: at the work size (640 px) its
+    2 px strokes blend with the paper and look shaded; read at the image's own resolution they
+    are one flat paint (an added mark). Lettering shaded at full resolution stays the product's."""
+    img, alpha = packshot(box=(400, 300, 800, 900), dense_text=False)
+    mask = Image.new("L", img.size, 0)
+    ImageDraw.Draw(mask).text((250, 600), "GRATIS ONGKIR", font=ImageFont.truetype(str(THIN), 30), fill=255)
+    m = np.asarray(mask).astype(np.float32)[..., None] / 255
+    xx = np.mgrid[0:SIDE, 0:SIDE][1].astype(np.float32)
+    ramp = np.clip((xx - 250) / 150, 0, 1)[..., None] * shade
+    ink = np.clip(np.array([20, 40, 140], np.float32) + ramp, 0, 255)
+    arr = (np.asarray(img).astype(np.float32) * (1 - m) + ink * m).astype(np.uint8)
+    f = detect(Image.fromarray(arr), alpha)
+    assert bool(f.marks) == flagged, f.marks
+    if flagged:
+        assert f.kinds == ("text",) and f.marks[0].touches_product

@@ -460,7 +460,8 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         e = 1 + (int(limits.frame_edge * side) if border else 0)  # a frame's inner edge is no mark
         inside[top + e:bottom - e, left + e:right - e] = True
         cand &= inside
-        marks += _group_marks(cand, solid, diff, zone, scale, (W, H), limits, framed=bool(border), small=small)
+        marks += _group_marks(cand, solid, diff, zone, scale, (W, H), limits, framed=bool(border), small=small,
+                              full=(rgb, canvas))
 
     inv = 1.0 / scale
     content = (int(left * inv), int(top * inv), min(W, int(round(right * inv))), min(H, int(round(bottom * inv))))
@@ -505,9 +506,34 @@ def _flatness(px: np.ndarray) -> float:
     return float(np.median(np.abs(px - np.median(px, axis=0)).max(axis=1)))
 
 
+def _core_flatness(full: tuple[np.ndarray, np.ndarray], region: np.ndarray, at: tuple[int, int], scale: float,
+                   limits: Limits) -> float:
+    """``_flatness`` of a mark's stroke cores (its pixels at ``core_share`` of its contrast or more),
+    read at the image's own resolution: at the work size a thin stroke blends into its neighbours
+    and looks shaded although it was painted in one colour."""
+    rgb, canvas = full
+    inv = 1.0 / scale
+    x0, y0 = int(at[0] * inv), int(at[1] * inv)
+    x1 = min(rgb.shape[1], int(round((at[0] + region.shape[1]) * inv)))
+    y1 = min(rgb.shape[0], int(round((at[1] + region.shape[0]) * inv)))
+    crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+    if crop.size == 0:
+        return 255.0
+    canvas_img = np.empty_like(crop)
+    canvas_img[:] = np.asarray(canvas, np.uint8)
+    d = _chmax(cv2.absdiff(crop, canvas_img))
+    inside = cv2.resize(region.astype(np.uint8), (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST).astype(bool)
+    ink = inside & (d > limits.edge_level)
+    if ink.sum() < 10:
+        return 255.0
+    core = ink & (d >= limits.core_share * float(np.percentile(d[ink], 95)))
+    return _flatness(crop[core])
+
+
 def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np.ndarray, scale: float,
                  size: tuple[int, int], limits: Limits, framed: bool = False,
-                 small: np.ndarray | None = None) -> list[Mark]:
+                 small: np.ndarray | None = None,
+                 full: tuple[np.ndarray, np.ndarray] | None = None) -> list[Mark]:
     h, w = cand.shape
     side = max(h, w)
     kx, ky = max(3, int(limits.join_x * side)) | 1, max(3, int(limits.join_y * side)) | 1
@@ -540,8 +566,11 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
         flat = _flatness(small[y:y + bh, x:x + bw][solid[y:y + bh, x:x + bw] & region]) if small is not None else 0.0
         # the core of its strokes (at least 0.8 of its contrast): one colour for added text or a
         # watermark blended over a plain canvas, shaded for a part of the product
-        core = px & (d >= limits.core_share * contrast)
-        ink_flat = _flatness(small[y:y + bh, x:x + bw][core]) if small is not None else 0.0
+        if touches and full is not None:
+            ink_flat = _core_flatness(full, region & ~zone[y:y + bh, x:x + bw], (x, y), scale, limits)
+        else:
+            core = px & (d >= limits.core_share * contrast)
+            ink_flat = _flatness(small[y:y + bh, x:x + bw][core]) if small is not None else 0.0
         found.append(dict(box=(x, y, x + bw, y + bh), contrast=contrast, solid=solid_share, parts=parts,
                           touches=touches, bw=bw, bh=bh, span=span, flat=flat, ink_flat=ink_flat))
     # tiled: the same-sized mark several times, or several faint ones: then every faint-ish mark
