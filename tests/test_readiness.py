@@ -598,3 +598,33 @@ def test_thin_lettering_crossing_the_product_is_judged_at_full_resolution(shade,
     assert bool(f.marks) == flagged, f.marks
     if flagged:
         assert f.kinds == ("text",) and f.marks[0].touches_product
+
+
+@pytest.mark.parametrize("paint_share,band", [(LIMITS.band_share + 0.05, True), (LIMITS.band_share - 0.2, False)])
+def test_a_band_is_one_paint_along_its_length(paint_share, band):
+    """A frame, mat, gutter or app bar is one colour along the row (its text apart); a row that is
+    off the canvas because it runs through something printed (a carton's side) is not a band."""
+    row = np.empty((1, 640, 3), np.uint8)
+    row[:] = (0, 150, 70)
+    n = int(640 * (1 - paint_share))
+    row[0, :n] = np.array([(180, 60 + 7 * (i % 20), 40) for i in range(n)], np.uint8)  # printed, varied
+    assert bool(overlay._bands(row, np.array([True]), LIMITS)[0]) == band
+
+
+def test_a_frame_around_a_carton_whose_printed_side_the_cutout_missed_is_a_frame_not_a_collage():
+    """The cutout found only the carton's front picture; its printed side panel with the frame above
+    and below it makes columns off the canvas from top to bottom, but they are no band (not one
+    paint): no panel boundary there, so what lies beyond it is not a second panel."""
+    img = Image.new("RGB", (SIDE, SIDE), (255, 255, 255))
+    d = ImageDraw.Draw(img)
+    d.rectangle([300, 160, 640, 1040], fill=(235, 235, 232))            # the carton's pale front
+    d.rectangle([380, 300, 600, 700], fill=(200, 40, 40))              # the picture the cutout found
+    for y in range(160, 1040, 12):                                       # its printed green side
+        d.rectangle([641, y, 780, y + 11], fill=(60 + (y * 7) % 120, 150 + (y * 3) % 60, 40))
+    d.rectangle([950, 500, 1050, 540], fill=(0, 0, 0))                   # something beyond it
+    for i in range(72):
+        d.rectangle([i, i, SIDE - 1 - i, SIDE - 1 - i], outline=(0, 150, 70))
+    alpha = np.zeros((SIDE, SIDE), np.uint8)
+    alpha[300:701, 380:601] = 255
+    f = detect(img, alpha)
+    assert not f.collage and f.border

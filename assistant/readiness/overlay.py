@@ -275,6 +275,17 @@ def _attached(small: np.ndarray, prod: np.ndarray, limits: Limits, side: int) ->
     return prod | joined
 
 
+def _bands(small: np.ndarray, off_rows: np.ndarray, limits: Limits) -> np.ndarray:
+    """The rows of ``off_rows`` (rows mostly off the canvas colour) that are one paint along their
+    length, as a frame, a mat, a gutter or an app bar is (its text and icons apart): a row running
+    through something the cutout missed (a carton's printed side) is off the canvas but not a band."""
+    out = np.zeros(len(off_rows), bool)
+    for y in np.flatnonzero(off_rows):
+        px = small[y].astype(np.int16)
+        out[y] = (np.abs(px - np.median(px, axis=0)).max(axis=1) <= limits.band_level).mean() >= limits.band_share
+    return out
+
+
 def _runs_out(flags: np.ndarray, start: int, step: int) -> int:
     """From ``start`` moving by ``step``: the index of the first flagged entry, or -1 / len."""
     i = start
@@ -367,10 +378,10 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     step_x = np.zeros((h, w), bool)
     step_x[:, 1:-1] = _chmax(cv2.absdiff(np.ascontiguousarray(small[:, 2:]), np.ascontiguousarray(small[:, :-2]))) \
         > limits.line_level
-    row_chrome = ((off.mean(axis=1) >= limits.band_share) | (step_y.mean(axis=1) >= limits.line_share)) \
-        & (zone.mean(axis=1) < 0.02)
-    col_chrome = ((off.mean(axis=0) >= limits.band_share) | (step_x.mean(axis=0) >= limits.line_share)) \
-        & (zone.mean(axis=0) < 0.02)
+    row_chrome = (_bands(small, off.mean(axis=1) >= limits.band_share, limits)
+                  | (step_y.mean(axis=1) >= limits.line_share)) & (zone.mean(axis=1) < 0.02)
+    col_chrome = (_bands(small.transpose(1, 0, 2), off.mean(axis=0) >= limits.band_share, limits)
+                  | (step_x.mean(axis=0) >= limits.line_share)) & (zone.mean(axis=0) < 0.02)
 
     if prod.any():
         ys, xs = np.nonzero(prod)
