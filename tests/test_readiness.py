@@ -628,3 +628,30 @@ def test_a_frame_around_a_carton_whose_printed_side_the_cutout_missed_is_a_frame
     alpha[300:701, 380:601] = 255
     f = detect(img, alpha)
     assert not f.collage and f.border
+
+
+def _ring(shade: int, jpeg: int | None = None) -> tuple[Image.Image, np.ndarray]:
+    """A carton and, apart from it, a ring (a key ring's loose ring, or a vendor's outlined mark):
+    painted in one grey (``shade`` 0) or lit across like metal."""
+    img, alpha = packshot(box=(400, 300, 800, 900), dense_text=False)
+    ring = Image.new("L", img.size, 0)
+    ImageDraw.Draw(ring).ellipse([900, 960, 1080, 1140], outline=255, width=12)
+    m = np.asarray(ring).astype(np.float32)[..., None] / 255
+    xx = np.mgrid[0:SIDE, 0:SIDE][1].astype(np.float32)
+    grey = 90 + np.clip((xx - 900) / 180, 0, 1)[..., None] * shade
+    arr = (np.asarray(img).astype(np.float32) * (1 - m) + grey * m).astype(np.uint8)
+    out = Image.fromarray(arr)
+    if jpeg:
+        buf = io.BytesIO()
+        out.save(buf, "JPEG", quality=jpeg)
+        out = Image.open(buf).convert("RGB")
+    return out, alpha
+
+
+@pytest.mark.parametrize("shade,jpeg,kinds", [(0, None, ("logo",)), (0, 80, ("logo",)),
+                                              (int(LIMITS.flat_level * 10), None, ())])
+def test_a_shape_apart_from_the_product_is_a_mark_only_when_painted_flat(shade, jpeg, kinds):
+    """Read in light at the image's own resolution (a JPEG's colour is coarser than its light):
+    a flat ring is an added mark, a ring shaded like metal is a thing the camera saw."""
+    img, alpha = _ring(shade, jpeg)
+    assert detect(img, alpha).kinds == kinds

@@ -518,7 +518,7 @@ def _flatness(px: np.ndarray) -> float:
 
 
 def _core_flatness(full: tuple[np.ndarray, np.ndarray], region: np.ndarray, at: tuple[int, int], scale: float,
-                   limits: Limits) -> float:
+                   limits: Limits, luma: bool = False) -> float:
     """``_flatness`` of a mark's stroke cores (its pixels at ``core_share`` of its contrast or more),
     read at the image's own resolution: at the work size a thin stroke blends into its neighbours
     and looks shaded although it was painted in one colour."""
@@ -538,6 +538,8 @@ def _core_flatness(full: tuple[np.ndarray, np.ndarray], region: np.ndarray, at: 
     if ink.sum() < 10:
         return 255.0
     core = ink & (d >= limits.core_share * float(np.percentile(d[ink], 95)))
+    if luma:  # a JPEG's colour is coarser than its light: a thin coloured stroke strays in colour only
+        return _flatness(cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)[core][:, None])
     return _flatness(crop[core])
 
 
@@ -577,13 +579,16 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
         flat = _flatness(small[y:y + bh, x:x + bw][solid[y:y + bh, x:x + bw] & region]) if small is not None else 0.0
         # the core of its strokes (at least 0.8 of its contrast): one colour for added text or a
         # watermark blended over a plain canvas, shaded for a part of the product
-        if touches and full is not None:
+        if full is not None:
             ink_flat = _core_flatness(full, region & ~zone[y:y + bh, x:x + bw], (x, y), scale, limits)
+            ink_light = ink_flat if touches else \
+                _core_flatness(full, region & ~zone[y:y + bh, x:x + bw], (x, y), scale, limits, luma=True)
         else:
             core = px & (d >= limits.core_share * contrast)
-            ink_flat = _flatness(small[y:y + bh, x:x + bw][core]) if small is not None else 0.0
+            ink_flat = ink_light = _flatness(small[y:y + bh, x:x + bw][core]) if small is not None else 0.0
         found.append(dict(box=(x, y, x + bw, y + bh), contrast=contrast, solid=solid_share, parts=parts,
-                          touches=touches, bw=bw, bh=bh, span=span, flat=flat, ink_flat=ink_flat))
+                          touches=touches, bw=bw, bh=bh, span=span, flat=flat, ink_flat=ink_flat,
+                          ink_light=ink_light))
     # tiled: the same-sized mark several times, or several faint ones: then every faint-ish mark
     # belongs to the watermark (tiles cut by the image's edge or overlapping have other sizes)
     faintish = [f for f in found if f["contrast"] < 2.0 * limits.watermark_contrast]
@@ -614,6 +619,9 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
         if f["touches"] and (kind in ("logo", "sticker") or (word and f["parts"] < limits.text_parts)) and (
                 f["flat"] > limits.flat_level or (kind != "text" and long_side > limits.badge_aspect * short_side)):
             continue  # a shaded or elongated shape against the product: a part of it the cutout missed
+        if not f["touches"] and kind in ("logo", "sticker") and f["ink_light"] > limits.flat_level:
+            continue  # a shape apart from the product, shaded as a camera sees things (a key ring's
+            #           loose ring, a part of the product the cutout left out): not painted on
         if f["touches"] and (f["ink_flat"] > limits.flat_level or (
                 short_side <= limits.sliver * side and long_side >= 4 * short_side)):
             continue  # shaded strokes, or a sliver along the product's outline: a part of it the cutout missed
