@@ -650,8 +650,23 @@ def _ring(shade: int, jpeg: int | None = None) -> tuple[Image.Image, np.ndarray]
 
 @pytest.mark.parametrize("shade,jpeg,kinds", [(0, None, ("logo",)), (0, 80, ("logo",)),
                                               (int(LIMITS.flat_level * 10), None, ())])
-def test_a_shape_apart_from_the_product_is_a_mark_only_when_painted_flat(shade, jpeg, kinds):
+def test_loose_curves_apart_from_the_product_are_a_mark_only_when_painted_flat(shade, jpeg, kinds):
     """Read in light at the image's own resolution (a JPEG's colour is coarser than its light):
-    a flat ring is an added mark, a ring shaded like metal is a thing the camera saw."""
+    a flat ring is an added mark, a ring shaded like metal is a thing the camera saw. (A solid
+    shaded shape apart from the product stays a mark: test_a_shape_against_the_product_...)"""
     img, alpha = _ring(shade, jpeg)
+    assert detect(img, alpha).kinds == kinds
+
+
+@pytest.mark.parametrize("width,kinds", [(12, ()), (70, ("logo",))])
+def test_a_shaded_ring_apart_from_the_product_is_loose_curves_only_when_thin(width, kinds):
+    """The other side of ``curve_fill``: a shaded ring whose stroke fills much of its box is a
+    solid shape, judged as one (a mark), not a loose curve."""
+    img, alpha = packshot(box=(400, 300, 800, 900), dense_text=False)
+    ring = Image.new("L", img.size, 0)
+    ImageDraw.Draw(ring).ellipse([900, 960, 1080, 1140], outline=255, width=width)
+    m = np.asarray(ring).astype(np.float32)[..., None] / 255
+    xx = np.mgrid[0:SIDE, 0:SIDE][1].astype(np.float32)
+    grey = 90 + np.clip((xx - 900) / 180, 0, 1)[..., None] * LIMITS.flat_level * 10
+    img = Image.fromarray((np.asarray(img).astype(np.float32) * (1 - m) + grey * m).astype(np.uint8))
     assert detect(img, alpha).kinds == kinds

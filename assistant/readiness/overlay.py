@@ -81,6 +81,8 @@ class Limits:
     badge_aspect: float = 1.6     # ... (median deviation under this many levels) and this compact
     blot: float = 0.05            # a faint mark against the product shorter than this share of the long side is
                                   # its shadow or edge (a watermark's word is longer)
+    curve_fill: float = 0.35      # a shape apart from the product whose strokes fill less of its box than this
+                                  # (loose curves) is a mark only when painted flat in light
     core_share: float = 0.8       # a mark's stroke cores: its pixels at least this share of its contrast
     sliver: float = 0.01          # a mark against the product this thin (share of the long side) and 4x longer:
                                   # an edge of the product the cutout missed
@@ -588,7 +590,7 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
             ink_flat = ink_light = _flatness(small[y:y + bh, x:x + bw][core]) if small is not None else 0.0
         found.append(dict(box=(x, y, x + bw, y + bh), contrast=contrast, solid=solid_share, parts=parts,
                           touches=touches, bw=bw, bh=bh, span=span, flat=flat, ink_flat=ink_flat,
-                          ink_light=ink_light))
+                          ink_light=ink_light, fill=count / max(1, bw * bh)))
     # tiled: the same-sized mark several times, or several faint ones: then every faint-ish mark
     # belongs to the watermark (tiles cut by the image's edge or overlapping have other sizes)
     faintish = [f for f in found if f["contrast"] < 2.0 * limits.watermark_contrast]
@@ -619,9 +621,10 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
         if f["touches"] and (kind in ("logo", "sticker") or (word and f["parts"] < limits.text_parts)) and (
                 f["flat"] > limits.flat_level or (kind != "text" and long_side > limits.badge_aspect * short_side)):
             continue  # a shaded or elongated shape against the product: a part of it the cutout missed
-        if not f["touches"] and kind in ("logo", "sticker") and f["ink_light"] > limits.flat_level:
-            continue  # a shape apart from the product, shaded as a camera sees things (a key ring's
-            #           loose ring, a part of the product the cutout left out): not painted on
+        if not f["touches"] and kind in ("logo", "sticker") and f["fill"] < limits.curve_fill \
+                and f["ink_light"] > limits.flat_level:
+            continue  # loose curves apart from the product, shaded as a camera sees things (a key ring's
+            #           ring the cutout left out): not a designed mark painted on
         if f["touches"] and (f["ink_flat"] > limits.flat_level or (
                 short_side <= limits.sliver * side and long_side >= 4 * short_side)):
             continue  # shaded strokes, or a sliver along the product's outline: a part of it the cutout missed
