@@ -282,9 +282,12 @@ def _bands(small: np.ndarray, off_rows: np.ndarray, limits: Limits) -> np.ndarra
     length, as a frame, a mat, a gutter or an app bar is (its text and icons apart): a row running
     through something the cutout missed (a carton's printed side) is off the canvas but not a band."""
     out = np.zeros(len(off_rows), bool)
-    for y in np.flatnonzero(off_rows):
-        px = small[y].astype(np.int16)
-        out[y] = (np.abs(px - np.median(px, axis=0)).max(axis=1) <= limits.band_level).mean() >= limits.band_share
+    rows = np.flatnonzero(off_rows)
+    if rows.size:
+        px = small[rows]
+        med = np.median(px[:, ::4], axis=1).astype(np.uint8)  # every 4th pixel: the row's paint
+        dev = _chmax(cv2.absdiff(px, np.repeat(med[:, None], px.shape[1], axis=1)))
+        out[rows] = (dev <= limits.band_level).mean(axis=1) >= limits.band_share
     return out
 
 
@@ -581,16 +584,13 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
         flat = _flatness(small[y:y + bh, x:x + bw][solid[y:y + bh, x:x + bw] & region]) if small is not None else 0.0
         # the core of its strokes (at least 0.8 of its contrast): one colour for added text or a
         # watermark blended over a plain canvas, shaded for a part of the product
-        if full is not None:
+        core = px & (d >= limits.core_share * contrast)
+        ink_flat = _flatness(small[y:y + bh, x:x + bw][core]) if small is not None else 0.0
+        if full is not None and touches:
             ink_flat = _core_flatness(full, region & ~zone[y:y + bh, x:x + bw], (x, y), scale, limits)
-            ink_light = ink_flat if touches else \
-                _core_flatness(full, region & ~zone[y:y + bh, x:x + bw], (x, y), scale, limits, luma=True)
-        else:
-            core = px & (d >= limits.core_share * contrast)
-            ink_flat = ink_light = _flatness(small[y:y + bh, x:x + bw][core]) if small is not None else 0.0
         found.append(dict(box=(x, y, x + bw, y + bh), contrast=contrast, solid=solid_share, parts=parts,
                           touches=touches, bw=bw, bh=bh, span=span, flat=flat, ink_flat=ink_flat,
-                          ink_light=ink_light, fill=count / max(1, bw * bh)))
+                          fill=count / max(1, bw * bh), at=(x, y), region=region))
     # tiled: the same-sized mark several times, or several faint ones: then every faint-ish mark
     # belongs to the watermark (tiles cut by the image's edge or overlapping have other sizes)
     faintish = [f for f in found if f["contrast"] < 2.0 * limits.watermark_contrast]
@@ -621,8 +621,8 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
         if f["touches"] and (kind in ("logo", "sticker") or (word and f["parts"] < limits.text_parts)) and (
                 f["flat"] > limits.flat_level or (kind != "text" and long_side > limits.badge_aspect * short_side)):
             continue  # a shaded or elongated shape against the product: a part of it the cutout missed
-        if not f["touches"] and kind in ("logo", "sticker") and f["fill"] < limits.curve_fill \
-                and f["ink_light"] > limits.flat_level:
+        if not f["touches"] and kind in ("logo", "sticker") and f["fill"] < limits.curve_fill and full is not None \
+                and _core_flatness(full, f["region"], f["at"], scale, limits, luma=True) > limits.flat_level:
             continue  # loose curves apart from the product, shaded as a camera sees things (a key ring's
             #           ring the cutout left out): not a designed mark painted on
         if f["touches"] and (f["ink_flat"] > limits.flat_level or (
