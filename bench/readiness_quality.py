@@ -19,6 +19,7 @@ looking at the ``tune`` half only; the table reports the ``held-out`` half (``--
     python bench/readiness_quality.py                 # held-out half, table + contact sheets
     python bench/readiness_quality.py --half tune     # the half the thresholds were set on
     python bench/readiness_quality.py --sheet out/    # contact sheets of every miss / false alarm
+    python bench/readiness_quality.py --half fresh    # round 5's validation split (new seed, new photos)
 
 Reports precision / recall per kind, false alarms on clean products (packshots with
 packaging text apart), after-fix pass rate of the fixable positives and how much the fix
@@ -448,6 +449,83 @@ def build_cases(bases: list[Base], seed: int = 22) -> list[Case]:
     return cases
 
 
+# The fresh split (round 5): cases no rule was set or checked on. New overlays (seed FRESH_SEED)
+# on every photo of the two halves (their clean images are the old ones, so they are not
+# repeated as negatives), and photos the harness never used: Etalase's own outputs (the umum
+# preset, default model) of the grocery_phone photos without a hand (checks_quality's labels),
+# as clean negatives and as bases for overlays. Collages from a pool of both.
+FRESH_SEED = 2611
+# bench/checks_quality.py's hand labels: indices into sorted(grocery_phone)[::3] of photos with a hand
+HAND_PHONE = {2, *range(15, 38), *range(39, 47), *range(49, 52), *range(53, 86)}
+
+
+def load_phone_bases(cache: Path) -> list[Base]:
+    """Etalase's umum outputs of the hand-free grocery_phone photos, cached under ``cache``."""
+    phones = sorted((DATA / "grocery_phone" / "images").glob("*.jpg"))[::3]
+    out = []
+    for i, path in enumerate(phones):
+        if i in HAND_PHONE:
+            continue
+        key = cache / "phone-bases" / f"{path.stem}.png"
+        if not key.is_file():
+            from assistant.photo import open_photo
+            from assistant.pipeline import process
+            try:
+                image = process(open_photo(path), "umum").outputs[0].image
+            except Exception as exc:  # a photo the pipeline refuses is no listing image
+                print(f"  {path.name}: {exc}", file=sys.stderr)
+                continue
+            key.parent.mkdir(parents=True, exist_ok=True)
+            image.convert("RGB").resize((SIDE, SIDE), Image.Resampling.LANCZOS).save(key)
+        rgb = np.asarray(Image.open(key).convert("RGB"))
+        out.append(Base("phone_" + path.stem, rgb, None, "phone-output"))
+    return out
+
+
+def build_fresh(bases: list[Base], phones: list[Base], seed: int = FRESH_SEED) -> list[Case]:
+    cases: list[Case] = []
+    kinds = list(ADDERS)
+    for i, b in enumerate(bases + phones):
+        if b.group == "phone-output":
+            cases.append(Case(f"{b.name}__clean", b.name, "fresh", b.group, None, "", False, b.rgb, b.rgb))
+        rng = np.random.default_rng(zlib.crc32(b.name.encode()) + seed)
+        chosen = [kinds[(i + j + 1) % len(kinds)] for j in range(0, len(kinds), 2)]  # the other parity
+        mask = b.mask if b.mask is not None else _white_mask(b.rgb)
+        for kind in chosen:
+            rgb, fixable, detail = ADDERS[kind](b.rgb, mask, rng)
+            cases.append(Case(f"{b.name}__{kind}__f", b.name, "fresh", b.group, kind, detail, fixable, rgb, b.rgb))
+    pool = bases + phones
+    rng = np.random.default_rng(seed)
+    for j in range(len(pool) // 6):
+        picks = rng.choice(len(pool), size=4, replace=False)
+        rgb, fixable, detail = make_collage([pool[p].rgb for p in picks], rng)
+        cases.append(Case(f"collage{j}_fresh", pool[picks[0]].name, "fresh", "collage", "collage", detail, False, rgb))
+    return cases
+
+
+def build_fresh_cached(bases: list[Base], cache: Path, seed: int = FRESH_SEED) -> list[Case]:
+    folder = cache / f"cases-fresh-{seed}"
+    meta = folder / "cases.json"
+    phones = load_phone_bases(cache)
+    by_name = {b.name: b for b in bases + phones}
+    if meta.is_file():
+        cases = []
+        for m in json.loads(meta.read_text()):
+            rgb = np.asarray(Image.open(folder / f"{m['name']}.png").convert("RGB"))
+            base = by_name.get(m["base"])
+            base_rgb = base.rgb if base is not None and m["kind"] != "collage" else None
+            cases.append(Case(m["name"], m["base"], m["half"], m["group"], m["kind"], m["detail"], m["fixable"],
+                              rgb, base_rgb))
+        return cases
+    cases = build_fresh(bases, phones, seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for c in cases:
+        Image.fromarray(c.rgb).save(folder / f"{c.name}.png", compress_level=1)
+    meta.write_text(json.dumps([dict(name=c.name, base=c.base, half=c.half, group=c.group, kind=c.kind,
+                                     detail=c.detail, fixable=c.fixable) for c in cases]))
+    return cases
+
+
 def _white_mask(rgb: np.ndarray) -> np.ndarray:
     """A packshot's product, roughly: what is not the white paper (only to place overlays beside it)."""
     off = (np.abs(rgb.astype(np.int16) - 255).max(axis=2) > 12).astype(np.uint8)
@@ -540,7 +618,8 @@ def predicted(f: overlay.Findings) -> set[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--half", choices=["tune", "held-out", "all"], default="held-out")
+    ap.add_argument("--half", choices=["tune", "held-out", "all", "fresh"], default="held-out",
+                    help="fresh: the round-5 validation split (new seed, new photos), kept apart from both halves")
     ap.add_argument("--model", default="u2netp")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/etalase_readiness_cache"))
     ap.add_argument("--sheet", type=Path, default=None, help="folder for contact sheets of misses and false alarms")
@@ -559,8 +638,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     t0 = time.perf_counter()
     bases = load_bases(args.cache)
-    cases = build_cases_cached(bases, args.cache)
-    if args.half != "all":
+    cases = build_fresh_cached(bases, args.cache) if args.half == "fresh" else build_cases_cached(bases, args.cache)
+    if args.half not in ("all", "fresh"):
         cases = [c for c in cases if c.half == args.half]
     print(f"{len(bases)} photos, {len(cases)} cases ({args.half}), built in {time.perf_counter() - t0:.1f}s",
           file=sys.stderr)
@@ -659,7 +738,7 @@ def report(rows: list[dict], times: list[float], args) -> None:
           f"own print): {len(onp)} cases, flagged anyway: {sum(1 for r in onp if r['pred'])}")
     print("\n| clean images | n | flagged | share |")
     print("|---|---|---|---|")
-    for grp in ("packshot-packages", "packshot-produce", "dis5k", "bigbird"):
+    for grp in ("packshot-packages", "packshot-produce", "dis5k", "bigbird", "phone-output"):
         g = [r for r in neg if r["group"] == grp]
         if g:
             fl = sum(1 for r in g if r["pred"])

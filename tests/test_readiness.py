@@ -575,3 +575,98 @@ def test_a_frame_the_product_touches_is_a_frame_not_a_collage():
     f = detect(img, alpha)
     assert f.border and not f.collage
     assert f.canvas == (255, 255, 255)
+
+
+THIN = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+@pytest.mark.skipif(not THIN.is_file(), reason="DejaVuSans (regular) not installed")
+@pytest.mark.parametrize("shade,flagged", [(0, True), (int(LIMITS.flat_level * 10), False)])
+def test_thin_lettering_crossing_the_product_is_judged_at_full_resolution(shade, flagged):
+    """Small regular-weight promo text running into the product: at the work size (640 px) its
+    2 px strokes blend with the paper and look shaded; read at the image's own resolution they
+    are one flat paint (an added mark). Lettering shaded at full resolution stays the product's."""
+    img, alpha = packshot(box=(400, 300, 800, 900), dense_text=False)
+    mask = Image.new("L", img.size, 0)
+    ImageDraw.Draw(mask).text((250, 600), "GRATIS ONGKIR", font=ImageFont.truetype(str(THIN), 30), fill=255)
+    m = np.asarray(mask).astype(np.float32)[..., None] / 255
+    xx = np.mgrid[0:SIDE, 0:SIDE][1].astype(np.float32)
+    ramp = np.clip((xx - 250) / 150, 0, 1)[..., None] * shade
+    ink = np.clip(np.array([20, 40, 140], np.float32) + ramp, 0, 255)
+    arr = (np.asarray(img).astype(np.float32) * (1 - m) + ink * m).astype(np.uint8)
+    f = detect(Image.fromarray(arr), alpha)
+    assert bool(f.marks) == flagged, f.marks
+    if flagged:
+        assert f.kinds == ("text",) and f.marks[0].touches_product
+
+
+@pytest.mark.parametrize("paint_share,band", [(LIMITS.band_share + 0.05, True), (LIMITS.band_share - 0.2, False)])
+def test_a_band_is_one_paint_along_its_length(paint_share, band):
+    """A frame, mat, gutter or app bar is one colour along the row (its text apart); a row that is
+    off the canvas because it runs through something printed (a carton's side) is not a band."""
+    row = np.empty((1, 640, 3), np.uint8)
+    row[:] = (0, 150, 70)
+    n = int(640 * (1 - paint_share))
+    row[0, :n] = np.array([(180, 60 + 7 * (i % 20), 40) for i in range(n)], np.uint8)  # printed, varied
+    assert bool(overlay._bands(row, np.array([True]), LIMITS)[0]) == band
+
+
+def test_a_frame_around_a_carton_whose_printed_side_the_cutout_missed_is_a_frame_not_a_collage():
+    """The cutout found only the carton's front picture; its printed side panel with the frame above
+    and below it makes columns off the canvas from top to bottom, but they are no band (not one
+    paint): no panel boundary there, so what lies beyond it is not a second panel."""
+    img = Image.new("RGB", (SIDE, SIDE), (255, 255, 255))
+    d = ImageDraw.Draw(img)
+    d.rectangle([300, 160, 640, 1040], fill=(235, 235, 232))            # the carton's pale front
+    d.rectangle([380, 300, 600, 700], fill=(200, 40, 40))              # the picture the cutout found
+    for y in range(160, 1040, 12):                                       # its printed green side
+        d.rectangle([641, y, 780, y + 11], fill=(60 + (y * 7) % 120, 150 + (y * 3) % 60, 40))
+    d.rectangle([950, 500, 1050, 540], fill=(0, 0, 0))                   # something beyond it
+    for i in range(72):
+        d.rectangle([i, i, SIDE - 1 - i, SIDE - 1 - i], outline=(0, 150, 70))
+    alpha = np.zeros((SIDE, SIDE), np.uint8)
+    alpha[300:701, 380:601] = 255
+    f = detect(img, alpha)
+    assert not f.collage and f.border
+
+
+def _ring(shade: int, jpeg: int | None = None) -> tuple[Image.Image, np.ndarray]:
+    """A carton and, apart from it, a ring (a key ring's loose ring, or a vendor's outlined mark):
+    painted in one grey (``shade`` 0) or lit across like metal."""
+    img, alpha = packshot(box=(400, 300, 800, 900), dense_text=False)
+    ring = Image.new("L", img.size, 0)
+    ImageDraw.Draw(ring).ellipse([900, 960, 1080, 1140], outline=255, width=12)
+    m = np.asarray(ring).astype(np.float32)[..., None] / 255
+    xx = np.mgrid[0:SIDE, 0:SIDE][1].astype(np.float32)
+    grey = 90 + np.clip((xx - 900) / 180, 0, 1)[..., None] * shade
+    arr = (np.asarray(img).astype(np.float32) * (1 - m) + grey * m).astype(np.uint8)
+    out = Image.fromarray(arr)
+    if jpeg:
+        buf = io.BytesIO()
+        out.save(buf, "JPEG", quality=jpeg)
+        out = Image.open(buf).convert("RGB")
+    return out, alpha
+
+
+@pytest.mark.parametrize("shade,jpeg,kinds", [(0, None, ("logo",)), (0, 80, ("logo",)),
+                                              (int(LIMITS.flat_level * 10), None, ())])
+def test_loose_curves_apart_from_the_product_are_a_mark_only_when_painted_flat(shade, jpeg, kinds):
+    """Read in light at the image's own resolution (a JPEG's colour is coarser than its light):
+    a flat ring is an added mark, a ring shaded like metal is a thing the camera saw. (A solid
+    shaded shape apart from the product stays a mark: test_a_shape_against_the_product_...)"""
+    img, alpha = _ring(shade, jpeg)
+    assert detect(img, alpha).kinds == kinds
+
+
+@pytest.mark.parametrize("width,kinds", [(12, ()), (70, ("logo",))])
+def test_a_shaded_ring_apart_from_the_product_is_loose_curves_only_when_thin(width, kinds):
+    """The other side of ``curve_fill``: a shaded ring whose stroke fills much of its box is a
+    solid shape, judged as one (a mark), not a loose curve."""
+    img, alpha = packshot(box=(400, 300, 800, 900), dense_text=False)
+    ring = Image.new("L", img.size, 0)
+    ImageDraw.Draw(ring).ellipse([900, 960, 1080, 1140], outline=255, width=width)
+    m = np.asarray(ring).astype(np.float32)[..., None] / 255
+    xx = np.mgrid[0:SIDE, 0:SIDE][1].astype(np.float32)
+    grey = 90 + np.clip((xx - 900) / 180, 0, 1)[..., None] * LIMITS.flat_level * 10
+    img = Image.fromarray((np.asarray(img).astype(np.float32) * (1 - m) + grey * m).astype(np.uint8))
+    assert detect(img, alpha).kinds == kinds

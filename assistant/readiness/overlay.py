@@ -81,6 +81,8 @@ class Limits:
     badge_aspect: float = 1.6     # ... (median deviation under this many levels) and this compact
     blot: float = 0.05            # a faint mark against the product shorter than this share of the long side is
                                   # its shadow or edge (a watermark's word is longer)
+    curve_fill: float = 0.35      # a shape apart from the product whose strokes fill less of its box than this
+                                  # (loose curves) is a mark only when painted flat in light
     core_share: float = 0.8       # a mark's stroke cores: its pixels at least this share of its contrast
     sliver: float = 0.01          # a mark against the product this thin (share of the long side) and 4x longer:
                                   # an edge of the product the cutout missed
@@ -275,6 +277,20 @@ def _attached(small: np.ndarray, prod: np.ndarray, limits: Limits, side: int) ->
     return prod | joined
 
 
+def _bands(small: np.ndarray, off_rows: np.ndarray, limits: Limits) -> np.ndarray:
+    """The rows of ``off_rows`` (rows mostly off the canvas colour) that are one paint along their
+    length, as a frame, a mat, a gutter or an app bar is (its text and icons apart): a row running
+    through something the cutout missed (a carton's printed side) is off the canvas but not a band."""
+    out = np.zeros(len(off_rows), bool)
+    rows = np.flatnonzero(off_rows)
+    if rows.size:
+        px = small[rows]
+        med = np.median(px[:, ::4], axis=1).astype(np.uint8)  # every 4th pixel: the row's paint
+        dev = _chmax(cv2.absdiff(px, np.repeat(med[:, None], px.shape[1], axis=1)))
+        out[rows] = (dev <= limits.band_level).mean(axis=1) >= limits.band_share
+    return out
+
+
 def _runs_out(flags: np.ndarray, start: int, step: int) -> int:
     """From ``start`` moving by ``step``: the index of the first flagged entry, or -1 / len."""
     i = start
@@ -367,10 +383,10 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     step_x = np.zeros((h, w), bool)
     step_x[:, 1:-1] = _chmax(cv2.absdiff(np.ascontiguousarray(small[:, 2:]), np.ascontiguousarray(small[:, :-2]))) \
         > limits.line_level
-    row_chrome = ((off.mean(axis=1) >= limits.band_share) | (step_y.mean(axis=1) >= limits.line_share)) \
-        & (zone.mean(axis=1) < 0.02)
-    col_chrome = ((off.mean(axis=0) >= limits.band_share) | (step_x.mean(axis=0) >= limits.line_share)) \
-        & (zone.mean(axis=0) < 0.02)
+    row_chrome = (_bands(small, off.mean(axis=1) >= limits.band_share, limits)
+                  | (step_y.mean(axis=1) >= limits.line_share)) & (zone.mean(axis=1) < 0.02)
+    col_chrome = (_bands(small.transpose(1, 0, 2), off.mean(axis=0) >= limits.band_share, limits)
+                  | (step_x.mean(axis=0) >= limits.line_share)) & (zone.mean(axis=0) < 0.02)
 
     if prod.any():
         ys, xs = np.nonzero(prod)
@@ -460,7 +476,8 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         e = 1 + (int(limits.frame_edge * side) if border else 0)  # a frame's inner edge is no mark
         inside[top + e:bottom - e, left + e:right - e] = True
         cand &= inside
-        marks += _group_marks(cand, solid, diff, zone, scale, (W, H), limits, framed=bool(border), small=small)
+        marks += _group_marks(cand, solid, diff, zone, scale, (W, H), limits, framed=bool(border), small=small,
+                              full=(rgb, canvas))
 
     inv = 1.0 / scale
     content = (int(left * inv), int(top * inv), min(W, int(round(right * inv))), min(H, int(round(bottom * inv))))
@@ -505,9 +522,36 @@ def _flatness(px: np.ndarray) -> float:
     return float(np.median(np.abs(px - np.median(px, axis=0)).max(axis=1)))
 
 
+def _core_flatness(full: tuple[np.ndarray, np.ndarray], region: np.ndarray, at: tuple[int, int], scale: float,
+                   limits: Limits, luma: bool = False) -> float:
+    """``_flatness`` of a mark's stroke cores (its pixels at ``core_share`` of its contrast or more),
+    read at the image's own resolution: at the work size a thin stroke blends into its neighbours
+    and looks shaded although it was painted in one colour."""
+    rgb, canvas = full
+    inv = 1.0 / scale
+    x0, y0 = int(at[0] * inv), int(at[1] * inv)
+    x1 = min(rgb.shape[1], int(round((at[0] + region.shape[1]) * inv)))
+    y1 = min(rgb.shape[0], int(round((at[1] + region.shape[0]) * inv)))
+    crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+    if crop.size == 0:
+        return 255.0
+    canvas_img = np.empty_like(crop)
+    canvas_img[:] = np.asarray(canvas, np.uint8)
+    d = _chmax(cv2.absdiff(crop, canvas_img))
+    inside = cv2.resize(region.astype(np.uint8), (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST).astype(bool)
+    ink = inside & (d > limits.edge_level)
+    if ink.sum() < 10:
+        return 255.0
+    core = ink & (d >= limits.core_share * float(np.percentile(d[ink], 95)))
+    if luma:  # a JPEG's colour is coarser than its light: a thin coloured stroke strays in colour only
+        return _flatness(cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)[core][:, None])
+    return _flatness(crop[core])
+
+
 def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np.ndarray, scale: float,
                  size: tuple[int, int], limits: Limits, framed: bool = False,
-                 small: np.ndarray | None = None) -> list[Mark]:
+                 small: np.ndarray | None = None,
+                 full: tuple[np.ndarray, np.ndarray] | None = None) -> list[Mark]:
     h, w = cand.shape
     side = max(h, w)
     kx, ky = max(3, int(limits.join_x * side)) | 1, max(3, int(limits.join_y * side)) | 1
@@ -542,8 +586,11 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
         # watermark blended over a plain canvas, shaded for a part of the product
         core = px & (d >= limits.core_share * contrast)
         ink_flat = _flatness(small[y:y + bh, x:x + bw][core]) if small is not None else 0.0
+        if full is not None and touches:
+            ink_flat = _core_flatness(full, region & ~zone[y:y + bh, x:x + bw], (x, y), scale, limits)
         found.append(dict(box=(x, y, x + bw, y + bh), contrast=contrast, solid=solid_share, parts=parts,
-                          touches=touches, bw=bw, bh=bh, span=span, flat=flat, ink_flat=ink_flat))
+                          touches=touches, bw=bw, bh=bh, span=span, flat=flat, ink_flat=ink_flat,
+                          fill=count / max(1, bw * bh), at=(x, y), region=region))
     # tiled: the same-sized mark several times, or several faint ones: then every faint-ish mark
     # belongs to the watermark (tiles cut by the image's edge or overlapping have other sizes)
     faintish = [f for f in found if f["contrast"] < 2.0 * limits.watermark_contrast]
@@ -574,6 +621,10 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
         if f["touches"] and (kind in ("logo", "sticker") or (word and f["parts"] < limits.text_parts)) and (
                 f["flat"] > limits.flat_level or (kind != "text" and long_side > limits.badge_aspect * short_side)):
             continue  # a shaded or elongated shape against the product: a part of it the cutout missed
+        if not f["touches"] and kind in ("logo", "sticker") and f["fill"] < limits.curve_fill and full is not None \
+                and _core_flatness(full, f["region"], f["at"], scale, limits, luma=True) > limits.flat_level:
+            continue  # loose curves apart from the product, shaded as a camera sees things (a key ring's
+            #           ring the cutout left out): not a designed mark painted on
         if f["touches"] and (f["ink_flat"] > limits.flat_level or (
                 short_side <= limits.sliver * side and long_side >= 4 * short_side)):
             continue  # shaded strokes, or a sliver along the product's outline: a part of it the cutout missed
