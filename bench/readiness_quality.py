@@ -406,9 +406,12 @@ class Case:
 
 def build_cases_cached(bases: list[Base], cache: Path, seed: int = 22) -> list[Case]:
     """``build_cases``, the images kept as PNG under ``cache/cases`` (generation is the slow part)."""
-    folder = cache / f"cases-{seed}"
+    return _cases_in(cache / f"cases-{seed}", {b.name: b for b in bases}, lambda: build_cases(bases, seed))
+
+
+def _cases_in(folder: Path, by_name: dict[str, Base], build) -> list[Case]:
+    """The cases in ``folder`` when it holds them, else ``build()``'s, written there."""
     meta = folder / "cases.json"
-    by_name = {b.name: b for b in bases}
     if meta.is_file():
         cases = []
         for m in json.loads(meta.read_text()):
@@ -418,7 +421,7 @@ def build_cases_cached(bases: list[Base], cache: Path, seed: int = 22) -> list[C
             cases.append(Case(m["name"], m["base"], m["half"], m["group"], m["kind"], m["detail"], m["fixable"],
                               rgb, base_rgb))
         return cases
-    cases = build_cases(bases, seed)
+    cases = build()
     folder.mkdir(parents=True, exist_ok=True)
     for c in cases:
         Image.fromarray(c.rgb).save(folder / f"{c.name}.png", compress_level=1)
@@ -504,26 +507,9 @@ def build_fresh(bases: list[Base], phones: list[Base], seed: int = FRESH_SEED) -
 
 
 def build_fresh_cached(bases: list[Base], cache: Path, seed: int = FRESH_SEED) -> list[Case]:
-    folder = cache / f"cases-fresh-{seed}"
-    meta = folder / "cases.json"
     phones = load_phone_bases(cache)
-    by_name = {b.name: b for b in bases + phones}
-    if meta.is_file():
-        cases = []
-        for m in json.loads(meta.read_text()):
-            rgb = np.asarray(Image.open(folder / f"{m['name']}.png").convert("RGB"))
-            base = by_name.get(m["base"])
-            base_rgb = base.rgb if base is not None and m["kind"] != "collage" else None
-            cases.append(Case(m["name"], m["base"], m["half"], m["group"], m["kind"], m["detail"], m["fixable"],
-                              rgb, base_rgb))
-        return cases
-    cases = build_fresh(bases, phones, seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    for c in cases:
-        Image.fromarray(c.rgb).save(folder / f"{c.name}.png", compress_level=1)
-    meta.write_text(json.dumps([dict(name=c.name, base=c.base, half=c.half, group=c.group, kind=c.kind,
-                                     detail=c.detail, fixable=c.fixable) for c in cases]))
-    return cases
+    return _cases_in(cache / f"cases-fresh-{seed}", {b.name: b for b in bases + phones},
+                   lambda: build_fresh(bases, phones, seed))
 
 
 def _white_mask(rgb: np.ndarray) -> np.ndarray:
