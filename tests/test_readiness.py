@@ -547,19 +547,24 @@ def test_a_faint_blot_against_the_product_is_its_shadow_and_a_faint_patch_a_mark
     assert bool(detect(img, alpha).marks) == flagged
 
 
+def _lettered(img: Image.Image, at: tuple[int, int], text: str, font, ramp: tuple[int, int], shade: int) -> Image.Image:
+    """``img`` with dark blue ``text`` painted at ``at``, its ink lightening by up to ``shade``
+    levels from x = ramp[0] over ramp[1] px (0: one flat paint, as an app adds it)."""
+    mask = Image.new("L", img.size, 0)
+    ImageDraw.Draw(mask).text(at, text, font=font, fill=255)
+    m = np.asarray(mask).astype(np.float32)[..., None] / 255
+    xx = np.mgrid[0:SIDE, 0:SIDE][1].astype(np.float32)
+    lift = np.clip((xx - ramp[0]) / ramp[1], 0, 1)[..., None] * shade
+    ink = np.clip(np.array([20, 40, 140], np.float32) + lift, 0, 255)
+    return Image.fromarray((np.asarray(img).astype(np.float32) * (1 - m) + ink * m).astype(np.uint8))
+
+
 @pytest.mark.parametrize("shade,flagged", [(0, True), (int(LIMITS.flat_level * 10), False)])
 def test_lettering_against_the_product_is_a_mark_only_when_its_strokes_are_flat(shade, flagged):
     """Added text is one flat paint; strokes that shade across (a part of the product the cutout
     missed, its print or its edge) are the product's."""
     img, alpha = packshot(box=(300, 150, 900, 1100), dense_text=False)
-    mask = Image.new("L", img.size, 0)
-    ImageDraw.Draw(mask).text((900 + GAP, 520), "Rp25.000", font=_font(70), fill=255)
-    m = np.asarray(mask).astype(np.float32)[..., None] / 255
-    xx = np.mgrid[0:SIDE, 0:SIDE][1].astype(np.float32)
-    ramp = np.clip((xx - 914) / 260, 0, 1)[..., None] * shade
-    ink = np.clip(np.array([20, 40, 140], np.float32) + ramp, 0, 255)
-    arr = (np.asarray(img).astype(np.float32) * (1 - m) + ink * m).astype(np.uint8)
-    f = detect(Image.fromarray(arr), alpha)
+    f = detect(_lettered(img, (900 + GAP, 520), "Rp25.000", _font(70), (914, 260), shade), alpha)
     assert bool(f.marks) == flagged, f.marks
 
 
@@ -587,14 +592,8 @@ def test_thin_lettering_crossing_the_product_is_judged_at_full_resolution(shade,
     2 px strokes blend with the paper and look shaded; read at the image's own resolution they
     are one flat paint (an added mark). Lettering shaded at full resolution stays the product's."""
     img, alpha = packshot(box=(400, 300, 800, 900), dense_text=False)
-    mask = Image.new("L", img.size, 0)
-    ImageDraw.Draw(mask).text((250, 600), "GRATIS ONGKIR", font=ImageFont.truetype(str(THIN), 30), fill=255)
-    m = np.asarray(mask).astype(np.float32)[..., None] / 255
-    xx = np.mgrid[0:SIDE, 0:SIDE][1].astype(np.float32)
-    ramp = np.clip((xx - 250) / 150, 0, 1)[..., None] * shade
-    ink = np.clip(np.array([20, 40, 140], np.float32) + ramp, 0, 255)
-    arr = (np.asarray(img).astype(np.float32) * (1 - m) + ink * m).astype(np.uint8)
-    f = detect(Image.fromarray(arr), alpha)
+    f = detect(_lettered(img, (250, 600), "GRATIS ONGKIR", ImageFont.truetype(str(THIN), 30), (250, 150), shade),
+               alpha)
     assert bool(f.marks) == flagged, f.marks
     if flagged:
         assert f.kinds == ("text",) and f.marks[0].touches_product

@@ -479,8 +479,7 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         marks += _group_marks(cand, solid, diff, zone, scale, (W, H), limits, framed=bool(border), small=small,
                               full=(rgb, canvas))
 
-    inv = 1.0 / scale
-    content = (int(left * inv), int(top * inv), min(W, int(round(right * inv))), min(H, int(round(bottom * inv))))
+    content = _full_box((left, top, right, bottom), scale, (W, H))
     if (screenshot or border) and content[2] - content[0] < 0.2 * W or content[3] - content[1] < 0.2 * H:
         content = (0, 0, W, H)
     full_prod = cv2.resize(prod.astype(np.uint8), (W, H), interpolation=cv2.INTER_NEAREST).astype(bool) \
@@ -489,11 +488,18 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         if scale < 1 else zone
     pbox = None
     if prod.any():
-        pbox = (int(px0 * inv), int(py0 * inv), min(W, int(round(px1 * inv))), min(H, int(round(py1 * inv))))
+        pbox = _full_box((px0, py0, px1, py1), scale, (W, H))
     return Findings(size=(W, H), marks=tuple(marks), content=content, border=bool(border),
                     screenshot=bool(screenshot), collage=bool(collage),
                     canvas=tuple(int(c) for c in canvas), plain=plain, product=full_prod, zone=full_zone,
                     product_box=pbox)
+
+
+def _full_box(box: tuple, scale: float, size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """A box (x0, y0, x1, y1) at the work size, in the image's own pixels (``size`` = its w, h)."""
+    inv = 1.0 / scale
+    x0, y0, x1, y1 = box
+    return int(x0 * inv), int(y0 * inv), min(size[0], int(round(x1 * inv))), min(size[1], int(round(y1 * inv)))
 
 
 def _painted_marks(painted: list[np.ndarray], prod: np.ndarray, diff: np.ndarray, scale: float,
@@ -501,14 +507,13 @@ def _painted_marks(painted: list[np.ndarray], prod: np.ndarray, diff: np.ndarray
     """``_painted``'s badges as marks: a sticker when big, else a logo; against the product they
     cannot be removed by a clean canvas."""
     side = max(prod.shape)
-    inv = 1.0 / scale
     marks = []
     for m in painted:
         ys, xs = np.nonzero(m)
         y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
         kind = "sticker" if max(x1 - x0, y1 - y0) >= limits.sticker_side * side else "logo"
         touches = bool((cv2.dilate(m.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & prod).any())
-        box = (int(x0 * inv), int(y0 * inv), min(size[0], int(round(x1 * inv))), min(size[1], int(round(y1 * inv))))
+        box = _full_box((x0, y0, x1, y1), scale, size)
         marks.append(Mark(kind, box, round(float(np.percentile(diff[m], 95)), 1), touches))
     return marks
 
@@ -528,10 +533,8 @@ def _core_flatness(full: tuple[np.ndarray, np.ndarray], region: np.ndarray, at: 
     read at the image's own resolution: at the work size a thin stroke blends into its neighbours
     and looks shaded although it was painted in one colour."""
     rgb, canvas = full
-    inv = 1.0 / scale
-    x0, y0 = int(at[0] * inv), int(at[1] * inv)
-    x1 = min(rgb.shape[1], int(round((at[0] + region.shape[1]) * inv)))
-    y1 = min(rgb.shape[0], int(round((at[1] + region.shape[0]) * inv)))
+    x0, y0, x1, y1 = _full_box((at[0], at[1], at[0] + region.shape[1], at[1] + region.shape[0]), scale,
+                               (rgb.shape[1], rgb.shape[0]))
     crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
     if crop.size == 0:
         return 255.0
@@ -584,10 +587,12 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
         flat = _flatness(small[y:y + bh, x:x + bw][solid[y:y + bh, x:x + bw] & region]) if small is not None else 0.0
         # the core of its strokes (at least 0.8 of its contrast): one colour for added text or a
         # watermark blended over a plain canvas, shaded for a part of the product
-        core = px & (d >= limits.core_share * contrast)
-        ink_flat = _flatness(small[y:y + bh, x:x + bw][core]) if small is not None else 0.0
         if full is not None and touches:
             ink_flat = _core_flatness(full, region & ~zone[y:y + bh, x:x + bw], (x, y), scale, limits)
+        elif small is not None:
+            ink_flat = _flatness(small[y:y + bh, x:x + bw][px & (d >= limits.core_share * contrast)])
+        else:
+            ink_flat = 0.0
         found.append(dict(box=(x, y, x + bw, y + bh), contrast=contrast, solid=solid_share, parts=parts,
                           touches=touches, bw=bw, bh=bh, span=span, flat=flat, ink_flat=ink_flat,
                           fill=count / max(1, bw * bh), at=(x, y), region=region))
@@ -601,7 +606,6 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
         tiled = tiled or len(similar) >= limits.tile_min
     for f in found:
         f["tiled"] = tiled and f["contrast"] < 2.0 * limits.watermark_contrast
-    inv = 1.0 / scale
     marks = []
     for f in found:
         long_side, short_side = max(f["bw"], f["bh"]), min(f["bw"], f["bh"])
@@ -631,6 +635,6 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
         if f["touches"] and kind == "watermark" and not f["tiled"] and long_side < limits.blot * side:
             continue  # a small faint blot against the product, not lettering: its shadow or edge
         x0, y0, x1, y1 = f["box"]
-        box = (int(x0 * inv), int(y0 * inv), min(size[0], int(round(x1 * inv))), min(size[1], int(round(y1 * inv))))
+        box = _full_box((x0, y0, x1, y1), scale, size)
         marks.append(Mark(kind, box, round(f["contrast"], 1), f["touches"]))
     return marks

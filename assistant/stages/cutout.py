@@ -339,12 +339,7 @@ def _unsure_windows(unsure: np.ndarray, tile: int, size: tuple[int, int]):
     gh, gw = unsure.shape
     w, h = size
     fx, fy = w / gw, h / gh
-    # which tiles hold an unsure sample, all at once (a max over each tile's rows, then columns)
-    ny, nx = -(-gh // tile), -(-gw // tile)
-    padded = np.zeros((ny * tile, nx * tile), np.uint8)
-    padded[:gh, :gw] = unsure
-    flags = padded.reshape(ny, tile, nx * tile).max(axis=1).reshape(ny, nx, tile).max(axis=2)
-    for j, i in zip(*np.nonzero(flags), strict=True):
+    for j, i in zip(*np.nonzero(_tile_flags(unsure, tile)), strict=True):
         ty, tx = int(j) * tile, int(i) * tile
         yield (round(tx * fx), min(w, round((tx + tile) * fx)),
                round(ty * fy), min(h, round((ty + tile) * fy)))
@@ -396,6 +391,18 @@ def _fine_upsample(mask: np.ndarray, rgb: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- colour
 
+
+def _tile_flags(mask: np.ndarray, tile: int) -> np.ndarray:
+    """Which ``tile`` x ``tile`` tiles of ``mask`` (HxW, bool or uint8) hold a set pixel, as a
+    bool grid (the last row and column of tiles may be partial): all at once, a max over each
+    tile's rows, then over its columns."""
+    h, w = mask.shape
+    ny, nx = -(-h // tile), -(-w // tile)
+    padded = np.zeros((ny * tile, nx * tile), np.uint8)
+    padded[:h, :w] = mask
+    return padded.reshape(ny, tile, nx * tile).max(axis=1).reshape(ny, nx, tile).max(axis=2) > 0
+
+
 DECON_TILE = 32  # photo px: the narrow pass runs only in tiles holding partial alpha
 _UNIT = np.float32(1.0 / 255.0)
 
@@ -405,18 +412,13 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return np.multiply(x, _UNIT, dtype=np.float32)
 
 
-
 def _partial_windows(partial: np.ndarray, tile: int, pad: int):
     """Windows over the tiles of ``partial`` (uint8 HxW) that hold a partial pixel, one per run
     of such tiles along a tile row: ((y0, y1, x0, x1) the run, (py0, py1, px0, px1) the run
     with ``pad`` around it, clipped to the array)."""
     h, w = partial.shape
-    ny, nx = -(-h // tile), -(-w // tile)
-    padded = np.zeros((ny * tile, nx * tile), np.uint8)
-    padded[:h, :w] = partial
-    rows = padded.reshape(ny, tile, nx * tile).max(axis=1)
-    tiles = rows.reshape(ny, nx, tile).max(axis=2) > 0
-    for ty in range(ny):
+    tiles = _tile_flags(partial, tile)
+    for ty in range(len(tiles)):
         row = tiles[ty]
         if not row.any():
             continue

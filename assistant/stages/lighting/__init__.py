@@ -126,11 +126,14 @@ def standardize_rgb(rgb: np.ndarray, mask: np.ndarray | None = None,
         raise AssistantError("lighting_mask_size", mask=f"{mask.shape[1]}x{mask.shape[0]}", image=f"{w}x{h}")
     if h < 8 or w < 8:
         return rgb.copy()
-    return _correct(rgb, mask, settings)[0]
+    return _correct(rgb, mask, settings, report=False)[0]
 
 
-def _correct(rgb: np.ndarray, m: np.ndarray | None, settings: LightingSettings) -> tuple[np.ndarray, dict]:
-    """The corrected RGB and what was measured and done (``LightingResult``'s other fields)."""
+def _correct(rgb: np.ndarray, m: np.ndarray | None, settings: LightingSettings,
+             report: bool = True) -> tuple[np.ndarray, dict]:
+    """The corrected RGB and what was measured and done (``LightingResult``'s other fields; with
+    ``report`` False an empty dict: the pipeline keeps only the pixels, and measuring what the
+    correction did to the product costs a CIEDE2000 pass on every photo)."""
     st = _stats(rgb, m)
     est = _estimate(st)
     notes: list[str] = []
@@ -189,6 +192,8 @@ def _correct(rgb: np.ndarray, m: np.ndarray | None, settings: LightingSettings) 
     out = _tone(out, float(settings.local_contrast) * LIMITS.contrast_scale, product_full, lift)
     if settings.vibrance > 0:
         out = _vibrance(out, float(settings.vibrance))
+    if not report:
+        return out, {}
 
     # measure what happened to the product, on the small copy
     after_small = _apply_gains(st.rgb, gains)
