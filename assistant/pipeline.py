@@ -32,6 +32,10 @@ TRANSPARENT = "transparent"
 # Share of the product's size kept around it for the lighting stage: it reads the light's
 # colour from the table or paper around the product (it needs at least 15 % of the crop).
 LIGHTING_CONTEXT = 0.12
+# Around the product in the crop that is decontaminated, lit and framed: decontamination reads
+# the backdrop within 4 % of the crop's side of each edge. The lighting's statistics still read
+# LIGHTING_CONTEXT, from the working photo; the outputs never show more than the product.
+EDGE_CONTEXT = 0.06
 
 
 @dataclass(frozen=True)
@@ -207,6 +211,19 @@ def _background_for(preset: Preset, background: str | None) -> tuple[tuple[int, 
     return rgb, "#%02X%02X%02X" % rgb, ()
 
 
+def lit_crop(rgb: np.ndarray, alpha: np.ndarray, box: tuple[int, int, int, int], scale: float,
+             settings: LightingSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[float, float]]:
+    """The product's crop at ``scale`` (``EDGE_CONTEXT`` around it), decontaminated and then lit,
+    its light measured with ``LIGHTING_CONTEXT`` around it: (crop before the light, lit crop,
+    its alpha, where the box's corner lies in it). One path for ``process`` and the listing set."""
+    crop_rgb, crop_alpha, offset = framing.crop_scaled(rgb, alpha, box, scale, context=EDGE_CONTEXT)
+    # The old background's colour must not fringe the product's edge on the new canvas.
+    crop_rgb = cutout.decontaminate(crop_rgb, crop_alpha)
+    lit = lighting.standardize_rgb(crop_rgb, crop_alpha, settings,
+                                   surroundings=framing.surroundings(rgb, alpha, box, LIGHTING_CONTEXT))
+    return crop_rgb, lit, crop_alpha, offset
+
+
 def process(photo: Photo, presets: list[Preset] | str, model: str | None = None,
             background: str | None = None, lighting_settings: LightingSettings | None = None,
             shadow: ShadowSettings | None = None) -> Result:
@@ -229,12 +246,8 @@ def process(photo: Photo, presets: list[Preset] | str, model: str | None = None,
     t0 = time.perf_counter()
     scales = {p.name: framing.fit_scale(box, p.size, p.image.fill) for p in presets}
     master_scale = max(scales.values())
-    master_rgb, master_alpha, offset = framing.crop_scaled(rgb, alpha, box, master_scale,
-                                                           context=LIGHTING_CONTEXT)
-    # The old background's colour must not fringe the product's edge on the new canvas.
-    master_rgb = cutout.decontaminate(master_rgb, master_alpha)
-    settings = lighting_settings or presets[0].lighting
-    lit_rgb = lighting.standardize_rgb(master_rgb, master_alpha, settings)
+    _, lit_rgb, master_alpha, offset = lit_crop(rgb, alpha, box, master_scale,
+                                                lighting_settings or presets[0].lighting)
     timings["lighting"] = time.perf_counter() - t0
 
     outputs: list[Output] = []

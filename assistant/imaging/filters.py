@@ -70,8 +70,33 @@ def ellipse(rx: float, ry: float) -> np.ndarray:
 
 
 def shrink(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Area-average downsampling to ``size`` (w, h): exact halvings first (much faster)."""
+    """Downsampling to ``size`` (w, h) for analysis: exact halvings first (area average), then one
+    bilinear step of less than 2x. OpenCV's area resize takes a fast path only at whole-number
+    ratios; at any other ratio it cost 8-13 ms a photo where this last step costs 1-2 ms, and
+    below 2x the two differ by under one level on average."""
     while img.shape[1] >= 2 * size[0] and img.shape[0] >= 2 * size[1]:
         h, w = img.shape[:2]
         img = cv2.resize(img[:h // 2 * 2, :w // 2 * 2], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    if (img.shape[1], img.shape[0]) == tuple(size):
+        return img
+    if img.shape[1] >= size[0] and img.shape[0] >= size[1]:
+        return cv2.resize(img, size, interpolation=cv2.INTER_LINEAR)
     return cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+
+
+def block_mean(img: np.ndarray, factor: int) -> np.ndarray:
+    """The mean of each ``factor`` x ``factor`` block, the last rows and columns that do not fill
+    a block left out: an area resize at a whole-number ratio, OpenCV's fast path."""
+    h, w = img.shape[:2]
+    if factor <= 1:
+        return img
+    sh, sw = max(1, h // factor), max(1, w // factor)
+    return cv2.resize(img[:sh * factor, :sw * factor], (sw, sh), interpolation=cv2.INTER_AREA)
+
+
+def block_upsize(small: np.ndarray, factor: int, size: tuple[int, int]) -> np.ndarray:
+    """Back from ``block_mean`` to ``size`` (w, h): bilinear over the whole blocks, the last
+    row and column repeated over the pixels past them."""
+    sh, sw = small.shape[:2]
+    up = cv2.resize(small, (sw * factor, sh * factor), interpolation=cv2.INTER_LINEAR)
+    return cv2.copyMakeBorder(up, 0, size[1] - sh * factor, 0, size[0] - sw * factor, cv2.BORDER_REPLICATE)

@@ -104,7 +104,7 @@ def fill_pale_holes(alpha: np.ndarray, rgb: np.ndarray | None = None) -> np.ndar
     # wide, every threshold is a share of the product or the photo, and the cost at 3 MP was
     # most of the time after the model. The fill is written only inside the product's outline.
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    small = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
+    small = _shrink(alpha, size)
     # The photo's colours are read only when a hole is found (most cuts have none): made then.
     small_rgb = None if rgb is None else functools.cache(
         lambda: cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR))

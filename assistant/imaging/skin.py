@@ -126,6 +126,10 @@ def find_hand(rgb: np.ndarray, mask: np.ndarray) -> Hand:
     if total == 0:
         return none
     skin = skin_mask(rgb).astype(np.uint8)
+    if int(skin.sum()) < HAND_MIN * mask.size / 8:
+        # Too little skin colour in the whole photo for a hand of HAND_MIN even after the
+        # closing below joins its pieces: the search band's wide dilation is not made.
+        return none
     # Only around the cutout: warm-lit shelves are skin-coloured too, and would join the
     # hand into one blob with the whole background.
     g = max(3, int(AROUND * min(h, w)))
@@ -211,7 +215,7 @@ def remove_hand(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndar
     sub = max(1.0, max(h, w) / HAND_SIDE)
     lw, lh = max(8, round(w / sub)), max(8, round(h / sub))
     small = _shrink(rgb, (lw, lh))
-    mask = cv2.resize(alpha, (lw, lh), interpolation=cv2.INTER_AREA) > 127
+    mask = _shrink(alpha, (lw, lh)) > 127
     if mask.mean() < HELD_MIN:
         return alpha, rgb, None, 0.0  # a product held up to the camera fills more of the frame
     hand = find_hand(small, mask)
@@ -245,7 +249,7 @@ def remove_hand(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndar
     notch = hull.astype(bool) & grown & mask
     covers = float(notch.sum()) / max(int(hull.sum()), 1)
     # The hand goes whole, its pale half-believed parts too (they would stay as a ghost).
-    faint = cv2.resize(alpha, (lw, lh), interpolation=cv2.INTER_AREA) > 8
+    faint = _shrink(alpha, (lw, lh)) > 8
     gone = (mask & ~product) | (grown & faint & ~product)
     out_rgb = rgb
     restore = notch if covers <= FILL_COVER else np.zeros_like(notch)
@@ -289,7 +293,7 @@ def hand_left(rgb: np.ndarray, before: np.ndarray, after: np.ndarray, hand: Hand
     h, w = after.shape
     lh, lw = hand.mask.shape
     small = _shrink(rgb, (lw, lh))
-    product = cv2.resize(after, (lw, lh), interpolation=cv2.INTER_AREA) > 127
+    product = _shrink(after, (lw, lh)) > 127
     g = max(2, round(0.1 * max(lw, lh)))
     around = cv2.dilate(hand.mask.astype(np.uint8), _ellipse(g, g)) > 0
     skin_left = skin_mask(small) & product & around

@@ -20,10 +20,10 @@ from PIL import Image
 
 from assistant.errors import AssistantError
 from assistant.photo import Photo, encode_image
-from assistant.pipeline import LIGHTING_CONTEXT, cut_out
+from assistant.pipeline import cut_out, lit_crop
 from assistant.presets import LightingSettings, Preset
 from assistant.imaging.masks import alpha_box
-from assistant.stages import cutout, framing, lighting
+from assistant.stages import cutout, framing
 from assistant.stages import shadow as shadows
 
 MAX_UPSCALE = 2.2  # the close-up is enlarged at most this much from the photo's own pixels
@@ -71,11 +71,9 @@ def prepare(photo: Photo, presets: list[Preset], name: str = "", model: str | No
         raise AssistantError("no_product_found", name=photo.source)
     scales = {p.name: framing.fit_scale(box, p.size, p.image.fill) for p in presets}
     master = max(scales.values())
-    m_rgb, m_alpha, offset = framing.crop_scaled(rgb, alpha, box, master, context=LIGHTING_CONTEXT)
-    m_rgb = cutout.decontaminate(m_rgb, m_alpha)
     custom = settings
     settings = settings or presets[0].lighting
-    lit = np.asarray(lighting.standardize_lighting(Image.fromarray(m_rgb), Image.fromarray(m_alpha), settings))
+    m_rgb, lit, m_alpha, offset = lit_crop(rgb, alpha, box, master, settings)
     return Prepared(name or photo.source, photo, lit, m_alpha, offset, box, master, scales,
                     _gains(m_rgb, lit, m_alpha), settings, custom)
 

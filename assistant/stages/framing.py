@@ -25,16 +25,27 @@ def crop_scaled(rgb: np.ndarray, alpha: np.ndarray, box: tuple[int, int, int, in
     some of the surroundings, which the lighting stage reads as its white reference.
     Returns the RGB and alpha crops and where the box's top-left corner lies inside them.
     """
-    h, w = alpha.shape
-    margin = max(2, int(round(2 / max(scale, 1e-6))), int(context * max(box[2] - box[0], box[3] - box[1])))
-    x0, y0 = max(0, box[0] - margin), max(0, box[1] - margin)
-    x1, y1 = min(w, box[2] + margin), min(h, box[3] + margin)
+    x0, y0, x1, y1 = _with_margin(alpha.shape, box, max(2, int(round(2 / max(scale, 1e-6))),
+                                                         int(context * max(box[2] - box[0], box[3] - box[1]))))
     size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
     # OpenCV reads the crop where it lies (rows apart): no copy of it first
     rgb_c = cv2.resize(rgb[y0:y1, x0:x1], size, interpolation=interp)
     alpha_c = cv2.resize(alpha[y0:y1, x0:x1], size, interpolation=interp)
     return rgb_c, alpha_c, ((box[0] - x0) * scale, (box[1] - y0) * scale)
+
+
+def surroundings(rgb: np.ndarray, alpha: np.ndarray, box: tuple[int, int, int, int],
+                 context: float) -> tuple[np.ndarray, np.ndarray]:
+    """The product's box with ``context`` of its longer side around it, at the photo's own
+    resolution (views, no copy): what the lighting stage reads its statistics from."""
+    x0, y0, x1, y1 = _with_margin(alpha.shape, box, max(2, int(context * max(box[2] - box[0], box[3] - box[1]))))
+    return rgb[y0:y1, x0:x1], alpha[y0:y1, x0:x1]
+
+
+def _with_margin(shape: tuple[int, int], box: tuple[int, int, int, int], margin: int) -> tuple[int, int, int, int]:
+    h, w = shape
+    return max(0, box[0] - margin), max(0, box[1] - margin), min(w, box[2] + margin), min(h, box[3] + margin)
 
 
 def place(rgb: np.ndarray, alpha: np.ndarray, offset: tuple[float, float],

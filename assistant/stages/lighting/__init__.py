@@ -116,9 +116,14 @@ def analyse_lighting(image: Image.Image, mask: Image.Image | None = None,
 
 
 def standardize_rgb(rgb: np.ndarray, mask: np.ndarray | None = None,
-                    settings: LightingSettings | None = None) -> np.ndarray:
+                    settings: LightingSettings | None = None,
+                    surroundings: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """``standardize_lighting`` on arrays (HxWx3 uint8 ``rgb``, HxW uint8 ``mask``, white = product):
-    the same pixels, without the round trips through Pillow images (the pipeline's path)."""
+    the same pixels, without the round trips through Pillow images (the pipeline's path).
+
+    ``surroundings`` (RGB and mask, any resolution) is where the light is measured when it is
+    not ``rgb`` itself: the pipeline lights a crop tight around the product and reads the light's
+    colour from the product with more of its backdrop, at the working photo's resolution."""
     settings = settings or LightingSettings()
     rgb = np.ascontiguousarray(rgb)
     h, w = rgb.shape[:2]
@@ -126,15 +131,15 @@ def standardize_rgb(rgb: np.ndarray, mask: np.ndarray | None = None,
         raise AssistantError("lighting_mask_size", mask=f"{mask.shape[1]}x{mask.shape[0]}", image=f"{w}x{h}")
     if h < 8 or w < 8:
         return rgb.copy()
-    return _correct(rgb, mask, settings, report=False)[0]
+    return _correct(rgb, mask, settings, report=False, surroundings=surroundings)[0]
 
 
 def _correct(rgb: np.ndarray, m: np.ndarray | None, settings: LightingSettings,
-             report: bool = True) -> tuple[np.ndarray, dict]:
+             report: bool = True, surroundings: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, dict]:
     """The corrected RGB and what was measured and done (``LightingResult``'s other fields; with
     ``report`` False an empty dict: the pipeline keeps only the pixels, and measuring what the
     correction did to the product costs a CIEDE2000 pass on every photo)."""
-    st = _stats(rgb, m)
+    st = _stats(rgb, m) if surroundings is None else _stats(*surroundings)
     est = _estimate(st)
     notes: list[str] = []
     light = est.white / est.white[1]

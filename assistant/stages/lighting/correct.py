@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from assistant.imaging.colour import SRGB_TO_LINEAR, lab_from_linear, linear_to_srgb
+from assistant.imaging.filters import block_mean, block_upsize
 from assistant.presets import LightingSettings
 from assistant.stages.lighting.estimate import LIMITS, _K3, _Estimate, _log_chroma, _Stats, _any3, _max3, _thin
 
@@ -265,10 +266,9 @@ def _tone(rgb: np.ndarray, strength: float, product: np.ndarray | None, lift: fl
         # the background is replaced later; keep the edit on the product so its rim does not glow.
         # The weight is smooth, so it is made small and scaled up.
         h, w = y.shape
-        factor = max(1, min(h, w) // 150)
-        small = cv2.resize(product, (max(1, w // factor), max(1, h // factor)), interpolation=cv2.INTER_AREA)
-        small = cv2.GaussianBlur(small, (0, 0), max(0.7, 2.0 / factor))
-        weight = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32) * np.float32(1 / 255)
+        factor = max(1, min(h, w) // 150)  # whole blocks: OpenCV's fast area path
+        small = cv2.GaussianBlur(block_mean(product, factor), (0, 0), max(0.7, 2.0 / factor))
+        weight = block_upsize(small, factor, (w, h)).astype(np.float32) * np.float32(1 / 255)
         target = cv2.blendLinear(target, y, weight, 1.0 - weight)
     return cv2.cvtColor(cv2.merge([target, cr, cb]), cv2.COLOR_YCrCb2RGB)
 
