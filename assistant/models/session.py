@@ -81,20 +81,37 @@ _resize_pool = ThreadPoolExecutor(2, thread_name_prefix="etalase-resize")  # thr
 
 
 def _lanczos_square(image: Image.Image, size: int) -> Image.Image:
-    """``image.resize((size, size), LANCZOS, reducing_gap=2.0)``, the two halves of the rows in
-    two threads when no box reduction applies (ISNet's 1024 from a 2000 px photo: 43 -> 23 ms).
+    """``image.resize((size, size), LANCZOS, reducing_gap=2.0)``, in two threads: the box
+    reduction Pillow makes first (past twice the size) in two bands of whole blocks, then the
+    two halves of the output's rows. On a 2000 px photo: u2netp's 320 19 -> 11 ms, ISNet's 1024
+    43 -> 23 ms.
 
-    Pillow releases the GIL while it resamples, and a band resized from its own source box
+    Pillow releases the GIL while it reduces and resamples; a band of whole blocks reduces to
+    exactly its rows of the whole reduction, and a band resized from its own source box
     (support still read across the band's edges) gives exactly the pixels of the whole resize.
     """
-    w, h = image.size
-    if int(w / size / 2.0) > 1 or int(h / size / 2.0) > 1 or _threads() < 2:
+    if _threads() < 2:
         return image.resize((size, size), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    w, h = image.size
+    fx, fy = int(w / size / 2.0) or 1, int(h / size / 2.0) or 1
+    if fx > 1 or fy > 1:
+        # what resize does first: the whole image is its own safe box
+        blocks = -(-h // fy)
+        cut = blocks // 2 * fy
+
+        def reduce(rows: tuple[int, int]) -> Image.Image:
+            return image.reduce((fx, fy), box=(0, rows[0], w, rows[1]))
+
+        top, bottom = _resize_pool.map(reduce, ((0, cut), (cut, h)))
+        image = Image.new(top.mode, (top.width, top.height + bottom.height))
+        image.paste(top, (0, 0))
+        image.paste(bottom, (0, top.height))
+    src_w, src_h = w / fx, h / fy  # the source box in the reduced image's pixels
     half = size // 2
 
     def band(rows: tuple[int, int]) -> Image.Image:
         y0, y1 = rows
-        return image.resize((size, y1 - y0), Image.Resampling.LANCZOS, box=(0, y0 * h / size, w, y1 * h / size))
+        return image.resize((size, y1 - y0), Image.Resampling.LANCZOS, box=(0, y0 * src_h / size, src_w, y1 * src_h / size))
 
     top, bottom = _resize_pool.map(band, ((0, half), (half, size)))
     out = Image.new(image.mode, (size, size))
