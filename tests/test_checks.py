@@ -149,6 +149,37 @@ def test_cutoff_both_sides(clean):
     assert run(clean[0], grazing)["cutoff"].status == "ok"
 
 
+
+def _tilted_carton(dip: int, size: int = 600, angle: float = 20.0):
+    """A carton (200 x 340 px) tilted by ``angle`` degrees on paper, its lowest corner ``dip`` px
+    below the photo's bottom edge (the frame clips that corner), and its exact alpha."""
+    rgb, _ = scene(box=(0, 0, 0, 0))
+    corners = cv2.boxPoints(((300.0, 300.0), (200.0, 340.0), angle))
+    corners[:, 1] += size + dip - corners[:, 1].max()
+    alpha = np.zeros((size, size), np.uint8)
+    cv2.fillPoly(alpha, [np.round(corners).astype(np.int32)], 255)
+    rgb[alpha > 0] = (200, 40, 40)
+    return rgb, alpha
+
+
+def test_a_corner_clipped_by_the_frame_is_not_a_cut_a_deeper_one_is():
+    """Issue 16 (verdict16c): a tilted carton whose corner the frame clips touches the bottom
+    edge along 20 % of its width (over ``cutoff_warn``), but the part beyond, its outline
+    carried on past the edge, is under ``cutoff_sliver`` of it: not cut off. Dipped twice as
+    deep, the part beyond is over 3 % of it: cut off. A straight cut across (the sides do not
+    narrow into the edge) always counts: how much is missing cannot be told."""
+    from assistant.imaging.masks import clipped_share, edge_contact
+
+    rgb, alpha = _tilted_carton(20)
+    assert edge_contact(alpha > 128) > LIMITS.cutoff_warn
+    assert clipped_share(alpha > 128, 1) < LIMITS.cutoff_sliver
+    assert run(rgb, alpha)["cutoff"].status == "ok"
+    rgb, alpha = _tilted_carton(40)
+    assert clipped_share(alpha > 128, 1) > 2 * LIMITS.cutoff_sliver
+    assert run(rgb, alpha)["cutoff"].status != "ok"
+    rgb, alpha = _tilted_carton(60, angle=0.0)  # upright: its bottom cut straight across
+    assert clipped_share(alpha > 128, 1) == 1.0 and run(rgb, alpha)["cutoff"].status != "ok"
+
 # ------------------------------------------------------------------ product_size
 
 def test_product_size_both_sides(clean):

@@ -581,3 +581,88 @@ def test_holes_in_a_large_cut_are_judged_on_a_small_copy_with_the_same_answers()
     assert (fill_pale_holes(alpha, rgb)[hole] == 255).all()
     alpha, rgb, hole = large(*_carton_with_hole(0, hole_colour=(95, 110, 125)))  # clear, the shelf
     assert (fill_pale_holes(alpha, rgb)[hole] == 0).all()
+
+
+def _carton(h: int = 600, w: int = 600, ramp: int = 2) -> np.ndarray:
+    """A solid carton (rows 100-500, cols 200-440) with the model's thin soft ramp around it."""
+    alpha = np.zeros((h, w), np.uint8)
+    alpha[100 - ramp:500 + ramp, 200 - ramp:440 + ramp] = 100
+    alpha[100:500, 200:440] = 255
+    return alpha
+
+
+def test_pale_leftovers_by_the_edge_are_dropped_the_ramp_is_not():
+    """Issue 16 (verdict16c): a pale patch of the shelf hanging on a carton's edge, thicker
+    than ``LEFTOVER_WIDE``, is a ghost: dropped with its fringe. The model's ramp along the real
+    edge (thinner) stays, and so does a pale patch thinner than the limit."""
+    from assistant.imaging.scene import LEFTOVER_WIDE, drop_pale_leftovers
+
+    alpha = _carton()
+    thick = round(2.5 * LEFTOVER_WIDE * 600)  # a ghost this thick hanging below the carton
+    alpha[500:500 + thick, 260:380] = 90
+    out = drop_pale_leftovers(alpha)
+    assert (out[500 + 4:500 + thick, 260:380] == 0).all()
+    assert (out[100:500, 200:440] == 255).all()
+    assert (out[98:100, 200:440] == 100).all() and (out[200:400, 440:442] == 100).all()  # the ramp
+    alpha = _carton()
+    thin = max(1, round(0.5 * LEFTOVER_WIDE * 600))  # thinner than the limit: the ramp's business
+    alpha[500:500 + thin, 260:380] = 90
+    assert (drop_pale_leftovers(alpha) == alpha).all()
+
+
+def test_pale_alpha_away_from_the_product_is_dropped_near_it_is_not():
+    """Half-transparent alpha farther than ``LEFTOVER_REACH`` from the solid product floats
+    beside it (a ghost of the shelf); a thin pale line within reach is left."""
+    from assistant.imaging.scene import LEFTOVER_REACH, drop_pale_leftovers
+
+    reach = round(LEFTOVER_REACH * 600)
+    alpha = _carton()
+    alpha[300:302, 442 + 2 * reach:442 + 2 * reach + 30] = 80  # a faint line apart from it
+    alpha[300:302, 442:442 + reach // 2] = 80  # ... and one close by
+    out = drop_pale_leftovers(alpha)
+    assert (out[300:302, 442 + 2 * reach:442 + 2 * reach + 30] == 0).all()
+    assert (out[300:302, 442:442 + reach // 2] == 80).all()
+
+
+def test_a_small_half_solid_bit_is_dropped_a_solid_cap_is_not():
+    """A small detached bit (under ``LEFTOVER_BIT`` of the product) mostly not solid is a ghost;
+    a solid one (a cap, a tag the selection kept beside the product) stays, and so does a
+    half-solid bit larger than the limit."""
+    from assistant.imaging.scene import LEFTOVER_BIT, drop_pale_leftovers
+
+    side = 20
+    assert side * side < LEFTOVER_BIT * 400 * 240
+    alpha = _carton()
+    alpha[40:40 + side, 300:300 + side] = 120
+    alpha[40:40 + side // 2, 300:300 + side] = 230  # half of it solid: under LEFTOVER_BIT_SOLID
+    out = drop_pale_leftovers(alpha)
+    assert (out[40:40 + side, 300:300 + side] == 0).all()
+    alpha = _carton()
+    alpha[40:40 + side, 300:300 + side] = 240  # a solid cap
+    assert (drop_pale_leftovers(alpha) == alpha).all()
+    alpha = _carton()
+    big = 60  # over LEFTOVER_BIT of the carton
+    assert big * big > LEFTOVER_BIT * 400 * 240
+    alpha[20:20 + big, 500:500 + big] = 120
+    alpha[20:20 + big // 2, 500:500 + big] = 230
+    assert (drop_pale_leftovers(alpha)[20:20 + big // 2, 500:500 + big] == 230).all()
+
+
+def test_a_see_through_product_keeps_its_pale_parts_and_large_cuts_get_the_same_answers():
+    """In a product whose outline is not solid (a glass, a mesh: under ``HOLE_PRODUCT``) nothing
+    is dropped. A cut over ``LEFTOVER_SIDE`` long is judged on a small copy with the same answers,
+    and only pale pixels of a patch lose their alpha."""
+    from assistant.imaging.scene import LEFTOVER_SIDE, LEFTOVER_WIDE, drop_pale_leftovers
+
+    alpha = _carton()
+    alpha[150:450, 250:390] = 110  # a glass's window: 44 % of the outline see-through
+    thick = round(2.5 * LEFTOVER_WIDE * 600)
+    alpha[500:500 + thick, 260:380] = 90
+    assert (drop_pale_leftovers(alpha) == alpha).all()
+    alpha = np.repeat(np.repeat(_carton(ramp=2), 4, axis=0), 4, axis=1)
+    assert max(alpha.shape) > LEFTOVER_SIDE
+    alpha[2000:2000 + 4 * thick, 1040:1520] = 90
+    alpha[2000 + 8:2000 + 12, 1100:1200] = 200  # a solid speck inside the ghost patch stays
+    out = drop_pale_leftovers(alpha)
+    assert (out[2000 + 16:2000 + 4 * thick, 1040:1520] == 0).all()
+    assert (out[400:2000, 800:1760] == 255).all() and (out[2000 + 8:2000 + 12, 1100:1200] == 200).all()

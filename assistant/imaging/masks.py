@@ -49,6 +49,43 @@ def edge_contact(mask: np.ndarray) -> float:
     return max(float(on.sum()) / max(extent, 1) for on, extent in sides)
 
 
+def _sides(region: np.ndarray) -> list[np.ndarray]:
+    """``region`` turned so that each photo edge in turn is its first row (top, bottom, left, right)."""
+    return [region, region[::-1], region.T, region.T[::-1]]
+
+
+def edge_shares(region: np.ndarray) -> list[tuple[int, float]]:
+    """(side, share of the product's extent along that side lying on it), as ``edge_contact``."""
+    box = bounding_box(region)
+    if box is None:
+        return []
+    extent = (box[2] - box[0], box[2] - box[0], box[3] - box[1], box[3] - box[1])
+    return [(i, float(m[:2].any(axis=0).sum()) / max(extent[i], 1)) for i, m in enumerate(_sides(region))]
+
+
+def clipped_share(region: np.ndarray, side: int) -> float:
+    """How much of the product the photo's ``side`` (0 top, 1 bottom, 2 left, 3 right) hides,
+    as a share of what is seen: its width on the edge and 5 and 10 % of its depth in, carried on
+    past the edge as a straight taper (a triangle). 1.0 when it does not narrow into the edge
+    (a straight cut across: how much is missing cannot be told)."""
+    m = _sides(region)[side]
+    w0 = float(m[:2].any(axis=0).sum())
+    if w0 == 0:
+        return 0.0
+    depth = int(np.nonzero(m.any(axis=1))[0].max()) + 1
+    area = float(region.sum())
+    hidden = 0.0
+    for f in (0.05, 0.1):
+        t = max(2, round(f * depth))
+        if t >= m.shape[0]:
+            return 1.0
+        grow = float(m[t].sum()) - w0
+        if grow <= 0:
+            return 1.0
+        hidden = max(hidden, w0 * (w0 * t / grow) / 2)  # the taper's triangle beyond the edge
+    return min(1.0, hidden / max(area, 1.0))
+
+
 def blob_areas(mask: np.ndarray, close: int = 5) -> list[int]:
     """Areas of the separate blobs, largest first (specks merged by a ``close`` px closing)."""
     m = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((close, close), np.uint8))

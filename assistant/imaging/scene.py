@@ -388,3 +388,75 @@ def uncut_alpha(shape: tuple[int, int]) -> np.ndarray:
     y0, x0 = (h - side) // 2, (w - side) // 2
     alpha[y0:y0 + side, x0:x0 + side] = 255
     return alpha
+
+
+LEFTOVER_PALE = 160  # alpha below this (63 %) outside the solid product is a ghost's, or the ramp's
+LEFTOVER_REACH = 0.012  # pale alpha farther than this share of the long side from the solid product: a ghost
+LEFTOVER_WIDE = 0.01  # a pale patch at the product's edge at least this thick (share of the long side): a ghost
+LEFTOVER_BIT = 0.02  # a detached bit smaller than this share of the product ...
+LEFTOVER_BIT_SOLID = 0.75  # ... less than this share of it solid: a ghost (a cap or a tag is solid)
+LEFTOVER_SIDE = 400  # leftovers are judged on every n-th pixel, at most this long
+
+
+def drop_pale_leftovers(alpha: np.ndarray) -> np.ndarray:
+    """Pale leftovers of the background at or beside a solid product's edge are dropped (uint8
+    ``alpha``): half-transparent alpha farther than ``LEFTOVER_REACH`` from the solid product
+    (alpha > 50 %); pale patches outside its outline thicker than ``LEFTOVER_WIDE`` (the
+    model's ramp along the real edge is thinner), with their fringe; and small detached bits
+    (``LEFTOVER_BIT`` of the product) that are mostly not solid (a cap or a tag is). Only in a
+    solid product (``HOLE_PRODUCT``, as ``fill_pale_holes``): a glass, a chair or a mesh keeps
+    its soft parts. Judged on every n-th pixel (at most ``LEFTOVER_SIDE`` long: a 3 MP alpha's
+    area resize alone cost 10 ms CPU); written at full size only in the box of what was found,
+    where a pale leftover loses only its pale pixels."""
+    h, w = alpha.shape
+    step = max(1, -(-max(h, w) // LEFTOVER_SIDE))
+    small = alpha[::step, ::step]
+    found = _pale_leftovers(small)
+    if found is None:
+        return alpha
+    pale, bits = found
+    if step > 1:  # a sampled pixel stands for its step x step block: one more around, at full size
+        pale, bits = (cv2.dilate(m.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0 for m in (pale, bits))
+    ys, xs = np.nonzero(pale | bits)
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    box = (slice(y0 * step, min(h, y1 * step)), slice(x0 * step, min(w, x1 * step)))
+    crop = alpha[box]
+    size = (crop.shape[1], crop.shape[0])
+
+    def up(m: np.ndarray) -> np.ndarray:
+        m = m[y0:y1, x0:x1].astype(np.uint8)
+        return m > 0 if step == 1 else cv2.resize(m, size, interpolation=cv2.INTER_NEAREST) > 0
+    drop = (up(pale) & (crop < LEFTOVER_PALE)) | up(bits)
+    if not drop.any():
+        return alpha
+    out = alpha.copy()
+    out[box][drop] = 0
+    return out
+
+
+def _pale_leftovers(a: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """What ``drop_pale_leftovers`` drops at ``a``'s size: (pale parts, whole bits), or None."""
+    solid = (a >= HOLE_LEVELS[0]).astype(np.uint8)
+    outline = _outline(a)
+    if not outline.any() or float((solid[outline > 0]).mean()) < HOLE_PRODUCT:
+        return None
+    pale = (a > 0) & (a < LEFTOVER_PALE)
+    n = max(a.shape)
+    reach = max(2, round(LEFTOVER_REACH * n))
+    far = pale & (cv2.dilate(solid, _ellipse(reach, reach)) == 0)
+    k = max(2, round(LEFTOVER_WIDE * n / 2))
+    thick = cv2.morphologyEx(pale.astype(np.uint8), cv2.MORPH_OPEN, _ellipse(k, k))
+    thick &= 1 - outline
+    if thick.any():
+        far |= pale & (cv2.dilate(thick, _ellipse(k, k)) > 0)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((a >= 13).astype(np.uint8), connectivity=8)
+    bits = np.zeros(a.shape, bool)
+    if count > 2:
+        area = stats[1:, cv2.CC_STAT_AREA]
+        solid_n = np.bincount(labels[solid > 0], minlength=count)[1:]
+        small_bit = (area < LEFTOVER_BIT * area.max()) & (solid_n < LEFTOVER_BIT_SOLID * area)
+        if small_bit.any():
+            bits = np.concatenate([[False], small_bit])[labels]
+    if not far.any() and not bits.any():
+        return None
+    return far, bits
