@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
+
 import cv2
 import numpy as np
 
@@ -75,13 +78,33 @@ def shrink(img: np.ndarray, size: tuple[int, int], last: int = cv2.INTER_AREA) -
     whole-number ratios: that last step at 1000 -> 900 px costs 11 ms where INTER_LINEAR costs
     2, for a picture under one level different on average; the hand and hole detectors keep the
     area step (their decisions sit on thresholds that it moves)."""
+    first = True
     while img.shape[1] >= 2 * size[0] and img.shape[0] >= 2 * size[1]:
-        h, w = img.shape[:2]
-        img = cv2.resize(img[:h // 2 * 2, :w // 2 * 2], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+        img = _photo_half(img) if first and not img.flags.writeable else _half(img)
+        first = False
     if (img.shape[1], img.shape[0]) == tuple(size):
         return img
     return cv2.resize(img, size, interpolation=last if img.shape[1] >= size[0] and img.shape[0] >= size[1]
                       else cv2.INTER_AREA)
+
+
+def _half(img: np.ndarray) -> np.ndarray:
+    h, w = img.shape[:2]
+    return cv2.resize(img[:h // 2 * 2, :w // 2 * 2], (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+
+
+_last_half = threading.local()
+
+
+def _photo_half(img: np.ndarray) -> np.ndarray:
+    """``_half`` of a read-only array (the pipeline's photo, ``pipeline.pixels``), made once per
+    thread: the guided filter's guide and the hand search both start by halving the same photo."""
+    held = getattr(_last_half, "held", None)
+    if held is not None and held[0]() is img:
+        return held[1]
+    half = _half(img)
+    _last_half.held = (weakref.ref(img), half)
+    return half
 
 
 def block_mean(img: np.ndarray, factor: int) -> np.ndarray:

@@ -215,7 +215,8 @@ def remove_hand(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndar
     sub = max(1.0, max(h, w) / HAND_SIDE)
     lw, lh = max(8, round(w / sub)), max(8, round(h / sub))
     small = _shrink(rgb, (lw, lh))
-    mask = _shrink(alpha, (lw, lh)) > 127
+    small_alpha = _shrink(alpha, (lw, lh))
+    mask = small_alpha > 127
     if mask.mean() < HELD_MIN:
         return alpha, rgb, None, 0.0  # a product held up to the camera fills more of the frame
     hand = find_hand(small, mask)
@@ -249,7 +250,7 @@ def remove_hand(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndar
     notch = hull.astype(bool) & grown & mask
     covers = float(notch.sum()) / max(int(hull.sum()), 1)
     # The hand goes whole, its pale half-believed parts too (they would stay as a ghost).
-    faint = _shrink(alpha, (lw, lh)) > 8
+    faint = small_alpha > 8
     gone = (mask & ~product) | (grown & faint & ~product)
     out_rgb = rgb
     restore = notch if covers <= FILL_COVER else np.zeros_like(notch)
