@@ -160,6 +160,20 @@ def test_the_apps_batch_summary_counts_what_the_verdict_wants_looked_at():
     assert "1 dari 2 foto yang berhasil perlu dicek" in summary  # the removed hand alone is not a reason
 
 
+def test_fingers_over_a_torn_outline_ask_for_a_retake():
+    """Fingers that cover part of the product are amber while the product's outline is whole;
+    where the outline is torn there (product_lost), the output shows a carton with a bite out of
+    it, and the notice's own advice is to retake: red. A quarter covered is red either way."""
+    umum = load_preset("umum")
+    fingers = [("realphoto_fingers_cover", {"percent": 8})]
+    assert verdict_for(OK_CHECKS, fingers, umum).level == CHECK
+    assert verdict_for(OK_CHECKS + [_r("product_lost", "ok")], fingers, umum).level == CHECK
+    torn = verdict_for(OK_CHECKS + [_r("product_lost", "warn")], fingers, umum)
+    assert torn.level == RETAKE and torn.headline("id").startswith("Sebaiknya foto ulang: jari menutupi")
+    assert verdict_for(OK_CHECKS + [_r("product_lost", "warn")], (), umum).level == CHECK  # torn alone: amber
+    assert verdict_for(OK_CHECKS, [("realphoto_fingers_cover", {"percent": 25})], umum).level == RETAKE
+
+
 def test_fingers_may_show_counts_only_with_the_hands_shape():
     """Issue 16 (verdict16b): "fingers may still show" is read from skin colour by the cut line.
     Alone (the output's ``hand`` check, the hand's shape, is ok) it is information under a green
