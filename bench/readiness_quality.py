@@ -20,6 +20,8 @@ looking at the ``tune`` half only; the table reports the ``held-out`` half (``--
     python bench/readiness_quality.py --half tune     # the half the thresholds were set on
     python bench/readiness_quality.py --sheet out/    # contact sheets of every miss / false alarm
     python bench/readiness_quality.py --half fresh    # round 5's validation split (new seed, new photos)
+    python bench/readiness_quality.py --half phone-tune  # round 6's tuning cases: Etalase's outputs of
+                                                         # other phone photos, and more collages
 
 Reports precision / recall per kind, false alarms on clean products (packshots with
 packaging text apart), after-fix pass rate of the fixable positives and how much the fix
