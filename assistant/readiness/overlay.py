@@ -23,7 +23,8 @@ How it decides (docs/readiness.md has the measurements):
   (morphological gradient) or a strong colour off the canvas; grouped by a closing that
   joins letters into words. Each group gets a kind: ``watermark`` (faint: semi-transparent,
   or the same mark tiled three times or more), ``sticker`` (a big solid badge), ``logo``
-  (a small solid or compact mark), ``text`` (a row of letters).
+  (a small solid or compact mark), ``text`` (a row of letters). A shaded blot beside the product
+  with nothing drawn in it is a piece of the photo the cutout left behind, not a mark.
 """
 
 from __future__ import annotations
