@@ -20,6 +20,8 @@ looking at the ``tune`` half only; the table reports the ``held-out`` half (``--
     python bench/readiness_quality.py --half tune     # the half the thresholds were set on
     python bench/readiness_quality.py --sheet out/    # contact sheets of every miss / false alarm
     python bench/readiness_quality.py --half fresh    # round 5's validation split (new seed, new photos)
+    python bench/readiness_quality.py --half phone-tune  # round 6's tuning cases: Etalase's outputs of
+                                                         # other phone photos, and more collages
 
 Reports precision / recall per kind, false alarms on clean products (packshots with
 packaging text apart), after-fix pass rate of the fixable positives and how much the fix
@@ -462,14 +464,16 @@ FRESH_SEED = 2611
 HAND_PHONE = {2, *range(15, 38), *range(39, 47), *range(49, 52), *range(53, 86)}
 
 
-def load_phone_bases(cache: Path) -> list[Base]:
-    """Etalase's umum outputs of the hand-free grocery_phone photos, cached under ``cache``."""
-    phones = sorted((DATA / "grocery_phone" / "images").glob("*.jpg"))[::3]
+def load_phone_bases(cache: Path, start: int = 0, count: int | None = None, skip=HAND_PHONE,
+                     folder: str = "phone-bases", prefix: str = "phone_") -> list[Base]:
+    """Etalase's umum outputs of the hand-free grocery_phone photos, cached under ``cache``
+    (``start`` 1: the phone-tune split's photos, every third from the second, none of the fresh's)."""
+    phones = sorted((DATA / "grocery_phone" / "images").glob("*.jpg"))[start::3][:count]
     out = []
     for i, path in enumerate(phones):
-        if i in HAND_PHONE:
+        if i in skip:
             continue
-        key = cache / "phone-bases" / f"{path.stem}.png"
+        key = cache / folder / f"{path.stem}.png"
         if not key.is_file():
             from assistant.photo import open_photo
             from assistant.pipeline import process
@@ -481,8 +485,44 @@ def load_phone_bases(cache: Path) -> list[Base]:
             key.parent.mkdir(parents=True, exist_ok=True)
             image.convert("RGB").resize((SIDE, SIDE), Image.Resampling.LANCZOS).save(key)
         rgb = np.asarray(Image.open(key).convert("RGB"))
-        out.append(Base("phone_" + path.stem, rgb, None, "phone-output"))
+        out.append(Base(prefix + path.stem, rgb, None, "phone-output"))
     return out
+
+
+# The phone-tune split (round 6): Etalase's umum outputs of other grocery_phone photos (every third
+# from the second: none is in the fresh split), clean and with overlays (seed 22's parity), to set
+# rules on phone outputs without looking at the fresh split. Hands are not screened out: the
+# pipeline's output is what a vendor would check.
+PHONE_TUNE = 36
+
+
+def build_phone_tune_cached(cache: Path, seed: int = 22) -> list[Case]:
+    phones = load_phone_bases(cache, 1, PHONE_TUNE, set(), "phone-tune-bases", "phonet_")
+
+    def build() -> list[Case]:
+        cases: list[Case] = []
+        kinds = list(ADDERS)
+        for i, b in enumerate(phones):
+            cases.append(Case(f"{b.name}__clean", b.name, "phone-tune", b.group, None, "", False, b.rgb, b.rgb))
+            rng = np.random.default_rng(zlib.crc32(b.name.encode()) + seed)
+            for kind in [kinds[(i + j) % len(kinds)] for j in range(0, len(kinds), 2)]:
+                rgb, fixable, detail = ADDERS[kind](b.rgb, _white_mask(b.rgb), rng)
+                cases.append(Case(f"{b.name}__{kind}", b.name, "phone-tune", b.group, kind, detail, fixable, rgb, b.rgb))
+        return cases
+    cases = _cases_in(cache / f"cases-phonetune-{seed}", {b.name: b for b in phones}, build)
+    # more collages, from the tune half's photos and these (a new seed: the old tune collages are kept)
+    pool = [b for b in load_bases(cache) if half_of(b.name) == "tune"] + phones
+
+    def collages() -> list[Case]:
+        rng = np.random.default_rng(seed + 1000)
+        out = []
+        for j in range(30):
+            picks = rng.choice(len(pool), size=4, replace=False)
+            rgb, fixable, detail = make_collage([pool[p].rgb for p in picks], rng)
+            out.append(Case(f"collage{j}_phonetune", pool[picks[0]].name, "phone-tune", "collage", "collage",
+                            detail, False, rgb))
+        return out
+    return cases + _cases_in(cache / f"cases-collagetune-{seed}", {}, collages)
 
 
 def build_fresh(bases: list[Base], phones: list[Base], seed: int = FRESH_SEED) -> list[Case]:
@@ -604,8 +644,9 @@ def predicted(f: overlay.Findings) -> set[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--half", choices=["tune", "held-out", "all", "fresh"], default="held-out",
-                    help="fresh: the round-5 validation split (new seed, new photos), kept apart from both halves")
+    ap.add_argument("--half", choices=["tune", "held-out", "all", "fresh", "phone-tune"], default="held-out",
+                    help="fresh: the round-5 validation split (new seed, new photos), kept apart from both halves; "
+                         "phone-tune: round 6's tuning cases on Etalase's outputs of other phone photos")
     ap.add_argument("--model", default="u2netp")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/etalase_readiness_cache"))
     ap.add_argument("--sheet", type=Path, default=None, help="folder for contact sheets of misses and false alarms")
@@ -624,8 +665,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     t0 = time.perf_counter()
     bases = load_bases(args.cache)
-    cases = build_fresh_cached(bases, args.cache) if args.half == "fresh" else build_cases_cached(bases, args.cache)
-    if args.half not in ("all", "fresh"):
+    if args.half == "phone-tune":
+        cases = build_phone_tune_cached(args.cache)
+    elif args.half == "fresh":
+        cases = build_fresh_cached(bases, args.cache)
+    else:
+        cases = build_cases_cached(bases, args.cache)
+    if args.half not in ("all", "fresh", "phone-tune"):
         cases = [c for c in cases if c.half == args.half]
     print(f"{len(bases)} photos, {len(cases)} cases ({args.half}), built in {time.perf_counter() - t0:.1f}s",
           file=sys.stderr)

@@ -669,3 +669,44 @@ def test_a_shaded_ring_apart_from_the_product_is_loose_curves_only_when_thin(wid
     grey = 90 + np.clip((xx - 900) / 180, 0, 1)[..., None] * LIMITS.flat_level * 10
     img = Image.fromarray((np.asarray(img).astype(np.float32) * (1 - m) + grey * m).astype(np.uint8))
     assert detect(img, alpha).kinds == kinds
+
+
+LEFT = 900 + int(0.03 * SIDE)  # beside the product (its right edge at 900), clear of its zone's margin
+
+
+@pytest.mark.parametrize("x0,shade,drawn,flagged", [
+    (LEFT, int(LIMITS.flat_level * 8), False, False),                   # a shaded blot beside it: the photo's
+    (LEFT, 0, False, True),                                             # the same blot painted flat: added
+    (LEFT, (LIMITS.blot_stray + 1) * 4 + 2, False, False),              # a ramp whose cores stray just over
+    (LEFT, LIMITS.blot_stray * 4 - 2, False, True),                     # ... and just under blot_stray
+    (LEFT, int(LIMITS.flat_level * 8), True, True),                     # a shaded badge with a letter in it: added
+    (900 + int((LIMITS.leftover_gap + LIMITS.margin + 0.02) * SIDE), int(LIMITS.flat_level * 8), False, True),
+])                                                                      # the shaded blot far from it: added
+def test_a_shaded_blot_beside_the_product_is_a_leftover_of_the_photo(x0, shade, drawn, flagged):
+    """What the cutout of a phone photo leaves beside the product (a piece of the hand, the shelf):
+    one shaded piece with nothing drawn in it, next to the product. A designed mark is flat paint
+    or carries a letter or symbol; a shaded shape far from the product stays a mark."""
+    img, alpha = packshot(box=(300, 150, 900, 1100), dense_text=False)
+    img = _blob(img, (x0, 500, x0 + 90, 590), (30, 90, 200), shade)
+    if drawn:
+        ImageDraw.Draw(img).text((x0 + 22, 512), "K", font=_font(60), fill=(255, 255, 255))
+    f = detect(img, alpha)
+    assert bool(f.marks) == flagged, f.marks
+
+
+@pytest.mark.parametrize("a_bottom,collage", [(599, True), (750, False)])
+def test_a_seam_clear_of_the_products_themselves_parts_two_panels(a_bottom, collage):
+    """Two panels on different papers (pink above, white below), a pale carton standing on its
+    panel's lower edge (no step where it meets the white: the seam is not cut straight across):
+    the seam is inside the carton's margin but clear of the carton itself, a collage. A carton
+    that crosses the line (a backdrop changing colour behind it) is one photo."""
+    img = Image.new("RGB", (SIDE, SIDE), (255, 255, 255))
+    ImageDraw.Draw(img).rectangle([0, 0, SIDE, 599], fill=(255, 236, 236))
+    alpha = np.zeros((SIDE, SIDE), np.uint8)
+    for box in ((200, 150, 320, a_bottom), (650, 700, 950, 1100)):  # the carton: 10 % of the seam
+        x0, y0, x1, y1 = box
+        d = ImageDraw.Draw(img)
+        d.rectangle(box, fill=(252, 252, 252))
+        d.rectangle([x0 + 40, y0 + 60, x1 - 40, y1 - 120], fill=(200, 40, 40))
+        alpha[y0:y1 + 1, x0:x1 + 1] = 255
+    assert detect(img, alpha).collage == collage

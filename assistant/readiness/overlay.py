@@ -23,7 +23,8 @@ How it decides (docs/readiness.md has the measurements):
   (morphological gradient) or a strong colour off the canvas; grouped by a closing that
   joins letters into words. Each group gets a kind: ``watermark`` (faint: semi-transparent,
   or the same mark tiled three times or more), ``sticker`` (a big solid badge), ``logo``
-  (a small solid or compact mark), ``text`` (a row of letters).
+  (a small solid or compact mark), ``text`` (a row of letters). A shaded blot beside the product
+  with nothing drawn in it is a piece of the photo the cutout left behind, not a mark.
 """
 
 from __future__ import annotations
@@ -81,6 +82,9 @@ class Limits:
     badge_aspect: float = 1.6     # ... (median deviation under this many levels) and this compact
     blot: float = 0.05            # a faint mark against the product shorter than this share of the long side is
                                   # its shadow or edge (a watermark's word is longer)
+    leftover_gap: float = 0.09    # a mark this close to the product (share of the long side) ...
+    blot_parts: int = 3           # ... of at most this many pieces of ink, no hole (nothing drawn in it) ...
+    blot_stray: int = 2           # ... whose stroke cores stray more than this at full size: a piece of the photo
     curve_fill: float = 0.35      # a shape apart from the product whose strokes fill less of its box than this
                                   # (loose curves) is a mark only when painted flat in light
     core_share: float = 0.8       # a mark's stroke cores: its pixels at least this share of its contrast
@@ -402,7 +406,6 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
              "left": left >= min_band, "right": w - right >= min_band}
     top = max(top, status if status and status <= py0 else 0)
 
-    zone_raw = zone
     # the parts of the product the model missed, inside the content only (never a frame or a bar)
     inside_box = np.zeros((h, w), bool)
     inside_box[top:bottom, left:right] = True
@@ -435,8 +438,9 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         # clear of the product; or a cut straight across everything, the product too (panels that
         # meet without a gutter, each product reaching its panel's edge: a photo has no such line)
         sy, sx = seam_y.mean(axis=1), seam_x.mean(axis=0)
-        rows = np.flatnonzero(((sy >= limits.seam_share) & (zone_raw.mean(axis=1) < 0.02)) | (sy >= limits.cut_share))
-        cols = np.flatnonzero(((sx >= limits.seam_share) & (zone_raw.mean(axis=0) < 0.02)) | (sx >= limits.cut_share))
+        # (clear of the product itself, not of its margin: a product may stand at its panel's edge)
+        rows = np.flatnonzero(((sy >= limits.seam_share) & (raw.mean(axis=1) < 0.02)) | (sy >= limits.cut_share))
+        cols = np.flatnonzero(((sx >= limits.seam_share) & (raw.mean(axis=0) < 0.02)) | (sx >= limits.cut_share))
         need = limits.collage_stuff * h * w
         for y in rows[(rows > 0.15 * h) & (rows < 0.85 * h)]:
             if stuff0[:y - 2].sum() >= need and stuff0[y + 3:].sum() >= need:
@@ -551,6 +555,37 @@ def _core_flatness(full: tuple[np.ndarray, np.ndarray], region: np.ndarray, at: 
     return _flatness(crop[core])
 
 
+def _structure(full: tuple[np.ndarray, np.ndarray], region: np.ndarray, at: tuple[int, int], scale: float,
+               limits: Limits) -> tuple[int, int, float]:
+    """A mark read at the image's own resolution: its ink's separate pieces and holes (each at
+    least 2 % of the ink; letters, a symbol, a ring) and how far its stroke cores stray in colour."""
+    rgb, canvas = full
+    x0, y0, x1, y1 = _full_box((at[0], at[1], at[0] + region.shape[1], at[1] + region.shape[0]), scale,
+                               (rgb.shape[1], rgb.shape[0]))
+    crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+    if crop.size == 0:
+        return 0, 0, 255.0
+    canvas_img = np.empty_like(crop)
+    canvas_img[:] = np.asarray(canvas, np.uint8)
+    d = _chmax(cv2.absdiff(crop, canvas_img))
+    inside = cv2.resize(region.astype(np.uint8), (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST).astype(bool)
+    ink = inside & (d > limits.edge_level)
+    total = int(ink.sum())
+    if total < 10:
+        return 0, 0, 255.0
+    core = ink & (d >= limits.core_share * float(np.percentile(d[ink], 95)))
+    contours, hier = cv2.findContours(ink.astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    least = max(4.0, 0.02 * total)
+    parts = holes = 0
+    for c, hr in zip(contours, hier[0]):
+        if cv2.contourArea(c) >= least:
+            if hr[3] < 0:
+                parts += 1
+            else:
+                holes += 1
+    return parts, holes, _flatness(crop[core])
+
+
 def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np.ndarray, scale: float,
                  size: tuple[int, int], limits: Limits, framed: bool = False,
                  small: np.ndarray | None = None,
@@ -565,6 +600,8 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
     raw_n, raw_labels, raw_stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     min_px = limits.min_mark * h * w
     grown_zone = cv2.dilate(zone.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    gap_map = cv2.distanceTransform((~zone).astype(np.uint8), cv2.DIST_L2, 3) if zone.any() \
+        else np.full((h, w), 1e9, np.float32)
     found = []
     for i in range(1, n):
         x, y, bw, bh, _ = stats[i]
@@ -593,6 +630,11 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
             ink_flat = _flatness(small[y:y + bh, x:x + bw][px & (d >= limits.core_share * contrast)])
         else:
             ink_flat = 0.0
+        if full is not None and float(gap_map[y:y + bh, x:x + bw][px].min()) < limits.leftover_gap * side:
+            pieces, holes, stray = _structure(full, region, (x, y), scale, limits)
+            if pieces <= limits.blot_parts and not holes and stray > limits.blot_stray:
+                continue  # a shaded blot beside the product, nothing drawn in it: a piece of the photo
+                #           around the product (a hand's, a shelf's) that the cutout left behind
         found.append(dict(box=(x, y, x + bw, y + bh), contrast=contrast, solid=solid_share, parts=parts,
                           touches=touches, bw=bw, bh=bh, span=span, flat=flat, ink_flat=ink_flat,
                           fill=count / max(1, bw * bh), at=(x, y), region=region))
