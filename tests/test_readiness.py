@@ -692,21 +692,3 @@ def test_a_shaded_blot_beside_the_product_is_a_leftover_of_the_photo(x0, shade, 
         ImageDraw.Draw(img).text((x0 + 22, 512), "K", font=_font(60), fill=(255, 255, 255))
     f = detect(img, alpha)
     assert bool(f.marks) == flagged, f.marks
-
-
-@pytest.mark.parametrize("a_bottom,collage", [(599, True), (750, False)])
-def test_a_seam_clear_of_the_products_themselves_parts_two_panels(a_bottom, collage):
-    """Two panels on different papers (pink above, white below), a pale carton standing on its
-    panel's lower edge (no step where it meets the white: the seam is not cut straight across):
-    the seam is inside the carton's margin but clear of the carton itself, a collage. A carton
-    that crosses the line (a backdrop changing colour behind it) is one photo."""
-    img = Image.new("RGB", (SIDE, SIDE), (255, 255, 255))
-    ImageDraw.Draw(img).rectangle([0, 0, SIDE, 599], fill=(255, 236, 236))
-    alpha = np.zeros((SIDE, SIDE), np.uint8)
-    for box in ((200, 150, 320, a_bottom), (650, 700, 950, 1100)):  # the carton: 10 % of the seam
-        x0, y0, x1, y1 = box
-        d = ImageDraw.Draw(img)
-        d.rectangle(box, fill=(252, 252, 252))
-        d.rectangle([x0 + 40, y0 + 60, x1 - 40, y1 - 120], fill=(200, 40, 40))
-        alpha[y0:y1 + 1, x0:x1 + 1] = 255
-    assert detect(img, alpha).collage == collage

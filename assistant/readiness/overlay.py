@@ -406,6 +406,7 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
              "left": left >= min_band, "right": w - right >= min_band}
     top = max(top, status if status and status <= py0 else 0)
 
+    zone_raw = zone
     # the parts of the product the model missed, inside the content only (never a frame or a bar)
     inside_box = np.zeros((h, w), bool)
     inside_box[top:bottom, left:right] = True
@@ -438,9 +439,8 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         # clear of the product; or a cut straight across everything, the product too (panels that
         # meet without a gutter, each product reaching its panel's edge: a photo has no such line)
         sy, sx = seam_y.mean(axis=1), seam_x.mean(axis=0)
-        # (clear of the product itself, not of its margin: a product may stand at its panel's edge)
-        rows = np.flatnonzero(((sy >= limits.seam_share) & (raw.mean(axis=1) < 0.02)) | (sy >= limits.cut_share))
-        cols = np.flatnonzero(((sx >= limits.seam_share) & (raw.mean(axis=0) < 0.02)) | (sx >= limits.cut_share))
+        rows = np.flatnonzero(((sy >= limits.seam_share) & (zone_raw.mean(axis=1) < 0.02)) | (sy >= limits.cut_share))
+        cols = np.flatnonzero(((sx >= limits.seam_share) & (zone_raw.mean(axis=0) < 0.02)) | (sx >= limits.cut_share))
         need = limits.collage_stuff * h * w
         for y in rows[(rows > 0.15 * h) & (rows < 0.85 * h)]:
             if stuff0[:y - 2].sum() >= need and stuff0[y + 3:].sum() >= need:
