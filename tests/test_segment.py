@@ -39,7 +39,7 @@ def test_u2netp_finds_a_generated_product():
 
 
 @pytest.mark.parametrize("model", ["isnet-general-use", "u2netp"])
-@pytest.mark.parametrize("size", [(1999, 1499), (1100, 825), (4000, 3000)])
+@pytest.mark.parametrize("size", [(1999, 1499), (1100, 825), (4000, 3000), (4000, 3)])
 def test_the_model_input_is_exactly_rembgs(model, size):
     """The documented preparation, pixel for pixel: rembg's LANCZOS to the input size (box-reduced
     first past twice that size), (x / max - mean) / std, NCHW; whatever shortcuts prepare takes

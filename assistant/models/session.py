@@ -102,10 +102,13 @@ def _lanczos_square(image: Image.Image, size: int) -> Image.Image:
         def reduce(rows: tuple[int, int]) -> Image.Image:
             return image.reduce((fx, fy), box=(0, rows[0], w, rows[1]))
 
-        top, bottom = _resize_pool.map(reduce, ((0, cut), (cut, h)))
-        image = Image.new(top.mode, (top.width, top.height + bottom.height))
-        image.paste(top, (0, 0))
-        image.paste(bottom, (0, top.height))
+        if cut == 0:  # a single row of blocks
+            image = reduce((0, h))
+        else:
+            top, bottom = _resize_pool.map(reduce, ((0, cut), (cut, h)))
+            image = Image.new(top.mode, (top.width, top.height + bottom.height))
+            image.paste(top, (0, 0))
+            image.paste(bottom, (0, top.height))
     src_w, src_h = w / fx, h / fy  # the source box in the reduced image's pixels
     half = size // 2
 
