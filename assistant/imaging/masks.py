@@ -39,14 +39,7 @@ def touches_border(mask: np.ndarray, width: int = 2) -> np.ndarray:
 
 def edge_contact(mask: np.ndarray) -> float:
     """Longest share of the mask's extent that lies on one photo edge (0 .. 1)."""
-    box = bounding_box(mask)
-    if box is None:
-        return 0.0
-    x0, y0, x1, y1 = box
-    bw, bh = x1 - x0, y1 - y0
-    sides = [(mask[:2].any(axis=0), bw), (mask[-2:].any(axis=0), bw),
-             (mask[:, :2].any(axis=1), bh), (mask[:, -2:].any(axis=1), bh)]
-    return max(float(on.sum()) / max(extent, 1) for on, extent in sides)
+    return max((share for _, share in edge_shares(mask)), default=0.0)
 
 
 def _sides(region: np.ndarray) -> list[np.ndarray]:
@@ -55,7 +48,8 @@ def _sides(region: np.ndarray) -> list[np.ndarray]:
 
 
 def edge_shares(region: np.ndarray) -> list[tuple[int, float]]:
-    """(side, share of the product's extent along that side lying on it), as ``edge_contact``."""
+    """(side, share of the mask's extent along that photo edge lying on it) for the four sides
+    (0 top, 1 bottom, 2 left, 3 right); none for an empty mask."""
     box = bounding_box(region)
     if box is None:
         return []

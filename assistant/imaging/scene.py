@@ -138,9 +138,9 @@ def _outline(alpha: np.ndarray) -> np.ndarray:
     return outline
 
 
-def _solid_share(alpha: np.ndarray) -> float:
-    """Share of the largest outline (filled) that is solid (alpha > 50 %)."""
-    outline = _outline(alpha)
+def _solid_share(alpha: np.ndarray, outline: np.ndarray | None = None) -> float:
+    """Share of the largest outline (filled; ``_outline(alpha)`` unless given) that is solid (alpha > 50 %)."""
+    outline = _outline(alpha) if outline is None else outline
     if not outline.any():
         return 0.0
     return float((alpha[outline > 0] >= HOLE_LEVELS[0]).mean())
@@ -436,10 +436,10 @@ def drop_pale_leftovers(alpha: np.ndarray) -> np.ndarray:
 
 def _pale_leftovers(a: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """What ``drop_pale_leftovers`` drops at ``a``'s size: (pale parts, whole bits), or None."""
-    solid = (a >= HOLE_LEVELS[0]).astype(np.uint8)
     outline = _outline(a)
-    if not outline.any() or float((solid[outline > 0]).mean()) < HOLE_PRODUCT:
+    if _solid_share(a, outline) < HOLE_PRODUCT:
         return None
+    solid = (a >= HOLE_LEVELS[0]).astype(np.uint8)
     pale = (a > 0) & (a < LEFTOVER_PALE)
     n = max(a.shape)
     reach = max(2, round(LEFTOVER_REACH * n))

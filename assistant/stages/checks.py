@@ -48,8 +48,7 @@ from PIL import Image
 
 from assistant.i18n import t
 from assistant.imaging.colour import lab_from_srgb8
-from assistant.imaging.masks import blob_areas, border_band, bounding_box, clipped_share, edge_contact, edge_shares
-from assistant.imaging.masks import largest_blob
+from assistant.imaging.masks import blob_areas, border_band, bounding_box, clipped_share, edge_shares, largest_blob
 from assistant.imaging import scene, skin
 
 CHECK_NAMES = ("blur", "exposure", "resolution", "cutoff", "product_size", "multiple_products",
@@ -404,11 +403,9 @@ def check_cutoff(mask: np.ndarray, hand: np.ndarray, fg: np.ndarray | None = Non
     count (measured on the review set's tuning half: the frame clipped 0.3-1.2 % off listable
     cartons and juice packs; torn or ragged ones reached 2-3 %)."""
     region = _product_region(mask & ~hand, None if fg is None else fg & ~hand)
-    value = edge_contact(region)
-    if value >= LIMITS.cutoff_warn:
-        value = max((share for side, share in edge_shares(region)
-                     if share < LIMITS.cutoff_warn or clipped_share(region, side) >= LIMITS.cutoff_sliver),
-                    default=0.0)
+    value = max((share for side, share in edge_shares(region)
+                 if share < LIMITS.cutoff_warn or clipped_share(region, side) >= LIMITS.cutoff_sliver),
+                default=0.0)
     return _result("cutoff", _grade(value, LIMITS.cutoff_warn, LIMITS.cutoff_fail), value)
 
 

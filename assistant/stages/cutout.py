@@ -343,14 +343,10 @@ def _unsure_windows(unsure: np.ndarray, tile: int, size: tuple[int, int]):
     gh, gw = unsure.shape
     w, h = size
     fx, fy = w / gw, h / gh
-    for j, row in enumerate(_tile_flags(unsure, tile)):
-        if not row.any():
-            continue
+    for j, s, e in _tile_runs(unsure, tile):
         ty = j * tile
-        edges = np.diff(np.concatenate(([0], row.view(np.int8), [0])))
-        for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
-            yield (round(int(s) * tile * fx), min(w, round(int(e) * tile * fx)),
-                   round(ty * fy), min(h, round((ty + tile) * fy)))
+        yield (round(s * tile * fx), min(w, round(e * tile * fx)),
+               round(ty * fy), min(h, round((ty + tile) * fy)))
 
 
 def refine_alpha(soft: np.ndarray, rgb: np.ndarray) -> np.ndarray:
@@ -411,6 +407,17 @@ def _tile_flags(mask: np.ndarray, tile: int) -> np.ndarray:
     return padded.reshape(ny, tile, nx * tile).max(axis=1).reshape(ny, nx, tile).max(axis=2) > 0
 
 
+def _tile_runs(mask: np.ndarray, tile: int):
+    """(tile row, first tile, tile past the last) for each run of ``_tile_flags`` tiles along a
+    tile row: a run starts where a tile is marked and its left neighbour is not."""
+    for j, row in enumerate(_tile_flags(mask, tile)):
+        if not row.any():
+            continue
+        edges = np.diff(np.concatenate(([0], row.view(np.int8), [0])))
+        for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+            yield j, int(s), int(e)
+
+
 DECON_TILE = 32  # photo px: the narrow pass runs only in tiles holding partial alpha
 _UNIT = np.float32(1.0 / 255.0)
 
@@ -425,17 +432,10 @@ def _partial_windows(partial: np.ndarray, tile: int, pad: int):
     of such tiles along a tile row: ((y0, y1, x0, x1) the run, (py0, py1, px0, px1) the run
     with ``pad`` around it, clipped to the array)."""
     h, w = partial.shape
-    tiles = _tile_flags(partial, tile)
-    for ty in range(len(tiles)):
-        row = tiles[ty]
-        if not row.any():
-            continue
-        # runs of marked tiles: starts where a tile is marked and its left neighbour is not
-        edges = np.diff(np.concatenate(([0], row.view(np.int8), [0])))
+    for ty, s, e in _tile_runs(partial, tile):
         y0, y1 = ty * tile, min(h, (ty + 1) * tile)
-        for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
-            x0, x1 = s * tile, min(w, e * tile)
-            yield (y0, y1, x0, x1), (max(0, y0 - pad), min(h, y1 + pad), max(0, x0 - pad), min(w, x1 + pad))
+        x0, x1 = s * tile, min(w, e * tile)
+        yield (y0, y1, x0, x1), (max(0, y0 - pad), min(h, y1 + pad), max(0, x0 - pad), min(w, x1 + pad))
 
 
 def decontaminate(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
