@@ -28,11 +28,10 @@ import httpx
 import pytest
 
 from tests.appserver import free_port, stop_app, wait_until_up
-from tests.conftest import REPO, jpeg_bytes, product_photo
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, REPO, jpeg_bytes, product_photo
 
 CODE = "KODE42"
 START_TIMEOUT_S = 240
-CHROMIUM = "/usr/bin/chromium"
 
 
 def run(cmd, **kw):
@@ -250,12 +249,12 @@ def test_share_button_shares_the_file_or_downloads_it(lan, tmp_path):
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (make browser installs it)")
     from playwright.sync_api import sync_playwright
-    from tests.test_app_browser import ARGS, PHONE, RESULT_TIMEOUT_MS, process, upload_photo
+    from tests.test_app_browser import PHONE, RESULT_TIMEOUT_MS, process, upload_photo
 
     photo = tmp_path / "produk.jpg"
     photo.write_bytes(jpeg_bytes(product_photo(seed=9)))
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(locale="id-ID", accept_downloads=True, **PHONE)
         # A phone's share sheet, recorded: this headless Chromium has no Web Share of its own.
         context.add_init_script("""
