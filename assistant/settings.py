@@ -124,7 +124,7 @@ _DECLARED = (
     Setting("ETALASE_SHARED", None, "Folder of real photos the benches read.", _path,
             default_text="`../shared/data`", group="development"),
     Setting("ETALASE_SCREENSHOTS", None, "Folder the browser tests save their screenshots to.", _path,
-            default_text="a temporary folder", group="development"),
+            default_text="unset: none made", group="development"),
     Setting("ETALASE_CODE", None, "Checkout whose code the real-photo bench runs (its \"before\" runs use the "
             "base commit's).", _path, default_text="this checkout", group="development"),
 )

@@ -54,14 +54,18 @@ def jpeg_bytes(image: Image.Image, **kwargs) -> bytes:
     return buf.getvalue()
 
 
+def _need_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (make browser installs it)")
+    pytest.importorskip("playwright")
+
+
 @pytest.fixture(scope="session")
 def browser_app(tmp_path_factory):
     """One app server for every browser test module (``server`` in tests/test_app_browser.py):
     starting the app and warming its model took ~10 s a module. Each test opens its own page and
     browser context, so the tests share the server and the browser, not a session."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (make browser installs it)")
-    pytest.importorskip("playwright")
+    _need_chromium()
     from tests.appserver import start_app, stop_app
 
     tmp = tmp_path_factory.mktemp("browser-app")
@@ -71,8 +75,10 @@ def browser_app(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def chromium(browser_app):
-    """One Chromium for every browser test module (``browser`` in tests/test_app_browser.py)."""
+def chromium():
+    """One Chromium for every browser test (``browser`` in tests/test_app_browser.py). Playwright's
+    sync API runs one instance per thread: a test that launched its own beside it would fail."""
+    _need_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -1,7 +1,7 @@
 """End-to-end: the app in a real browser (Debian's Chromium driven by Playwright for Python).
 
 The app runs in a subprocess on a free port. Screenshots of every tab, desktop (1280x900)
-and phone (390x844), go to ``$ETALASE_SCREENSHOTS`` when set, else to a temporary folder:
+and phone (390x844), are saved to ``$ETALASE_SCREENSHOTS`` when it is set (and not made otherwise):
 ``ETALASE_SCREENSHOTS=docs/screenshots python -m pytest tests/test_app_browser.py`` refreshes
 the documentation's screenshots.
 """
@@ -64,7 +64,11 @@ def no_horizontal_scroll(page) -> None:
 
 
 def save_shot(page, path: Path) -> None:
-    """A full-page PNG under 400 KB (palette-reduced when the photos make it larger)."""
+    """A full-page PNG under 400 KB (palette-reduced when the photos make it larger), made only
+    when ``$ETALASE_SCREENSHOTS`` asks for them (the documentation's refresh): nothing reads them
+    otherwise, and the 22 of a run took 1-9 s each on this machine."""
+    if not os.environ.get("ETALASE_SCREENSHOTS"):
+        return
     png = page.screenshot(full_page=True)
     if len(png) > MAX_SHOT_BYTES:
         img = Image.open(io.BytesIO(png)).convert("RGB")
@@ -396,8 +400,9 @@ def test_batch_and_screenshots(browser, server, shots, tmp_path):
     no_horizontal_scroll(page)
     save_shot(page, shots / "product-photo-phone-english.png")
     context.close()
-    made = sorted(p.name for p in shots.glob("*.png"))
-    assert len(made) >= 5, made
+    if os.environ.get("ETALASE_SCREENSHOTS"):  # the documentation's refresh: the pictures are there
+        made = sorted(p.name for p in shots.glob("*.png"))
+        assert len(made) >= 5, made
 
 
 def test_batch_grid_filter_redo_and_vendor_zips_on_a_phone(browser, server, shots, tmp_path):

@@ -4,8 +4,8 @@ A vendor opens "Cek Foto", picks a listing image she already has and presses "Ce
 clean image reads "Siap tayang" for each marketplace; one with promo text added beside the
 product reads why (in plain Indonesian, with what to do), shows Etalase's fix before and after
 side by side, and the fixed image downloads and is itself ready. Uses the app server and
-browser of tests/test_app_browser.py; the screenshot goes to ``$ETALASE_SCREENSHOTS`` (else a
-temporary folder) as cek-foto-phone.png.
+browser of tests/test_app_browser.py; the screenshot goes to ``$ETALASE_SCREENSHOTS`` (when set)
+as cek-foto-phone.png.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A vendor picks "Desain label baru", fills the short form, presses the tab's button, reads what
 is still missing in plain Indonesian, fixes it, and downloads the print PDF; the PDF's trim box
 is the size asked for. Uses the app server and browser of tests/test_app_browser.py. The phone
-screenshot goes to ``$ETALASE_SCREENSHOTS`` (else a temporary folder) as label-phone.png.
+screenshot goes to ``$ETALASE_SCREENSHOTS`` (when set) as label-phone.png.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 A vendor opens Promosi, uploads a product photo, types a price and two selling points, makes
 the set, sees it as a grid with the reason Shopee gets no promo card, and downloads the one zip:
 it holds every slot's file and the brand kit. Uses the app server and browser of
-tests/test_app_browser.py. The phone screenshot goes to ``$ETALASE_SCREENSHOTS`` (else a
-temporary folder) as promosi-phone.png.
+tests/test_app_browser.py. The phone screenshot goes to ``$ETALASE_SCREENSHOTS`` (when
+set) as promosi-phone.png.
 """
 
 from __future__ import annotations
