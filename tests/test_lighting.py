@@ -393,6 +393,42 @@ def test_a_light_from_a_camera_not_used_in_fitting_is_corrected_on_a_grey_card(n
     assert de < 6.0, (name, ev, de)
 
 
+def soft_disc(colour: tuple[int, int, int], size: int = 240, soft: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
+    """A shaded, coloured fruit on white paper whose edge mixes the two in linear light over a few
+    pixels (a lens's blur), with no neutral surface anywhere on it: linear RGB, and its mask."""
+    yy, xx = np.mgrid[:size, :size]
+    r = np.hypot(yy - size / 2, xx - size / 2)
+    alpha = np.clip((0.3 * size - r) / soft + 0.5, 0, 1)[..., None]
+    shade = np.clip(1.0 - 0.4 * (r / (0.3 * size)) ** 2, 0.5, 1)[..., None]
+    lin = alpha * decode(np.array(colour, float)) * shade + (1 - alpha)
+    return lin, (alpha[..., 0] >= 0.5).astype(np.uint8) * 255
+
+
+@pytest.mark.parametrize("colour", [(120, 40, 90), (60, 110, 50)])
+def test_the_products_edge_raises_a_clipped_channel_towards_the_light_never_past_it(colour, monkeypatch):
+    # a warm lamp at +0.5 EV blows the paper in red and green; only blue is known. The product's
+    # edge pixels lie between its colour and the paper's white, so they say how far above the
+    # clip the hidden channels are: the estimate moves towards the true light in each, not past it
+    import dataclasses
+    from assistant.stages.lighting import estimate
+    light = np.array([1.5, 1.0, 0.45])
+    lin, mask = soft_disc(colour)
+    noise = np.random.default_rng(1).normal(0, 0.002, lin.shape)
+    shot = jpeg(encode(lin * light * 2 ** 0.5 + noise), 85)
+    assert (shot[:10, :10].reshape(-1, 3).mean(axis=0) >= [250, 250, 0]).all()
+    truth = np.log(light * 2 ** 0.5)
+    errors = []
+    for edge in (False, True):
+        monkeypatch.setattr(estimate, "LIMITS", dataclasses.replace(estimate.LIMITS, edge_floor=edge))
+        res = analyse_lighting(Image.fromarray(shot), Image.fromarray(mask))
+        got = np.log(np.array(res.illuminant) * 2.0 ** -res.exposure_ev)
+        errors.append(got[:2] - truth[:2])      # red and green, the clipped ones, in log
+    without, with_edge = errors
+    assert (with_edge <= 0.05).all(), errors               # never past the light
+    assert (np.abs(with_edge) <= np.abs(without) + 0.02).all(), errors
+    assert np.abs(with_edge).sum() < np.abs(without).sum() - 0.1, errors
+
+
 def _pile_with_grey_card(seed: int = 0) -> np.ndarray:
     """Oranges filling the frame under white light, and a small grey card: the scene's statistics
     read an orange lamp, and the estimate says it is unsure."""
