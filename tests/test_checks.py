@@ -553,25 +553,3 @@ def test_round_parts_reads_boxiness_on_both_sides_of_its_limit():
         cv2.fillConvexPoly(octs, pts.astype(np.int32), 1)
     assert 1 - 2 * 40 ** 2 / 160 ** 2 > ROUND_BOX > np.pi / 4
     assert round_parts(octs.astype(bool)) is None
-
-
-def test_a_notch_that_shows_the_shelf_is_not_a_tear():
-    """Issue 16 (verdict16d): the torn warning asks the photo what lies in the notch. The
-    product's own shape or the gap between two packs shows the shelf behind (not the product's
-    colours, not skin): not a tear. The same notch showing the product's colours (the model lost
-    that part) or skin (fingers held it there) still is."""
-    from assistant.stages.checks import check_product_lost
-
-    mask = np.zeros((512, 512), bool)
-    mask[80:440, 160:360] = True
-    mask[300:440, 160:270] = False  # an L: a deep notch at the lower left
-    photo = np.full((512, 512, 3), (60, 90, 140), np.uint8)  # a blue-grey shelf
-    photo[mask] = (230, 200, 40)  # a yellow carton
-    assert check_product_lost(mask).status == "warn"  # without the photo: the outline alone
-    assert check_product_lost(mask, photo).status == "ok"  # the notch shows the shelf
-    lost = photo.copy()
-    lost[300:440, 160:270] = (225, 196, 44)  # the carton goes on where the cutout stops
-    assert check_product_lost(mask, lost).status == "warn"
-    held = photo.copy()
-    held[300:440, 160:270] = (200, 140, 110)  # skin: fingers held it there
-    assert check_product_lost(mask, held).status == "warn"

@@ -37,10 +37,6 @@ HOLE_SIDE = 640  # holes are judged on a copy at most this long (a 3 MP alpha to
 ROUND_SOLID = 0.95  # a part filling this share of its convex hull ...
 ROUND_BOX = 0.835  # ... and at most this share of its rotated box (a disc: pi/4 = 0.785, a box: 1) is round
 ROUND_PART = 0.1  # parts of a group count from this share of it
-NOTCH_SKIN = 0.25  # a notch's pocket this share skin-coloured: fingers held the product there (a tear) ...
-NOTCH_LIKE = 0.6  # ... or this share within NOTCH_DE of the product beside it: the product goes on there
-NOTCH_DE = 10.0  # CIELAB distance of a pocket pixel to the nearest product colour beside it
-NOTCH_BESIDE = 0.03  # "beside": product pixels within this share of the long side of the pocket
 
 
 def _hist3(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -244,51 +240,6 @@ def round_parts(blob: np.ndarray) -> list[np.ndarray] | None:
         parts = [owner == j for j in big]
         return parts if all(_round(p) for p in parts) else None
     return None
-
-
-def notch_pocket(blob: np.ndarray) -> np.ndarray | None:
-    """The pocket of the deepest notch into ``blob``'s outline (bool, what the convex hull adds
-    there between the notch's two ends), or None when its outline has no notch."""
-    contours, _ = cv2.findContours(blob.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-    if not contours:
-        return None
-    c = max(contours, key=cv2.contourArea)
-    try:
-        defects = cv2.convexityDefects(c, cv2.convexHull(c, returnPoints=False)) if len(c) >= 4 else None
-    except cv2.error:  # a self-touching outline: no defects to read
-        return None
-    if defects is None:
-        return None
-    s, e = defects.reshape(-1, 4)[int(np.argmax(defects.reshape(-1, 4)[:, 3]))][:2]
-    rim = c[s:e + 1] if e >= s else np.concatenate([c[s:], c[:e + 1]])
-    pocket = np.zeros(blob.shape, np.uint8)
-    cv2.fillPoly(pocket, [rim], 1)
-    pocket = (pocket > 0) & ~blob
-    return pocket if pocket.any() else None
-
-
-def notch_shows_backdrop(blob: np.ndarray, rgb: np.ndarray) -> bool:
-    """Whether the photo, in the pocket of the deepest notch into ``blob`` (the product at
-    ``rgb``'s size), shows what lies behind the product rather than a part of it that went
-    missing. A part torn away leaves a pocket that looks like the product beside it (the model
-    lost it: the same colours go on) or like skin (fingers held it there); the pocket of the
-    product's own shape (a ginger's crook) or of the gap between the items of a group (two
-    peppers, cartons side by side on a shelf) shows the shelf or the floor: neither."""
-    pocket = notch_pocket(blob)
-    if pocket is None:
-        return False
-    if float(skin_mask(rgb)[pocket].mean()) >= NOTCH_SKIN:
-        return False
-    r = max(3, int(NOTCH_BESIDE * max(blob.shape)))
-    beside = cv2.dilate(pocket.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0
-    lab = cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
-    product, inside = lab[beside & blob], lab[pocket]
-    if len(product) == 0:
-        return False
-    product = product[:: max(1, len(product) // 400)]  # a few hundred of each: colours, not pixels
-    inside = inside[:: max(1, len(inside) // 400)]
-    nearest = np.sqrt(((inside[:, None, :] - product[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
-    return float((nearest < NOTCH_DE).mean()) < NOTCH_LIKE
 
 
 def _round(part: np.ndarray) -> bool:

@@ -579,13 +579,11 @@ def _deepest_notch(blob: np.ndarray) -> float:
     return float(defects.reshape(-1, 4)[:, 3].max()) / 256.0 / float(np.sqrt(area))
 
 
-def check_product_lost(mask: np.ndarray, rgb: np.ndarray | None = None) -> CheckResult:
+def check_product_lost(mask: np.ndarray) -> CheckResult:
     """The cutout is not the photo's main object: tiny, or small and far off the centre
     (the model kept an arm and a leaf, the carton went): fail. Or a part of it is torn away:
     a notch deeper than ``torn_depth`` of its size cut into its outline (where fingers held
-    it, where the model lost its lower half): warn, unless the photo (``rgb``, the mask's
-    size) shows its backdrop in the notch (``scene.notch_shows_backdrop``: the product's own
-    shape or a gap in a group, not a part gone). Value: the cutout's frame share."""
+    it, where the model lost its lower half): warn. Value: the cutout's frame share."""
     h, w = mask.shape
     share = float(mask.mean())
     if share == 0:
@@ -596,7 +594,7 @@ def check_product_lost(mask: np.ndarray, rgb: np.ndarray | None = None) -> Check
     if lost:
         return _result("product_lost", FAIL, share, "realphoto_check_product_lost_bad")
     depth = notch_depth(mask)
-    if depth >= LIMITS.torn_depth and (rgb is None or not scene.notch_shows_backdrop(largest_blob(mask), rgb)):
+    if depth >= LIMITS.torn_depth:
         return _result("product_lost", WARN, share, "realphoto_check_product_torn", percent=round(100 * depth))
     return _result("product_lost", OK, share, "realphoto_check_product_lost_ok")
 
@@ -659,7 +657,7 @@ def run_checks(rgb: np.ndarray, alpha: np.ndarray | None, *, original_size: tupl
         results["multiple_products"] = check_multiple(mask & ~hand, fg, hand)
         results["white_on_white"] = check_white_on_white(small, mask)
         results["hand"] = check_hand(hand, mask)
-        results["product_lost"] = check_product_lost(mask, small)
+        results["product_lost"] = check_product_lost(mask)
         results["milky"] = check_milky(a_small)
         results["ghosts"] = check_ghosts(a_small)
     out = None
