@@ -553,3 +553,32 @@ def test_round_parts_reads_boxiness_on_both_sides_of_its_limit():
         cv2.fillConvexPoly(octs, pts.astype(np.int32), 1)
     assert 1 - 2 * 40 ** 2 / 160 ** 2 > ROUND_BOX > np.pi / 4
     assert round_parts(octs.astype(bool)) is None
+
+
+def test_a_solid_piece_apart_from_the_product_is_a_leftover():
+    """Issue 16 (verdict16d): a listing shows one product. A solid piece cut out beside it (a
+    bit of the shelf, the light box's calibration board) is said by ``ghosts`` with its own
+    tip; a cap or tag kept close to it, a speck, or a second product (multiple_products) is not."""
+    from assistant.imaging.scene import stray_piece
+    from assistant.stages.checks import check_ghosts
+
+    alpha = np.zeros((512, 512), np.uint8)
+    alpha[100:400, 150:330] = 255  # the carton: 54 000 px
+    assert stray_piece(alpha > 128) == 0.0 and check_ghosts(alpha).status == "ok"
+    board = alpha.copy()
+    board[330:380, 340:400] = 255  # 3000 px (5.6 %), 10 px beside it: a calibration board
+    found = check_ghosts(board)
+    assert found.status == "warn" and found.tip_key == "realphoto_check_piece_bad"
+    assert "terbawa" in found.tip("id") and "piece" in found.tip("en")
+    cap = alpha.copy()
+    cap[80:95, 230:260] = 255  # 450 px (0.8 %), 5 px above it: a cap the selection kept
+    assert stray_piece(cap > 128) == 0.0
+    far = alpha.copy()
+    far[40:60, 440:470] = 255  # 600 px (1.1 %), far from it: a bit of shelf
+    assert stray_piece(far > 128) > 0 and check_ghosts(far).status == "warn"
+    speck = alpha.copy()
+    speck[40:45, 440:445] = 255  # 25 px: a speck
+    assert stray_piece(speck > 128) == 0.0
+    two = alpha.copy()
+    two[100:400, 360:480] = 255  # 36 000 px: a second product, multiple_products' business
+    assert stray_piece(two > 128) == 0.0

@@ -186,3 +186,20 @@ def test_fingers_may_show_counts_only_with_the_hands_shape():
     shaped = verdict_for(OK_CHECKS + [_r("hand", "warn", "realphoto_check_hand_bad", percent=1)], notice, umum)
     assert shaped.level == CHECK and shaped.counts("realphoto_hand_left")
     assert verdict_for(OK_CHECKS, notice, umum).level == CHECK
+
+
+def test_a_small_product_counts_only_through_its_enlargement():
+    """Issue 16 (verdict16d): a product small in the photo is framed anew; with enough pixels
+    (``resolution`` ok) its warning is a tip; when it must be enlarged too much it counts."""
+    from assistant.readiness.verdict import TIP
+
+    umum = load_preset("umum")
+    small = _r("product_size", "warn", percent=26)
+    sharp = verdict_for(OK_CHECKS + [_r("resolution", "ok"), small], (), umum)
+    assert sharp.level == READY and sharp.weight(small) == TIP
+    blurry = verdict_for(OK_CHECKS + [_r("resolution", "warn", have=150, need=1020, factor="6.8"), small], (), umum)
+    assert blurry.level == CHECK and blurry.weight(small) == CHECK
+    alone = verdict_for(OK_CHECKS + [small], (), umum)  # no resolution measured: it counts
+    assert alone.level == CHECK
+    tiny = verdict_for(OK_CHECKS + [_r("resolution", "ok"), _r("product_size", "fail", percent=12)], (), umum)
+    assert tiny.level == RETAKE  # a fail still counts

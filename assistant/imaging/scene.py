@@ -37,6 +37,10 @@ HOLE_SIDE = 640  # holes are judged on a copy at most this long (a 3 MP alpha to
 ROUND_SOLID = 0.95  # a part filling this share of its convex hull ...
 ROUND_BOX = 0.835  # ... and at most this share of its rotated box (a disc: pi/4 = 0.785, a box: 1) is round
 ROUND_PART = 0.1  # parts of a group count from this share of it
+STRAY_SHARE = 0.03  # a separate solid piece of the cutout this share of the product (a shelf's bit) ...
+STRAY_APART = 0.06  # ... or one from STRAY_MIN lying this far from it (share of the long side; the
+STRAY_MIN = 0.005  # selection keeps a cap or a tag within 0.04, cutout.BIT_GAP) is not part of it
+STRAY_OTHER = 1 / 3  # a piece this share of the product is a second product (checks' multiple_products)
 
 
 def _hist3(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -240,6 +244,33 @@ def round_parts(blob: np.ndarray) -> list[np.ndarray] | None:
         parts = [owner == j for j in big]
         return parts if all(_round(p) for p in parts) else None
     return None
+
+
+def stray_piece(mask: np.ndarray) -> float:
+    """The largest separate piece of the cutout ``mask`` (bool) that is not part of the product
+    (its largest blob), as a share of the product: 0 when there is none. A piece counts from
+    ``STRAY_SHARE`` of the product, or from ``STRAY_MIN`` when it lies more than ``STRAY_APART``
+    of the long side away (farther than the cap or tag the selection keeps), below
+    ``STRAY_OTHER`` (a second product). A listing photo shows one product: a solid piece
+    standing apart from it is a leftover of the scene (a bit of shelf, the light box's
+    calibration board, half a fruit from the pile), which ``ghosts``' faint parts do not see."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if count <= 2:
+        return 0.0
+    order = np.argsort(-stats[1:, cv2.CC_STAT_AREA]) + 1
+    area = float(stats[order[0], cv2.CC_STAT_AREA])
+    away = cv2.distanceTransform((labels != order[0]).astype(np.uint8), cv2.DIST_L2, 3)
+    for i in order[1:]:
+        share = stats[i, cv2.CC_STAT_AREA] / area
+        if share < STRAY_MIN:
+            break
+        if share >= STRAY_OTHER:
+            continue
+        x, y, w, h = stats[i, :4]
+        apart = float(away[y:y + h, x:x + w][labels[y:y + h, x:x + w] == i].min()) / max(mask.shape)
+        if share >= STRAY_SHARE or apart > STRAY_APART:
+            return float(share)
+    return 0.0
 
 
 def _round(part: np.ndarray) -> bool:

@@ -58,6 +58,10 @@ UNCUT_SILENT = ("cutoff", "product_size", "multiple_products", "cutout_uncertain
 # shape: a solid skin region reaching the frame's edge) agrees; measured on the review set's tuning
 # half, "fingers may still show" fired on clean cartons whose cut line was skin-toned.
 SHAPE_BACKED = ("realphoto_hand_left",)
+# A product small in the photo is cropped and framed anew: what that costs the output is the
+# enlargement, which ``resolution`` measures. With ``resolution`` ok its warning is a tip (measured
+# on the review set's tuning half: it warned on a clean light-box pack whose output was sharp).
+REFRAMED = ("product_size",)
 MARKETPLACE_CHECKS = ("background", "file_size")
 FINGERS_RETAKE = 25  # percent of the product's outline the fingers cover from which it is red
 
@@ -180,13 +184,15 @@ def verdict_for(checks, notices=(), preset=None, lang: str | None = None) -> Ver
         if level is not None:
             reasons.append(Reason(code, level, code, params))
     marketplace_ok, checked, tips = True, False, []
+    sharp = any(r.check == "resolution" and r.status == "ok" for r in checks)
     for r in checks:
         if r.check in MARKETPLACE_CHECKS:
             checked = True
             marketplace_ok &= r.status == "ok"
         if r.status == "ok":
             continue
-        if r.check in QUIET or (uncut and r.check in UNCUT_SILENT):
+        if r.check in QUIET or (uncut and r.check in UNCUT_SILENT) or (sharp and r.check in REFRAMED
+                                                                        and r.status == "warn"):
             tips.append(r.check)
             continue
         reasons.append(Reason(r.check, check_level(r.status), r.tip_key, dict(r.params)))

@@ -534,7 +534,8 @@ def check_milky(alpha: np.ndarray) -> CheckResult:
 
 def check_ghosts(alpha: np.ndarray) -> CheckResult:
     """Faint parts of the cutout (alpha 4..60 %) lying apart from the product: pale ghosts of
-    the background floating beside it. Value: their area per product pixel."""
+    the background floating beside it. Value: their area per product pixel. A solid piece
+    standing apart from the product (``scene.stray_piece``) warns too, with its own tip."""
     filled, _ = _interior(alpha)
     n = int(filled.sum())
     if n == 0:
@@ -544,6 +545,9 @@ def check_ghosts(alpha: np.ndarray) -> CheckResult:
     faint = (alpha >= 10) & (alpha <= 153) & (near == 0)
     share = float(faint.sum()) / n
     status = _grade(share, LIMITS.ghost_warn, LIMITS.ghost_fail)
+    piece = scene.stray_piece(alpha > 128) if status == OK else 0.0
+    if piece:
+        return _result("ghosts", WARN, share, "realphoto_check_piece_bad", percent=max(1, round(100 * piece)))
     return _result("ghosts", status, share, f"realphoto_check_ghosts_{'ok' if status == OK else 'bad'}",
                    percent=round(100 * share))
 
