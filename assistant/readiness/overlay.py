@@ -24,7 +24,9 @@ How it decides (docs/readiness.md has the measurements):
   joins letters into words. Each group gets a kind: ``watermark`` (faint: semi-transparent,
   or the same mark tiled three times or more), ``sticker`` (a big solid badge), ``logo``
   (a small solid or compact mark), ``text`` (a row of letters). A shaded blot beside the product
-  with nothing drawn in it is a piece of the photo the cutout left behind, not a mark.
+  with nothing drawn in it is a piece of the photo the cutout left behind, not a mark; so is a
+  shape apart from it shaded in light. A flat mark the cutout partly took for product is judged
+  on its whole paint (``ink.whole_paint``): the fragment outside is not a logo of its own.
 """
 
 from __future__ import annotations
