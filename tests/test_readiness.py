@@ -692,3 +692,49 @@ def test_a_shaded_blot_beside_the_product_is_a_leftover_of_the_photo(x0, shade, 
         ImageDraw.Draw(img).text((x0 + 22, 512), "K", font=_font(60), fill=(255, 255, 255))
     f = detect(img, alpha)
     assert bool(f.marks) == flagged, f.marks
+
+
+def _two_tone(img: Image.Image, box, step: int) -> Image.Image:
+    """A solid square, its left half one grey and its right half ``step`` levels lighter: painted
+    flat (``step`` 0) or lit and shaded as a photographed object is."""
+    arr = np.asarray(img).copy()
+    x0, y0, x1, y1 = box
+    arr[y0:y1, x0:x1] = 40
+    arr[y0:y1, (x0 + x1) // 2:x1] = 40 + step
+    return Image.fromarray(arr)
+
+
+@pytest.mark.parametrize("step,jpeg,kinds", [(0, None, ("logo",)), (0, 80, ("logo",)),
+                                             (2 * (LIMITS.shade_level - 3), None, ("logo",)),
+                                             (2 * (LIMITS.shade_level + 3), None, ())])
+def test_a_solid_shape_apart_from_the_product_is_a_mark_unless_shaded_in_light(step, jpeg, kinds):
+    """A solid shape far from the product whose stroke cores stray over ``shade_level`` in light
+    (half lit, half in shadow: a key ring's brooch the cutout left out) is a thing the camera saw;
+    a flat one, also saved as JPEG, is an added mark."""
+    img, alpha = packshot(box=(400, 300, 800, 900), dense_text=False)
+    img = _two_tone(img, (1000, 1000, 1120, 1120), step)
+    if jpeg:
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=jpeg)
+        img = Image.open(buf).convert("RGB")
+    assert detect(img, alpha).kinds == kinds
+
+
+@pytest.mark.parametrize("swallowed,kinds", [(True, ("sticker",)), (False, ("logo",))])
+def test_a_flat_mark_the_cutout_partly_took_for_product_is_judged_on_its_whole_paint(swallowed, kinds):
+    """A sticker pasted over the product's edge that the cutout mostly took for product leaves a
+    small corner outside: its paint, read into the product, is the whole sticker (its box many
+    times the corner's, over ``whole_grow``), so it is a sticker, not a logo. A small badge against
+    the product whose paint stops at its own edge (the ratio 1) stays a logo."""
+    img, alpha = packshot(box=(300, 150, 900, 1100), dense_text=False)
+    d = ImageDraw.Draw(img)
+    corner = (1000, 300, 1110, 410)
+    if swallowed:
+        d.rectangle([870, 300, 1130, 560], fill=(20, 40, 140))
+        alpha[300:561, 870:1131] = 255
+        alpha[corner[1]:corner[3], corner[0]:1131] = 0       # the cutout left the sticker's corner out
+    else:
+        d.rectangle([928, 300, 1023, 395], fill=(20, 40, 140))  # a small badge at the product's margin
+    f = detect(img, alpha)
+    assert f.kinds == kinds, f.marks
+    assert all(m.touches_product for m in f.marks)

@@ -24,7 +24,9 @@ How it decides (docs/readiness.md has the measurements):
   joins letters into words. Each group gets a kind: ``watermark`` (faint: semi-transparent,
   or the same mark tiled three times or more), ``sticker`` (a big solid badge), ``logo``
   (a small solid or compact mark), ``text`` (a row of letters). A shaded blot beside the product
-  with nothing drawn in it is a piece of the photo the cutout left behind, not a mark.
+  with nothing drawn in it is a piece of the photo the cutout left behind, not a mark; so is a
+  shape apart from it shaded in light. A flat mark the cutout partly took for product is judged
+  on its whole paint (``ink.whole_paint``): the fragment outside is not a logo of its own.
 """
 
 from __future__ import annotations
@@ -33,6 +35,13 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
+
+from .ink import chmax as _chmax
+from .ink import core_flatness as _core_flatness
+from .ink import flatness as _flatness
+from .ink import full_box as _full_box
+from .ink import structure as _structure
+from .ink import whole_paint
 
 KINDS = ("text", "watermark", "logo", "sticker")
 WORK_SIDE = 640
@@ -86,7 +95,10 @@ class Limits:
     blot_parts: int = 3           # ... of at most this many pieces of ink, no hole (nothing drawn in it) ...
     blot_stray: int = 2           # ... whose stroke cores stray more than this at full size: a piece of the photo
     curve_fill: float = 0.35      # a shape apart from the product whose strokes fill less of its box than this
-                                  # (loose curves) is a mark only when painted flat in light
+                                  # (loose curves) is a mark only when painted flat in light ...
+    shade_level: int = 12         # ... and a solid one when its stroke cores stray at most this in light
+    whole_grow: float = 1.5       # a flat mark against the product whose paint, read into the product,
+                                  # covers this many times its box is a fragment: its kind is the whole's
     core_share: float = 0.8       # a mark's stroke cores: its pixels at least this share of its contrast
     sliver: float = 0.01          # a mark against the product this thin (share of the long side) and 4x longer:
                                   # an edge of the product the cutout missed
@@ -142,12 +154,6 @@ class Findings:
 def _disk(radius: int) -> np.ndarray:
     r = max(1, int(radius))
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-
-
-def _chmax(img: np.ndarray) -> np.ndarray:
-    """The largest channel of an HxWx3 uint8 image (numpy's max over a length-3 axis is 10x slower)."""
-    c0, c1, c2 = cv2.split(img)
-    return cv2.max(cv2.max(c0, c1), c2)
 
 
 def _chmin(img: np.ndarray) -> np.ndarray:
@@ -499,13 +505,6 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
                     product_box=pbox)
 
 
-def _full_box(box: tuple, scale: float, size: tuple[int, int]) -> tuple[int, int, int, int]:
-    """A box (x0, y0, x1, y1) at the work size, in the image's own pixels (``size`` = its w, h)."""
-    inv = 1.0 / scale
-    x0, y0, x1, y1 = box
-    return int(x0 * inv), int(y0 * inv), min(size[0], int(round(x1 * inv))), min(size[1], int(round(y1 * inv)))
-
-
 def _painted_marks(painted: list[np.ndarray], prod: np.ndarray, diff: np.ndarray, scale: float,
                    size: tuple[int, int], limits: Limits) -> list[Mark]:
     """``_painted``'s badges as marks: a sticker when big, else a logo; against the product they
@@ -520,70 +519,6 @@ def _painted_marks(painted: list[np.ndarray], prod: np.ndarray, diff: np.ndarray
         box = _full_box((x0, y0, x1, y1), scale, size)
         marks.append(Mark(kind, box, round(float(np.percentile(diff[m], 95)), 1), touches))
     return marks
-
-
-def _flatness(px: np.ndarray) -> float:
-    """How far a mark's solid pixels stray from their median colour (median over pixels, worst
-    channel): a few levels for a printed-on badge, more for a real object's shading and texture."""
-    if len(px) < 10:
-        return 255.0
-    px = px.astype(np.int16)
-    return float(np.median(np.abs(px - np.median(px, axis=0)).max(axis=1)))
-
-
-def _core_flatness(full: tuple[np.ndarray, np.ndarray], region: np.ndarray, at: tuple[int, int], scale: float,
-                   limits: Limits, luma: bool = False) -> float:
-    """``_flatness`` of a mark's stroke cores (its pixels at ``core_share`` of its contrast or more),
-    read at the image's own resolution: at the work size a thin stroke blends into its neighbours
-    and looks shaded although it was painted in one colour."""
-    rgb, canvas = full
-    x0, y0, x1, y1 = _full_box((at[0], at[1], at[0] + region.shape[1], at[1] + region.shape[0]), scale,
-                               (rgb.shape[1], rgb.shape[0]))
-    crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
-    if crop.size == 0:
-        return 255.0
-    canvas_img = np.empty_like(crop)
-    canvas_img[:] = np.asarray(canvas, np.uint8)
-    d = _chmax(cv2.absdiff(crop, canvas_img))
-    inside = cv2.resize(region.astype(np.uint8), (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST).astype(bool)
-    ink = inside & (d > limits.edge_level)
-    if ink.sum() < 10:
-        return 255.0
-    core = ink & (d >= limits.core_share * float(np.percentile(d[ink], 95)))
-    if luma:  # a JPEG's colour is coarser than its light: a thin coloured stroke strays in colour only
-        return _flatness(cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)[core][:, None])
-    return _flatness(crop[core])
-
-
-def _structure(full: tuple[np.ndarray, np.ndarray], region: np.ndarray, at: tuple[int, int], scale: float,
-               limits: Limits) -> tuple[int, int, float]:
-    """A mark read at the image's own resolution: its ink's separate pieces and holes (each at
-    least 2 % of the ink; letters, a symbol, a ring) and how far its stroke cores stray in colour."""
-    rgb, canvas = full
-    x0, y0, x1, y1 = _full_box((at[0], at[1], at[0] + region.shape[1], at[1] + region.shape[0]), scale,
-                               (rgb.shape[1], rgb.shape[0]))
-    crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
-    if crop.size == 0:
-        return 0, 0, 255.0
-    canvas_img = np.empty_like(crop)
-    canvas_img[:] = np.asarray(canvas, np.uint8)
-    d = _chmax(cv2.absdiff(crop, canvas_img))
-    inside = cv2.resize(region.astype(np.uint8), (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST).astype(bool)
-    ink = inside & (d > limits.edge_level)
-    total = int(ink.sum())
-    if total < 10:
-        return 0, 0, 255.0
-    core = ink & (d >= limits.core_share * float(np.percentile(d[ink], 95)))
-    contours, hier = cv2.findContours(ink.astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    least = max(4.0, 0.02 * total)
-    parts = holes = 0
-    for c, hr in zip(contours, hier[0]):
-        if cv2.contourArea(c) >= least:
-            if hr[3] < 0:
-                parts += 1
-            else:
-                holes += 1
-    return parts, holes, _flatness(crop[core])
 
 
 def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np.ndarray, scale: float,
@@ -637,7 +572,7 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
                 #           around the product (a hand's, a shelf's) that the cutout left behind
         found.append(dict(box=(x, y, x + bw, y + bh), contrast=contrast, solid=solid_share, parts=parts,
                           touches=touches, bw=bw, bh=bh, span=span, flat=flat, ink_flat=ink_flat,
-                          fill=count / max(1, bw * bh), at=(x, y), region=region))
+                          fill=count / max(1, bw * bh), at=(x, y), region=region, px=px))
     # tiled: the same-sized mark several times, or several faint ones: then every faint-ish mark
     # belongs to the watermark (tiles cut by the image's edge or overlapping have other sizes)
     faintish = [f for f in found if f["contrast"] < 2.0 * limits.watermark_contrast]
@@ -655,28 +590,54 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
         if long_side >= piece * side and short_side <= 0.03 * side and long_side >= 4 * short_side:
             continue  # a straight strip along the image: a piece of frame, not a mark
         word = f["bw"] >= limits.word_aspect * f["bh"] and f["solid"] < limits.solid_share
-        if f["contrast"] < limits.watermark_contrast or f["tiled"]:
-            kind = "watermark"
-        elif f["span"] >= limits.shape_span and not word:
-            big = max(f["bw"], f["bh"]) >= limits.sticker_side * side
-            kind = "sticker" if big and f["solid"] >= limits.solid_share else "logo"
-        elif word or (f["parts"] >= limits.text_parts and f["bw"] >= limits.text_aspect * f["bh"]):
-            kind = "text"  # outlined letters join into one stroke: a wide hollow mark is still a word
-        else:
-            kind = "logo"
+        kind = "watermark" if f["contrast"] < limits.watermark_contrast or f["tiled"] else _shape_kind(f, side, limits)
         if f["touches"] and (kind in ("logo", "sticker") or (word and f["parts"] < limits.text_parts)) and (
                 f["flat"] > limits.flat_level or (kind != "text" and long_side > limits.badge_aspect * short_side)):
             continue  # a shaded or elongated shape against the product: a part of it the cutout missed
-        if not f["touches"] and kind in ("logo", "sticker") and f["fill"] < limits.curve_fill and full is not None \
-                and _core_flatness(full, f["region"], f["at"], scale, limits, luma=True) > limits.flat_level:
-            continue  # loose curves apart from the product, shaded as a camera sees things (a key ring's
-            #           ring the cutout left out): not a designed mark painted on
+        if not f["touches"] and kind in ("logo", "sticker") and full is not None and _core_flatness(
+                full, f["region"], f["at"], scale, limits, luma=True) > (
+                limits.flat_level if f["fill"] < limits.curve_fill else limits.shade_level):
+            continue  # a shape apart from the product shaded in light as a camera sees things (a key ring's
+            #           ring or brooch the cutout left out): not a designed mark painted on
         if f["touches"] and (f["ink_flat"] > limits.flat_level or (
                 short_side <= limits.sliver * side and long_side >= 4 * short_side)):
             continue  # shaded strokes, or a sliver along the product's outline: a part of it the cutout missed
         if f["touches"] and kind == "watermark" and not f["tiled"] and long_side < limits.blot * side:
             continue  # a small faint blot against the product, not lettering: its shadow or edge
+        if f["touches"] and kind in ("logo", "sticker") and small is not None:
+            kind = _whole_kind(f, kind, small, diff, (kx, ky), side, limits)
         x0, y0, x1, y1 = f["box"]
         box = _full_box((x0, y0, x1, y1), scale, size)
         marks.append(Mark(kind, box, round(f["contrast"], 1), f["touches"]))
     return marks
+
+
+def _shape_kind(f: dict, side: int, limits: Limits) -> str:
+    """A mark's kind from its shape: one stroke spanning its box is a logo or (big and solid) a
+    sticker; a row of strokes, or a wide hollow mark (outlined letters join into one stroke), text."""
+    word = f["bw"] >= limits.word_aspect * f["bh"] and f["solid"] < limits.solid_share
+    if f["span"] >= limits.shape_span and not word:
+        big = max(f["bw"], f["bh"]) >= limits.sticker_side * side
+        return "sticker" if big and f["solid"] >= limits.solid_share else "logo"
+    if word or (f["parts"] >= limits.text_parts and f["bw"] >= limits.text_aspect * f["bh"]):
+        return "text"
+    return "logo"
+
+
+def _whole_kind(f: dict, kind: str, small: np.ndarray, diff: np.ndarray, join: tuple[int, int], side: int,
+                limits: Limits) -> str:
+    """The kind of a flat mark against the product judged on its whole paint: when the cutout took
+    part of it for product (a sticker pasted at the edge, text crossing a carton), what lies outside is
+    a fragment, and a fragment of a word or a sticker reads as a small logo."""
+    x, y = f["at"]
+    px = f["px"]
+    d = diff[y:y + f["bh"], x:x + f["bw"]]
+    core = px & (d >= limits.core_share * f["contrast"])
+    if core.sum() < 10:
+        return kind
+    colour = np.median(small[y:y + f["bh"], x:x + f["bw"]][core], axis=0)
+    whole = whole_paint(small, colour, (x, y, x + f["bw"], y + f["bh"]), px, join, limits.band_level,
+                        limits.flat_level)
+    if whole is None or whole["bw"] * whole["bh"] < limits.whole_grow * f["bw"] * f["bh"]:
+        return kind
+    return _shape_kind(whole, side, limits)
