@@ -11,9 +11,6 @@ from PIL import Image, ImageDraw, ImageFilter
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 
 def shared_path(*parts: str) -> Path:
@@ -52,39 +49,6 @@ def jpeg_bytes(image: Image.Image, **kwargs) -> bytes:
     buf = io.BytesIO()
     image.save(buf, "JPEG", quality=92, **kwargs)
     return buf.getvalue()
-
-
-def _need_chromium() -> None:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (make browser installs it)")
-    pytest.importorskip("playwright")
-
-
-@pytest.fixture(scope="session")
-def browser_app(tmp_path_factory):
-    """One app server for every browser test module (``server`` in tests/test_app_browser.py):
-    starting the app and warming its model took ~10 s a module. Each test opens its own page and
-    browser context, so the tests share the server and the browser, not a session."""
-    _need_chromium()
-    from tests.appserver import start_app, stop_app
-
-    tmp = tmp_path_factory.mktemp("browser-app")
-    proc, url, _cache = start_app(tmp)
-    yield url, tmp
-    stop_app(proc)
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """One Chromium for every browser test (``browser`` in tests/test_app_browser.py). Playwright's
-    sync API runs one instance per thread: a test that launched its own beside it would fail."""
-    _need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -18,10 +18,14 @@ import pytest
 from PIL import Image, ImageFilter
 
 from tests.conftest import REPO, jpeg_bytes, product_photo
+from tests.appserver import start_app, stop_app
 from tests.test_app import assert_listing_image, sample_photo
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]  # slow on a shared machine
 
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
 DESKTOP = {"viewport": {"width": 1280, "height": 900}, "device_scale_factor": 1}
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 MAX_SHOT_BYTES = 400_000
@@ -30,16 +34,24 @@ TABS = ("Foto Produk", "Banyak Foto", "Kemasan", "Promosi", "Cek Foto", "Panduan
 
 
 @pytest.fixture(scope="module")
-def server(browser_app):
-    """(url, the app's temporary folder): the session's one app (tests/conftest.py), under the
-    name every browser test module imports from here."""
-    return browser_app
+def server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (make browser installs it)")
+    pytest.importorskip("playwright")
+    tmp = tmp_path_factory.mktemp("browser-app")
+    proc, url, cache = start_app(tmp)
+    yield url, tmp
+    stop_app(proc)
 
 
 @pytest.fixture(scope="module")
-def browser(chromium):
-    """The session's one Chromium (tests/conftest.py)."""
-    return chromium
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -32,6 +32,7 @@ from tests.conftest import REPO, jpeg_bytes, product_photo
 
 CODE = "KODE42"
 START_TIMEOUT_S = 240
+CHROMIUM = "/usr/bin/chromium"
 
 
 def run(cmd, **kw):
@@ -245,41 +246,45 @@ def test_a_second_session_cannot_reach_the_first_ones_files(lan, tmp_path):
 
 
 @pytest.mark.browser
-def test_share_button_shares_the_file_or_downloads_it(lan, chromium, tmp_path):
-    from tests.test_app_browser import PHONE, RESULT_TIMEOUT_MS, process, upload_photo
+def test_share_button_shares_the_file_or_downloads_it(lan, tmp_path):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (make browser installs it)")
+    from playwright.sync_api import sync_playwright
+    from tests.test_app_browser import ARGS, PHONE, RESULT_TIMEOUT_MS, process, upload_photo
 
     photo = tmp_path / "produk.jpg"
     photo.write_bytes(jpeg_bytes(product_photo(seed=9)))
-    # the session's Chromium (tests/conftest.py): Playwright's sync API runs one per thread
-    context = chromium.new_context(locale="id-ID", accept_downloads=True, **PHONE)
-    # A phone's share sheet, recorded: this headless Chromium has no Web Share of its own.
-    context.add_init_script("""
-        window.__shared = []; window.__canShare = true;
-        navigator.canShare = (d) => window.__canShare && !!(d && d.files && d.files.length);
-        navigator.share = async (d) => { window.__shared.push(d.files.map(f => [f.name, f.type, f.size])); };
-    """)
-    page = context.new_page()
-    page.goto(lan["url"] + "/")
-    page.fill("input[type=password]", CODE)
-    page.locator("input:not([type=password])").first.fill("penjual")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#process-btn", timeout=RESULT_TIMEOUT_MS)
-    upload_photo(page, str(photo))
-    process(page)
-    share = page.locator("#share-download-0")
-    share.wait_for(state="visible", timeout=RESULT_TIMEOUT_MS)
-    assert share.inner_text().strip() == "Bagikan"
-    share.click()
-    page.wait_for_function("window.__shared.length === 1", timeout=30_000)
-    (name, kind, size), = page.evaluate("window.__shared[0]")
-    assert name.endswith(".jpg") and kind == "image/jpeg" and size > 5_000
-    page.evaluate("window.__canShare = false")  # a phone or laptop that cannot share files
-    with page.expect_download() as info:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(locale="id-ID", accept_downloads=True, **PHONE)
+        # A phone's share sheet, recorded: this headless Chromium has no Web Share of its own.
+        context.add_init_script("""
+            window.__shared = []; window.__canShare = true;
+            navigator.canShare = (d) => window.__canShare && !!(d && d.files && d.files.length);
+            navigator.share = async (d) => { window.__shared.push(d.files.map(f => [f.name, f.type, f.size])); };
+        """)
+        page = context.new_page()
+        page.goto(lan["url"] + "/")
+        page.fill("input[type=password]", CODE)
+        page.locator("input:not([type=password])").first.fill("penjual")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#process-btn", timeout=RESULT_TIMEOUT_MS)
+        upload_photo(page, str(photo))
+        process(page)
+        share = page.locator("#share-download-0")
+        share.wait_for(state="visible", timeout=RESULT_TIMEOUT_MS)
+        assert share.inner_text().strip() == "Bagikan"
         share.click()
-    saved = tmp_path / "unduh.jpg"
-    info.value.save_as(saved)
-    assert saved.stat().st_size == size
-    context.close()
+        page.wait_for_function("window.__shared.length === 1", timeout=30_000)
+        (name, kind, size), = page.evaluate("window.__shared[0]")
+        assert name.endswith(".jpg") and kind == "image/jpeg" and size > 5_000
+        page.evaluate("window.__canShare = false")  # a phone or laptop that cannot share files
+        with page.expect_download() as info:
+            share.click()
+        saved = tmp_path / "unduh.jpg"
+        info.value.save_as(saved)
+        assert saved.stat().st_size == size
+        browser.close()
 
 
 def test_wrong_codes_are_rate_limited(lan):
