@@ -569,7 +569,7 @@ def test_a_solid_piece_apart_from_the_product_is_a_leftover():
     board[330:380, 340:400] = 255  # 3000 px (5.6 %), 10 px beside it: a calibration board
     found = check_ghosts(board)
     assert found.status == "warn" and found.tip_key == "realphoto_check_piece_bad"
-    assert "terbawa" in found.tip("id") and "piece" in found.tip("en")
+    assert "potongan terpisah" in found.tip("id") and "piece" in found.tip("en")
     cap = alpha.copy()
     cap[80:95, 230:260] = 255  # 450 px (0.8 %), 5 px above it: a cap the selection kept
     assert stray_piece(cap > 128) == 0.0
