@@ -114,7 +114,8 @@ _DECLARED = (
             "time; further requests wait in the queue.", _int_at_least(1),
             default_text="half the CPU cores, 1 to 4", group="app"),
     Setting("ETALASE_BATCH_CONCURRENCY", 1, "Batches the app runs at the same time, in their own lane beside "
-            "single photos (a photo never waits behind a whole batch).", _int_at_least(1), group="app"),
+            "single photos (a running batch pauses between photos while a single photo runs).", _int_at_least(1),
+            group="app"),
     Setting("ETALASE_QUEUE_MAX", 64, "Requests that may wait in the app's queue.", _int_at_least(1), group="app"),
     Setting("ETALASE_MAX_BATCH_FILES", 200, "Photos per batch run in the app.", _int_at_least(1), group="app"),
     Setting("ETALASE_MAX_UPLOAD_TOTAL_MB", 1000, "Megabytes one batch upload to the app may total.",
