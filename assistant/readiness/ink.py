@@ -30,51 +30,49 @@ def flatness(px: np.ndarray) -> float:
     return float(np.median(np.abs(px - np.median(px, axis=0)).max(axis=1)))
 
 
-def core_flatness(full: tuple[np.ndarray, np.ndarray], region: np.ndarray, at: tuple[int, int], scale: float,
-                   limits, luma: bool = False) -> float:
-    """``_flatness`` of a mark's stroke cores (its pixels at ``core_share`` of its contrast or more),
-    read at the image's own resolution: at the work size a thin stroke blends into its neighbours
-    and looks shaded although it was painted in one colour."""
+def _mark_ink(full: tuple[np.ndarray, np.ndarray], region: np.ndarray, at: tuple[int, int], scale: float,
+              limits) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """A mark at the image's own resolution: (its crop, its ink, its stroke cores: the ink at
+    ``core_share`` of its contrast or more), or None when it holds under 10 pixels of ink."""
     rgb, canvas = full
     x0, y0, x1, y1 = full_box((at[0], at[1], at[0] + region.shape[1], at[1] + region.shape[0]), scale,
-                               (rgb.shape[1], rgb.shape[0]))
+                              (rgb.shape[1], rgb.shape[0]))
     crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
     if crop.size == 0:
-        return 255.0
+        return None
     canvas_img = np.empty_like(crop)
     canvas_img[:] = np.asarray(canvas, np.uint8)
     d = chmax(cv2.absdiff(crop, canvas_img))
     inside = cv2.resize(region.astype(np.uint8), (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST).astype(bool)
     ink = inside & (d > limits.edge_level)
     if ink.sum() < 10:
+        return None
+    return crop, ink, ink & (d >= limits.core_share * float(np.percentile(d[ink], 95)))
+
+
+def core_flatness(full: tuple[np.ndarray, np.ndarray], region: np.ndarray, at: tuple[int, int], scale: float,
+                  limits, luma: bool = False) -> float:
+    """``flatness`` of a mark's stroke cores, read at the image's own resolution: at the work size
+    a thin stroke blends into its neighbours and looks shaded although it was painted in one colour."""
+    found = _mark_ink(full, region, at, scale, limits)
+    if found is None:
         return 255.0
-    core = ink & (d >= limits.core_share * float(np.percentile(d[ink], 95)))
+    crop, _, core = found
     if luma:  # a JPEG's colour is coarser than its light: a thin coloured stroke strays in colour only
         return flatness(cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)[core][:, None])
     return flatness(crop[core])
 
 
 def structure(full: tuple[np.ndarray, np.ndarray], region: np.ndarray, at: tuple[int, int], scale: float,
-               limits) -> tuple[int, int, float]:
+              limits) -> tuple[int, int, float]:
     """A mark read at the image's own resolution: its ink's separate pieces and holes (each at
     least 2 % of the ink; letters, a symbol, a ring) and how far its stroke cores stray in colour."""
-    rgb, canvas = full
-    x0, y0, x1, y1 = full_box((at[0], at[1], at[0] + region.shape[1], at[1] + region.shape[0]), scale,
-                               (rgb.shape[1], rgb.shape[0]))
-    crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
-    if crop.size == 0:
+    found = _mark_ink(full, region, at, scale, limits)
+    if found is None:
         return 0, 0, 255.0
-    canvas_img = np.empty_like(crop)
-    canvas_img[:] = np.asarray(canvas, np.uint8)
-    d = chmax(cv2.absdiff(crop, canvas_img))
-    inside = cv2.resize(region.astype(np.uint8), (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST).astype(bool)
-    ink = inside & (d > limits.edge_level)
-    total = int(ink.sum())
-    if total < 10:
-        return 0, 0, 255.0
-    core = ink & (d >= limits.core_share * float(np.percentile(d[ink], 95)))
+    crop, ink, core = found
     contours, hier = cv2.findContours(ink.astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    least = max(4.0, 0.02 * total)
+    least = max(4.0, 0.02 * int(ink.sum()))
     parts = holes = 0
     for c, hr in zip(contours, hier[0]):
         if cv2.contourArea(c) >= least:
