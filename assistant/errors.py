@@ -19,6 +19,13 @@ class AssistantError(Exception):
         self.params = params
         super().__init__(self.message("en"))
 
+    def __reduce__(self):  # rebuilt from its code and params (a batch worker sends it to the app)
+        return _rebuild, (type(self), self.code, self.params)
+
     def message(self, lang: str | None = None) -> str:
         """The message in ``lang`` (``id`` or ``en``; default from ``ETALASE_LANG``)."""
         return t(self.code, lang, **self.params)
+
+
+def _rebuild(cls, code: str, params: dict):
+    return cls(code, **params)

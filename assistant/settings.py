@@ -113,8 +113,8 @@ _DECLARED = (
     Setting("ETALASE_CONCURRENCY", lambda: max(1, min(4, usable_cores() // 2)), "Photos the app processes at the same "
             "time; further requests wait in the queue.", _int_at_least(1),
             default_text="half the CPU cores, 1 to 4", group="app"),
-    Setting("ETALASE_BATCH_CONCURRENCY", 1, "Batches the app runs at the same time, in their own lane beside "
-            "single photos (a running batch pauses between photos while a single photo runs).", _int_at_least(1),
+    Setting("ETALASE_BATCH_CONCURRENCY", 1, "Batches the app runs at the same time, each in its own worker "
+            "process below the app's CPU priority (a running batch pauses between photos while a single photo runs).", _int_at_least(1),
             group="app"),
     Setting("ETALASE_QUEUE_MAX", 64, "Requests that may wait in the app's queue.", _int_at_least(1), group="app"),
     Setting("ETALASE_MAX_BATCH_FILES", 200, "Photos per batch run in the app.", _int_at_least(1), group="app"),

@@ -758,6 +758,56 @@ def test_a_batch_pauses_between_photos_while_a_single_photo_runs(app, services):
     batch.join()
 
 
+def test_a_batch_runs_in_a_lower_priority_worker_that_pauses_for_a_single_photo(app, services, tmp_path):
+    """The batch is another process at nice +10 (round 7: in the app's own process it starved the
+    server); while a single photo runs it reports no further photo, and it finishes after."""
+    import threading
+
+    import psutil
+
+    from assistant.web import batch_run, batch_worker
+
+    photos = []
+    for i in range(8):
+        path = tmp_path / f"w-{i}.jpg"
+        path.write_bytes(jpeg_bytes(product_photo((500, 400), seed=i)))
+        photos.append(str(path))
+    seen: list[tuple[float, int]] = []
+    outcome = {}
+    batch = threading.Thread(target=lambda: outcome.update(result=batch_run.run_files(
+        photos, ["umum"], "u2netp", None, "id", progress=lambda done, total: seen.append((time.monotonic(), done)))))
+    batch.start()
+    deadline = time.monotonic() + 120
+    while not any(done >= 1 for _, done in seen) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert seen, "the batch never reported a photo"
+    (worker,) = batch_worker._busy
+    child = psutil.Process(worker.proc.pid)
+    assert child.pid != os.getpid() and child.nice() == min(19, psutil.Process().nice() + batch_worker.NICE)
+    with services.single_photo_running():
+        time.sleep(0.5)  # the photo in flight may still report
+        held_from, count = time.monotonic(), len(seen)
+        time.sleep(2.0)
+        assert len(seen) == count, "the batch went on while a single photo ran"
+    batch.join(120)
+    run, result = outcome["result"]
+    assert result.processed == 8 and seen[-1][1] == 8 and seen[-1][0] > held_from + 2
+    assert len(run["photos"]) == 8
+
+
+def test_an_error_in_the_batch_worker_reaches_the_app_in_the_vendors_words(app, services, render, tmp_path):
+    from assistant import AssistantError
+    from assistant.web import batch_run
+
+    with pytest.raises(AssistantError) as err:
+        batch_run.run_files([str(sample_photo(tmp_path))], ["tidak-ada"], "u2netp", None, "id")
+    assert err.value.code == "preset_unknown", err.value.code
+    assert "tidak-ada" in render.friendly(err.value, "id")
+    with pytest.raises(services.AppMessage) as err:
+        batch_run.run_files([], ["umum"], "u2netp", None, "id")
+    assert err.value.key == "app_batch_need_files"
+
+
 @pytest.mark.shared
 def test_label_photo_without_a_label_is_refused_in_plain_words(app, services, render):
     """Issue 17 item 6: "Foto label tercetak" with a real photo that has no label (mangoes in crates)

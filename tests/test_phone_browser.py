@@ -278,8 +278,12 @@ def test_the_indonesian_interface_has_no_english_or_jargon_in_any_state(browser,
     context.close()
 
 
+BATCH_PHOTOS = 30  # long enough to outlast the photo on a quiet machine (12 ended first in round 7)
+
+
 def test_a_single_photo_is_not_stuck_behind_a_batch(browser, server, tmp_path):  # noqa: F811
-    """Batches have their own lane: a single photo's result comes within 2x its idle time."""
+    """Batches run in their own process, below the app's priority: a single photo's result comes
+    within 2x its idle time (+1.5 s) beside one."""
     context, page = open_phone(browser, server)
     upload_photo(page, str(blue_photo(tmp_path)))
     page.locator("#quality").get_by_label("Cepat").check()
@@ -299,7 +303,7 @@ def test_a_single_photo_is_not_stuck_behind_a_batch(browser, server, tmp_path): 
     other, batch_page = open_phone(browser, server)
     batch_page.get_by_role("tab", name="Banyak Foto").click()
     photos = []
-    for i in range(12):
+    for i in range(BATCH_PHOTOS):
         path = tmp_path / f"batch-{i}.jpg"
         path.write_bytes(jpeg_bytes(product_photo((900, 700), seed=i)))
         photos.append(str(path))
@@ -311,7 +315,7 @@ def test_a_single_photo_is_not_stuck_behind_a_batch(browser, server, tmp_path): 
     upload_photo(page, str(blue_photo(tmp_path, blur=2)))
     busy = single()
     batch_running = "Selesai" not in batch_page.inner_text("#batch-status")
-    print(f"single photo: idle {idle:.1f} s, beside a 12-photo batch {busy:.1f} s (batch still running: "
+    print(f"single photo: idle {idle:.1f} s, beside a {BATCH_PHOTOS}-photo batch {busy:.1f} s (batch still running: "
           f"{batch_running})")
     assert batch_running, "the batch ended before the photo: the test proves nothing"
     assert busy <= 2 * idle + 1.5, (idle, busy)

@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.batch.engines import (BatchProgress, _Tracker, _opencv_single_threaded, _progress_caller, _run_dask,
+from assistant.batch.engines import (BatchProgress, _Tracker, _opencv_single_threaded, progress_caller, _run_dask,
                                      _run_local, default_jobs)
 from assistant.batch.inputs import ReportRow, _skip_row, collect_jobs
 from assistant.batch.journal import Journal, Record, _record_from_entry, _still_valid
@@ -171,7 +171,7 @@ def run_batch(inputs: Iterable[str | Path], out_dir: str | Path, presets: list[s
         records.append(Record(job.display, job.relative.as_posix(), job.vendor, "", job.index, "", "error",
                               ["batch_name_clash", {"name": job.relative.as_posix(), "other": other,
                                                     "pattern": pattern}], index=job.index))
-    tracker = _Tracker(len(found), _progress_caller(progress))
+    tracker = _Tracker(len(found), progress_caller(progress))
     tracker.emit()
     for record in records:
         tracker.step(record)

@@ -71,7 +71,8 @@ def _opencv_single_threaded():
                 cv2.setNumThreads(_opencv_saved)
 
 
-def _progress_caller(cb: Callable | None) -> Callable[[BatchProgress], None]:
+def progress_caller(cb: Callable | None) -> Callable[[BatchProgress], None]:
+    """``cb`` as the batch calls it: ``cb(done, total)``, or with a third parameter ``cb(done, total, info)``."""
     if cb is None:
         return lambda info: None
     try:

@@ -20,6 +20,7 @@ import assistant
 from assistant.batch.reports import photo_headline, photo_verdict
 from assistant.i18n import t
 from assistant.presets import load_presets
+from assistant.web import batch_worker
 from assistant.web.config import OUT_ROOT, WORK_ROOT
 from assistant.web.services import AppMessage, _active_lock, _active_work, new_dir, stage_batch_inputs
 
@@ -31,32 +32,43 @@ def run_files(files: list[str], preset_names, model: str, background: str | None
     """Stage the uploads and run the batch: returns (run, BatchResult). ``run`` is JSON-like: the
     work folder, the inputs and presets (for a redo), the downloads and the photos for the grid.
     ``listing``: also a listing set per product (``promo.batch``), in the zips under ``promosi/``;
-    ``result.listing`` says what was made."""
+    ``result.listing`` says what was made. The work runs in a batch worker process
+    (``batch_worker``), so a single photo in the app is not held up; the work folder is this
+    process's, kept from the cache sweep while the batch runs."""
     work = new_dir(WORK_ROOT)
     with _active_lock:
         _active_work.add(work)
     try:
-        in_dir = work / "foto"
-        load_presets(preset_names)  # an unknown preset fails before any work
-        stage_batch_inputs(files, in_dir)
-        # each upload given on its own: a ZIP is its vendor, loose photos are one vendor, and the
-        # report names them as the vendor sent them (no staging folder in front)
-        run = {"work": str(work), "inputs": [str(p) for p in sorted(in_dir.iterdir())],
-               "presets": list(preset_names)}
-        result = assistant.run_batch(run["inputs"], work / "hasil", run["presets"], model=model,
-                                     background=background, lang=lang, progress=progress, cancel=cancel)
-        result.listing = None
-        if listing:
-            from assistant.promo.batch import make_batch_listings
-
-            result.listing = make_batch_listings(run["inputs"], work / "hasil", run["presets"], model=model,
-                                                 lang=lang, progress=listing_progress, cancel=cancel, result=result)
+        return batch_worker.run("run_in", {"work": str(work), "files": list(files), "preset_names": list(preset_names),
+                                           "model": model, "background": background, "lang": lang,
+                                           "listing": listing},
+                                progress=progress, listing_progress=listing_progress, cancel=cancel)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     finally:
         with _active_lock:
             _active_work.discard(work)
+
+
+def run_in(work: str, files: list[str], preset_names, model: str, background: str | None, lang: str,
+           progress=None, cancel: threading.Event | None = None, listing: bool = False, listing_progress=None):
+    """``run_files``'s work in the folder ``work`` (in the batch worker): returns (run, BatchResult)."""
+    work = Path(work)
+    in_dir = work / "foto"
+    load_presets(preset_names)  # an unknown preset fails before any work
+    stage_batch_inputs(files, in_dir)
+    # each upload given on its own: a ZIP is its vendor, loose photos are one vendor, and the
+    # report names them as the vendor sent them (no staging folder in front)
+    run = {"work": str(work), "inputs": [str(p) for p in sorted(in_dir.iterdir())], "presets": list(preset_names)}
+    result = assistant.run_batch(run["inputs"], work / "hasil", run["presets"], model=model,
+                                 background=background, lang=lang, progress=progress, cancel=cancel)
+    result.listing = None
+    if listing:
+        from assistant.promo.batch import make_batch_listings
+
+        result.listing = make_batch_listings(run["inputs"], work / "hasil", run["presets"], model=model,
+                                             lang=lang, progress=listing_progress, cancel=cancel, result=result)
     return hand_back(run, result, lang), result
 
 

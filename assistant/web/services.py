@@ -35,6 +35,7 @@ from assistant.readiness.verdict import verdicts_of
 from assistant.stages import checks as check_guide
 from assistant.stages.cutout import touch_up
 from assistant.presets import LightingSettings, ShadowSettings, field_help, list_presets, load_preset, load_presets
+from assistant.web import batch_worker
 from assistant.web.config import (CACHE_DIR, CACHE_MAX_AGE_S, GUIDE_PICTURES_DIR, MAX_BATCH_FILES, OUT_ROOT,
                                   WORK_ROOT)
 
@@ -67,12 +68,19 @@ def default_model() -> str:
     return models.DEFAULT_MODEL
 
 
+def _rebuild_message(key: str, params: dict) -> "AppMessage":
+    return AppMessage(key, **params)
+
+
 class AppMessage(Exception):
     """A problem found by the app itself (not the library), shown like an AssistantError."""
 
     def __init__(self, key: str, **params: object) -> None:
         self.key, self.params = key, params
         super().__init__(key)
+
+    def __reduce__(self):  # rebuilt from its key and params (a batch worker sends it to the app)
+        return _rebuild_message, (self.key, self.params)
 
     def message(self, lang: str | None = None) -> str:
         return t(self.key, lang, **self.params)
@@ -557,14 +565,18 @@ SINGLE_MAX_WAIT_S = 120  # a batch never waits longer than this for single photo
 def single_photo_running():
     """Around one vendor's single-photo work: running batches pause between photos meanwhile."""
     global _singles
-    with _singles_cond:
+    with _singles_cond:  # (the workers are told inside the lock, so "pause" and "go" keep their order)
         _singles += 1
+        if _singles == 1:
+            batch_worker.singles_changed(True)  # batches in their worker processes pause too
     try:
         yield
     finally:
         with _singles_cond:
             _singles -= 1
             _singles_cond.notify_all()
+            if _singles == 0:
+                batch_worker.singles_changed(False)
 
 
 def yield_to_single_photos(cancel: threading.Event | None = None) -> None:

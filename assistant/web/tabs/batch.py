@@ -73,7 +73,8 @@ class BatchTab:
         def report(done: int, total: int, info) -> None:   # a third parameter gets the ETA
             if client_gone():
                 cancel.set()  # the tab was closed: the photos in flight finish, the rest are skipped
-            services.yield_to_single_photos(cancel)  # between two photos: someone's single photo first
+            # a redo runs here: someone's single photo first (a batch worker pauses itself)
+            services.yield_to_single_photos(cancel)
             eta = getattr(info, "eta_s", None)
             if total and done >= total:
                 desc = t("app_batch_progress_zip", lang_value, done=done, total=total)
