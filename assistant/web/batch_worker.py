@@ -150,7 +150,7 @@ def main() -> None:
     os.dup2(2, 1)  # anything printed by a library goes to the log, not into the messages
     try:
         os.nice(NICE)
-    except OSError:
+    except (OSError, AttributeError):  # not allowed, or no os.nice (Windows): the pause still holds
         pass
     jobs: queue.Queue = queue.Queue()
     go, cancel = threading.Event(), threading.Event()
