@@ -491,3 +491,64 @@ def _pale_leftovers(a: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     if not far.any() and not bits.any():
         return None
     return far, bits
+
+
+FRINGE_BODY = 0.05  # the product's body: its solid part opened by a disc this share of the long side wide
+FRINGE_UNSURE = 0.7  # a piece of solid alpha outside the body where the model's mean confidence is below this ...
+FRINGE_BIT = 0.05  # ... and at most this share of the product is a ragged leftover (a larger one is a part)
+
+
+def drop_unsure_fringe(alpha: np.ndarray, soft: np.ndarray) -> np.ndarray:
+    """Ragged leftovers the model was unsure of, hanging at a solid product's edge, are dropped
+    (uint8 ``alpha``; ``soft`` the model's mask over the whole photo, any grid). The product's
+    body is its solid part opened by a disc ``FRINGE_BODY`` of the long side wide: a carton's
+    face, a fruit, a bottle. What sticks out of it in pieces up to ``FRINGE_BIT`` of the product
+    is either a thin part the model is sure of (a cap, a stem, a tag: kept) or, where its mean
+    confidence is below ``FRINGE_UNSURE`` and it hangs on the body, the torn fringe of something else: the bits of shelf,
+    hand or floor the cut kept beside a carton's bottom where the hand was, which came out as
+    pale, ragged ghosts. Dropped with the pale ramp around them. Only in a solid product
+    (``HOLE_PRODUCT``, as ``drop_pale_leftovers``): a chair, a cart or a glass is left alone.
+    Judged on every n-th pixel (at most ``LEFTOVER_SIDE`` long)."""
+    h, w = alpha.shape
+    step = max(1, -(-max(h, w) // LEFTOVER_SIDE))
+    a = alpha[::step, ::step]
+    if _solid_share(a) < HOLE_PRODUCT:
+        return alpha
+    solid = (a >= HOLE_LEVELS[0]).astype(np.uint8)
+    k = max(1, round(FRINGE_BODY * max(a.shape) / 2))
+    body = cv2.morphologyEx(solid, cv2.MORPH_OPEN, _ellipse(k, k))
+    fringe = solid & (1 - body)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(fringe, connectivity=8)
+    if count <= 1:
+        return alpha
+    s = cv2.resize(soft.astype(np.float32), (a.shape[1], a.shape[0]), interpolation=cv2.INTER_AREA)
+    sizes = np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
+    conf = np.bincount(labels.ravel(), weights=s.ravel(), minlength=count) / sizes
+    torn = (conf < FRINGE_UNSURE) & (sizes <= FRINGE_BIT * int(solid.sum()))
+    # Only what hangs on the body: a piece standing apart is ``stray_piece``'s to say (a cap
+    # the hand's removal cut off is the product's, and its absence would go unsaid).
+    torn &= np.bincount(labels[cv2.dilate(body, np.ones((3, 3), np.uint8)) > 0], minlength=count) > 0
+    # ... and not at the frame's edge: the product goes on beyond it (the cut-off check reads it).
+    edge = np.zeros(a.shape, bool)
+    edge[[0, -1], :] = edge[:, [0, -1]] = True
+    torn[labels[edge]] = False
+    torn[0] = False
+    if not torn.any():
+        return alpha
+    drop = cv2.dilate(torn[labels].astype(np.uint8), np.ones((3, 3), np.uint8), iterations=2) > 0
+    drop &= (body == 0) & ((a < LEFTOVER_PALE) | torn[labels])
+    if not drop.any():
+        return alpha
+    ys, xs = np.nonzero(drop)
+    pad = 2 * k + 2  # the body is found again at full size around what is dropped (no blocky edge)
+    y0, y1, x0, x1 = max(0, ys.min() - pad), ys.max() + 1 + pad, max(0, xs.min() - pad), xs.max() + 1 + pad
+    box = (slice(y0 * step, min(h, y1 * step)), slice(x0 * step, min(w, x1 * step)))
+    crop = alpha[box]
+    m = drop[y0:y1, x0:x1].astype(np.uint8)
+    if step > 1:
+        m = cv2.resize(m, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_NEAREST)
+        kk = max(1, round(k * step))
+        m &= cv2.morphologyEx((crop >= HOLE_LEVELS[0]).astype(np.uint8), cv2.MORPH_OPEN, _ellipse(kk, kk)) == 0
+    out = alpha.copy()
+    out[box][m > 0] = 0
+    return out
