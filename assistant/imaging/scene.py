@@ -496,6 +496,8 @@ def _pale_leftovers(a: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
 FRINGE_BODY = 0.05  # the product's body: its solid part opened by a disc this share of the long side wide
 FRINGE_UNSURE = 0.7  # a piece of solid alpha outside the body where the model's mean confidence is below this ...
 FRINGE_BIT = 0.05  # ... and at most this share of the product is a ragged leftover (a larger one is a part)
+FRINGE_FILL = (0.6, 1.5)  # a piece filling this share of what it adds to the body's hull is its corner or side
+FRINGE_THIN = 5.0  # a piece this many times longer than wide is a thin part (a bow, a strap), not a leftover
 
 
 def drop_unsure_fringe(alpha: np.ndarray, soft: np.ndarray) -> np.ndarray:
@@ -533,6 +535,7 @@ def drop_unsure_fringe(alpha: np.ndarray, soft: np.ndarray) -> np.ndarray:
     edge[[0, -1], :] = edge[:, [0, -1]] = True
     torn[labels[edge]] = False
     torn[0] = False
+    torn &= ~_product_edge(body, labels, stats, torn)
     if not torn.any():
         return alpha
     drop = cv2.dilate(torn[labels].astype(np.uint8), np.ones((3, 3), np.uint8), iterations=2) > 0
@@ -552,3 +555,24 @@ def drop_unsure_fringe(alpha: np.ndarray, soft: np.ndarray) -> np.ndarray:
     out = alpha.copy()
     out[box][m > 0] = 0
     return out
+
+
+def _product_edge(body: np.ndarray, labels: np.ndarray, stats: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """Of the pieces ``which`` (bool per label) outside the ``body``: those that are the product's
+    own outline, a box's corner or side the opening rounded off (each fills ``FRINGE_FILL`` of what
+    it adds to the body's convex hull: ragged leftovers add far more than they fill), or a thin
+    part (``FRINGE_THIN`` times longer than wide)."""
+    keep = np.zeros(len(which), bool)
+    body_pts = cv2.findNonZero(body)
+    if body_pts is None:
+        return keep
+    hull = cv2.convexHull(body_pts).reshape(-1, 2)
+    base = cv2.contourArea(hull)
+    for j in np.flatnonzero(which):
+        x, y, bw, bh, area = stats[j]
+        pts = cv2.findNonZero((labels[y:y + bh, x:x + bw] == j).astype(np.uint8)).reshape(-1, 2) + np.int32([x, y])
+        added = cv2.contourArea(cv2.convexHull(np.vstack([hull, pts]))) - base
+        (_, _), (rw, rh), _ = cv2.minAreaRect(pts)
+        fill = area / max(added, 1.0)
+        keep[j] = FRINGE_FILL[0] <= fill <= FRINGE_FILL[1] or max(rw, rh) >= FRINGE_THIN * max(1.0, min(rw, rh))
+    return keep
