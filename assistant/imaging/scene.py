@@ -497,10 +497,11 @@ FRINGE_BODY = 0.05  # the product's body: its solid part opened by a disc this s
 FRINGE_UNSURE = 0.7  # a piece of solid alpha outside the body where the model's mean confidence is below this ...
 FRINGE_BIT = 0.05  # ... and at most this share of the product is a ragged leftover (a larger one is a part)
 FRINGE_FILL = (0.6, 1.5)  # a piece filling this share of what it adds to the body's hull is its corner or side
+FRINGE_LIKE = 0.5  # a piece with this share of its pixels coloured more like the body than the scene is the product's
 FRINGE_THIN = 5.0  # a piece this many times longer than wide is a thin part (a bow, a strap), not a leftover
 
 
-def drop_unsure_fringe(alpha: np.ndarray, soft: np.ndarray) -> np.ndarray:
+def drop_unsure_fringe(alpha: np.ndarray, soft: np.ndarray, rgb: np.ndarray | None = None) -> np.ndarray:
     """Ragged leftovers the model was unsure of, hanging at a solid product's edge, are dropped
     (uint8 ``alpha``; ``soft`` the model's mask over the whole photo, any grid). The product's
     body is its solid part opened by a disc ``FRINGE_BODY`` of the long side wide: a carton's
@@ -536,6 +537,8 @@ def drop_unsure_fringe(alpha: np.ndarray, soft: np.ndarray) -> np.ndarray:
     torn[labels[edge]] = False
     torn[0] = False
     torn &= ~_product_edge(body, labels, stats, torn)
+    if rgb is not None and torn.any():  # coloured like the product, not the scene: its own side
+        torn &= _scene_coloured(np.ascontiguousarray(rgb[::step, ::step]), body, (a == 0) & (s < 0.05), labels, sizes)
     if not torn.any():
         return alpha
     drop = cv2.dilate(torn[labels].astype(np.uint8), np.ones((3, 3), np.uint8), iterations=2) > 0
@@ -576,3 +579,17 @@ def _product_edge(body: np.ndarray, labels: np.ndarray, stats: np.ndarray, which
         fill = area / max(added, 1.0)
         keep[j] = FRINGE_FILL[0] <= fill <= FRINGE_FILL[1] or max(rw, rh) >= FRINGE_THIN * max(1.0, min(rw, rh))
     return keep
+
+
+def _scene_coloured(rgb: np.ndarray, body: np.ndarray, scene: np.ndarray, labels: np.ndarray,
+                    sizes: np.ndarray) -> np.ndarray:
+    """Per piece of ``labels``: under ``FRINGE_LIKE`` of its pixels coloured more like the product's
+    ``body`` than the sure ``scene`` around it (16^3 colour histograms, as ``_decide_broad``): a bit
+    of shelf, hand or floor, not the product's own side panel. All True without enough scene."""
+    if int(scene.sum()) < 20:
+        return np.ones(len(sizes), bool)
+    fg_h, bg_h = _hist3(rgb, body > 0), _hist3(rgb, scene)
+    idx = (rgb // 16).astype(np.intp)
+    like = fg_h[idx[..., 0], idx[..., 1], idx[..., 2]] > bg_h[idx[..., 0], idx[..., 1], idx[..., 2]]
+    share = np.bincount(labels.ravel(), weights=like.ravel().astype(np.float64), minlength=len(sizes)) / sizes
+    return share < FRINGE_LIKE

@@ -696,5 +696,5 @@ def cut(soft: np.ndarray, rgb: np.ndarray) -> Cut:
             found.append(("realphoto_hand_left", {"percent": round(100 * left)}))
     alpha = fill_pale_holes(alpha, rgb)  # imaging.scene: the model's doubt inside the product, decided
     if max(soft.shape) >= DECIDE_GRID:  # ... and the pale leftovers by its edge (on u2netp's coarse
-        alpha = drop_unsure_fringe(drop_pale_leftovers(alpha), soft)  # grid a cart's or a trolley's thin parts: DIS5K IoU fell)
+        alpha = drop_unsure_fringe(drop_pale_leftovers(alpha), soft, rgb)  # grid a cart's or a trolley's thin parts: DIS5K IoU fell)
     return Cut(alpha, rgb, tuple(found), scene=stats)
