@@ -524,7 +524,7 @@ def drop_unsure_fringe(alpha: np.ndarray, soft: np.ndarray, rgb: np.ndarray | No
     count, labels, stats, _ = cv2.connectedComponentsWithStats(fringe, connectivity=8)
     if count <= 1:
         return alpha
-    s = cv2.resize(soft.astype(np.float32), (a.shape[1], a.shape[0]), interpolation=cv2.INTER_AREA)
+    s = cv2.resize(np.asarray(soft, np.float32), (a.shape[1], a.shape[0]), interpolation=cv2.INTER_LINEAR)
     sizes = np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
     conf = np.bincount(labels.ravel(), weights=s.ravel(), minlength=count) / sizes
     torn = (conf < FRINGE_UNSURE) & (sizes <= FRINGE_BIT * int(solid.sum()))
@@ -538,23 +538,25 @@ def drop_unsure_fringe(alpha: np.ndarray, soft: np.ndarray, rgb: np.ndarray | No
     torn[0] = False
     torn &= ~_product_edge(body, labels, stats, torn)
     if rgb is not None and torn.any():  # coloured like the product, not the scene: its own side
-        torn &= _scene_coloured(np.ascontiguousarray(rgb[::step, ::step]), body, (a == 0) & (s < 0.05), labels, sizes)
+        small_rgb = cv2.resize(rgb, (a.shape[1], a.shape[0]), interpolation=cv2.INTER_NEAREST)
+        torn &= _scene_coloured(small_rgb, body, (a == 0) & (s < 0.05), labels, sizes)
     if not torn.any():
         return alpha
     drop = cv2.dilate(torn[labels].astype(np.uint8), np.ones((3, 3), np.uint8), iterations=2) > 0
     drop &= (body == 0) & ((a < LEFTOVER_PALE) | torn[labels])
     if not drop.any():
         return alpha
+    if step > 1:  # a sampled pixel at the body's edge stands for a block that straddles it
+        drop &= cv2.dilate(body, np.ones((3, 3), np.uint8)) == 0
+        if not drop.any():
+            return alpha
     ys, xs = np.nonzero(drop)
-    pad = 2 * k + 2  # the body is found again at full size around what is dropped (no blocky edge)
-    y0, y1, x0, x1 = max(0, ys.min() - pad), ys.max() + 1 + pad, max(0, xs.min() - pad), xs.max() + 1 + pad
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     box = (slice(y0 * step, min(h, y1 * step)), slice(x0 * step, min(w, x1 * step)))
     crop = alpha[box]
     m = drop[y0:y1, x0:x1].astype(np.uint8)
     if step > 1:
         m = cv2.resize(m, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_NEAREST)
-        kk = max(1, round(k * step))
-        m &= cv2.morphologyEx((crop >= HOLE_LEVELS[0]).astype(np.uint8), cv2.MORPH_OPEN, _ellipse(kk, kk)) == 0
     out = alpha.copy()
     out[box][m > 0] = 0
     return out
