@@ -506,8 +506,9 @@ def drop_unsure_fringe(alpha: np.ndarray, soft: np.ndarray, rgb: np.ndarray | No
     (uint8 ``alpha``; ``soft`` the model's mask over the whole photo, any grid). The product's
     body is its solid part opened by a disc ``FRINGE_BODY`` of the long side wide: a carton's
     face, a fruit, a bottle. What sticks out of it in pieces up to ``FRINGE_BIT`` of the product
-    is either a thin part the model is sure of (a cap, a stem, a tag: kept) or, where its mean
-    confidence is below ``FRINGE_UNSURE`` and it hangs on the body, the torn fringe of something else: the bits of shelf,
+    is either the product's own (a part the model is sure of, a corner, a thin part, a side
+    coloured like it: kept) or, where the model's mean confidence is below ``FRINGE_UNSURE``, it
+    is ragged and coloured like the scene, the torn fringe of something else: the bits of shelf,
     hand or floor the cut kept beside a carton's bottom where the hand was, which came out as
     pale, ragged ghosts. Dropped with the pale ramp around them. Only in a solid product
     (``HOLE_PRODUCT``, as ``drop_pale_leftovers``): a chair, a cart or a glass is left alone.
@@ -530,7 +531,8 @@ def drop_unsure_fringe(alpha: np.ndarray, soft: np.ndarray, rgb: np.ndarray | No
     torn = (conf < FRINGE_UNSURE) & (sizes <= FRINGE_BIT * int(solid.sum()))
     # Only what hangs on the body: a piece standing apart is ``stray_piece``'s to say (a cap
     # the hand's removal cut off is the product's, and its absence would go unsaid).
-    torn &= np.bincount(labels[cv2.dilate(body, np.ones((3, 3), np.uint8)) > 0], minlength=count) > 0
+    near_body = cv2.dilate(body, np.ones((3, 3), np.uint8)) > 0
+    torn &= np.bincount(labels[near_body], minlength=count) > 0
     # ... and not at the frame's edge: the product goes on beyond it (the cut-off check reads it).
     edge = np.zeros(a.shape, bool)
     edge[[0, -1], :] = edge[:, [0, -1]] = True
@@ -547,7 +549,7 @@ def drop_unsure_fringe(alpha: np.ndarray, soft: np.ndarray, rgb: np.ndarray | No
     if not drop.any():
         return alpha
     if step > 1:  # a sampled pixel at the body's edge stands for a block that straddles it
-        drop &= cv2.dilate(body, np.ones((3, 3), np.uint8)) == 0
+        drop &= ~near_body
         if not drop.any():
             return alpha
     ys, xs = np.nonzero(drop)
