@@ -491,3 +491,109 @@ def _pale_leftovers(a: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     if not far.any() and not bits.any():
         return None
     return far, bits
+
+
+FRINGE_BODY = 0.05  # the product's body: its solid part opened by a disc this share of the long side wide
+FRINGE_UNSURE = 0.7  # a piece of solid alpha outside the body where the model's mean confidence is below this ...
+FRINGE_BIT = 0.05  # ... and at most this share of the product is a ragged leftover (a larger one is a part)
+FRINGE_FILL = (0.6, 1.5)  # a piece filling this share of what it adds to the body's hull is its corner or side
+FRINGE_LIKE = 0.5  # a piece with this share of its pixels coloured more like the body than the scene is the product's
+FRINGE_THIN = 5.0  # a piece this many times longer than wide is a thin part (a bow, a strap), not a leftover
+
+
+def drop_unsure_fringe(alpha: np.ndarray, soft: np.ndarray, rgb: np.ndarray | None = None) -> np.ndarray:
+    """Ragged leftovers the model was unsure of, hanging at a solid product's edge, are dropped
+    (uint8 ``alpha``; ``soft`` the model's mask over the whole photo, any grid). The product's
+    body is its solid part opened by a disc ``FRINGE_BODY`` of the long side wide: a carton's
+    face, a fruit, a bottle. What sticks out of it in pieces up to ``FRINGE_BIT`` of the product
+    is either the product's own (a part the model is sure of, a corner, a thin part, a side
+    coloured like it: kept) or, where the model's mean confidence is below ``FRINGE_UNSURE``, it
+    is ragged and coloured like the scene, the torn fringe of something else: the bits of shelf,
+    hand or floor the cut kept beside a carton's bottom where the hand was, which came out as
+    pale, ragged ghosts. Dropped with the pale ramp around them. Only in a solid product
+    (``HOLE_PRODUCT``, as ``drop_pale_leftovers``): a chair, a cart or a glass is left alone.
+    Judged on every n-th pixel (at most ``LEFTOVER_SIDE`` long)."""
+    h, w = alpha.shape
+    step = max(1, -(-max(h, w) // LEFTOVER_SIDE))
+    a = alpha[::step, ::step]
+    if _solid_share(a) < HOLE_PRODUCT:
+        return alpha
+    solid = (a >= HOLE_LEVELS[0]).astype(np.uint8)
+    k = max(1, round(FRINGE_BODY * max(a.shape) / 2))
+    body = cv2.morphologyEx(solid, cv2.MORPH_OPEN, _ellipse(k, k))
+    fringe = solid & (1 - body)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(fringe, connectivity=8)
+    if count <= 1:
+        return alpha
+    s = cv2.resize(np.asarray(soft, np.float32), (a.shape[1], a.shape[0]), interpolation=cv2.INTER_LINEAR)
+    sizes = np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
+    conf = np.bincount(labels.ravel(), weights=s.ravel(), minlength=count) / sizes
+    torn = (conf < FRINGE_UNSURE) & (sizes <= FRINGE_BIT * int(solid.sum()))
+    # Only what hangs on the body: a piece standing apart is ``stray_piece``'s to say (a cap
+    # the hand's removal cut off is the product's, and its absence would go unsaid).
+    near_body = cv2.dilate(body, np.ones((3, 3), np.uint8)) > 0
+    torn &= np.bincount(labels[near_body], minlength=count) > 0
+    # ... and not at the frame's edge: the product goes on beyond it (the cut-off check reads it).
+    edge = np.zeros(a.shape, bool)
+    edge[[0, -1], :] = edge[:, [0, -1]] = True
+    torn[labels[edge]] = False
+    torn[0] = False
+    torn &= ~_product_edge(body, labels, stats, torn)
+    if rgb is not None and torn.any():  # coloured like the product, not the scene: its own side
+        small_rgb = cv2.resize(rgb, (a.shape[1], a.shape[0]), interpolation=cv2.INTER_NEAREST)
+        torn &= _scene_coloured(small_rgb, body, (a == 0) & (s < 0.05), labels, sizes)
+    if not torn.any():
+        return alpha
+    drop = cv2.dilate(torn[labels].astype(np.uint8), np.ones((3, 3), np.uint8), iterations=2) > 0
+    drop &= (body == 0) & ((a < LEFTOVER_PALE) | torn[labels])
+    if not drop.any():
+        return alpha
+    if step > 1:  # a sampled pixel at the body's edge stands for a block that straddles it
+        drop &= ~near_body
+        if not drop.any():
+            return alpha
+    ys, xs = np.nonzero(drop)
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    box = (slice(y0 * step, min(h, y1 * step)), slice(x0 * step, min(w, x1 * step)))
+    crop = alpha[box]
+    m = drop[y0:y1, x0:x1].astype(np.uint8)
+    if step > 1:
+        m = cv2.resize(m, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_NEAREST)
+    out = alpha.copy()
+    out[box][m > 0] = 0
+    return out
+
+
+def _product_edge(body: np.ndarray, labels: np.ndarray, stats: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """Of the pieces ``which`` (bool per label) outside the ``body``: those that are the product's
+    own outline, a box's corner or side the opening rounded off (each fills ``FRINGE_FILL`` of what
+    it adds to the body's convex hull: ragged leftovers add far more than they fill), or a thin
+    part (``FRINGE_THIN`` times longer than wide)."""
+    keep = np.zeros(len(which), bool)
+    body_pts = cv2.findNonZero(body)
+    if body_pts is None:
+        return keep
+    hull = cv2.convexHull(body_pts).reshape(-1, 2)
+    base = cv2.contourArea(hull)
+    for j in np.flatnonzero(which):
+        x, y, bw, bh, area = stats[j]
+        pts = cv2.findNonZero((labels[y:y + bh, x:x + bw] == j).astype(np.uint8)).reshape(-1, 2) + np.int32([x, y])
+        added = cv2.contourArea(cv2.convexHull(np.vstack([hull, pts]))) - base
+        (_, _), (rw, rh), _ = cv2.minAreaRect(pts)
+        fill = area / max(added, 1.0)
+        keep[j] = FRINGE_FILL[0] <= fill <= FRINGE_FILL[1] or max(rw, rh) >= FRINGE_THIN * max(1.0, min(rw, rh))
+    return keep
+
+
+def _scene_coloured(rgb: np.ndarray, body: np.ndarray, scene: np.ndarray, labels: np.ndarray,
+                    sizes: np.ndarray) -> np.ndarray:
+    """Per piece of ``labels``: under ``FRINGE_LIKE`` of its pixels coloured more like the product's
+    ``body`` than the sure ``scene`` around it (16^3 colour histograms, as ``_decide_broad``): a bit
+    of shelf, hand or floor, not the product's own side panel. All True without enough scene."""
+    if int(scene.sum()) < 20:
+        return np.ones(len(sizes), bool)
+    fg_h, bg_h = _hist3(rgb, body > 0), _hist3(rgb, scene)
+    idx = (rgb // 16).astype(np.intp)
+    like = fg_h[idx[..., 0], idx[..., 1], idx[..., 2]] > bg_h[idx[..., 0], idx[..., 1], idx[..., 2]]
+    share = np.bincount(labels.ravel(), weights=like.ravel().astype(np.float64), minlength=len(sizes)) / sizes
+    return share < FRINGE_LIKE

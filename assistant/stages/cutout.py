@@ -53,7 +53,7 @@ from assistant.imaging.filters import box_blur, gray_guided_filter, guided_filte
 from assistant.imaging.filters import ellipse as _ellipse
 from assistant.imaging.filters import block_mean, shrink as _shrink
 from assistant.imaging.scene import decide_alpha, drop_pale_leftovers, fill_pale_holes, scene_kind, scene_stats
-from assistant.imaging.scene import uncut_alpha
+from assistant.imaging.scene import drop_unsure_fringe, uncut_alpha
 from assistant.imaging.skin import FACE_COVER, HAND_LEFT, hand_left, remove_hand
 
 # --------------------------------------------------------------------------- parameters
@@ -696,5 +696,5 @@ def cut(soft: np.ndarray, rgb: np.ndarray) -> Cut:
             found.append(("realphoto_hand_left", {"percent": round(100 * left)}))
     alpha = fill_pale_holes(alpha, rgb)  # imaging.scene: the model's doubt inside the product, decided
     if max(soft.shape) >= DECIDE_GRID:  # ... and the pale leftovers by its edge (on u2netp's coarse
-        alpha = drop_pale_leftovers(alpha)  # grid a cart's or a trolley's thin parts: DIS5K IoU fell)
+        alpha = drop_unsure_fringe(drop_pale_leftovers(alpha), soft, rgb)  # grid a cart's or a trolley's thin parts: DIS5K IoU fell)
     return Cut(alpha, rgb, tuple(found), scene=stats)
