@@ -1,0 +1,192 @@
+"""Compiled per-pixel kernels (numba), optional: each has a numpy/OpenCV twin in its stage.
+
+The steps after the model are chains of small numpy and OpenCV calls; where one of them walks
+pixel by pixel through a few thousand small windows (decontamination's narrow pass), the calls'
+own overhead costs more than the arithmetic. A kernel here does the same arithmetic in one
+compiled loop that lets go of the GIL. numba is imported on first use, not at import (its import
+costs about a second); its compiled code is cached on disk (``cache=True``), so only the first
+photo after an install pays the compilation. Without numba (or with ``USE`` False)
+``narrow_pass`` answers None and the stage runs its numpy path.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+_LOCK = threading.Lock()
+_KERNEL = None  # the compiled narrow pass, False when numba cannot be had
+
+
+USE = True  # False: the stages' numpy paths (tests and benches compare the two)
+
+
+def enabled() -> bool:
+    return USE
+
+
+def _compiled():
+    """The compiled narrow pass (numba imported and the kernel made on first use), or False."""
+    global _KERNEL
+    if _KERNEL is None:
+        with _LOCK:
+            if _KERNEL is None:
+                try:
+                    import numba
+                except ImportError:  # numba is in requirements.txt; without it the numpy path runs
+                    _KERNEL = False
+                else:
+                    try:
+                        _KERNEL = numba.njit(cache=True, nogil=True)(_narrow_pass_py)
+                    except RuntimeError:  # no writable cache folder: compiled in each process
+                        _KERNEL = numba.njit(nogil=True)(_narrow_pass_py)
+    return _KERNEL
+
+
+_WARMING: threading.Thread | None = None
+
+
+def start_warm() -> None:
+    """``warm`` on a background thread, once per process (the pipeline starts it before the
+    model runs: numba's import and the cached kernel's loading then overlap the inference, and
+    the narrow pass, if it comes first, waits for the same compiled kernel)."""
+    global _WARMING
+    if _WARMING is None and _KERNEL is None and enabled():
+        with _LOCK:
+            if _WARMING is None:
+                _WARMING = threading.Thread(target=warm, name="etalase-kernels", daemon=True)
+                _WARMING.start()
+
+
+def warm() -> None:
+    """Import numba and load (or compile) the kernel now, on a tiny input: the app calls this
+    beside loading the model, so that the first photo does not wait for it."""
+    if not enabled():
+        return
+    rgb = np.zeros((40, 40, 3), np.uint8)
+    alpha = np.zeros((40, 40), np.uint8)
+    alpha[10:30, 10:30] = 128
+    narrow_pass(rgb, alpha, rgb.copy(), (0, 0), np.zeros((10, 10, 3), np.float32),
+                np.zeros((10, 10, 3), np.float32), 4, 32)
+
+
+def narrow_pass(rgb: np.ndarray, alpha: np.ndarray, out: np.ndarray, origin: tuple[int, int],
+                mean_f: np.ndarray, mean_b: np.ndarray, k: int, tile: int) -> np.ndarray | None:
+    """Decontamination's narrow pass (``stages.cutout.decontaminate``) over the crop of ``alpha``
+    (HxW uint8, the crop's own array) at ``origin`` (y, x) in ``rgb``/``out`` (the photo): each
+    partial pixel of the crop gets F from I = aF + (1 - a)B, with F and B the 7x7 means of the
+    first estimates (the wide pass's means ``mean_f``/``mean_b`` at 1/``k`` of the crop, brought to
+    full size bilinearly), written into ``out``. Only the ``tile`` px tiles holding partial pixels
+    are visited. None when no kernel can be had (the caller runs its numpy path)."""
+    kernel = _compiled() if enabled() else False
+    if not kernel:
+        return None
+    kernel(np.ascontiguousarray(rgb), np.ascontiguousarray(alpha), out, origin[0], origin[1],
+           np.ascontiguousarray(mean_f, np.float32),
+           np.ascontiguousarray(mean_b, np.float32), k, tile)
+    return out
+
+
+R2 = 3  # the narrow pass's radius (7x7 means)
+
+
+def _narrow_pass_py(rgb, alpha, out, oy, ox, mean_f, mean_b, k, tile):  # pragma: no cover - compiled
+    ch, cw = alpha.shape
+    sh, sw = mean_f.shape[0], mean_f.shape[1]
+    unit = np.float32(1.0 / 255.0)
+    eps = np.float32(1e-5)
+    norm = np.float32(1.0 / ((2 * R2 + 1) * (2 * R2 + 1)))
+    nty, ntx = (ch + tile - 1) // tile, (cw + tile - 1) // tile
+    flags = np.zeros((nty, ntx), np.bool_)
+    for y in range(ch):
+        for x in range(cw):
+            v = alpha[y, x]
+            if v != 0 and v != 255:
+                flags[y // tile, x // tile] = True
+    inv_k = np.float32(1.0 / k)
+    half = np.float32(0.5)
+    for ty in range(nty):
+        tx = 0
+        while tx < ntx:
+            if not flags[ty, tx]:
+                tx += 1
+                continue
+            s = tx
+            while tx < ntx and flags[ty, tx]:
+                tx += 1
+            ty0, ty1 = ty * tile, min(ch, (ty + 1) * tile)
+            tx0, tx1 = s * tile, min(cw, tx * tile)
+            py0, py1 = max(0, ty0 - R2), min(ch, ty1 + R2)
+            px0, px1 = max(0, tx0 - R2), min(cw, tx1 + R2)
+            wh, ww = py1 - py0, px1 - px0
+            # first estimates in the window: F*a (3), a, B*(1-a) (3), 1-a
+            v8 = np.zeros((wh, ww, 8), np.float32)
+            for y in range(wh):
+                cy = py0 + y
+                sy = (np.float32(cy) + half) * inv_k - half
+                y0f = np.floor(sy)
+                wy = np.float32(sy - y0f)
+                ya = min(max(int(y0f), 0), sh - 1)
+                yb = min(max(int(y0f) + 1, 0), sh - 1)
+                for x in range(ww):
+                    cx = px0 + x
+                    a = np.float32(alpha[cy, cx]) * unit
+                    inv = np.float32(1.0) - a
+                    v8[y, x, 3] = a
+                    v8[y, x, 7] = inv
+                    av = alpha[cy, cx]
+                    if av == 255:
+                        for c in range(3):
+                            v8[y, x, c] = np.float32(rgb[oy + cy, ox + cx, c]) * unit
+                        continue
+                    sx = (np.float32(cx) + half) * inv_k - half
+                    x0f = np.floor(sx)
+                    wx = np.float32(sx - x0f)
+                    xa = min(max(int(x0f), 0), sw - 1)
+                    xb = min(max(int(x0f) + 1, 0), sw - 1)
+                    for c in range(3):
+                        mb = ((mean_b[ya, xa, c] * (np.float32(1.0) - wx) + mean_b[ya, xb, c] * wx)
+                              * (np.float32(1.0) - wy)
+                              + (mean_b[yb, xa, c] * (np.float32(1.0) - wx) + mean_b[yb, xb, c] * wx) * wy)
+                        v8[y, x, 4 + c] = mb * inv
+                        if av != 0:
+                            mf = ((mean_f[ya, xa, c] * (np.float32(1.0) - wx) + mean_f[ya, xb, c] * wx)
+                                  * (np.float32(1.0) - wy)
+                                  + (mean_f[yb, xa, c] * (np.float32(1.0) - wx) + mean_f[yb, xb, c] * wx) * wy)
+                            i = np.float32(rgb[oy + cy, ox + cx, c]) * unit
+                            f = mf + a * (i - a * mf - inv * mb)
+                            f = min(max(f, np.float32(0.0)), np.float32(1.0))
+                            v8[y, x, c] = f * a
+            # 7-wide sums along rows (the window's edges repeat its last pixel, as the
+            # crop's edges do: a window is clipped only there)
+            hs = np.zeros((wh, ww, 8), np.float32)
+            acc = np.zeros(8, np.float32)
+            for y in range(wh):
+                for x in range(ww):
+                    for d in range(-R2, R2 + 1):
+                        xx = min(max(x + d, 0), ww - 1)
+                        for c in range(8):
+                            hs[y, x, c] += v8[y, xx, c]
+            for y in range(ty0 - py0, ty1 - py0):
+                cy = py0 + y
+                for x in range(tx0 - px0, tx1 - px0):
+                    cx = px0 + x
+                    av = alpha[cy, cx]
+                    if av == 0 or av == 255:
+                        continue
+                    acc[:] = 0
+                    for d in range(-R2, R2 + 1):
+                        yy = min(max(y + d, 0), wh - 1)
+                        for c in range(8):
+                            acc[c] += hs[yy, x, c]
+                    a = np.float32(av) * unit
+                    den_f = acc[3] * norm + eps
+                    den_b = acc[7] * norm + eps
+                    for c in range(3):
+                        nf = acc[c] * norm / den_f
+                        nb = acc[4 + c] * norm / den_b
+                        i = np.float32(rgb[oy + cy, ox + cx, c]) * unit
+                        f = nf + a * (i - a * nf - (np.float32(1.0) - a) * nb)
+                        f = min(max(f, np.float32(0.0)), np.float32(1.0))
+                        out[oy + cy, ox + cx, c] = np.uint8(f * np.float32(255.0) + np.float32(0.5))
