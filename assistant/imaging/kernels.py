@@ -190,3 +190,47 @@ def _narrow_pass_py(rgb, alpha, out, oy, ox, mean_f, mean_b, k, tile):  # pragma
                         f = nf + a * (i - a * nf - (np.float32(1.0) - a) * nb)
                         f = min(max(f, np.float32(0.0)), np.float32(1.0))
                         out[oy + cy, ox + cx, c] = np.uint8(f * np.float32(255.0) + np.float32(0.5))
+
+
+_RB_KERNEL = None
+
+
+def rebuild_highlights(rgb: np.ndarray, out: np.ndarray, ramp_lut: np.ndarray, share_lut: np.ndarray
+                       ) -> np.ndarray | None:
+    """The lighting's ``_rebuild_highlights`` (its twelve 8-bit OpenCV passes) in one loop, the
+    same arithmetic and rounding per pixel: a clipped channel raised towards the pixel's brightest
+    corrected channel by ``ramp_lut``'s weight, a coloured pixel by ``share_lut``'s share of it.
+    A new array; None when no kernel can be had."""
+    global _RB_KERNEL
+    if not enabled() or not _compiled():
+        return None
+    if _RB_KERNEL is None:
+        import numba
+
+        try:
+            _RB_KERNEL = numba.njit(cache=True, nogil=True)(_rebuild_py)
+        except RuntimeError:
+            _RB_KERNEL = numba.njit(nogil=True)(_rebuild_py)
+    result = np.empty_like(out)
+    _RB_KERNEL(np.ascontiguousarray(rgb).reshape(-1, 3), np.ascontiguousarray(out).reshape(-1, 3),
+               result.reshape(-1, 3), ramp_lut, share_lut)
+    return result
+
+
+def _rebuild_py(rgb, out, result, ramp_lut, share_lut):  # pragma: no cover - compiled
+    scale = np.float32(1.0 / 255.0)
+    for p in range(rgb.shape[0]):
+        o0, o1, o2 = np.int32(out[p, 0]), np.int32(out[p, 1]), np.int32(out[p, 2])
+        top = max(o0, max(o1, o2))
+        l0 = np.int32(np.rint(np.float32(top - o0) * np.float32(ramp_lut[rgb[p, 0]]) * scale))
+        l1 = np.int32(np.rint(np.float32(top - o1) * np.float32(ramp_lut[rgb[p, 1]]) * scale))
+        l2 = np.int32(np.rint(np.float32(top - o2) * np.float32(ramp_lut[rgb[p, 2]]) * scale))
+        if l0 == 0 and l1 == 0 and l2 == 0:
+            result[p, 0], result[p, 1], result[p, 2] = out[p, 0], out[p, 1], out[p, 2]
+            continue
+        lo = min(min(o0 + l0, 255), min(min(o1 + l1, 255), min(o2 + l2, 255)))
+        ratio = np.int32(np.rint(np.float32(lo) * np.float32(255.0) / np.float32(max(top, 1))))
+        share = np.float32(share_lut[ratio])
+        result[p, 0] = min(o0 + np.int32(np.rint(np.float32(l0) * share * scale)), 255)
+        result[p, 1] = min(o1 + np.int32(np.rint(np.float32(l1) * share * scale)), 255)
+        result[p, 2] = min(o2 + np.int32(np.rint(np.float32(l2) * share * scale)), 255)
