@@ -60,7 +60,7 @@ def start_warm() -> None:
 
 
 def warm() -> None:
-    """Import numba and load (or compile) the kernel now, on a tiny input: the app calls this
+    """Import numba and load (or compile) the kernels now, on a tiny input: the app calls this
     beside loading the model, so that the first photo does not wait for it."""
     if not enabled():
         return
@@ -69,6 +69,8 @@ def warm() -> None:
     alpha[10:30, 10:30] = 128
     narrow_pass(rgb, alpha, rgb.copy(), (0, 0), np.zeros((10, 10, 3), np.float32),
                 np.zeros((10, 10, 3), np.float32), 4, 32)
+    lut = np.arange(256, dtype=np.uint8)
+    rebuild_highlights(rgb, rgb, lut, lut)
 
 
 def narrow_pass(rgb: np.ndarray, alpha: np.ndarray, out: np.ndarray, origin: tuple[int, int],
