@@ -60,3 +60,14 @@ def test_highlight_rebuild_kernel_is_exact(numpy_path):
     slow = numpy_path(correct._rebuild_highlights, rgb, out)
     assert np.array_equal(fast, slow)
     assert not np.array_equal(fast, out)  # the clipped white was rebuilt
+
+
+def test_output_sharpening_kernel_is_exact(numpy_path):
+    from assistant.presets import LightingSettings
+    from assistant.stages import framing
+
+    rgb, _ = _product(2)
+    for scale in (0.7, 1.6):
+        fast = framing.sharpen_rgb(rgb, LightingSettings(sharpen=0.6), scale)
+        slow = numpy_path(framing.sharpen_rgb, rgb, LightingSettings(sharpen=0.6), scale)
+        assert np.array_equal(fast, slow)

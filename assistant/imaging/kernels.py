@@ -71,6 +71,8 @@ def warm() -> None:
                 np.zeros((10, 10, 3), np.float32), 4, 32)
     lut = np.arange(256, dtype=np.uint8)
     rebuild_highlights(rgb, rgb, lut, lut)
+    luma = np.zeros((40, 40), np.float32)
+    unsharp_luma(rgb.copy(), luma, luma, 0.5)
 
 
 def narrow_pass(rgb: np.ndarray, alpha: np.ndarray, out: np.ndarray, origin: tuple[int, int],
@@ -236,3 +238,35 @@ def _rebuild_py(rgb, out, result, ramp_lut, share_lut):  # pragma: no cover - co
         result[p, 0] = min(o0 + np.int32(np.rint(np.float32(l0) * share * scale)), 255)
         result[p, 1] = min(o1 + np.int32(np.rint(np.float32(l1) * share * scale)), 255)
         result[p, 2] = min(o2 + np.int32(np.rint(np.float32(l2) * share * scale)), 255)
+
+
+_SH_KERNEL = None
+
+
+def unsharp_luma(ycc: np.ndarray, y: np.ndarray, blurred: np.ndarray, gain: float) -> bool:
+    """The output sharpening's last step in one loop, float32 as numpy does it: the luma channel
+    of ``ycc`` (uint8 HxWx3, written in place) becomes y + gain * detail, detail = y - blurred
+    where it is at least 2 levels (flat areas and their grain left alone), clipped, truncated.
+    False when no kernel can be had."""
+    global _SH_KERNEL
+    if not enabled() or not _compiled():
+        return False
+    if _SH_KERNEL is None:
+        import numba
+
+        try:
+            _SH_KERNEL = numba.njit(cache=True, nogil=True)(_unsharp_py)
+        except RuntimeError:
+            _SH_KERNEL = numba.njit(nogil=True)(_unsharp_py)
+    _SH_KERNEL(ycc.reshape(-1, 3), y.reshape(-1), blurred.reshape(-1), np.float32(gain))
+    return True
+
+
+def _unsharp_py(ycc, y, blurred, gain):  # pragma: no cover - compiled
+    for p in range(y.shape[0]):
+        d = y[p] - blurred[p]
+        if abs(d) < np.float32(2.0):
+            d = np.float32(0.0)
+        v = y[p] + gain * d + np.float32(0.5)
+        v = min(max(v, np.float32(0.0)), np.float32(255.0))
+        ycc[p, 0] = np.uint8(v)

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from assistant.imaging import kernels
 from assistant.presets import LightingSettings
 
 def fit_scale(box: tuple[int, int, int, int], canvas: tuple[int, int], fill: float) -> float:
@@ -131,8 +132,10 @@ def sharpen_rgb(rgb: np.ndarray, settings: LightingSettings, scale: float) -> np
     gain = amount * (0.5 if scale <= 1.0 else 0.5 / math.sqrt(scale))
     ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
     y = ycc[..., 0].astype(np.float32)
-    detail = y - cv2.GaussianBlur(y, (0, 0), sigma)
-    # leave flat areas (and their JPEG/noise grain) alone
-    detail = np.where(np.abs(detail) < 2.0, 0.0, detail)
-    ycc[..., 0] = np.clip(y + gain * detail + 0.5, 0, 255).astype(np.uint8)
+    blurred = cv2.GaussianBlur(y, (0, 0), sigma)
+    if not kernels.unsharp_luma(ycc, y, blurred, gain):  # the lines below, compiled (imaging.kernels)
+        detail = y - blurred
+        # leave flat areas (and their JPEG/noise grain) alone
+        detail = np.where(np.abs(detail) < 2.0, 0.0, detail)
+        ycc[..., 0] = np.clip(y + gain * detail + 0.5, 0, 255).astype(np.uint8)
     return cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB)
