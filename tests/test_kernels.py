@@ -71,3 +71,16 @@ def test_output_sharpening_kernel_is_exact(numpy_path):
         fast = framing.sharpen_rgb(rgb, LightingSettings(sharpen=0.6), scale)
         slow = numpy_path(framing.sharpen_rgb, rgb, LightingSettings(sharpen=0.6), scale)
         assert np.array_equal(fast, slow)
+
+
+def test_compose_kernel_is_exact(numpy_path):
+    from assistant.stages import framing
+
+    rgb, alpha = _product(3)
+    for shadow in (None, np.clip(np.linspace(0, 0.4, alpha.size, dtype=np.float32), 0, 1).reshape(alpha.shape)):
+        fast = np.asarray(framing.compose(rgb, alpha, (250, 250, 250), shadow))
+        slow = np.asarray(numpy_path(framing.compose, rgb, alpha, (250, 250, 250), shadow))
+        assert np.array_equal(fast, slow)
+    soft = np.full_like(alpha, 100)  # a soft mask all over: the other numpy branch
+    assert np.array_equal(np.asarray(framing.compose(rgb, soft, (0, 0, 0))),
+                          np.asarray(numpy_path(framing.compose, rgb, soft, (0, 0, 0))))

@@ -73,6 +73,7 @@ def warm() -> None:
     rebuild_highlights(rgb, rgb, lut, lut)
     luma = np.zeros((40, 40), np.float32)
     unsharp_luma(rgb.copy(), luma, luma, 0.5)
+    blend_over(rgb, alpha, rgb.copy())
 
 
 def narrow_pass(rgb: np.ndarray, alpha: np.ndarray, out: np.ndarray, origin: tuple[int, int],
@@ -270,3 +271,41 @@ def _unsharp_py(ycc, y, blurred, gain):  # pragma: no cover - compiled
         v = y[p] + gain * d + np.float32(0.5)
         v = min(max(v, np.float32(0.0)), np.float32(255.0))
         ycc[p, 0] = np.uint8(v)
+
+
+_BL_KERNEL = None
+
+
+def blend_over(fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray) -> bool:
+    """``bg`` (uint8 HxWx3, written in place) becomes ``fg`` over it by ``alpha`` (HxW uint8):
+    opaque pixels ``fg``'s, clear ones left, the rest ``cv2.blendLinear``'s arithmetic (float32
+    weights a/255 and 1 - a/255, rounded). False when no kernel can be had."""
+    global _BL_KERNEL
+    if not enabled() or not _compiled():
+        return False
+    if _BL_KERNEL is None:
+        import numba
+
+        try:
+            _BL_KERNEL = numba.njit(cache=True, nogil=True)(_blend_py)
+        except RuntimeError:
+            _BL_KERNEL = numba.njit(nogil=True)(_blend_py)
+    _BL_KERNEL(np.ascontiguousarray(fg).reshape(-1, 3), np.ascontiguousarray(alpha).reshape(-1), bg.reshape(-1, 3))
+    return True
+
+
+def _blend_py(fg, alpha, bg):  # pragma: no cover - compiled
+    unit = np.float32(1.0 / 255.0)
+    for p in range(alpha.shape[0]):
+        a = alpha[p]
+        if a == 0:
+            continue
+        if a == 255:
+            bg[p, 0], bg[p, 1], bg[p, 2] = fg[p, 0], fg[p, 1], fg[p, 2]
+            continue
+        w1 = np.float32(a) * unit
+        w2 = np.float32(1.0) - w1
+        den = w1 + w2 + np.float32(1e-5)
+        for c in range(3):
+            v = np.rint((np.float32(fg[p, c]) * w1 + np.float32(bg[p, c]) * w2) / den)
+            bg[p, c] = np.uint8(min(max(v, np.float32(0.0)), np.float32(255.0)))

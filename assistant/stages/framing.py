@@ -83,6 +83,8 @@ def compose(fg: np.ndarray, alpha: np.ndarray, background: tuple[int, int, int] 
     elif shadow is not None:
         over = bg.astype(np.float32) * (1.0 - shadow[..., 3:]) + shadow[..., :3]
         bg = np.clip(over + 0.5, 0, 255).astype(np.uint8)
+    if bg.flags.c_contiguous and kernels.blend_over(fg, alpha, bg):  # the lines below, compiled
+        return Image.fromarray(bg, "RGB")
     at = np.flatnonzero(cv2.inRange(alpha, 1, 254))
     if at.size > alpha.size // 8:  # a soft mask all over: one blend of everything is cheaper
         weight = alpha.astype(np.float32) * (1.0 / 255.0)
