@@ -12,6 +12,7 @@ photo after an install pays the compilation. Without numba (or with ``USE`` Fals
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -59,6 +60,35 @@ def start_warm() -> None:
                 _WARMING.start()
 
 
+SPLIT_FROM = 200_000  # pixels: a smaller call runs whole on the calling thread
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _in_two(kernel, args: tuple, mine: tuple, theirs: tuple, pixels: int) -> None:
+    """``kernel(*args, *mine)`` here and ``kernel(*args, *theirs)`` on a helper thread at once: the
+    kernels let go of the GIL, so the two halves run on two cores (Python threads running numpy
+    and OpenCV call chains mostly take turns). The halves write disjoint pixels."""
+    global _POOL
+    if pixels < SPLIT_FROM:
+        kernel(*args, *mine)
+        kernel(*args, *theirs)
+        return
+    if _POOL is None:
+        with _LOCK:
+            if _POOL is None:
+                _POOL = ThreadPoolExecutor(1, thread_name_prefix="etalase-kernel")
+    other = _POOL.submit(kernel, *args, *theirs)
+    try:
+        kernel(*args, *mine)
+    finally:
+        other.result()
+
+
+def _halves(kernel, args: tuple, n: int) -> None:
+    """``kernel`` over items [0, n) in two halves (``_in_two``)."""
+    _in_two(kernel, args, (0, n // 2), (n // 2, n), n)
+
+
 def warm() -> None:
     """Import numba and load (or compile) the kernels now, on a tiny input: the app calls this
     beside loading the model, so that the first photo does not wait for it."""
@@ -87,16 +117,16 @@ def narrow_pass(rgb: np.ndarray, alpha: np.ndarray, out: np.ndarray, origin: tup
     kernel = _compiled() if enabled() else False
     if not kernel:
         return None
-    kernel(np.ascontiguousarray(rgb), np.ascontiguousarray(alpha), out, origin[0], origin[1],
-           np.ascontiguousarray(mean_f, np.float32),
-           np.ascontiguousarray(mean_b, np.float32), k, tile)
+    args = (np.ascontiguousarray(rgb), np.ascontiguousarray(alpha), out, origin[0], origin[1],
+            np.ascontiguousarray(mean_f, np.float32), np.ascontiguousarray(mean_b, np.float32), k, tile)
+    _in_two(kernel, args, (0, 2), (1, 2), alpha.size)  # every other row of tiles
     return out
 
 
 R2 = 3  # the narrow pass's radius (7x7 means)
 
 
-def _narrow_pass_py(rgb, alpha, out, oy, ox, mean_f, mean_b, k, tile):  # pragma: no cover - compiled
+def _narrow_pass_py(rgb, alpha, out, oy, ox, mean_f, mean_b, k, tile, start, step):  # pragma: no cover - compiled
     ch, cw = alpha.shape
     sh, sw = mean_f.shape[0], mean_f.shape[1]
     unit = np.float32(1.0 / 255.0)
@@ -111,7 +141,7 @@ def _narrow_pass_py(rgb, alpha, out, oy, ox, mean_f, mean_b, k, tile):  # pragma
                 flags[y // tile, x // tile] = True
     inv_k = np.float32(1.0 / k)
     half = np.float32(0.5)
-    for ty in range(nty):
+    for ty in range(start, nty, step):
         tx = 0
         while tx < ntx:
             if not flags[ty, tx]:
@@ -217,14 +247,14 @@ def rebuild_highlights(rgb: np.ndarray, out: np.ndarray, ramp_lut: np.ndarray, s
         except RuntimeError:
             _RB_KERNEL = numba.njit(nogil=True)(_rebuild_py)
     result = np.empty_like(out)
-    _RB_KERNEL(np.ascontiguousarray(rgb).reshape(-1, 3), np.ascontiguousarray(out).reshape(-1, 3),
-               result.reshape(-1, 3), ramp_lut, share_lut)
+    _halves(_RB_KERNEL, (np.ascontiguousarray(rgb).reshape(-1, 3), np.ascontiguousarray(out).reshape(-1, 3),
+                         result.reshape(-1, 3), ramp_lut, share_lut), out.shape[0] * out.shape[1])
     return result
 
 
-def _rebuild_py(rgb, out, result, ramp_lut, share_lut):  # pragma: no cover - compiled
+def _rebuild_py(rgb, out, result, ramp_lut, share_lut, start, stop):  # pragma: no cover - compiled
     scale = np.float32(1.0 / 255.0)
-    for p in range(rgb.shape[0]):
+    for p in range(start, stop):
         o0, o1, o2 = np.int32(out[p, 0]), np.int32(out[p, 1]), np.int32(out[p, 2])
         top = max(o0, max(o1, o2))
         l0 = np.int32(np.rint(np.float32(top - o0) * np.float32(ramp_lut[rgb[p, 0]]) * scale))
@@ -259,12 +289,12 @@ def unsharp_luma(ycc: np.ndarray, y: np.ndarray, blurred: np.ndarray, gain: floa
             _SH_KERNEL = numba.njit(cache=True, nogil=True)(_unsharp_py)
         except RuntimeError:
             _SH_KERNEL = numba.njit(nogil=True)(_unsharp_py)
-    _SH_KERNEL(ycc.reshape(-1, 3), y.reshape(-1), blurred.reshape(-1), np.float32(gain))
+    _halves(_SH_KERNEL, (ycc.reshape(-1, 3), y.reshape(-1), blurred.reshape(-1), np.float32(gain)), y.size)
     return True
 
 
-def _unsharp_py(ycc, y, blurred, gain):  # pragma: no cover - compiled
-    for p in range(y.shape[0]):
+def _unsharp_py(ycc, y, blurred, gain, start, stop):  # pragma: no cover - compiled
+    for p in range(start, stop):
         d = y[p] - blurred[p]
         if abs(d) < np.float32(2.0):
             d = np.float32(0.0)
@@ -290,13 +320,14 @@ def blend_over(fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray) -> bool:
             _BL_KERNEL = numba.njit(cache=True, nogil=True)(_blend_py)
         except RuntimeError:
             _BL_KERNEL = numba.njit(nogil=True)(_blend_py)
-    _BL_KERNEL(np.ascontiguousarray(fg).reshape(-1, 3), np.ascontiguousarray(alpha).reshape(-1), bg.reshape(-1, 3))
+    _halves(_BL_KERNEL, (np.ascontiguousarray(fg).reshape(-1, 3), np.ascontiguousarray(alpha).reshape(-1),
+                         bg.reshape(-1, 3)), alpha.size)
     return True
 
 
-def _blend_py(fg, alpha, bg):  # pragma: no cover - compiled
+def _blend_py(fg, alpha, bg, start, stop):  # pragma: no cover - compiled
     unit = np.float32(1.0 / 255.0)
-    for p in range(alpha.shape[0]):
+    for p in range(start, stop):
         a = alpha[p]
         if a == 0:
             continue
