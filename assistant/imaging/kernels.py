@@ -11,13 +11,15 @@ photo after an install pays the compilation. Without numba (or with ``USE`` Fals
 
 from __future__ import annotations
 
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 _LOCK = threading.Lock()
-_KERNEL = None  # the compiled narrow pass, False when numba cannot be had
+_KERNELS: dict | bool | None = None  # name -> compiled kernel; False when numba cannot be had
+log = logging.getLogger(__name__)
 
 
 USE = True  # False: the stages' numpy paths (tests and benches compare the two)
@@ -27,22 +29,50 @@ def enabled() -> bool:
     return USE
 
 
+def _jit(numba, fn):
+    try:
+        return numba.njit(cache=True, nogil=True)(fn)
+    except RuntimeError:  # no writable cache folder: compiled in each process
+        return numba.njit(nogil=True)(fn)
+
+
 def _compiled():
-    """The compiled narrow pass (numba imported and the kernel made on first use), or False."""
-    global _KERNEL
-    if _KERNEL is None:
+    """The compiled kernels by name (numba imported, each kernel loaded from the disk cache or
+    compiled, and run once on a tiny input), or False: without numba, or when a kernel fails to
+    compile or run, the stages keep their numpy paths (logged, never an error for a photo)."""
+    global _KERNELS
+    if _KERNELS is None:
         with _LOCK:
-            if _KERNEL is None:
+            if _KERNELS is None:
                 try:
                     import numba
                 except ImportError:  # numba is in requirements.txt; without it the numpy path runs
-                    _KERNEL = False
-                else:
-                    try:
-                        _KERNEL = numba.njit(cache=True, nogil=True)(_narrow_pass_py)
-                    except RuntimeError:  # no writable cache folder: compiled in each process
-                        _KERNEL = numba.njit(nogil=True)(_narrow_pass_py)
-    return _KERNEL
+                    _KERNELS = False
+                    return _KERNELS
+                try:
+                    made = {"narrow": _jit(numba, _narrow_pass_py), "rebuild": _jit(numba, _rebuild_py),
+                            "unsharp": _jit(numba, _unsharp_py), "blend": _jit(numba, _blend_py)}
+                    _try_each(made)
+                    _KERNELS = made
+                except Exception:  # an LLVM or typing error on an odd platform: numpy paths
+                    log.exception("compiled kernels unavailable; the numpy paths run")
+                    _KERNELS = False
+    return _KERNELS
+
+
+def _try_each(k: dict) -> None:
+    """Every kernel once on a tiny input (loads or compiles it, so no photo waits for that)."""
+    rgb = np.zeros((40, 40, 3), np.uint8)
+    alpha = np.zeros((40, 40), np.uint8)
+    alpha[10:30, 10:30] = 128
+    means = np.zeros((10, 10, 3), np.float32)
+    k["narrow"](rgb, alpha, rgb.copy(), 0, 0, means, means, 4, 32, 0, 1)
+    lut = np.arange(256, dtype=np.uint8)
+    flat = rgb.reshape(-1, 3)
+    k["rebuild"](flat, flat, flat.copy(), lut, lut, 0, len(flat))
+    luma = np.zeros(1600, np.float32)
+    k["unsharp"](flat.copy(), luma, luma, np.float32(0.5), 0, 1600)
+    k["blend"](flat, alpha.reshape(-1), flat.copy(), 0, 1600)
 
 
 _WARMING: threading.Thread | None = None
@@ -50,10 +80,10 @@ _WARMING: threading.Thread | None = None
 
 def start_warm() -> None:
     """``warm`` on a background thread, once per process (the pipeline starts it before the
-    model runs: numba's import and the cached kernel's loading then overlap the inference, and
-    the narrow pass, if it comes first, waits for the same compiled kernel)."""
+    model runs: numba's import and the cached kernels' loading then overlap the inference, and
+    a kernel, if it is asked for first, waits for the same compiled kernels)."""
     global _WARMING
-    if _WARMING is None and _KERNEL is None and enabled():
+    if _WARMING is None and _KERNELS is None and enabled():
         with _LOCK:
             if _WARMING is None:
                 _WARMING = threading.Thread(target=warm, name="etalase-kernels", daemon=True)
@@ -90,20 +120,16 @@ def _halves(kernel, args: tuple, n: int) -> None:
 
 
 def warm() -> None:
-    """Import numba and load (or compile) the kernels now, on a tiny input: the app calls this
-    beside loading the model, so that the first photo does not wait for it."""
-    if not enabled():
-        return
-    rgb = np.zeros((40, 40, 3), np.uint8)
-    alpha = np.zeros((40, 40), np.uint8)
-    alpha[10:30, 10:30] = 128
-    narrow_pass(rgb, alpha, rgb.copy(), (0, 0), np.zeros((10, 10, 3), np.float32),
-                np.zeros((10, 10, 3), np.float32), 4, 32)
-    lut = np.arange(256, dtype=np.uint8)
-    rebuild_highlights(rgb, rgb, lut, lut)
-    luma = np.zeros((40, 40), np.float32)
-    unsharp_luma(rgb.copy(), luma, luma, 0.5)
-    blend_over(rgb, alpha, rgb.copy())
+    """Import numba and load (or compile) the kernels now: the app calls this (models' warm-up)
+    beside loading the model, and ``models install`` makes the disk cache, so that the first
+    photo does not wait for them."""
+    if enabled():
+        _compiled()
+
+
+def _kernel(name: str):
+    kernels = _compiled() if enabled() else False
+    return kernels[name] if kernels else None
 
 
 def narrow_pass(rgb: np.ndarray, alpha: np.ndarray, out: np.ndarray, origin: tuple[int, int],
@@ -114,8 +140,8 @@ def narrow_pass(rgb: np.ndarray, alpha: np.ndarray, out: np.ndarray, origin: tup
     first estimates (the wide pass's means ``mean_f``/``mean_b`` at 1/``k`` of the crop, brought to
     full size bilinearly), written into ``out``. Only the ``tile`` px tiles holding partial pixels
     are visited. None when no kernel can be had (the caller runs its numpy path)."""
-    kernel = _compiled() if enabled() else False
-    if not kernel:
+    kernel = _kernel("narrow")
+    if kernel is None:
         return None
     args = (np.ascontiguousarray(rgb), np.ascontiguousarray(alpha), out, origin[0], origin[1],
             np.ascontiguousarray(mean_f, np.float32), np.ascontiguousarray(mean_b, np.float32), k, tile)
@@ -227,7 +253,6 @@ def _narrow_pass_py(rgb, alpha, out, oy, ox, mean_f, mean_b, k, tile, start, ste
                         out[oy + cy, ox + cx, c] = np.uint8(f * np.float32(255.0) + np.float32(0.5))
 
 
-_RB_KERNEL = None
 
 
 def rebuild_highlights(rgb: np.ndarray, out: np.ndarray, ramp_lut: np.ndarray, share_lut: np.ndarray
@@ -236,18 +261,11 @@ def rebuild_highlights(rgb: np.ndarray, out: np.ndarray, ramp_lut: np.ndarray, s
     same arithmetic and rounding per pixel: a clipped channel raised towards the pixel's brightest
     corrected channel by ``ramp_lut``'s weight, a coloured pixel by ``share_lut``'s share of it.
     A new array; None when no kernel can be had."""
-    global _RB_KERNEL
-    if not enabled() or not _compiled():
+    kernel = _kernel('rebuild')
+    if kernel is None:
         return None
-    if _RB_KERNEL is None:
-        import numba
-
-        try:
-            _RB_KERNEL = numba.njit(cache=True, nogil=True)(_rebuild_py)
-        except RuntimeError:
-            _RB_KERNEL = numba.njit(nogil=True)(_rebuild_py)
     result = np.empty_like(out)
-    _halves(_RB_KERNEL, (np.ascontiguousarray(rgb).reshape(-1, 3), np.ascontiguousarray(out).reshape(-1, 3),
+    _halves(kernel, (np.ascontiguousarray(rgb).reshape(-1, 3), np.ascontiguousarray(out).reshape(-1, 3),
                          result.reshape(-1, 3), ramp_lut, share_lut), out.shape[0] * out.shape[1])
     return result
 
@@ -271,7 +289,6 @@ def _rebuild_py(rgb, out, result, ramp_lut, share_lut, start, stop):  # pragma: 
         result[p, 2] = min(o2 + np.int32(np.rint(np.float32(l2) * share * scale)), 255)
 
 
-_SH_KERNEL = None
 
 
 def unsharp_luma(ycc: np.ndarray, y: np.ndarray, blurred: np.ndarray, gain: float) -> bool:
@@ -279,17 +296,10 @@ def unsharp_luma(ycc: np.ndarray, y: np.ndarray, blurred: np.ndarray, gain: floa
     of ``ycc`` (uint8 HxWx3, written in place) becomes y + gain * detail, detail = y - blurred
     where it is at least 2 levels (flat areas and their grain left alone), clipped, truncated.
     False when no kernel can be had."""
-    global _SH_KERNEL
-    if not enabled() or not _compiled():
+    kernel = _kernel('unsharp')
+    if kernel is None:
         return False
-    if _SH_KERNEL is None:
-        import numba
-
-        try:
-            _SH_KERNEL = numba.njit(cache=True, nogil=True)(_unsharp_py)
-        except RuntimeError:
-            _SH_KERNEL = numba.njit(nogil=True)(_unsharp_py)
-    _halves(_SH_KERNEL, (ycc.reshape(-1, 3), y.reshape(-1), blurred.reshape(-1), np.float32(gain)), y.size)
+    _halves(kernel, (ycc.reshape(-1, 3), y.reshape(-1), blurred.reshape(-1), np.float32(gain)), y.size)
     return True
 
 
@@ -303,24 +313,16 @@ def _unsharp_py(ycc, y, blurred, gain, start, stop):  # pragma: no cover - compi
         ycc[p, 0] = np.uint8(v)
 
 
-_BL_KERNEL = None
 
 
 def blend_over(fg: np.ndarray, alpha: np.ndarray, bg: np.ndarray) -> bool:
     """``bg`` (uint8 HxWx3, written in place) becomes ``fg`` over it by ``alpha`` (HxW uint8):
     opaque pixels ``fg``'s, clear ones left, the rest ``cv2.blendLinear``'s arithmetic (float32
     weights a/255 and 1 - a/255, rounded). False when no kernel can be had."""
-    global _BL_KERNEL
-    if not enabled() or not _compiled():
+    kernel = _kernel('blend')
+    if kernel is None:
         return False
-    if _BL_KERNEL is None:
-        import numba
-
-        try:
-            _BL_KERNEL = numba.njit(cache=True, nogil=True)(_blend_py)
-        except RuntimeError:
-            _BL_KERNEL = numba.njit(nogil=True)(_blend_py)
-    _halves(_BL_KERNEL, (np.ascontiguousarray(fg).reshape(-1, 3), np.ascontiguousarray(alpha).reshape(-1),
+    _halves(kernel, (np.ascontiguousarray(fg).reshape(-1, 3), np.ascontiguousarray(alpha).reshape(-1),
                          bg.reshape(-1, 3)), alpha.size)
     return True
 
