@@ -12,6 +12,7 @@ photo after an install pays the compilation. Without numba (or with ``USE`` Fals
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -112,6 +113,15 @@ def _in_two(kernel, args: tuple, mine: tuple, theirs: tuple, pixels: int) -> Non
         kernel(*args, *mine)
     finally:
         other.result()
+
+
+def _forget_pool() -> None:  # a forked child has no helper thread: it makes its own
+    global _POOL
+    _POOL = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _halves(kernel, args: tuple, n: int) -> None:
