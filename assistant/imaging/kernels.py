@@ -20,6 +20,7 @@ import numpy as np
 
 _LOCK = threading.Lock()
 _KERNELS: dict | bool | None = None  # name -> compiled kernel; False when numba cannot be had
+_estimates = None  # the narrow pass's compiled helper (``_estimates_py``), made with the kernels
 log = logging.getLogger(__name__)
 
 
@@ -51,6 +52,8 @@ def _compiled():
                     _KERNELS = False
                     return _KERNELS
                 try:
+                    global _estimates  # the narrow pass calls it compiled: made first
+                    _estimates = _jit(numba, _estimates_py)
                     made = {"narrow": _jit(numba, _narrow_pass_py), "rebuild": _jit(numba, _rebuild_py),
                             "unsharp": _jit(numba, _unsharp_py), "blend": _jit(numba, _blend_py)}
                     _try_each(made)
@@ -162,9 +165,54 @@ def narrow_pass(rgb: np.ndarray, alpha: np.ndarray, out: np.ndarray, origin: tup
 R2 = 3  # the narrow pass's radius (7x7 means)
 
 
+def _estimates_py(rgb, alpha, oy, ox, mean_f, mean_b, inv_k, py0, py1, px0, px1):  # pragma: no cover - compiled
+    """The narrow pass's first estimates in one window: F*a (3), a, B*(1-a) (3), 1-a per pixel."""
+    sh, sw = mean_f.shape[0], mean_f.shape[1]
+    unit = np.float32(1.0 / 255.0)
+    half = np.float32(0.5)
+    wh, ww = py1 - py0, px1 - px0
+    v8 = np.zeros((wh, ww, 8), np.float32)
+    for y in range(wh):
+        cy = py0 + y
+        sy = (np.float32(cy) + half) * inv_k - half
+        y0f = np.floor(sy)
+        wy = np.float32(sy - y0f)
+        ya = min(max(int(y0f), 0), sh - 1)
+        yb = min(max(int(y0f) + 1, 0), sh - 1)
+        for x in range(ww):
+            cx = px0 + x
+            a = np.float32(alpha[cy, cx]) * unit
+            inv = np.float32(1.0) - a
+            v8[y, x, 3] = a
+            v8[y, x, 7] = inv
+            av = alpha[cy, cx]
+            if av == 255:
+                for c in range(3):
+                    v8[y, x, c] = np.float32(rgb[oy + cy, ox + cx, c]) * unit
+                continue
+            sx = (np.float32(cx) + half) * inv_k - half
+            x0f = np.floor(sx)
+            wx = np.float32(sx - x0f)
+            xa = min(max(int(x0f), 0), sw - 1)
+            xb = min(max(int(x0f) + 1, 0), sw - 1)
+            for c in range(3):
+                mb = ((mean_b[ya, xa, c] * (np.float32(1.0) - wx) + mean_b[ya, xb, c] * wx)
+                      * (np.float32(1.0) - wy)
+                      + (mean_b[yb, xa, c] * (np.float32(1.0) - wx) + mean_b[yb, xb, c] * wx) * wy)
+                v8[y, x, 4 + c] = mb * inv
+                if av != 0:
+                    mf = ((mean_f[ya, xa, c] * (np.float32(1.0) - wx) + mean_f[ya, xb, c] * wx)
+                          * (np.float32(1.0) - wy)
+                          + (mean_f[yb, xa, c] * (np.float32(1.0) - wx) + mean_f[yb, xb, c] * wx) * wy)
+                    i = np.float32(rgb[oy + cy, ox + cx, c]) * unit
+                    f = mf + a * (i - a * mf - inv * mb)
+                    f = min(max(f, np.float32(0.0)), np.float32(1.0))
+                    v8[y, x, c] = f * a
+    return v8
+
+
 def _narrow_pass_py(rgb, alpha, out, oy, ox, mean_f, mean_b, k, tile, start, step):  # pragma: no cover - compiled
     ch, cw = alpha.shape
-    sh, sw = mean_f.shape[0], mean_f.shape[1]
     unit = np.float32(1.0 / 255.0)
     eps = np.float32(1e-5)
     norm = np.float32(1.0 / ((2 * R2 + 1) * (2 * R2 + 1)))
@@ -176,7 +224,6 @@ def _narrow_pass_py(rgb, alpha, out, oy, ox, mean_f, mean_b, k, tile, start, ste
             if v != 0 and v != 255:
                 flags[y // tile, x // tile] = True
     inv_k = np.float32(1.0 / k)
-    half = np.float32(0.5)
     for ty in range(start, nty, step):
         tx = 0
         while tx < ntx:
@@ -191,44 +238,7 @@ def _narrow_pass_py(rgb, alpha, out, oy, ox, mean_f, mean_b, k, tile, start, ste
             py0, py1 = max(0, ty0 - R2), min(ch, ty1 + R2)
             px0, px1 = max(0, tx0 - R2), min(cw, tx1 + R2)
             wh, ww = py1 - py0, px1 - px0
-            # first estimates in the window: F*a (3), a, B*(1-a) (3), 1-a
-            v8 = np.zeros((wh, ww, 8), np.float32)
-            for y in range(wh):
-                cy = py0 + y
-                sy = (np.float32(cy) + half) * inv_k - half
-                y0f = np.floor(sy)
-                wy = np.float32(sy - y0f)
-                ya = min(max(int(y0f), 0), sh - 1)
-                yb = min(max(int(y0f) + 1, 0), sh - 1)
-                for x in range(ww):
-                    cx = px0 + x
-                    a = np.float32(alpha[cy, cx]) * unit
-                    inv = np.float32(1.0) - a
-                    v8[y, x, 3] = a
-                    v8[y, x, 7] = inv
-                    av = alpha[cy, cx]
-                    if av == 255:
-                        for c in range(3):
-                            v8[y, x, c] = np.float32(rgb[oy + cy, ox + cx, c]) * unit
-                        continue
-                    sx = (np.float32(cx) + half) * inv_k - half
-                    x0f = np.floor(sx)
-                    wx = np.float32(sx - x0f)
-                    xa = min(max(int(x0f), 0), sw - 1)
-                    xb = min(max(int(x0f) + 1, 0), sw - 1)
-                    for c in range(3):
-                        mb = ((mean_b[ya, xa, c] * (np.float32(1.0) - wx) + mean_b[ya, xb, c] * wx)
-                              * (np.float32(1.0) - wy)
-                              + (mean_b[yb, xa, c] * (np.float32(1.0) - wx) + mean_b[yb, xb, c] * wx) * wy)
-                        v8[y, x, 4 + c] = mb * inv
-                        if av != 0:
-                            mf = ((mean_f[ya, xa, c] * (np.float32(1.0) - wx) + mean_f[ya, xb, c] * wx)
-                                  * (np.float32(1.0) - wy)
-                                  + (mean_f[yb, xa, c] * (np.float32(1.0) - wx) + mean_f[yb, xb, c] * wx) * wy)
-                            i = np.float32(rgb[oy + cy, ox + cx, c]) * unit
-                            f = mf + a * (i - a * mf - inv * mb)
-                            f = min(max(f, np.float32(0.0)), np.float32(1.0))
-                            v8[y, x, c] = f * a
+            v8 = _estimates(rgb, alpha, oy, ox, mean_f, mean_b, inv_k, py0, py1, px0, px1)
             # 7-wide sums along rows (the window's edges repeat its last pixel, as the
             # crop's edges do: a window is clipped only there)
             hs = np.zeros((wh, ww, 8), np.float32)
@@ -261,8 +271,6 @@ def _narrow_pass_py(rgb, alpha, out, oy, ox, mean_f, mean_b, k, tile, start, ste
                         f = nf + a * (i - a * nf - (np.float32(1.0) - a) * nb)
                         f = min(max(f, np.float32(0.0)), np.float32(1.0))
                         out[oy + cy, ox + cx, c] = np.uint8(f * np.float32(255.0) + np.float32(0.5))
-
-
 
 
 def rebuild_highlights(rgb: np.ndarray, out: np.ndarray, ramp_lut: np.ndarray, share_lut: np.ndarray
