@@ -24,6 +24,9 @@ looking at the ``tune`` half only; the table reports the ``held-out`` half (``--
                                                          # other phone photos, and more collages
     python bench/readiness_quality.py --half fresh7   # round 7's validation split: seed 7007, phone
                                                       # photos no other split uses
+    python bench/readiness_quality.py --half frame-tune  # round 8's tuning cases: frames the product
+                                                         # crosses, seamless collages, padded photos
+    python bench/readiness_quality.py --half fresh8   # round 8's validation split: seed 8008
 
 Reports precision / recall per kind, false alarms on clean products (packshots with
 packaging text apart), after-fix pass rate of the fixable positives and how much the fix
@@ -568,6 +571,112 @@ def build_fresh7_cached(bases: list[Base], cache: Path, seed: int = FRESH7_SEED)
                      lambda: build_fresh(bases, phones, seed, "fresh7"))
 
 
+# The frame-tune cases (round 8): what the validation splits showed and no tuning split had. Frames the
+# product crosses or touches (an inset line drawn over the product or behind it, a solid frame reaching
+# the product), collages of panels on one white paper with no gutter and no tint (no seam at all), and
+# whole shelf / crate photos padded onto white (what the pipeline outputs when its cutout takes the whole
+# photo: a clean image, the white is the canvas). Tuning cases: rules may be set on them.
+def add_frame_crossed(rgb, mask, rng):
+    """A frame that the product crosses or touches: the frame's inset is the product's nearest gap
+    to an edge plus up to 4 % of the side (so the line runs into the product on that side)."""
+    ys, xs = np.nonzero(mask > 127)
+    gap = min(int(xs.min()), int(ys.min()), SIDE - 1 - int(xs.max()), SIDE - 1 - int(ys.max())) if len(xs) else 40
+    colour = tuple(int(c) for c in (BADGE + ((40, 40, 40), (200, 200, 200), (190, 150, 60)))[rng.integers(9)])
+    style = ["line-over", "line-behind", "solid-touch"][rng.integers(3)]
+    img = Image.fromarray(rgb.copy())
+    draw = ImageDraw.Draw(img)
+    if style == "solid-touch":  # a solid frame whose inner edge reaches the product (0-1 % into it)
+        width = max(6, gap + int(rng.integers(0, int(0.01 * SIDE) + 1)))
+        for i in range(width):
+            draw.rectangle([i, i, SIDE - 1 - i, SIDE - 1 - i], outline=colour)
+    else:
+        inset = max(8, gap + int(rng.integers(int(0.005 * SIDE), int(0.04 * SIDE))))
+        lw = int(rng.choice([3, 5, 8]))
+        draw.rectangle([inset, inset, SIDE - 1 - inset, SIDE - 1 - inset], outline=colour, width=lw)
+        if style == "line-behind":  # the product stands in front of the line
+            arr = np.asarray(img).copy()
+            m = mask > 127
+            arr[m] = rgb[m]
+            img = Image.fromarray(arr)
+    return np.asarray(img), True, f"{style}/gap{gap}"
+
+
+def seamless_collage(bases: list[np.ndarray], rng):
+    """Panels on one white paper, no gutter, no tint: the seam is not in the pixels."""
+    rows, cols = [(1, 2), (2, 1), (2, 2)][rng.integers(3)]
+    img = Image.new("RGB", (SIDE, SIDE), (255, 255, 255))
+    cw, ch = SIDE // cols, SIDE // rows
+    for k in range(rows * cols):
+        p = Image.fromarray(bases[k % len(bases)]).resize((cw, ch), Image.Resampling.LANCZOS)
+        img.paste(p, ((k % cols) * cw, (k // cols) * ch))
+    return np.asarray(img), False, f"{rows}x{cols}/seamless"
+
+
+def padded_photo(path: Path, rng) -> np.ndarray:
+    """A whole phone photo (a shelf, a crate) scaled to 80-100 % of the side and padded onto white,
+    as the pipeline outputs it when its cutout takes the whole photo."""
+    img = Image.open(path)
+    img.draft("RGB", (1600, 1600))
+    img = img.convert("RGB")
+    k = float(rng.uniform(0.8, 1.0)) * SIDE / max(img.size)
+    small = img.resize((max(1, int(img.size[0] * k)), max(1, int(img.size[1] * k))), Image.Resampling.LANCZOS)
+    out = Image.new("RGB", (SIDE, SIDE), (255, 255, 255))
+    out.paste(small, ((SIDE - small.size[0]) // 2, (SIDE - small.size[1]) // 2))
+    return np.asarray(out)
+
+
+def build_frames(bases: list[Base], phone_paths: list[Path], seed: int, half: str) -> list[Case]:
+    """Crossed / touching frames on every base, seamless collages (one per 6 bases), and padded
+    phone photos (clean, and with one overlay each of the six kinds in turn)."""
+    cases: list[Case] = []
+    for b in bases:
+        rng = np.random.default_rng(zlib.crc32(b.name.encode()) + seed + 88)
+        mask = b.mask if b.mask is not None else _white_mask(b.rgb)
+        rgb, fixable, detail = add_frame_crossed(b.rgb, mask, rng)
+        cases.append(Case(f"{b.name}__frame__x", b.name, half, b.group, "border", detail, fixable, rgb, b.rgb))
+    rng = np.random.default_rng(seed + 88)
+    for j in range(max(1, len(bases) // 6)):
+        picks = rng.choice(len(bases), size=4, replace=False)
+        rgb, fixable, detail = seamless_collage([bases[p].rgb for p in picks], rng)
+        cases.append(Case(f"seamless{j}_{half}", bases[picks[0]].name, half, "collage", "collage", detail, False, rgb))
+    kinds = list(ADDERS)
+    for i, path in enumerate(phone_paths):
+        rng = np.random.default_rng(zlib.crc32(path.name.encode()) + seed + 88)
+        rgb = padded_photo(path, rng)
+        name = f"padded_{path.stem}"
+        cases.append(Case(f"{name}__clean", name, half, "phone-padded", None, "", False, rgb, rgb))
+        kind = kinds[i % len(kinds)]
+        out, fixable, detail = ADDERS[kind](rgb, _white_mask(rgb), rng)
+        cases.append(Case(f"{name}__{kind}", name, half, "phone-padded", kind, detail, fixable, out, rgb))
+    return cases
+
+
+def build_frametune_cached(bases: list[Base], cache: Path, seed: int = 22) -> list[Case]:
+    """Round 8's tuning cases: the tune half's photos, and grocery_phone photos [1::3][36:60]
+    (phone-tune's own third, beyond the 36 it uses)."""
+    tune = [b for b in bases if half_of(b.name) == "tune"]
+    phones = sorted((DATA / "grocery_phone" / "images").glob("*.jpg"))[1::3][PHONE_TUNE:PHONE_TUNE + 24]
+    return _cases_in(cache / f"cases-frametune-{seed}", {b.name: b for b in tune},
+                     lambda: build_frames(tune, phones, seed, "frame-tune"))
+
+
+# The fresh8 split (round 8): a validation split no rule has seen, built before any round-8 rule was
+# measured: build_fresh's recipe with seed 8008 on every photo and Etalase's umum outputs of grocery_phone
+# photos [2::3][40:80] (fresh7 has [2::3][:40]), plus build_frames' cases (same seed) on the held-out
+# half's photos and grocery_phone photos [2::3][80:] padded onto white.
+FRESH8_SEED = 8008
+
+
+def build_fresh8_cached(bases: list[Base], cache: Path, seed: int = FRESH8_SEED) -> list[Case]:
+    phones = load_phone_bases(cache, 2, 80, set(range(40)), "fresh8-bases", "phone8_")
+    held = [b for b in bases if half_of(b.name) == "held-out"]
+    padded = sorted((DATA / "grocery_phone" / "images").glob("*.jpg"))[2::3][80:]
+    by_name = {b.name: b for b in bases + phones}
+    return (_cases_in(cache / f"cases-fresh8-{seed}", by_name, lambda: build_fresh(bases, phones, seed, "fresh8"))
+            + _cases_in(cache / f"cases-fresh8frames-{seed}", by_name,
+                        lambda: build_frames(held, padded, seed, "fresh8")))
+
+
 def _white_mask(rgb: np.ndarray) -> np.ndarray:
     """A packshot's product, roughly: what is not the white paper (only to place overlays beside it)."""
     off = (np.abs(rgb.astype(np.int16) - 255).max(axis=2) > 12).astype(np.uint8)
@@ -660,10 +769,12 @@ def predicted(f: overlay.Findings) -> set[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--half", choices=["tune", "held-out", "all", "fresh", "phone-tune", "fresh7"], default="held-out",
+    ap.add_argument("--half", choices=["tune", "held-out", "all", "fresh", "phone-tune", "fresh7", "frame-tune", "fresh8"], default="held-out",
                     help="fresh: the round-5 validation split (new seed, new photos), kept apart from both halves; "
                          "phone-tune: round 6's tuning cases on Etalase's outputs of other phone photos; "
-                         "fresh7: round 7's validation split (seed 7007, phone photos no other split uses)")
+                         "fresh7: round 7's validation split (seed 7007, phone photos no other split uses); "
+                         "frame-tune: round 8's tuning cases (frames the product crosses, seamless collages, "
+                         "phone photos padded onto white); fresh8: round 8's validation split (seed 8008)")
     ap.add_argument("--model", default="u2netp")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/etalase_readiness_cache"))
     ap.add_argument("--sheet", type=Path, default=None, help="folder for contact sheets of misses and false alarms")
@@ -688,9 +799,13 @@ def main(argv: list[str] | None = None) -> int:
         cases = build_fresh_cached(bases, args.cache)
     elif args.half == "fresh7":
         cases = build_fresh7_cached(bases, args.cache)
+    elif args.half == "frame-tune":
+        cases = build_frametune_cached(bases, args.cache)
+    elif args.half == "fresh8":
+        cases = build_fresh8_cached(bases, args.cache)
     else:
         cases = build_cases_cached(bases, args.cache)
-    if args.half not in ("all", "fresh", "phone-tune", "fresh7"):
+    if args.half not in ("all", "fresh", "phone-tune", "fresh7", "frame-tune", "fresh8"):
         cases = [c for c in cases if c.half == args.half]
     print(f"{len(bases)} photos, {len(cases)} cases ({args.half}), built in {time.perf_counter() - t0:.1f}s",
           file=sys.stderr)
@@ -789,7 +904,7 @@ def report(rows: list[dict], times: list[float], args) -> None:
           f"own print): {len(onp)} cases, flagged anyway: {sum(1 for r in onp if r['pred'])}")
     print("\n| clean images | n | flagged | share |")
     print("|---|---|---|---|")
-    for grp in ("packshot-packages", "packshot-produce", "dis5k", "bigbird", "phone-output"):
+    for grp in ("packshot-packages", "packshot-produce", "dis5k", "bigbird", "phone-output", "phone-padded"):
         g = [r for r in neg if r["group"] == grp]
         if g:
             fl = sum(1 for r in g if r["pred"])

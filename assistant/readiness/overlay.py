@@ -42,6 +42,7 @@ from .ink import flatness as _flatness
 from .ink import full_box as _full_box
 from .ink import structure as _structure
 from .ink import whole_paint
+from .frames import crossed_lines, line_mask, white_padding
 
 KINDS = ("text", "watermark", "logo", "sticker")
 WORK_SIDE = 640
@@ -97,6 +98,8 @@ class Limits:
     curve_fill: float = 0.35      # a shape apart from the product whose strokes fill less of its box than this
                                   # (loose curves) is a mark only when painted flat in light ...
     shade_level: int = 12         # ... and a solid one when its stroke cores stray at most this in light
+    pad_white: int = 245          # a band from the edge this white (every channel) is padding, not a frame
+    cross_reach: float = 0.15     # a frame line the product crosses lies this near the image's edge
     whole_grow: float = 1.5       # a flat mark against the product whose paint, read into the product,
                                   # covers this many times its box is a fragment: its kind is the whole's
     core_share: float = 0.8       # a mark's stroke cores: its pixels at least this share of its contrast
@@ -410,6 +413,18 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     min_band = max(2, int(round(limits.frame_min * side))) + 1  # + 1: the edge's own step row
     sides = {"top": top >= min_band, "bottom": h - bottom >= min_band,
              "left": left >= min_band, "right": w - right >= min_band}
+    ext = {"top": top, "bottom": h - bottom, "left": left, "right": w - right}
+    for name in white_padding(small, {k: v for k, v in ext.items() if sides[k]}, limits.pad_white,
+                             limits.band_level):
+        sides[name] = False  # a photo padded onto white: the white is canvas
+    cross_r, cross_c = np.zeros(h, bool), np.zeros(w, bool)
+    if plain and prod.any():  # frame lines the product crosses (a busy canvas has its own reason)
+        cross_r = crossed_lines(small, step_y, off, zone, limits.band_level, limits.line_share, limits.cross_reach)
+        cross_c = crossed_lines(small.transpose(1, 0, 2), step_x.T, off.T, zone.T, limits.band_level,
+                                limits.line_share, limits.cross_reach)
+        for name, hit in (("top", cross_r[:h // 2]), ("bottom", cross_r[h // 2:]), ("left", cross_c[:w // 2]),
+                          ("right", cross_c[w // 2:])):
+            sides[name] = sides[name] or bool(hit.any())
     top = max(top, status if status and status <= py0 else 0)
 
     zone_raw = zone
@@ -424,6 +439,7 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     # ---- collage: a seam inside the product's span with product on both sides, or product-like
     # content beyond an outer seam
     collage = False
+    frame_px = line_mask(row_chrome | cross_r, col_chrome | cross_c)  # a frame's own lines are no panel's stuff
     zy0, zy1 = top + int(limits.collage_zone * (bottom - top)), bottom - int(limits.collage_zone * (bottom - top))
     zx0, zx1 = left + int(limits.collage_zone * (right - left)), right - int(limits.collage_zone * (right - left))
     inner_rows = np.flatnonzero(row_chrome[zy0:zy1]) + zy0
@@ -436,7 +452,7 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
             collage = True
     # a faint seam straight across: panels on slightly different papers, each with something on it
     if not status and not collage:
-        stuff0 = edges | solid
+        stuff0 = (edges | solid) & ~frame_px
         seam_y = np.zeros((h, w), bool)
         seam_y[1:-1] = _chmax(cv2.absdiff(small[2:], small[:-2])) > limits.seam_level
         seam_x = np.zeros((h, w), bool)
@@ -454,7 +470,7 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         for x in cols[(cols > 0.15 * w) & (cols < 0.85 * w)]:
             if stuff0[:, :x - 2].sum() >= need and stuff0[:, x + 3:].sum() >= need:
                 collage = True
-    stuff = (edges | solid) & ~zone
+    stuff = (edges | solid) & ~zone & ~frame_px
     beyond = {"top": stuff[:top], "bottom": stuff[bottom:], "left": stuff[:, :left], "right": stuff[:, right:]}
     extent = {"top": top, "bottom": h - bottom, "left": left, "right": w - right}
     dims = {"top": h, "bottom": h, "left": w, "right": w}
@@ -486,6 +502,8 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         e = 1 + (int(limits.frame_edge * side) if border else 0)  # a frame's inner edge is no mark
         inside[top + e:bottom - e, left + e:right - e] = True
         cand &= inside
+        if cross_r.any() or cross_c.any():
+            cand &= ~line_mask(cross_r, cross_c)  # a crossed frame's pieces are the frame, not marks
         marks += _group_marks(cand, solid, diff, zone, scale, (W, H), limits, framed=bool(border), small=small,
                               full=(rgb, canvas))
 

@@ -1,0 +1,95 @@
+"""Frames read around the product for ``overlay`` (round 8). Pure numpy/cv2, at the detector's
+working size.
+
+- **White padding is canvas, not a frame.** A band from the image's edge that is white paper
+  (every channel at least ``pad_white``) is what a marketplace's own white background looks like,
+  and what Etalase pads a photo with when its cutout took the whole photo (a shelf, a crate): a
+  photo padded onto white has no border. A coloured or grey mat, or a line, is still a frame.
+- **A frame line the product crosses** is still a frame. A row (column) is such a line when the
+  product zone crosses it and what lies outside the zone is, all along, the line: an edge step or
+  one flat paint off the canvas. Only lines near the image's edge count (a frame is at the edge;
+  a shelf's edge in the middle is no frame). Its pieces outside the product are no marks (they
+  used to read as corner "logos"); the content box is not moved (a crop would cut the product):
+  the fix paints those pieces over as canvas.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .ink import chmax
+
+
+def _chmin(img: np.ndarray) -> np.ndarray:
+    return np.minimum(np.minimum(img[..., 0], img[..., 1]), img[..., 2])
+
+
+def white_padding(small: np.ndarray, extent: dict[str, int], level: int, band_level: int,
+                  share: float = 0.95) -> set[str]:
+    """The sides whose band (``extent`` px from the edge) is white paper, row by row from the edge to
+    within 4 px of its inner edge (or beyond it), then a photo: padding. Not when the white resumes
+    a few px further in (a line on white), nor when a row of one paint lies between the white and the
+    photo (a line or a mat) that is not the resampled mix of the white and the photo's first row."""
+    wh = _chmin(small) >= level
+    flip = {"top": (wh, small), "bottom": (wh[::-1], small[::-1]),
+            "left": (wh.T, small.transpose(1, 0, 2)), "right": (wh.T[::-1], small.transpose(1, 0, 2)[::-1])}
+    out = set()
+    for name, n in extent.items():
+        white, px = flip[name]
+        rows = white.mean(axis=1) >= share
+        k = int(np.argmin(rows)) if not rows.all() else len(rows)  # white rows from the edge
+        if k < 2 or k < n - 4 or white[k + 2:k + 6].mean() >= 0.5:
+            continue
+        line = False
+        for y in range(k, min(max(k + 1, n), len(px) - 1)):
+            row = px[y].astype(np.int16)
+            one_paint = (np.abs(row - np.median(row, axis=0)).max(axis=1) <= band_level).mean() >= 0.8
+            mix = np.median(np.abs(row - (255 + px[y + 1].astype(np.int16)) / 2).max(axis=1)) <= band_level
+            line |= bool(one_paint and not mix)
+        if not line:
+            out.add(name)
+    return out
+
+
+def crossed_lines(small: np.ndarray, step: np.ndarray, off: np.ndarray, zone: np.ndarray, band_level: int,
+                  line_share: float, reach: float, span: float = 0.6, min_out: float = 0.1) -> np.ndarray:
+    """Rows (of ``small``, HxWx3) that are a frame line the product zone crosses: the line runs
+    ``span`` of the row or more (an inset frame leaves canvas beyond its ends), at least ``min_out``
+    of the row lies outside the zone within it, and of that, ``line_share`` is an edge step or one
+    flat paint off the canvas; only rows within ``reach`` of the image's top or bottom. Bool per row."""
+    h, w = zone.shape
+    k = max(1, int(reach * h))
+    found = np.zeros(h, bool)
+    for y in [*range(k), *range(h - k, h)]:
+        o = ~zone[y]
+        if o.all():
+            continue  # not crossed: the band and line rows already judge it
+        for hits, flat in ((step[y] & o, False), (off[y] & o, True)):
+            xs = np.flatnonzero(hits)
+            if len(xs) < 2 or xs[-1] - xs[0] < span * w:
+                continue
+            inside = o[xs[0]:xs[-1] + 1]
+            if inside.sum() < min_out * w or hits[xs[0]:xs[-1] + 1].sum() < line_share * inside.sum():
+                continue
+            if flat:
+                px = small[y, xs[0]:xs[-1] + 1][inside].astype(np.int16)
+                if (np.abs(px - np.median(px, axis=0)).max(axis=1) <= band_level).mean() < line_share:
+                    continue
+            found[y] = True
+            break
+    return found
+
+
+def line_mask(rows: np.ndarray, cols: np.ndarray, grow: int = 2) -> np.ndarray:
+    """The pixels of the crossed rows and columns, ``grow`` px either side (a line's own thickness)."""
+    r = rows.copy()
+    c = cols.copy()
+    for s in range(1, grow + 1):
+        r[s:] |= rows[:-s]
+        r[:-s] |= rows[s:]
+        c[s:] |= cols[:-s]
+        c[:-s] |= cols[s:]
+    return r[:, None] | c[None, :]
+
+
+__all__ = ["white_padding", "crossed_lines", "line_mask", "chmax"]

@@ -1,0 +1,90 @@
+"""Siap tayang (issue 22, round 8): frames the product crosses and photos padded onto white.
+
+Generated images with a known product mask (no model); each new threshold on both sides.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from assistant.readiness import overlay
+from assistant.readiness.overlay import LIMITS
+
+SIDE = 1200
+
+
+def _photo(w: int, h: int, seed: int = 3) -> np.ndarray:
+    """A busy photo (a shelf): mid-tone colour blocks, blurred, with noise."""
+    rng = np.random.default_rng(seed)
+    blocks = rng.integers(60, 170, (h // 40 + 1, w // 40 + 1, 3)).astype(np.uint8)
+    img = Image.fromarray(blocks).resize((w, h), Image.Resampling.BILINEAR)
+    arr = np.asarray(img).astype(np.int16) + rng.integers(-6, 7, (h, w, 3))
+    return np.clip(arr, 0, 255).astype(np.uint8)
+
+
+def _padded(pad_level: int, line: tuple[int, int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A 1200 x 900 photo padded onto a 1200 x 1200 canvas of ``pad_level`` grey (bars top and
+    bottom), the cutout a box in the photo's middle (it took part of the shelf)."""
+    img = np.full((SIDE, SIDE, 3), pad_level, np.uint8)
+    img[150:1050] = _photo(SIDE, 900)
+    if line is not None:  # a frame line drawn inside the photo, just below the white
+        img[156:162, 40:SIDE - 40] = line
+        img[1038:1044, 40:SIDE - 40] = line
+    alpha = np.zeros((SIDE, SIDE), np.uint8)
+    alpha[350:850, 400:800] = 255
+    return img, alpha
+
+
+@pytest.mark.parametrize("level,framed", [(LIMITS.pad_white + 5, False), (LIMITS.pad_white - 15, True)])
+def test_a_photo_padded_onto_white_is_no_border_and_a_grey_mat_is(level, framed):
+    img, alpha = _padded(level)
+    assert overlay.detect(img, alpha).border is framed
+
+
+def test_a_line_between_the_white_padding_and_the_photo_is_still_a_frame():
+    img, alpha = _padded(255, line=(20, 60, 200))
+    assert overlay.detect(img, alpha).border
+
+
+def _crossed(y_line: int, inset: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """A carton 600 px wide spanning y 60-1140 on white, a frame line (4 px, dark green) drawn at
+    ``inset`` on the left and right and at ``y_line`` / SIDE - ``y_line`` across, behind the carton."""
+    img = Image.new("RGB", (SIDE, SIDE), (255, 255, 255))
+    d = ImageDraw.Draw(img)
+    colour = (0, 110, 50)
+    d.rectangle([inset, y_line, SIDE - 1 - inset, SIDE - 1 - y_line], outline=colour, width=4)
+    box = (300, 60, 900, 1140)
+    d.rectangle(box, fill=(200, 40, 40))
+    d.rectangle([box[0] + 40, box[1] + 120, box[2] - 40, box[3] - 120], fill=(245, 240, 225))
+    alpha = np.zeros((SIDE, SIDE), np.uint8)
+    alpha[box[1]:box[3] + 1, box[0]:box[2] + 1] = 255
+    return np.asarray(img), alpha
+
+
+def test_a_frame_the_product_crosses_is_a_border_and_its_pieces_are_no_marks():
+    f = overlay.detect(*_crossed(100))
+    assert f.border and not f.collage
+    assert f.marks == ()
+
+
+def _lines_across(y: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two straight lines (4 px) across x 100-1100 at ``y`` and SIDE - ``y``, behind a carton
+    spanning y 60-1140: only the product crosses them, nothing joins them at the sides."""
+    img, alpha = _crossed(y)
+    img = img.copy()
+    img[:, :290][np.abs(img[:, :290].astype(int) - 255).max(axis=2) > 0] = 255
+    img[:, 910:][np.abs(img[:, 910:].astype(int) - 255).max(axis=2) > 0] = 255
+    img[y:y + 4, 100:1100] = (0, 110, 50)
+    img[SIDE - y - 4:SIDE - y, 100:1100] = (0, 110, 50)
+    img[60:1141, 300:901] = np.asarray(_crossed(y)[0])[60:1141, 300:901]
+    return img, alpha
+
+
+@pytest.mark.parametrize("reach,framed", [(0.6, True), (1.6, False)])
+def test_only_lines_the_product_crosses_near_the_edge_are_a_frame(reach, framed):
+    """Within ``cross_reach`` of the edge, lines the carton crosses top and bottom are a frame; the
+    same lines further in are no frame (a shelf's edge, a table's)."""
+    f = overlay.detect(*_lines_across(int(LIMITS.cross_reach * reach * SIDE)))
+    assert f.border is framed
