@@ -22,7 +22,6 @@ from PIL import Image
 
 from assistant.models import session
 from assistant.errors import AssistantError
-from assistant.imaging import kernels
 from assistant.imaging.masks import alpha_box
 from assistant.photo import Notice, Photo, encode_image, open_photo, write_atomic
 from assistant.presets import LightingSettings, Preset, ShadowSettings, load_presets, parse_colour
@@ -132,7 +131,6 @@ def uses_file_alpha(photo: Photo) -> bool:
 def soft_mask(photo: Photo, model: str | None = None) -> np.ndarray:
     """The model's soft mask at its own input size: the only step that needs the model.
     The batch runner calls it on its model thread, and ``with_mask`` on its workers."""
-    kernels.start_warm()  # the compiled edge kernel loads beside the model (once a process)
     return session.get_segmenter(model).predict(photo.image)
 
 

@@ -32,7 +32,6 @@ import zipfile
 from pathlib import Path
 
 from assistant.errors import AssistantError
-from assistant.imaging import kernels
 from assistant.models import fast
 from assistant.models.registry import (ModelInfo, verified_stamp, write_stamp, model_info, model_path,
                                        runtime_path, verify)
@@ -130,7 +129,6 @@ def install(name: str, force: bool = False, try_rembg: bool = True) -> tuple[Pat
     path, how = _fetch(name, force, try_rembg)
     # the int8 file beside the runtime one, unless ETALASE_FAST_MODEL=0 (docs/speed.md)
     fast.make_if_enabled(name, runtime_path(name), force=force)
-    kernels.warm()  # the compiled edge kernels' disk cache, so the first photo does not compile them
     return path, how
 
 

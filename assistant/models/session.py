@@ -25,7 +25,6 @@ from PIL import Image
 from assistant import settings
 from assistant.models import fast as int8, registry
 from assistant.errors import AssistantError
-from assistant.imaging import kernels
 
 _sessions: dict[str, Segmenter] = {}
 _lock = threading.Lock()
@@ -174,14 +173,11 @@ WARM_ORDER = (registry.DEFAULT_MODEL, registry.FAST_MODEL)
 
 
 def warm(models_to_load: tuple[str, ...] = WARM_ORDER) -> None:
-    """Load and run each installed model once, so the first real photo does not wait for it
-    (nor for the compiled edge kernel of ``imaging.kernels``, loaded here too)."""
+    """Load and run each installed model once, so the first real photo does not wait for it."""
     for name in models_to_load:
         if registry.is_installed(name):
             segmenter = get_segmenter(name)
             segmenter.predict(np.zeros((64, 64, 3), np.uint8))
-    if models_to_load:
-        kernels.warm()
 
 
 def mask_at(soft: np.ndarray, size: tuple[int, int]) -> np.ndarray:

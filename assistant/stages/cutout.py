@@ -48,7 +48,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from assistant.imaging import kernels, skin
+from assistant.imaging import skin
 from assistant.imaging.filters import box_blur, gray_guided_filter, guided_filter_coeffs
 from assistant.imaging.filters import ellipse as _ellipse
 from assistant.imaging.filters import block_mean, shrink as _shrink
@@ -474,8 +474,6 @@ def decontaminate(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     r2 = 3
     edge = cv2.BORDER_REPLICATE
     out = rgb.copy()
-    if kernels.narrow_pass(rgb, crop_a, out, (y0, x0), mean_f, mean_b, k, DECON_TILE) is not None:
-        return out  # the same pass compiled (imaging.kernels); below, its numpy twin
     rgb_flat, alpha_flat, out_flat = rgb.reshape(h * w, 3), alpha.reshape(h * w), out.reshape(h * w, 3)
     crop_partial = partial[y0:y1, x0:x1]
     for (ty0, ty1, tx0, tx1), (py0, py1, px0, px1) in _partial_windows(crop_partial, DECON_TILE, r2):

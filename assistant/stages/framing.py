@@ -9,7 +9,6 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from assistant.imaging import kernels
 from assistant.presets import LightingSettings
 
 def fit_scale(box: tuple[int, int, int, int], canvas: tuple[int, int], fill: float) -> float:
@@ -83,8 +82,6 @@ def compose(fg: np.ndarray, alpha: np.ndarray, background: tuple[int, int, int] 
     elif shadow is not None:
         over = bg.astype(np.float32) * (1.0 - shadow[..., 3:]) + shadow[..., :3]
         bg = np.clip(over + 0.5, 0, 255).astype(np.uint8)
-    if bg.flags.c_contiguous and kernels.blend_over(fg, alpha, bg):  # the lines below, compiled
-        return Image.fromarray(bg, "RGB")
     at = np.flatnonzero(cv2.inRange(alpha, 1, 254))
     if at.size > alpha.size // 8:  # a soft mask all over: one blend of everything is cheaper
         weight = alpha.astype(np.float32) * (1.0 / 255.0)
@@ -134,10 +131,8 @@ def sharpen_rgb(rgb: np.ndarray, settings: LightingSettings, scale: float) -> np
     gain = amount * (0.5 if scale <= 1.0 else 0.5 / math.sqrt(scale))
     ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
     y = ycc[..., 0].astype(np.float32)
-    blurred = cv2.GaussianBlur(y, (0, 0), sigma)
-    if not kernels.unsharp_luma(ycc, y, blurred, gain):  # the lines below, compiled (imaging.kernels)
-        detail = y - blurred
-        # leave flat areas (and their JPEG/noise grain) alone
-        detail = np.where(np.abs(detail) < 2.0, 0.0, detail)
-        ycc[..., 0] = np.clip(y + gain * detail + 0.5, 0, 255).astype(np.uint8)
+    detail = y - cv2.GaussianBlur(y, (0, 0), sigma)
+    # leave flat areas (and their JPEG/noise grain) alone
+    detail = np.where(np.abs(detail) < 2.0, 0.0, detail)
+    ycc[..., 0] = np.clip(y + gain * detail + 0.5, 0, 255).astype(np.uint8)
     return cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB)

@@ -9,7 +9,6 @@ import math
 import cv2
 import numpy as np
 
-from assistant.imaging import kernels
 from assistant.imaging.colour import SRGB_TO_LINEAR, lab_from_linear, linear_to_srgb
 from assistant.imaging.filters import block_mean, block_upsize
 from assistant.presets import LightingSettings
@@ -202,9 +201,6 @@ def _rebuild_highlights(rgb: np.ndarray, out: np.ndarray) -> np.ndarray:
     levels before the clip so no contour appears. All in 8-bit OpenCV ops: this runs on every
     pixel of a white backdrop.
     """
-    fast = kernels.rebuild_highlights(rgb, out, _RAMP_LUT, _SHARE_LUT)  # the same passes, compiled
-    if fast is not None:
-        return fast
     if int(_channel_max(rgb).max()) < 236:
         return out
     weight = cv2.LUT(rgb, _RAMP_LUT)
