@@ -71,15 +71,25 @@ _pool_lock = threading.Lock()
 _singles_running = False
 
 
-def _take() -> Worker:
+def _take(job: tuple) -> Worker:
+    """A worker, told whether single photos run now and given ``job``; a warm one if it still
+    lives, else a new one. (Under the pool lock, so "pause"/"go" cannot pass the first word.)"""
     with _pool_lock:
         while _idle:
             worker = _idle.pop()
             if worker.alive() and worker.environ == os.environ:
+                try:
+                    worker.send("pause" if _singles_running else "go")
+                    worker.send(*job)
+                except OSError:  # it ended just now (its idle time ran out)
+                    worker.stop()
+                    continue
                 _busy.add(worker)
                 return worker
             worker.stop()
         worker = Worker()
+        worker.send("pause" if _singles_running else "go")
+        worker.send(*job)
         _busy.add(worker)
         return worker
 
@@ -90,12 +100,11 @@ def singles_changed(running: bool) -> None:
     global _singles_running
     with _pool_lock:
         _singles_running = running
-        busy = list(_busy)
-    for worker in busy:
-        try:
-            worker.send("pause" if running else "go")
-        except OSError:
-            pass  # that worker is gone; its batch says so
+        for worker in _busy:
+            try:
+                worker.send("pause" if running else "go")
+            except OSError:
+                pass  # that worker is gone; its batch says so
 
 
 def run(job: str, kwargs: dict, progress=None, listing_progress=None, cancel: threading.Event | None = None):
@@ -106,11 +115,12 @@ def run(job: str, kwargs: dict, progress=None, listing_progress=None, cancel: th
     from assistant.web.services import AppMessage
 
     report = progress_caller(progress)
-    worker = _take()
+    try:
+        worker = _take(("job", job, kwargs))
+    except OSError:  # a new worker that could not start
+        raise AppMessage("app_unexpected_error") from None
     finished = cancelled = False
     try:
-        worker.send("pause" if _singles_running else "go")
-        worker.send("job", job, kwargs)
         while True:
             if cancel is not None and cancel.is_set() and not cancelled:
                 worker.send("cancel")
