@@ -248,7 +248,9 @@ def test_uploads_and_outputs_leave_the_cache(client, server, tmp_path):
     client.predict(handle_file(str(sample_photo(tmp_path))), "umum", FAST, api_name="/process_photo")
 
     def files():
-        return [p for p in cache.rglob("*") if p.is_file()]
+        # os.walk, not rglob: the sweeper deletes folders while we list them, and rglob raises
+        # on a folder that vanished between listing and opening it; os.walk skips it.
+        return [Path(root) / name for root, _, names in os.walk(cache) for name in names]
 
     assert files(), "the request should have left files in the cache"
     deadline = time.time() + CACHE_AGE_S + 10
