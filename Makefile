@@ -24,10 +24,11 @@ $(STAMP): requirements.txt
 models: setup
 	$(PY) -m assistant models install
 
-# Debian's Chromium for the browser tests (Playwright drives it; no browser download of its own).
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download of its own),
+# and Poppler's pdftoppm, the independent rasteriser the label's print PDF is checked against.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
+	@command -v chromium >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core poppler-utils; }
 
 # rembg's CLI (`rembg p`, the batch baseline) needs its "cli" extra. It goes into a folder of
 # its own, not .venv, so the app and the suite never run with packages they do not pin.

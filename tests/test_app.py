@@ -748,18 +748,6 @@ def test_batch_summary_says_how_many_want_a_look(app, render):
     assert summary.startswith("⚠")
 
 
-def test_a_batch_pauses_between_photos_while_a_single_photo_runs(app, services):
-    import threading
-
-    waited = threading.Event()
-    with services.single_photo_running():
-        batch = threading.Thread(target=lambda: (services.yield_to_single_photos(), waited.set()))
-        batch.start()
-        assert not waited.wait(0.3), "the batch went on while a single photo ran"
-    assert waited.wait(2), "the batch did not go on after the single photo"
-    batch.join()
-
-
 def test_a_batch_runs_in_a_lower_priority_worker_that_pauses_for_a_single_photo(app, services, tmp_path):
     """The batch is another process at nice +10 (round 7: in the app's own process it starved the
     server); while a single photo runs it reports no further photo, and it finishes after."""
@@ -795,6 +783,35 @@ def test_a_batch_runs_in_a_lower_priority_worker_that_pauses_for_a_single_photo(
     run, result = outcome["result"]
     assert result.processed == 8 and seen[-1][1] == 8 and seen[-1][0] > held_from + 2
     assert len(run["photos"]) == 8
+
+
+def test_photos_put_into_banyak_foto_start_the_worker_and_load_its_model(app, services, tmp_path):
+    """Round 8's phone walk: the first batch still said 0 of 6 after 13 s, its worker starting.
+    Putting photos into the tab starts the worker and loads the model; the batch then takes it."""
+    import psutil
+
+    from assistant.web import batch_run, batch_worker
+
+    with batch_worker._pool_lock:  # no warm worker left by an earlier test
+        left, batch_worker._idle[:] = list(batch_worker._idle), []
+    for worker in left:
+        worker.stop()
+    batch_worker.prepare("u2netp")
+    batch_worker.prepare("u2netp")  # a second call starts nothing more
+    (worker,) = batch_worker._idle
+    child = psutil.Process(worker.proc.pid)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any("onnxruntime" in m.path for m in child.memory_maps()):
+        time.sleep(0.2)
+    assert any("onnxruntime" in m.path for m in child.memory_maps()), "the model was not loaded before the batch"
+    photos = []
+    for i in range(2):
+        path = tmp_path / f"p-{i}.jpg"
+        path.write_bytes(jpeg_bytes(product_photo((500, 400), seed=i)))
+        photos.append(str(path))
+    run, result = batch_run.run_files(photos, ["umum"], "u2netp", None, "id")
+    assert result.processed == 2
+    assert batch_worker._idle == [worker] and worker.alive(), "the batch did not take the prepared worker"
 
 
 def test_an_error_in_the_batch_worker_reaches_the_app_in_the_vendors_words(app, services, render, tmp_path):

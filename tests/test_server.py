@@ -148,8 +148,12 @@ def test_the_queue_takes_phones_in_turns(server, tmp_path):
         # three are still waiting, even on a loaded machine (one marketplace ran out before it joined).
         threads.append(threading.Thread(target=run, args=(phone, f"busy-{k}", "umum,shopee,lazada,tokopedia")))
         threads[-1].start()
-        time.sleep(0.3)  # joined in this order
-    time.sleep(1.0)
+        time.sleep(0.1)  # joined in this order
+    # The other phone joins once the first busy job is done: the second runs, two wait. (A fixed
+    # pause failed on a fast host: two busy jobs were done before the other phone joined.)
+    deadline = time.monotonic() + 120
+    while "busy-0" not in finished and time.monotonic() < deadline:
+        time.sleep(0.02)
     other = Phone(url, 22)
     threads.append(threading.Thread(target=run, args=(other, "other")))
     threads[-1].start()

@@ -8,7 +8,8 @@ the server and the single photo come first and the batch runs on the CPU that is
 still pauses between two photos while a single photo runs.
 
 One worker per running batch, kept afterwards with its models loaded for the next batch (a cold
-start costs 1-5 s, ISNet's compile most of it). A worker ends when the app ends (its input
+start costs 1-5 s, ISNet's compile most of it); the first one is started, its model loaded, as
+soon as photos are put into the tab (``prepare``). A worker ends when the app ends (its input
 closes), after ``IDLE_EXIT_S`` without work, or when a batch is left before it finished.
 
 The child's side is ``main()``: ``python -m assistant.web.batch_worker``. Messages are pickled
@@ -30,6 +31,7 @@ from assistant.web.config import CACHE_DIR
 NICE = 10  # the batch's CPU share beside the server's when both want it: about 1 to 10
 IDLE_EXIT_S = 600  # a warm worker's models are given back after ten minutes without a batch
 POLL_S = 0.2  # how soon a cancel reaches the child
+SINGLE_MAX_WAIT_S = 120  # a batch never waits longer than this for single photos between two photos
 
 
 class Worker:
@@ -92,6 +94,24 @@ def _take(job: tuple) -> Worker:
         worker.send(*job)
         _busy.add(worker)
         return worker
+
+
+def prepare(model: str) -> None:
+    """Start a worker and load ``model`` in it while the vendor is still choosing, so the first
+    batch does not wait for it (round 8's phone walk: still 0 of 6 photos after 13 s with ISNet).
+    Nothing happens while a worker is already there, idle or busy: the next batch takes that one."""
+    with _pool_lock:
+        for worker in [w for w in _idle if not (w.alive() and w.environ == os.environ)]:
+            _idle.remove(worker)
+            worker.stop()
+        if _idle or _busy:
+            return
+        try:
+            worker = Worker()
+            worker.send("warm", model)
+        except OSError:  # it could not start: the batch starts its own and says so if that fails too
+            return
+        _idle.append(worker)
 
 
 def singles_changed(running: bool) -> None:
@@ -176,7 +196,7 @@ def main() -> None:
         try:
             while True:
                 message = pickle.load(sys.stdin.buffer)
-                if message[0] == "job":
+                if message[0] in ("job", "warm"):
                     jobs.put(message)
                 elif message[0] == "cancel":
                     cancel.set()
@@ -192,7 +212,6 @@ def main() -> None:
 
     threading.Thread(target=listen, daemon=True).start()
     from assistant.web import batch_run
-    from assistant.web.services import SINGLE_MAX_WAIT_S
 
     def progress(done: int, total: int, info) -> None:
         go.wait(SINGLE_MAX_WAIT_S)  # between two photos: a single photo in the app first
@@ -205,6 +224,14 @@ def main() -> None:
             return
         if job is None:
             return
+        if job[0] == "warm":
+            from assistant.models import session
+
+            try:
+                session.warm((job[1],))
+            except Exception:  # noqa: BLE001  (the batch loads it again and reports what is wrong)
+                pass
+            continue
         _, name, kwargs = job
         cancel.clear()
         try:

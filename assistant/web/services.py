@@ -557,34 +557,24 @@ def mockup_files(label, templates, preset_name: str, product_path: str | None = 
 # --- Priority: single photos before batches ----------------------------------------------------
 
 _singles = 0  # single-photo requests running now (photo, touch-up, mockups, API)
-_singles_cond = threading.Condition()
-SINGLE_MAX_WAIT_S = 120  # a batch never waits longer than this for single photos at one step
+_singles_lock = threading.Lock()
 
 
 @contextlib.contextmanager
 def single_photo_running():
     """Around one vendor's single-photo work: running batches pause between photos meanwhile."""
     global _singles
-    with _singles_cond:  # (the workers are told inside the lock, so "pause" and "go" keep their order)
+    with _singles_lock:  # (the workers are told inside the lock, so "pause" and "go" keep their order)
         _singles += 1
         if _singles == 1:
             batch_worker.singles_changed(True)  # batches in their worker processes pause too
     try:
         yield
     finally:
-        with _singles_cond:
+        with _singles_lock:
             _singles -= 1
-            _singles_cond.notify_all()
             if _singles == 0:
                 batch_worker.singles_changed(False)
-
-
-def yield_to_single_photos(cancel: threading.Event | None = None) -> None:
-    """Called by a batch between two photos: wait while single photos run (they have their own
-    Gradio lane, and this gives them the CPU too), at most SINGLE_MAX_WAIT_S."""
-    with _singles_cond:
-        _singles_cond.wait_for(lambda: _singles == 0 or bool(cancel and cancel.is_set()),
-                               timeout=SINGLE_MAX_WAIT_S)
 
 
 # --- Banyak Foto (batch) --------------------------------------------------------------------

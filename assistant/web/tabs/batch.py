@@ -13,7 +13,7 @@ import gradio as gr
 from gradio.context import LocalContext
 
 from assistant.i18n import t
-from assistant.web import batch_run, render, services
+from assistant.web import batch_run, batch_worker, render, services
 from assistant.web.config import BATCH_CONCURRENCY
 from assistant.web.render import alert, lang_of
 from assistant.web.tabs.promo import batch_summary as promo_summary
@@ -57,13 +57,23 @@ class BatchTab:
             self.redo_photo, [self.state] + settings, results, concurrency_limit=BATCH_CONCURRENCY,
             concurrency_id="batch", api_visibility="private", show_progress="full", show_progress_on=self.busy)
         # New photos: the last batch's summary, grid and ZIPs no longer match them.
-        self.files.change(self.cleared, None, results, queue=False, api_visibility="private", show_progress="hidden")
+        self.files.change(self.new_files, [self.files, c.quality], results, queue=False, api_visibility="private",
+                          show_progress="hidden")
         self.cancel_btn.click(self.cancel_batch, None, None, queue=False, api_visibility="private")
         self.filter.input(self.show, [self.state, self.filter, self.lang], [self.state, self.grid, self.detail,
                                                                               self.redo_btn],
                            queue=False, api_visibility="private", show_progress="hidden")
         self.grid.select(self.pick, [self.state, self.lang], [self.state, self.detail, self.redo_btn], queue=False,
                          api_visibility="private", show_progress="hidden")
+
+    def new_files(self, files, quality_value) -> dict:
+        """New photos: the last run's results go, and the batch's worker starts loading its model."""
+        if files:
+            try:
+                batch_worker.prepare(services.model_for(quality_value))
+            except services.AppMessage:  # a quality nobody offers: the batch itself says so
+                pass
+        return self.cleared()
 
     def cleared(self) -> dict:
         return {self.status: "", self.zip: None, self.state: None, self.grid: gr.update(value=None, visible=False),
@@ -73,8 +83,6 @@ class BatchTab:
         def report(done: int, total: int, info) -> None:   # a third parameter gets the ETA
             if client_gone():
                 cancel.set()  # the tab was closed: the photos in flight finish, the rest are skipped
-            # a redo runs here: someone's single photo first (a batch worker pauses itself)
-            services.yield_to_single_photos(cancel)
             eta = getattr(info, "eta_s", None)
             if total and done >= total:
                 desc = t("app_batch_progress_zip", lang_value, done=done, total=total)
