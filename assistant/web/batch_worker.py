@@ -99,19 +99,21 @@ def _take(job: tuple) -> Worker:
 def prepare(model: str) -> None:
     """Start a worker and load ``model`` in it while the vendor is still choosing, so the first
     batch does not wait for it (round 8's phone walk: still 0 of 6 photos after 13 s with ISNet).
-    Nothing happens while a worker is already there, idle or busy: the next batch takes that one."""
+    A warm worker already there loads ``model`` too (the vendor changed the quality); while a
+    batch runs nothing happens: the next batch takes that worker."""
     with _pool_lock:
         for worker in [w for w in _idle if not (w.alive() and w.environ == os.environ)]:
             _idle.remove(worker)
             worker.stop()
-        if _idle or _busy:
+        if _busy:
             return
         try:
-            worker = Worker()
-            worker.send("warm", model)
-        except OSError:  # it could not start: the batch starts its own and says so if that fails too
+            if not _idle:
+                _idle.append(Worker())
+            for worker in _idle:
+                worker.send("warm", model)
+        except OSError:  # it could not start, or just ended: the batch starts its own and says so if that fails
             return
-        _idle.append(worker)
 
 
 def singles_changed(running: bool) -> None:
@@ -217,6 +219,7 @@ def main() -> None:
         go.wait(SINGLE_MAX_WAIT_S)  # between two photos: a single photo in the app first
         say("progress", info)
 
+    warmed: set[str] = set()
     while True:
         try:
             job = jobs.get(timeout=IDLE_EXIT_S)
@@ -225,12 +228,14 @@ def main() -> None:
         if job is None:
             return
         if job[0] == "warm":
-            from assistant.models import session
+            if job[1] not in warmed:
+                warmed.add(job[1])
+                from assistant.models import session
 
-            try:
-                session.warm((job[1],))
-            except Exception:  # noqa: BLE001  (the batch loads it again and reports what is wrong)
-                pass
+                try:
+                    session.warm((job[1],))
+                except Exception:  # noqa: BLE001  (the batch loads it again and reports what is wrong)
+                    pass
             continue
         _, name, kwargs = job
         cancel.clear()

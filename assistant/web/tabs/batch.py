@@ -59,6 +59,8 @@ class BatchTab:
         # New photos: the last batch's summary, grid and ZIPs no longer match them.
         self.files.change(self.new_files, [self.files, c.quality], results, queue=False, api_visibility="private",
                           show_progress="hidden")
+        c.quality.input(self.prepare_worker, [self.files, c.quality], None, queue=False, api_visibility="private",
+                         show_progress="hidden")
         self.cancel_btn.click(self.cancel_batch, None, None, queue=False, api_visibility="private")
         self.filter.input(self.show, [self.state, self.filter, self.lang], [self.state, self.grid, self.detail,
                                                                               self.redo_btn],
@@ -68,12 +70,15 @@ class BatchTab:
 
     def new_files(self, files, quality_value) -> dict:
         """New photos: the last run's results go, and the batch's worker starts loading its model."""
+        self.prepare_worker(files, quality_value)
+        return self.cleared()
+
+    def prepare_worker(self, files, quality_value) -> None:
         if files:
             try:
                 batch_worker.prepare(services.model_for(quality_value))
             except services.AppMessage:  # a quality nobody offers: the batch itself says so
                 pass
-        return self.cleared()
 
     def cleared(self) -> dict:
         return {self.status: "", self.zip: None, self.state: None, self.grid: gr.update(value=None, visible=False),
