@@ -157,7 +157,14 @@ def _no_harm(st: _Stats, est: _Estimate, wb: np.ndarray, strength: float) -> flo
     if float(b @ b) < 1e-8:
         return strength
     shares = np.linspace(0.0, strength, 33)
-    dist = np.linalg.norm(lc[None] + shares[:, None, None] * b[None, None], axis=-1).mean(axis=1)
+    # ``np.linalg.norm(lc[None] + shares[:, None, None] * b, axis=-1)`` written out: the same sums
+    # in the same order (so the same bits), without the (33, n, 2) intermediates
+    x = lc[:, 0][None] + shares[:, None] * b[0]
+    y = lc[:, 1][None] + shares[:, None] * b[1]
+    x *= x
+    y *= y
+    x += y
+    dist = np.sqrt(x, out=x).mean(axis=1)
     ok = dist <= dist[0] + 1e-9
     if ok.all():
         return strength
@@ -181,8 +188,14 @@ def _apply_gains(rgb: np.ndarray, gains: np.ndarray) -> np.ndarray:
     return out
 
 
+def _channels(img: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``cv2.split(img)`` for three channels: the same planes, about five times faster (``cv2.split``
+    took 3.4 ms on a 1 MP crop, three ``extractChannel`` calls 0.75 ms)."""
+    return cv2.extractChannel(img, 0), cv2.extractChannel(img, 1), cv2.extractChannel(img, 2)
+
+
 def _channel_max(rgb: np.ndarray) -> np.ndarray:
-    r, g, b = cv2.split(rgb)
+    r, g, b = _channels(rgb)
     return cv2.max(cv2.max(r, g), b)
 
 
@@ -201,31 +214,34 @@ def _rebuild_highlights(rgb: np.ndarray, out: np.ndarray) -> np.ndarray:
     levels before the clip so no contour appears. All in 8-bit OpenCV ops: this runs on every
     pixel of a white backdrop.
     """
-    if int(_channel_max(rgb).max()) < 236:
+    if int(rgb.max()) < 236:   # the brightest channel anywhere: no clipped channel, nothing to fill
         return out
     weight = cv2.LUT(rgb, _RAMP_LUT)
     top = _channel_max(out)
-    raised = cv2.max(out, cv2.merge([top, top, top]))
-    lift = cv2.multiply(cv2.subtract(raised, out), weight, scale=1.0 / 255.0)
+    # raised to the brightest channel: ``top`` is at least every channel, so the raise is top - out
+    lift = cv2.multiply(cv2.subtract(cv2.merge([top, top, top]), out), weight, scale=1.0 / 255.0)
     full = cv2.add(out, lift)
     # a pixel that is white once lifted (a blown backdrop) takes the whole lift; a coloured one
     # (a lemon blown in green, its blue near zero) only part of it: its clipped channel lies
     # somewhere between the clip and the brightest channel, not at white
-    r, g, b = cv2.split(full)
+    r, g, b = _channels(full)
     ratio = cv2.divide(cv2.min(cv2.min(r, g), b), cv2.max(top, 1), scale=255.0)
     share = cv2.LUT(ratio, _SHARE_LUT)
     return cv2.add(out, cv2.multiply(lift, cv2.merge([share, share, share]), scale=1.0 / 255.0))
 
 
-def _noise_sigma(gray: np.ndarray) -> float:
-    """Immerkaer's fast noise estimate on 8-bit luma, skipping edges and textured areas."""
-    h, w = gray.shape
+def _noise_sigma(img: np.ndarray) -> float:
+    """Immerkaer's fast noise estimate on 8-bit luma (``img`` grey, or RGB: its luma), skipping
+    edges and textured areas."""
+    h, w = img.shape[:2]
     c = 192
     if h * w > 600 * 600 and min(h, w) >= 2 * c:  # a long thin strip: the crops would leave it
         # noise is the same everywhere in a photo: five full-resolution crops are plenty
         ys = [h // 4 - c // 2, h // 4 - c // 2, 3 * h // 4 - c // 2, 3 * h // 4 - c // 2, h // 2 - c // 2]
         xs = [w // 4 - c // 2, 3 * w // 4 - c // 2, w // 4 - c // 2, 3 * w // 4 - c // 2, w // 2 - c // 2]
-        gray = np.concatenate([gray[y:y + c, x:x + c] for y, x in zip(ys, xs, strict=True)], axis=1)
+        img = np.concatenate([img[y:y + c, x:x + c] for y, x in zip(ys, xs, strict=True)], axis=1)
+    # luma of the crops only (a pixel's luma is its own: the same values as the whole photo's)
+    gray = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY) if img.ndim == 3 else img
     k = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
     resp = np.abs(cv2.filter2D(gray.astype(np.float32), -1, k))
     edges = cv2.Canny(gray, 40, 120)
@@ -239,7 +255,7 @@ def _noise_sigma(gray: np.ndarray) -> float:
 def _denoise(rgb: np.ndarray, sigma: float) -> np.ndarray:
     """Edge-preserving: a bilateral filter on luma, stronger smoothing on chroma (phone noise is mostly colour)."""
     ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
-    y, cr, cb = cv2.split(ycc)
+    y, cr, cb = _channels(ycc)
     y = cv2.bilateralFilter(y, 5, max(6.0, 2.5 * sigma), 2.0)
     cr = cv2.bilateralFilter(cr, 7, max(8.0, 3.0 * sigma), 3.0)
     cb = cv2.bilateralFilter(cb, 7, max(8.0, 3.0 * sigma), 3.0)
@@ -251,7 +267,8 @@ def _tone(rgb: np.ndarray, strength: float, product: np.ndarray | None, lift: fl
     if strength <= 0 and lift <= 0:
         return rgb
     # YCrCb keeps it all in 8-bit OpenCV passes (a float RGB ratio costs three times as much)
-    y, cr, cb = cv2.split(cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb))
+    ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
+    y = cv2.extractChannel(ycc, 0)   # chroma stays in ``ycc``; only luma is taken out and put back
     target = y
     if lift > 0:
         # raise the deep shadows only; mid-tones and highlights keep their level
@@ -268,9 +285,10 @@ def _tone(rgb: np.ndarray, strength: float, product: np.ndarray | None, lift: fl
         h, w = y.shape
         factor = max(1, min(h, w) // 150)  # whole blocks: OpenCV's fast area path
         small = cv2.GaussianBlur(block_mean(product, factor), (0, 0), max(0.7, 2.0 / factor))
-        weight = block_upsize(small, factor, (w, h)).astype(np.float32) * np.float32(1 / 255)
+        weight = np.multiply(block_upsize(small, factor, (w, h)), np.float32(1 / 255), dtype=np.float32)
         target = cv2.blendLinear(target, y, weight, 1.0 - weight)
-    return cv2.cvtColor(cv2.merge([target, cr, cb]), cv2.COLOR_YCrCb2RGB)
+    cv2.insertChannel(target, ycc, 0)
+    return cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB)
 
 
 def _vibrance(rgb: np.ndarray, amount: float) -> np.ndarray:
