@@ -212,6 +212,17 @@ def _thin(values: np.ndarray, limit: int = 20000) -> np.ndarray:
     return values[::step] if step > 1 else values
 
 
+def _thin_at(where: np.ndarray, limit: int = 20000) -> np.ndarray:
+    """Flat indices of ``_thin(values[where])``: thinned before anything is gathered
+    (``_pick(values, _thin_at(where))`` is ``_thin(values[where])``, the same pixels in the same order)."""
+    return _thin(np.flatnonzero(where), limit)
+
+
+def _pick(values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``values`` (HxW or HxWxC) at flat pixel indices ``at``."""
+    return values.reshape(-1, *values.shape[2:])[at]
+
+
 def _minkowski(values: np.ndarray, p: int) -> np.ndarray:
     powered = values
     for _ in range(p - 1):
@@ -248,11 +259,12 @@ def _scene_candidates(st: _Stats, region: np.ndarray | None = None) -> dict[str,
 def _scene_statistics(st: _Stats, valid: np.ndarray) -> dict[str, np.ndarray]:
     if valid.sum() < 32:
         return {}
-    px = _thin(st.lin[valid]).astype(np.float64)
+    at = _thin_at(valid)
+    px = _pick(st.lin, at).astype(np.float64)
     out = {"grey-world": px.mean(axis=0), "shades-of-grey": _minkowski(px, 6)}
     total = px.sum(axis=1)
     out["bright-pixels"] = px[total >= np.percentile(total, 97)].mean(axis=0)
-    grad = _thin(st.grad[valid]).astype(np.float64)
+    grad = _pick(st.grad, at).astype(np.float64)
     if grad.max() > 1e-4:
         out["grey-edge"] = _minkowski(grad, 2)
     return {k: v for k, v in out.items() if np.all(np.isfinite(v)) and v.min() > 1e-6}
@@ -286,7 +298,7 @@ def _neutral_white(st: _Stats, white: np.ndarray, clipped: np.ndarray, prior: np
     valid = st.product & ~st.clip_near & (st.bright > max(st.dark, 0.02))
     if valid.sum() < 32:
         return None
-    lp = np.log(np.maximum(_thin(st.lin[valid]).astype(np.float64), 1e-5))
+    lp = np.log(np.maximum(_pick(st.lin, _thin_at(valid)).astype(np.float64), 1e-5))
     lw = np.log(np.maximum(white, 1e-6))
     known, free = np.flatnonzero(~clipped), np.flatnonzero(clipped)
     cand = lp + (lw[known] - lp[:, known]).mean(axis=1)[:, None]
@@ -498,8 +510,9 @@ def _estimate_raw(st: _Stats) -> _Estimate:
 
     bg = st.background
     if bg is not None and bg.sum() >= max(LIMITS.background_min_px, LIMITS.background_min_share * bg.size):
-        vals = _thin(st.lin[bg]).astype(np.float64)
-        bclip = _thin(st.clip[bg])
+        at = _thin_at(bg)
+        vals = _pick(st.lin, at).astype(np.float64)
+        bclip = _pick(st.clip, at)
         bright = _max3(vals) > st.dark
         vals, bclip = vals[bright], bclip[bright]
         if len(vals) >= LIMITS.background_min_px:
@@ -601,7 +614,7 @@ def _consensus(cands: dict[str, np.ndarray]) -> np.ndarray | None:
 
 def _product_level(st: _Stats) -> float:
     region = st.product if st.product is not None and st.product.any() else np.ones(st.lin.shape[:2], bool)
-    px = _thin(st.lin[region])
+    px = _pick(st.lin, _thin_at(region))
     return float(np.percentile(_mean3(px), 95)) if len(px) else 1.0
 
 
