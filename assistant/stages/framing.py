@@ -119,6 +119,9 @@ def sharpen_for_output(image: Image.Image, settings: LightingSettings, scale: fl
     return Image.fromarray(out, "RGB")
 
 
+_BAND = 32  # rows per band of the sharpening's per-pixel steps
+
+
 def sharpen_rgb(rgb: np.ndarray, settings: LightingSettings, scale: float) -> np.ndarray:
     """``sharpen_for_output`` on an HxWx3 uint8 array (the pipeline's path: no image round trip)."""
     amount = float(settings.sharpen)
@@ -130,9 +133,18 @@ def sharpen_rgb(rgb: np.ndarray, settings: LightingSettings, scale: float) -> np
     sigma = float(np.clip(0.6 * max(1.0, scale), 0.6, 2.5))
     gain = amount * (0.5 if scale <= 1.0 else 0.5 / math.sqrt(scale))
     ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
-    y = ycc[..., 0].astype(np.float32)
-    detail = y - cv2.GaussianBlur(y, (0, 0), sigma)
-    # leave flat areas (and their JPEG/noise grain) alone
-    detail = np.where(np.abs(detail) < 2.0, 0.0, detail)
-    ycc[..., 0] = np.clip(y + gain * detail + 0.5, 0, 255).astype(np.uint8)
-    return cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB)
+    y = cv2.extractChannel(ycc, 0).astype(np.float32)
+    blurred = cv2.GaussianBlur(y, (0, 0), sigma)
+    # the rest is per pixel: in bands of rows, whose float temporaries stay in cache (the same
+    # values as over the whole image, a third less time)
+    out = np.empty_like(rgb)
+    for y0 in range(0, y.shape[0], _BAND):
+        rows = slice(y0, y0 + _BAND)
+        luma = y[rows]
+        detail = luma - blurred[rows]
+        # leave flat areas (and their JPEG/noise grain) alone
+        detail = np.where(np.abs(detail) < 2.0, 0.0, detail)
+        band = ycc[rows]
+        cv2.insertChannel(np.clip(luma + gain * detail + 0.5, 0, 255).astype(np.uint8), band, 0)
+        cv2.cvtColor(band, cv2.COLOR_YCrCb2RGB, dst=out[rows])
+    return out

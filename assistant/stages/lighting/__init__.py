@@ -108,11 +108,13 @@ def analyse_lighting(image: Image.Image, mask: Image.Image | None = None,
         return LightingResult(image.copy(), (1.0, 1.0, 1.0), 0.0, 0.0, 0.0, "none", 0.0, 0.0, 0.0, False,
                               ("lighting_note_too_small",))
     out, measured = _correct(rgb, m, settings)
+    return LightingResult(image=_image(out, alpha), **measured)
+
+
+def _image(rgb: np.ndarray, alpha: np.ndarray | None) -> Image.Image:
     if alpha is not None:
-        result = Image.fromarray(np.dstack([out, alpha]), "RGBA")
-    else:
-        result = Image.fromarray(out, "RGB")
-    return LightingResult(image=result, **measured)
+        return Image.fromarray(np.dstack([rgb, alpha]), "RGBA")
+    return Image.fromarray(rgb, "RGB")
 
 
 def standardize_rgb(rgb: np.ndarray, mask: np.ndarray | None = None,
@@ -174,8 +176,7 @@ def _correct(rgb: np.ndarray, m: np.ndarray | None, settings: LightingSettings,
     # noise is judged on the input; a big exposure lift makes it that much more visible
     denoised = False
     if settings.denoise:
-        gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-        sigma = _noise_sigma(gray) * max(1.0, gain ** (1 / 2.4))
+        sigma = _noise_sigma(rgb) * max(1.0, gain ** (1 / 2.4))
         if sigma > LIMITS.noise_sigma:
             out = _denoise(out, sigma)
             denoised = True
@@ -230,6 +231,14 @@ def _correct(rgb: np.ndarray, m: np.ndarray | None, settings: LightingSettings,
 
 def standardize_lighting(image: Image.Image, mask: Image.Image | None = None,
                          settings: LightingSettings | None = None) -> Image.Image:
-    """Neutral light, standard brightness and true colours; same size and mode as ``image``."""
-    return analyse_lighting(image, mask, settings).image
+    """Neutral light, standard brightness and true colours; same size and mode as ``image``.
+
+    ``analyse_lighting``'s image, without its report (what the correction did to the product's
+    colours, a CIEDE2000 pass on every call) that would be thrown away here."""
+    settings = settings or LightingSettings()
+    rgb, alpha = _rgb_array(image)
+    h, w = rgb.shape[:2]
+    if h < 8 or w < 8:
+        return analyse_lighting(image, mask, settings).image
+    return _image(_correct(rgb, _mask_array(mask, image.size, alpha), settings, report=False)[0], alpha)
 

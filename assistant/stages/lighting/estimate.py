@@ -137,6 +137,9 @@ class _Stats:
     background: np.ndarray | None  # bool background region usable as a reference
     mask_given: bool
     _grad: np.ndarray | None = None
+    _clip_near: np.ndarray | None = None
+    _scene_valid: np.ndarray | None = None   # _scene_candidates' pixels before a region is applied
+    _whole: dict[str, np.ndarray] | None = None  # _scene_candidates(st) without a region
 
     @property
     def grad(self) -> np.ndarray:
@@ -144,6 +147,13 @@ class _Stats:
         if self._grad is None:
             self._grad = _gradients(self.lin)
         return self._grad
+
+    @property
+    def clip_near(self) -> np.ndarray:
+        """Clipped pixels and their 8 neighbours (computed once: three estimators read it)."""
+        if self._clip_near is None:
+            self._clip_near = cv2.dilate(self.clip_any.astype(np.uint8), _K3).astype(bool)
+        return self._clip_near
 
 
 def _stats(rgb: np.ndarray, mask: np.ndarray | None) -> _Stats:
@@ -202,6 +212,17 @@ def _thin(values: np.ndarray, limit: int = 20000) -> np.ndarray:
     return values[::step] if step > 1 else values
 
 
+def _thin_at(where: np.ndarray, limit: int = 20000) -> np.ndarray:
+    """Flat indices of ``_thin(values[where])``: thinned before anything is gathered
+    (``_pick(values, _thin_at(where))`` is ``_thin(values[where])``, the same pixels in the same order)."""
+    return _thin(np.flatnonzero(where), limit)
+
+
+def _pick(values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``values`` (HxW or HxWxC) at flat pixel indices ``at``."""
+    return values.reshape(-1, *values.shape[2:])[at]
+
+
 def _minkowski(values: np.ndarray, p: int) -> np.ndarray:
     powered = values
     for _ in range(p - 1):
@@ -217,22 +238,33 @@ def _gradients(lin: np.ndarray, sigma: float = 1.0) -> np.ndarray:
 
 
 def _scene_candidates(st: _Stats, region: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Classic estimates on pixels that are neither clipped nor too dark to carry colour."""
-    clipped = cv2.dilate(st.clip_any.astype(np.uint8), _K3).astype(bool)
-    # near the top of its own channel counts as clipped too: what clipped in one exposure is
-    # just below the top in a darker one, and must be left out of both for the same answer
-    tops = np.percentile(_thin(st.lin.reshape(-1, 3)), 99.9, axis=0).astype(np.float32)
-    clipped |= _any3(st.lin >= 0.93 * tops)
-    valid = ~clipped & (st.bright > st.dark)
-    if region is not None:
-        valid &= region
+    """Classic estimates on pixels that are neither clipped nor too dark to carry colour.
+    (The estimate asks for the whole frame's up to three times: it is computed once per ``st``.)"""
+    if region is None and st._whole is not None:
+        return dict(st._whole)
+    if st._scene_valid is None:
+        clipped = st.clip_near.copy()
+        # near the top of its own channel counts as clipped too: what clipped in one exposure is
+        # just below the top in a darker one, and must be left out of both for the same answer
+        tops = np.percentile(_thin(st.lin.reshape(-1, 3)), 99.9, axis=0).astype(np.float32)
+        clipped |= _any3(st.lin >= 0.93 * tops)
+        st._scene_valid = ~clipped & (st.bright > st.dark)
+    valid = st._scene_valid if region is None else st._scene_valid & region
+    out = _scene_statistics(st, valid)
+    if region is None:
+        st._whole = dict(out)
+    return out
+
+
+def _scene_statistics(st: _Stats, valid: np.ndarray) -> dict[str, np.ndarray]:
     if valid.sum() < 32:
         return {}
-    px = _thin(st.lin[valid]).astype(np.float64)
+    at = _thin_at(valid)
+    px = _pick(st.lin, at).astype(np.float64)
     out = {"grey-world": px.mean(axis=0), "shades-of-grey": _minkowski(px, 6)}
     total = px.sum(axis=1)
     out["bright-pixels"] = px[total >= np.percentile(total, 97)].mean(axis=0)
-    grad = _thin(st.grad[valid]).astype(np.float64)
+    grad = _pick(st.grad, at).astype(np.float64)
     if grad.max() > 1e-4:
         out["grey-edge"] = _minkowski(grad, 2)
     return {k: v for k, v in out.items() if np.all(np.isfinite(v)) and v.min() > 1e-6}
@@ -242,8 +274,7 @@ def _product_grey_edge(st: _Stats) -> np.ndarray | None:
     """First-order grey-edge (p=1) on the product's unclipped pixels."""
     if st.product is None:
         return None
-    clipped = cv2.dilate(st.clip_any.astype(np.uint8), _K3).astype(bool)
-    valid = st.product & ~clipped & (st.bright > st.dark)
+    valid = st.product & ~st.clip_near & (st.bright > st.dark)
     if valid.sum() < 32:
         return None
     est = st.grad[valid].astype(np.float64).mean(axis=0)
@@ -264,11 +295,10 @@ def _neutral_white(st: _Stats, white: np.ndarray, clipped: np.ndarray, prior: np
     """
     if st.product is None:
         return None
-    clipd = cv2.dilate(st.clip_any.astype(np.uint8), _K3).astype(bool)
-    valid = st.product & ~clipd & (st.bright > max(st.dark, 0.02))
+    valid = st.product & ~st.clip_near & (st.bright > max(st.dark, 0.02))
     if valid.sum() < 32:
         return None
-    lp = np.log(np.maximum(_thin(st.lin[valid]).astype(np.float64), 1e-5))
+    lp = np.log(np.maximum(_pick(st.lin, _thin_at(valid)).astype(np.float64), 1e-5))
     lw = np.log(np.maximum(white, 1e-6))
     known, free = np.flatnonzero(~clipped), np.flatnonzero(clipped)
     cand = lp + (lw[known] - lp[:, known]).mean(axis=1)[:, None]
@@ -480,8 +510,9 @@ def _estimate_raw(st: _Stats) -> _Estimate:
 
     bg = st.background
     if bg is not None and bg.sum() >= max(LIMITS.background_min_px, LIMITS.background_min_share * bg.size):
-        vals = _thin(st.lin[bg]).astype(np.float64)
-        bclip = _thin(st.clip[bg])
+        at = _thin_at(bg)
+        vals = _pick(st.lin, at).astype(np.float64)
+        bclip = _pick(st.clip, at)
         bright = _max3(vals) > st.dark
         vals, bclip = vals[bright], bclip[bright]
         if len(vals) >= LIMITS.background_min_px:
@@ -583,7 +614,7 @@ def _consensus(cands: dict[str, np.ndarray]) -> np.ndarray | None:
 
 def _product_level(st: _Stats) -> float:
     region = st.product if st.product is not None and st.product.any() else np.ones(st.lin.shape[:2], bool)
-    px = _thin(st.lin[region])
+    px = _pick(st.lin, _thin_at(region))
     return float(np.percentile(_mean3(px), 95)) if len(px) else 1.0
 
 
