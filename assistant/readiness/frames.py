@@ -10,7 +10,7 @@ working size.
   one flat paint off the canvas. Only lines near the image's edge count (a frame is at the edge;
   a shelf's edge in the middle is no frame). Its pieces outside the product are no marks (they
   used to read as corner "logos"); the content box is not moved (a crop would cut the product):
-  the fix paints those pieces over as canvas.
+  the fix paints those pieces over as canvas (their pixels never grow the product: ``overlay._attached``).
 """
 
 from __future__ import annotations

@@ -253,9 +253,11 @@ def _painted(small: np.ndarray, prod: np.ndarray, limits: Limits) -> list[np.nda
     return found
 
 
-def _attached(small: np.ndarray, prod: np.ndarray, limits: Limits, side: int) -> np.ndarray:
+def _attached(small: np.ndarray, prod: np.ndarray, limits: Limits, side: int,
+              lines: np.ndarray | None = None) -> np.ndarray:
     """The product plus what is unlike the canvas, joined to it, within ``attach`` of its edge:
-    the parts of a product the model missed (a carton's cap, a thin stalk) are product."""
+    the parts of a product the model missed (a carton's cap, a thin stalk) are product. The pixels
+    of ``lines`` (a frame's lines the product crosses) never grow it: the fix paints them over."""
     if not prod.any():
         return prod
     dist = cv2.distanceTransform((~prod).astype(np.uint8), cv2.DIST_L2, 3)
@@ -269,6 +271,8 @@ def _attached(small: np.ndarray, prod: np.ndarray, limits: Limits, side: int) ->
     canvas_img[:] = canvas.astype(np.uint8)
     grad = _chmax(cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)))
     fg = (_chmax(cv2.absdiff(small, canvas_img)) > limits.plain_level) | (grad > limits.edge_level)
+    if lines is not None:
+        fg &= ~lines
     n, labels = cv2.connectedComponents((fg | prod).astype(np.uint8), connectivity=8)
     lut = np.zeros(n, bool)
     lut[labels[prod]] = True
@@ -431,7 +435,8 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     # the parts of the product the model missed, inside the content only (never a frame or a bar)
     inside_box = np.zeros((h, w), bool)
     inside_box[top:bottom, left:right] = True
-    prod = raw | (_attached(small, raw, limits, side) & inside_box & ~paint)
+    lines = line_mask(cross_r, cross_c) if cross_r.any() or cross_c.any() else None
+    prod = raw | (_attached(small, raw, limits, side, lines) & inside_box & ~paint)
     if prod.any():
         dist = cv2.distanceTransform((~prod).astype(np.uint8), cv2.DIST_L2, 3)
         zone = dist <= r
@@ -502,8 +507,8 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         e = 1 + (int(limits.frame_edge * side) if border else 0)  # a frame's inner edge is no mark
         inside[top + e:bottom - e, left + e:right - e] = True
         cand &= inside
-        if cross_r.any() or cross_c.any():
-            cand &= ~line_mask(cross_r, cross_c)  # a crossed frame's pieces are the frame, not marks
+        if lines is not None:
+            cand &= ~lines  # a crossed frame's pieces are the frame, not marks
         marks += _group_marks(cand, solid, diff, zone, scale, (W, H), limits, framed=bool(border), small=small,
                               full=(rgb, canvas))
 
