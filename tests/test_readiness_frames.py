@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from assistant.readiness import overlay
+from assistant.presets import load_preset
+from assistant.readiness import autofix, overlay, rules
 from assistant.readiness.overlay import LIMITS
 
 SIDE = 1200
@@ -88,3 +89,33 @@ def test_only_lines_the_product_crosses_near_the_edge_are_a_frame(reach, framed)
     same lines further in are no frame (a shelf's edge, a table's)."""
     f = overlay.detect(*_lines_across(int(LIMITS.cross_reach * reach * SIDE)))
     assert f.border is framed
+
+
+def _crossed_fix(img: np.ndarray, alpha: np.ndarray):
+    f = overlay.detect(img, alpha)
+    fixed = autofix.fix(img, alpha, f, load_preset("umum"))
+    assert fixed.refused is None
+    f2 = overlay.detect(fixed.rgb, fixed.alpha)
+    return f, rules.judge(fixed.rgb, f2, load_preset("umum"), file_bytes=len(fixed.data), file_format=fixed.format)
+
+
+def test_the_fix_paints_over_a_crossed_frame_lines_pieces_touching_the_product():
+    """The pieces of a frame line the carton crosses touch the carton: the cutout's growth no longer
+    takes them for product (round 9), so the fix paints them over and the result passes; the line's
+    pixels right against the carton stay in its margin, which the fix keeps as it is."""
+    img, alpha = _crossed(100)
+    f, after = _crossed_fix(img, alpha)
+    assert f.border
+    assert not f.product[100:104, 150:250].any() and not f.product[300:900, 100:104].any()
+    assert after.ok, [r.code for r in after.reasons]
+
+
+def test_a_part_the_cutout_missed_still_grows_the_product_beside_a_crossed_frame():
+    """Only the frame's own rows and columns are left out of the growth: a carton's side the cutout
+    missed (away from the lines) is still product."""
+    img, alpha = _crossed(100)
+    alpha = alpha.copy()
+    alpha[:, 880:901] = 0  # the cutout missed the carton's right edge (20 px of red)
+    f = overlay.detect(img, alpha)
+    assert f.border
+    assert f.product[600, 890]

@@ -10,7 +10,7 @@ working size.
   one flat paint off the canvas. Only lines near the image's edge count (a frame is at the edge;
   a shelf's edge in the middle is no frame). Its pieces outside the product are no marks (they
   used to read as corner "logos"); the content box is not moved (a crop would cut the product):
-  the fix paints those pieces over as canvas.
+  the fix paints those pieces over as canvas (their pixels never grow the product: ``overlay._attached``).
 """
 
 from __future__ import annotations
@@ -59,24 +59,31 @@ def crossed_lines(small: np.ndarray, step: np.ndarray, off: np.ndarray, zone: np
     flat paint off the canvas; only rows within ``reach`` of the image's top or bottom. Bool per row."""
     h, w = zone.shape
     k = max(1, int(reach * h))
+    ys = np.array([*range(k), *range(h - k, h)])
+    out = ~zone[ys]
+    crossed = ~out.all(axis=1)  # rows the zone does not cross: the band and line rows already judge them
+    ys, out = ys[crossed], out[crossed]
     found = np.zeros(h, bool)
-    for y in [*range(k), *range(h - k, h)]:
-        o = ~zone[y]
-        if o.all():
-            continue  # not crossed: the band and line rows already judge it
-        for hits, flat in ((step[y] & o, False), (off[y] & o, True)):
-            xs = np.flatnonzero(hits)
-            if len(xs) < 2 or xs[-1] - xs[0] < span * w:
-                continue
-            inside = o[xs[0]:xs[-1] + 1]
-            if inside.sum() < min_out * w or hits[xs[0]:xs[-1] + 1].sum() < line_share * inside.sum():
-                continue
+    if not len(ys):
+        return found
+    outside = np.concatenate([np.zeros((len(ys), 1), np.int32), np.cumsum(out, axis=1, dtype=np.int32)], axis=1)
+    cols = np.arange(w)
+    ok = np.zeros(len(ys), bool)
+    for hits, flat in ((step[ys] & out, False), (off[ys] & out, True)):
+        n = hits.sum(axis=1)
+        first = np.argmax(hits, axis=1)
+        last = w - 1 - np.argmax(hits[:, ::-1], axis=1)
+        inside = outside[np.arange(len(ys)), last + 1] - outside[np.arange(len(ys)), first]
+        # every hit lies between the first and the last: ``n`` is the hits within the line
+        cand = ~ok & (n >= 2) & (last - first >= span * w) & (inside >= min_out * w) & (n >= line_share * inside)
+        for r in np.flatnonzero(cand):
             if flat:
-                px = small[y, xs[0]:xs[-1] + 1][inside].astype(np.int16)
+                sel = out[r] & (cols >= first[r]) & (cols <= last[r])
+                px = small[ys[r]][sel].astype(np.int16)
                 if (np.abs(px - np.median(px, axis=0)).max(axis=1) <= band_level).mean() < line_share:
                     continue
-            found[y] = True
-            break
+            ok[r] = True
+    found[ys[ok]] = True
     return found
 
 

@@ -166,10 +166,16 @@ def _chmin(img: np.ndarray) -> np.ndarray:
 
 def product_mask(alpha: np.ndarray, limits: Limits = LIMITS) -> np.ndarray:
     """The product's blobs (at least ``blob_share`` of the largest), holes filled."""
+    return _product_blobs(alpha, limits)[0]
+
+
+def _product_blobs(alpha: np.ndarray, limits: Limits) -> tuple[np.ndarray, int]:
+    """``product_mask`` and how many of the cutout's blobs it kept (one blob, holes filled, is one
+    blob still: the caller need not label it again)."""
     binary = (alpha > 127).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     if n <= 1:
-        return np.zeros(alpha.shape, bool)
+        return np.zeros(alpha.shape, bool), 0
     h, w = alpha.shape
     st = stats[1:]
     areas = st[:, cv2.CC_STAT_AREA]
@@ -182,29 +188,34 @@ def product_mask(alpha: np.ndarray, limits: Limits = LIMITS) -> np.ndarray:
     framelike |= edge & (((bw >= 0.9 * w) & (bh <= 0.15 * h)) | ((bh >= 0.9 * h) & (bw <= 0.15 * w)))
     areas = np.where(framelike, 0, areas)
     if areas.max() == 0:
-        return np.zeros(alpha.shape, bool)
+        return np.zeros(alpha.shape, bool), 0
     lut = np.zeros(n, bool)
-    lut[np.flatnonzero(areas >= limits.blob_share * areas.max()) + 1] = True
+    kept = np.flatnonzero(areas >= limits.blob_share * areas.max()) + 1
+    lut[kept] = True
     mask = lut[labels]
-    # holes: background parts that do not reach the image's edge
+    # holes: background parts that do not reach the image's edge (labels only: no stats needed)
     inv = (~mask).astype(np.uint8)
-    n2, lab2, _, _ = cv2.connectedComponentsWithStats(inv, connectivity=4)
+    n2, lab2 = cv2.connectedComponents(inv, connectivity=4)
     hole = np.ones(n2, bool)
     hole[0] = False
     hole[np.concatenate([lab2[0], lab2[-1], lab2[:, 0], lab2[:, -1]])] = False
     holes = hole[lab2]
-    return mask | holes
+    return mask | holes, len(kept)
 
 
-def _without_badges(small: np.ndarray, prod: np.ndarray, limits: Limits) -> np.ndarray:
+def _without_badges(small: np.ndarray, prod: np.ndarray, limits: Limits, hi_lo: tuple[np.ndarray, np.ndarray],
+                    blobs: int = 2) -> np.ndarray:
     """The product less the cutout's blobs that are added badges, not product: a blob apart from
     the largest one that is mostly one flat, coloured paint (a sticker the model took for an
-    object; a real object's part is shaded)."""
+    object; a real object's part is shaded). ``blobs``: how many blobs ``prod`` was made of (one:
+    nothing to label); ``hi_lo``: the image's largest and smallest channel."""
+    if blobs <= 1:
+        return prod
     n, labels, stats, _ = cv2.connectedComponentsWithStats(prod.astype(np.uint8), connectivity=8)
     if n <= 2:
         return prod
     # coloured paint only: a black object's part is as flat as a black sticker
-    coloured = cv2.subtract(_chmax(small), _chmin(small)) > limits.colour_chroma
+    coloured = cv2.subtract(*hi_lo) > limits.colour_chroma
     biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     out = prod.copy()
     for i in range(1, n):
@@ -219,19 +230,22 @@ def _without_badges(small: np.ndarray, prod: np.ndarray, limits: Limits) -> np.n
     return out
 
 
-def _painted(small: np.ndarray, prod: np.ndarray, limits: Limits) -> list[np.ndarray]:
+def _painted(small: np.ndarray, prod: np.ndarray, limits: Limits, grad: np.ndarray,
+             hi_lo: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
     """Badges the cutout took for product: regions inside it of one exactly flat, coloured or dark
     paint (a camera's shading and noise make a real surface stray several levels; what an app
     paints does not), compact, at least ``paint_min`` of the image and on the product's outline
-    (a badge pasted at or over the product's edge). Each as a bool mask, its lettering filled in."""
+    (a badge pasted at or over the product's edge). Each as a bool mask, its lettering filled in.
+    ``grad``: the image's 3x3 morphological gradient (largest channel); ``hi_lo`` as ``_without_badges``."""
     h, w = prod.shape
     if not prod.any():
         return []
-    grad = _chmax(cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)))
-    hi, lo = _chmax(small), _chmin(small)
+    hi, lo = hi_lo
     flat = (grad <= limits.paint_grad) & prod & ((cv2.subtract(hi, lo) > limits.colour_chroma) | (hi < limits.colour_dark))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(flat.astype(np.uint8), connectivity=4)
     min_px = limits.paint_min * h * w
+    if np.count_nonzero(flat) < min_px:
+        return []  # no region can be big enough: nothing to label
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(flat.astype(np.uint8), connectivity=4)
     prod_area = float(prod.sum())
     found = []
     for i in np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= min_px) + 1:
@@ -253,12 +267,14 @@ def _painted(small: np.ndarray, prod: np.ndarray, limits: Limits) -> list[np.nda
     return found
 
 
-def _attached(small: np.ndarray, prod: np.ndarray, limits: Limits, side: int) -> np.ndarray:
+def _attached(small: np.ndarray, prod: np.ndarray, limits: Limits, side: int, dist: np.ndarray, grad: np.ndarray,
+              lines: np.ndarray | None = None) -> np.ndarray:
     """The product plus what is unlike the canvas, joined to it, within ``attach`` of its edge:
-    the parts of a product the model missed (a carton's cap, a thin stalk) are product."""
+    the parts of a product the model missed (a carton's cap, a thin stalk) are product. The pixels
+    of ``lines`` (a frame's lines the product crosses) never grow it: the fix paints them over.
+    ``dist``: the distance to ``prod``; ``grad`` as ``_painted``'s (detect has both already)."""
     if not prod.any():
         return prod
-    dist = cv2.distanceTransform((~prod).astype(np.uint8), cv2.DIST_L2, 3)
     near = (dist > 0) & (dist <= limits.attach * side)
     ring = near & ~cv2.dilate(prod.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     rp = small[ring]
@@ -267,8 +283,9 @@ def _attached(small: np.ndarray, prod: np.ndarray, limits: Limits, side: int) ->
     canvas = np.median(rp[::max(1, len(rp) // 5000)], axis=0)
     canvas_img = np.empty_like(small)
     canvas_img[:] = canvas.astype(np.uint8)
-    grad = _chmax(cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)))
     fg = (_chmax(cv2.absdiff(small, canvas_img)) > limits.plain_level) | (grad > limits.edge_level)
+    if lines is not None:
+        fg &= ~lines
     n, labels = cv2.connectedComponents((fg | prod).astype(np.uint8), connectivity=8)
     lut = np.zeros(n, bool)
     lut[labels[prod]] = True
@@ -345,8 +362,12 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     else:
         a_small = cv2.resize(alpha, (w, h), interpolation=cv2.INTER_AREA) if scale < 1 else alpha
     side = max(h, w)
-    raw = _without_badges(small, product_mask(a_small, limits), limits)
-    painted = _painted(small, raw, limits)
+    # computed once, read by the steps below (each used to make its own)
+    grad = _chmax(cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)))
+    hi, lo = _chmax(small), _chmin(small)
+    blobs, n_blobs = _product_blobs(a_small, limits)
+    raw = _without_badges(small, blobs, limits, (hi, lo), n_blobs)
+    painted = _painted(small, raw, limits, grad, (hi, lo))
     paint = np.zeros((h, w), bool)
     for m in painted:
         paint |= m
@@ -367,7 +388,6 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     canvas_img[:] = canvas
     diff = _chmax(cv2.absdiff(small, canvas_img))
     plain = bool((diff[ring] <= limits.plain_level).mean() >= limits.plain_share) if ring.any() else False
-    grad = _chmax(cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)))
     edges = grad > limits.edge_level
     status = _status_bar(edges, raw, limits)
     if not plain and prod.any():
@@ -386,7 +406,6 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
             diff = _chmax(cv2.absdiff(small, canvas_img))
         plain = bool(share >= limits.plain_share)
 
-    hi, lo = _chmax(small), _chmin(small)
     solid = (diff > limits.colour_level) & ((cv2.subtract(hi, lo) > limits.colour_chroma) | (hi < limits.colour_dark))
 
     # ---- frames and chrome: rows / columns that do not cross the product
@@ -431,7 +450,8 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     # the parts of the product the model missed, inside the content only (never a frame or a bar)
     inside_box = np.zeros((h, w), bool)
     inside_box[top:bottom, left:right] = True
-    prod = raw | (_attached(small, raw, limits, side) & inside_box & ~paint)
+    lines = line_mask(cross_r, cross_c) if cross_r.any() or cross_c.any() else None
+    prod = raw | (_attached(small, raw, limits, side, dist, grad, lines) & inside_box & ~paint)
     if prod.any():
         dist = cv2.distanceTransform((~prod).astype(np.uint8), cv2.DIST_L2, 3)
         zone = dist <= r
@@ -502,18 +522,15 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         e = 1 + (int(limits.frame_edge * side) if border else 0)  # a frame's inner edge is no mark
         inside[top + e:bottom - e, left + e:right - e] = True
         cand &= inside
-        if cross_r.any() or cross_c.any():
-            cand &= ~line_mask(cross_r, cross_c)  # a crossed frame's pieces are the frame, not marks
+        if lines is not None:
+            cand &= ~lines  # a crossed frame's pieces are the frame, not marks
         marks += _group_marks(cand, solid, diff, zone, scale, (W, H), limits, framed=bool(border), small=small,
                               full=(rgb, canvas))
 
     content = _full_box((left, top, right, bottom), scale, (W, H))
     if (screenshot or border) and content[2] - content[0] < 0.2 * W or content[3] - content[1] < 0.2 * H:
         content = (0, 0, W, H)
-    full_prod = cv2.resize(prod.astype(np.uint8), (W, H), interpolation=cv2.INTER_NEAREST).astype(bool) \
-        if scale < 1 else prod
-    full_zone = cv2.resize(zone.astype(np.uint8), (W, H), interpolation=cv2.INTER_NEAREST).astype(bool) \
-        if scale < 1 else zone
+    full_prod, full_zone = _full_masks(prod, zone, (W, H)) if scale < 1 else (prod, zone)
     pbox = None
     if prod.any():
         pbox = _full_box((px0, py0, px1, py1), scale, (W, H))
@@ -521,6 +538,13 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
                     screenshot=bool(screenshot), collage=bool(collage),
                     canvas=tuple(int(c) for c in canvas), plain=plain, product=full_prod, zone=full_zone,
                     product_box=pbox)
+
+
+def _full_masks(prod: np.ndarray, zone: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The product and its zone at the image's size (``size`` = w, h) in one nearest-neighbour resize:
+    packed as two bits of one mask."""
+    both = cv2.resize((prod.astype(np.uint8) << 1) | zone.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
+    return (both & 2).astype(bool), (both & 1).astype(bool)
 
 
 def _painted_marks(painted: list[np.ndarray], prod: np.ndarray, diff: np.ndarray, scale: float,

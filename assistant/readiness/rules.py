@@ -105,21 +105,27 @@ def fill_of(findings: Findings) -> float:
     return max((x1 - x0) / w, (y1 - y0) / h)
 
 
+def _strip_kept(findings: Findings, strip: tuple[int, int, int, int]) -> np.ndarray:
+    """Which pixels of ``strip`` (x0, y0, x1, y1) lie outside the product zone and every mark's box."""
+    x0, y0, x1, y1 = strip
+    kept = ~findings.zone[y0:y1, x0:x1]
+    for m in findings.marks:
+        mx0, my0, mx1, my1 = m.box
+        kept[max(0, my0 - y0):max(0, my1 - y0), max(0, mx0 - x0):max(0, mx1 - x0)] = False
+    return kept
+
+
 def background_off_share(rgb: np.ndarray, findings: Findings, colour: tuple[int, int, int], tolerance: int) -> float:
     """Share of the image's outer band (product zone and marks left out) off ``colour`` by more
     than ``tolerance`` levels in any channel."""
     h, w = rgb.shape[:2]
     e = max(2, int(BACKGROUND_RING * min(w, h)))
-    keep = np.ones((h, w), bool)
-    for m in findings.marks:
-        x0, y0, x1, y1 = m.box
-        keep[y0:y1, x0:x1] = False
     want = np.array(colour, np.int16)
     off = total = 0
     # the four strips (corners once), every other pixel: plenty for a share
-    for ys, xs in ((slice(0, e), slice(0, w)), (slice(h - e, h), slice(0, w)),
-                   (slice(e, h - e), slice(0, e)), (slice(e, h - e), slice(w - e, w))):
-        sel = (keep[ys, xs] & ~findings.zone[ys, xs])[::2, ::2]
+    for (y0, y1), (x0, x1) in (((0, e), (0, w)), ((h - e, h), (0, w)), ((e, h - e), (0, e)), ((e, h - e), (w - e, w))):
+        ys, xs = slice(y0, y1), slice(x0, x1)
+        sel = _strip_kept(findings, (x0, y0, x1, y1))[::2, ::2]
         px = rgb[ys, xs][::2, ::2][sel].astype(np.int16)
         if len(px):
             off += int((np.abs(px - want).max(axis=1) > tolerance).sum())
