@@ -27,6 +27,8 @@ looking at the ``tune`` half only; the table reports the ``held-out`` half (``--
     python bench/readiness_quality.py --half frame-tune  # round 8's tuning cases: frames the product
                                                          # crosses, seamless collages, padded photos
     python bench/readiness_quality.py --half fresh8   # round 8's validation split: seed 8008
+    python bench/readiness_quality.py --half screen-tune  # round 9's tuning cases: app screenshots whose
+                                                          # product crosses the app bar's lower edge
 
 Reports precision / recall per kind, false alarms on clean products (packshots with
 packaging text apart), after-fix pass rate of the fixable positives and how much the fix
@@ -333,8 +335,11 @@ def _status_bar(draw: ImageDraw.ImageDraw, w: int, h: int, ink, rng) -> None:
     draw.rectangle([int(0.895 * w), int(h * 0.36), int(0.93 * w), int(h * 0.66)], fill=ink)
 
 
-def add_screenshot(rgb, mask, rng):
-    style = ["viewer", "app", "app-crop"][rng.integers(3)]
+def add_screenshot(rgb, mask, rng, style: str | None = None, shift: int = 0):
+    """A phone screenshot of the picture: a photo viewer, an app's product page or its top only.
+    ``shift`` (px of the 1080 px screen, app styles): the picture is scrolled up under the app bar by
+    that much, the bar drawn over it (``add_screenshot_under_bar``)."""
+    style = style or ["viewer", "app", "app-crop"][rng.integers(3)]
     W = 1080
     content = Image.fromarray(rgb).resize((W, W), Image.Resampling.LANCZOS)
     status_h = 70
@@ -348,17 +353,20 @@ def add_screenshot(rgb, mask, rng):
         bar = ((255, 255, 255), (238, 77, 45), (0, 170, 90))[rng.integers(3)]
         ink = (0, 0, 0) if bar == (255, 255, 255) else (255, 255, 255)
         app_h = 140
-        H = int(rng.choice([1920, 2340])) if style == "app" else status_h + app_h + W
+        H = int(rng.choice([1920, 2340])) if style == "app" else status_h + app_h + W  # the screen's top
         img = Image.new("RGB", (W, H), (255, 255, 255))
+        if shift:  # scrolled under the bar: the bar is drawn over the picture's top
+            img.paste(content, (0, status_h + app_h - shift))
         draw = ImageDraw.Draw(img)
         draw.rectangle([0, 0, W, status_h + app_h], fill=bar)
         _status_bar(draw, W, status_h, ink, rng)
         fnt = font(rng, 48)
         draw.text((30, status_h + 40), "<", font=fnt, fill=ink)
         draw.text((110, status_h + 40), "Detail Produk", font=fnt, fill=ink)
-        img.paste(content, (0, status_h + app_h))
+        if not shift:
+            img.paste(content, (0, status_h + app_h))
         if style == "app":
-            y = status_h + app_h + W + 30
+            y = status_h + app_h + W + 30 - shift
             draw.text((30, y), "Rp 45.000", font=font(rng, 64), fill=(238, 77, 45))
             draw.text((30, y + 90), "Keripik Singkong Pedas 250 g", font=font(rng, 40), fill=(30, 30, 30))
             draw.rectangle([0, H - 150, W, H], fill=(250, 250, 250))
@@ -366,7 +374,18 @@ def add_screenshot(rgb, mask, rng):
             for i in range(4):
                 cx = int((i + 0.5) * W / 4)
                 draw.ellipse([cx - 28, H - 110, cx + 28, H - 54], outline=(90, 90, 90), width=4)
-    return np.asarray(img), True, style
+    return np.asarray(img), True, style if not shift else f"{style}/under-bar{shift}"
+
+
+def add_screenshot_under_bar(rgb, mask, rng):
+    """An app screenshot (product page or its top) whose picture is scrolled up under the app bar so
+    that the product's top runs 0-3 % of the screen's width under the bar's lower edge: the product
+    crosses the edge of the screen's chrome (round 9: such an edge was read as a frame line)."""
+    ys = np.nonzero(mask > 127)[0]
+    gap = int(ys.min()) if len(ys) else 0
+    W = 1080
+    shift = max(1, int(gap * W / SIDE) + int(rng.integers(0, int(0.03 * W) + 1)))
+    return add_screenshot(rgb, mask, rng, ["app", "app-crop"][rng.integers(2)], shift)
 
 
 def make_collage(bases: list[np.ndarray], rng):
@@ -677,6 +696,29 @@ def build_fresh8_cached(bases: list[Base], cache: Path, seed: int = FRESH8_SEED)
                         lambda: build_frames(held, padded, seed, "fresh8")))
 
 
+# The screen-tune cases (round 9): what fresh / fresh8 showed and no tuning split had: app screenshots
+# whose product crosses the app bar's lower edge (the picture scrolled under the bar, and the plain
+# recipe on the same photos, where a product reaching its picture's top touches the bar's edge). The
+# tune half's photos and phone-tune's phone outputs; a new seed. Tuning cases: rules may be set on them.
+def build_screentune_cached(bases: list[Base], cache: Path, seed: int = 22) -> list[Case]:
+    tune = [b for b in bases if half_of(b.name) == "tune"]
+    phones = load_phone_bases(cache, 1, PHONE_TUNE, set(), "phone-tune-bases", "phonet_")
+
+    def build() -> list[Case]:
+        cases: list[Case] = []
+        for b in tune + phones:
+            rng = np.random.default_rng(zlib.crc32(b.name.encode()) + seed + 99)
+            mask = b.mask if b.mask is not None else _white_mask(b.rgb)
+            rgb, fixable, detail = add_screenshot_under_bar(b.rgb, mask, rng)
+            cases.append(Case(f"{b.name}__screen__u", b.name, "screen-tune", b.group, "screenshot", detail,
+                              fixable, rgb, b.rgb))
+            rgb, fixable, detail = add_screenshot(b.rgb, mask, rng, ["app", "app-crop"][rng.integers(2)])
+            cases.append(Case(f"{b.name}__screen__p", b.name, "screen-tune", b.group, "screenshot", detail,
+                              fixable, rgb, b.rgb))
+        return cases
+    return _cases_in(cache / f"cases-screentune-{seed}", {b.name: b for b in tune + phones}, build)
+
+
 def _white_mask(rgb: np.ndarray) -> np.ndarray:
     """A packshot's product, roughly: what is not the white paper (only to place overlays beside it)."""
     off = (np.abs(rgb.astype(np.int16) - 255).max(axis=2) > 12).astype(np.uint8)
@@ -769,12 +811,15 @@ def predicted(f: overlay.Findings) -> set[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--half", choices=["tune", "held-out", "all", "fresh", "phone-tune", "fresh7", "frame-tune", "fresh8"], default="held-out",
+    ap.add_argument("--half", choices=["tune", "held-out", "all", "fresh", "phone-tune", "fresh7", "frame-tune", "fresh8",
+                                       "screen-tune"], default="held-out",
                     help="fresh: the round-5 validation split (new seed, new photos), kept apart from both halves; "
                          "phone-tune: round 6's tuning cases on Etalase's outputs of other phone photos; "
                          "fresh7: round 7's validation split (seed 7007, phone photos no other split uses); "
                          "frame-tune: round 8's tuning cases (frames the product crosses, seamless collages, "
-                         "phone photos padded onto white); fresh8: round 8's validation split (seed 8008)")
+                         "phone photos padded onto white); fresh8: round 8's validation split (seed 8008); "
+                         "screen-tune: round 9's tuning cases (app screenshots whose product crosses the app "
+                         "bar's lower edge)")
     ap.add_argument("--model", default="u2netp")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/etalase_readiness_cache"))
     ap.add_argument("--sheet", type=Path, default=None, help="folder for contact sheets of misses and false alarms")
@@ -803,9 +848,11 @@ def main(argv: list[str] | None = None) -> int:
         cases = build_frametune_cached(bases, args.cache)
     elif args.half == "fresh8":
         cases = build_fresh8_cached(bases, args.cache)
+    elif args.half == "screen-tune":
+        cases = build_screentune_cached(bases, args.cache)
     else:
         cases = build_cases_cached(bases, args.cache)
-    if args.half not in ("all", "fresh", "phone-tune", "fresh7", "frame-tune", "fresh8"):
+    if args.half not in ("all", "fresh", "phone-tune", "fresh7", "frame-tune", "fresh8", "screen-tune"):
         cases = [c for c in cases if c.half == args.half]
     print(f"{len(bases)} photos, {len(cases)} cases ({args.half}), built in {time.perf_counter() - t0:.1f}s",
           file=sys.stderr)

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from assistant.presets import load_preset
-from assistant.readiness import autofix, overlay, rules
+from assistant.readiness import autofix, frames, overlay, rules
 from assistant.readiness.overlay import LIMITS
 
 SIDE = 1200
@@ -119,3 +119,54 @@ def test_a_part_the_cutout_missed_still_grows_the_product_beside_a_crossed_frame
     f = overlay.detect(img, alpha)
     assert f.border
     assert f.product[600, 890]
+
+
+def _app_screenshot(under: int) -> tuple[np.ndarray, np.ndarray]:
+    """An app's product page cropped below the picture (1080 x 1290): a green status bar (time left,
+    battery right) and app bar down to y 210, the picture (a carton on white) below it, scrolled
+    ``under`` px under the bar: the carton's top touches or crosses the bar's lower edge."""
+    w, bar, h = 1080, 210, 1290
+    img = Image.new("RGB", (w, h), (255, 255, 255))
+    d = ImageDraw.Draw(img)
+    box = (380, bar - under, 700, 1240)
+    d.rectangle(box, fill=(200, 40, 40))
+    d.rectangle([box[0] + 30, box[1] + 150, box[2] - 30, box[3] - 120], fill=(245, 240, 225))
+    d.rectangle([0, 0, w - 1, bar - 1], fill=(0, 170, 90))
+    d.text((54, 14), "9:41", font=_font(40), fill=(255, 255, 255))
+    d.rectangle([960, 22, 1030, 50], outline=(255, 255, 255), width=3)
+    d.rectangle([30, 110, 200, 150], fill=(255, 255, 255))  # the back arrow and the title
+    alpha = np.zeros((h, w), np.uint8)
+    alpha[bar:box[3] + 1, box[0]:box[2] + 1] = 255  # the cutout: what shows of the carton
+    return np.asarray(img), alpha
+
+
+def _font(size: int):
+    from pathlib import Path
+    from PIL import ImageFont
+    path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+    return ImageFont.truetype(str(path), size) if path.is_file() else ImageFont.load_default(size)
+
+
+@pytest.mark.parametrize("under", [0, 20])
+def test_a_screenshots_app_bar_edge_the_product_crosses_is_chrome_not_a_frame_line(under):
+    """A carton touching or crossing the app bar's lower edge: the bar's rows near it are found as a
+    line the product crosses, but a screenshot's chrome is no frame (round 9): the crop keeps no
+    strip of the bar and the fixed image passes (it failed with ``background`` when the line stopped
+    the product's growth and left a full-width strip of green joined to it)."""
+    img, alpha = _app_screenshot(under)
+    f, after = _crossed_fix(img, alpha)
+    assert f.screenshot and not f.border
+    assert f.content[1] >= 205, f.content
+    assert after.ok, [(r.code, r.params) for r in after.reasons]
+
+
+def test_growth_stops_leave_a_screenshots_chrome_rows_alone():
+    """Crossed rows above the chrome's end (the product's top in a screenshot) stop no growth; the
+    rows below it and the crossed columns still do (a frame line in the picture is still painted over)."""
+    rows, cols = np.zeros(100, bool), np.zeros(80, bool)
+    rows[[10, 90]] = True
+    cols[5] = True
+    stops = frames.growth_stops(rows, cols, 40)
+    assert not stops[8:13, 40:].any() and stops[88:93, 40:].all() and stops[:, 3:8].all()
+    assert frames.growth_stops(rows, np.zeros(80, bool), 0)[8:13].all()
+    assert frames.growth_stops(rows & (np.arange(100) < 40), np.zeros(80, bool), 40) is None

@@ -11,6 +11,8 @@ working size.
   a shelf's edge in the middle is no frame). Its pieces outside the product are no marks (they
   used to read as corner "logos"); the content box is not moved (a crop would cut the product):
   the fix paints those pieces over as canvas (their pixels never grow the product: ``overlay._attached``).
+- **A screenshot's app bar is chrome, not a frame line** (round 9): the bar's lower edge that a
+  product crosses stops no growth (``growth_stops``); the chrome crop removes the bar.
 """
 
 from __future__ import annotations
@@ -99,4 +101,15 @@ def line_mask(rows: np.ndarray, cols: np.ndarray, grow: int = 2) -> np.ndarray:
     return r[:, None] | c[None, :]
 
 
-__all__ = ["white_padding", "crossed_lines", "line_mask", "chmax"]
+def growth_stops(rows: np.ndarray, cols: np.ndarray, chrome_above: int = 0) -> np.ndarray | None:
+    """The crossed lines' pixels that the product's growth must not take (``line_mask``), None when
+    there are none. A screenshot's chrome is no frame: rows above ``chrome_above`` (the product's top in
+    a screenshot, 0 otherwise) are the screen's app bar, whose lower edge a product scrolled under it
+    crosses; stopping the growth there would leave a full-width strip of the bar below the line joined
+    to the product, and the chrome crop would keep it. The crop takes those rows away anyway."""
+    rows = rows.copy()
+    rows[:chrome_above] = False
+    return line_mask(rows, cols) if rows.any() or cols.any() else None
+
+
+__all__ = ["white_padding", "crossed_lines", "line_mask", "growth_stops", "chmax"]

@@ -42,7 +42,7 @@ from .ink import flatness as _flatness
 from .ink import full_box as _full_box
 from .ink import structure as _structure
 from .ink import whole_paint
-from .frames import crossed_lines, line_mask, white_padding
+from .frames import crossed_lines, growth_stops, line_mask, white_padding
 
 KINDS = ("text", "watermark", "logo", "sticker")
 WORK_SIDE = 640
@@ -445,12 +445,13 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
                           ("right", cross_c[w // 2:])):
             sides[name] = sides[name] or bool(hit.any())
     top = max(top, status if status and status <= py0 else 0)
+    screenshot = bool(status) and (h / w >= limits.tall or sides["top"])
 
     zone_raw = zone
     # the parts of the product the model missed, inside the content only (never a frame or a bar)
     inside_box = np.zeros((h, w), bool)
     inside_box[top:bottom, left:right] = True
-    lines = line_mask(cross_r, cross_c) if cross_r.any() or cross_c.any() else None
+    lines = growth_stops(cross_r, cross_c, py0 if screenshot else 0)  # an app bar's edge is no frame line
     prod = raw | (_attached(small, raw, limits, side, dist, grad, lines) & inside_box & ~paint)
     if prod.any():
         dist = cv2.distanceTransform((~prod).astype(np.uint8), cv2.DIST_L2, 3)
@@ -499,7 +500,6 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
             if extent[name] >= limits.collage_zone * dims[name] and part.sum() >= limits.collage_stuff * h * w:
                 collage = True
 
-    screenshot = bool(status) and (h / w >= limits.tall or sides["top"])
     border = not screenshot and not collage and (
         (sides["left"] and sides["right"]) or sum(sides.values()) >= 3
         or (sides["top"] and sides["bottom"]))
