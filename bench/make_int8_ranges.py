@@ -8,7 +8,7 @@ photos of products, often held in a hand), so the quality bench measures held-ou
     .venv/bin/python bench/make_int8_ranges.py [--photos 5]
 
 Writes assistant/data/isnet-general-use.int8-ranges.json (onnxruntime's calibration cache
-format, Percentile 99.999). Re-run it only when the model or the quantisation recipe changes, and bump
+format, Percentile ``fast.CALIB_PERCENTILE``). Re-run it only when the model or the quantisation recipe changes, and bump
 assistant.models.fast.FAST_FORMAT with it.
 """
 
