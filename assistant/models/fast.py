@@ -48,10 +48,9 @@ FAST_MODELS = ("isnet-general-use",)  # u2netp: its model is 55 % of a photo; se
 FAST_FORMAT = "int8-qdq-pct6-rr-3"  # 2: Percentile ranges, 7-bit weights (AVX2 saturation); 3: Percentile 99.9999
 _EXCLUDED_PREFIXES = ("/side",)  # the side outputs' 3x3 convs: the mask logits stay fp32
 # What follows the side convs (the logits' upsampling, the sigmoid) is quantised: the logits in steps
-# of 0.17, i.e. 0.04 of the soft mask near 0.5. Keeping it fp32 (True) costs nothing and agrees a
-# little better with fp32 on held-out photos, but moved the mask sets and the hand-held cartons'
-# cuts no closer to fp32 (round 9, docs/speed.md "int8fit"): not kept; the option is for the benches.
-_FP32_HEAD = False
+# of 0.17, i.e. 0.04 of the soft mask near 0.5. Keeping it fp32 cost nothing and agreed a little
+# better with fp32 on held-out photos, but moved the mask sets and the hand-held cartons' cuts no
+# closer to fp32 (round 9, docs/speed.md "int8fit"): not kept.
 _DATA = Path(__file__).resolve().parents[1] / "data"  # assistant/data
 # 99.9999 (round 9, int8fit): with 99.999 the widest activations were clipped and unsure carton faces
 # in a hand came out lower than fp32's; held-out IoU/BF vs fp32 0.931/0.840 -> 0.945/0.867 (docs/speed.md).
@@ -181,11 +180,11 @@ def make_if_enabled(name: str, runtime: Path, force: bool = False) -> tuple[Path
 
 
 def quantise(runtime: Path, target: Path, ranges: Path, reader=None,
-             excluded_prefixes: tuple[str, ...] = _EXCLUDED_PREFIXES, fp32_head: bool = _FP32_HEAD) -> None:
+             excluded_prefixes: tuple[str, ...] = _EXCLUDED_PREFIXES) -> None:
     """Static QDQ int8 of the runtime file into ``target``, with the activation ranges of
     ``ranges`` (onnxruntime's calibration cache); with ``reader`` given and ``ranges`` absent,
     calibrates on its tensors and writes ``ranges`` (bench/make_int8_ranges.py). ``excluded_prefixes``:
-    the convolutions kept fp32; ``fp32_head``: also every node after the side convolutions."""
+    the convolutions kept fp32."""
     import onnx
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
@@ -194,8 +193,6 @@ def quantise(runtime: Path, target: Path, ranges: Path, reader=None,
     model = onnx.shape_inference.infer_shapes(onnx.load(str(runtime)))  # the quantiser needs types
     excluded = [n.name for n in model.graph.node
                 if n.op_type == "Conv" and n.name.startswith(excluded_prefixes)]
-    if fp32_head:
-        excluded += _downstream(model.graph, [n for n in model.graph.node if n.name.startswith("/side")])
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         typed = Path(tmp) / "typed.onnx"
         onnx.save(model, str(typed))
@@ -212,22 +209,6 @@ def quantise(runtime: Path, target: Path, ranges: Path, reader=None,
                             weight_type=QuantType.QInt8, nodes_to_exclude=excluded,
                             calibrate_method=CalibrationMethod.Percentile, calibration_cache_path=str(ranges),
                             extra_options={"CalibPercentile": CALIB_PERCENTILE, "CalibStridedMinMax": 1})
-
-
-def _downstream(graph, roots) -> list[str]:
-    """Names of the nodes fed, directly or not, by ``roots`` (the roots excluded)."""
-    consumers: dict[str, list] = {}
-    for node in graph.node:
-        for name in node.input:
-            consumers.setdefault(name, []).append(node)
-    seen: dict[str, None] = {}
-    todo = [out for node in roots for out in node.output]
-    while todo:
-        for node in consumers.get(todo.pop(), []):
-            if node.name not in seen:
-                seen[node.name] = None
-                todo.extend(node.output)
-    return list(seen)
 
 
 class _QuantiserRecords(logging.Filter):
