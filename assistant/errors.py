@@ -20,12 +20,14 @@ class AssistantError(Exception):
         super().__init__(self.message("en"))
 
     def __reduce__(self):  # rebuilt from its code and params (a batch worker sends it to the app)
-        return _rebuild, (type(self), self.code, self.params)
+        return rebuild_keyed, (type(self), self.code, self.params)
 
     def message(self, lang: str | None = None) -> str:
         """The message in ``lang`` (``id`` or ``en``; default from ``ETALASE_LANG``)."""
         return t(self.code, lang, **self.params)
 
 
-def _rebuild(cls, code: str, params: dict):
+def rebuild_keyed(cls, code: str, params: dict):
+    """An exception made of a message key and its params, rebuilt after pickling (AssistantError,
+    the app's AppMessage): the params are keywords, which pickling's default would lose."""
     return cls(code, **params)

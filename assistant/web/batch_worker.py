@@ -73,16 +73,26 @@ _pool_lock = threading.Lock()
 _singles_running = False
 
 
+def _usable(worker: Worker) -> bool:
+    """A warm worker may take a job: it lives, and was started under today's settings."""
+    return worker.alive() and worker.environ == os.environ
+
+
+def _hand(worker: Worker, job: tuple) -> None:
+    """Tell ``worker`` whether single photos run now, then give it ``job`` (under the pool lock, so
+    "pause"/"go" cannot pass the first word)."""
+    worker.send("pause" if _singles_running else "go")
+    worker.send(*job)
+
+
 def _take(job: tuple) -> Worker:
-    """A worker, told whether single photos run now and given ``job``; a warm one if it still
-    lives, else a new one. (Under the pool lock, so "pause"/"go" cannot pass the first word.)"""
+    """A worker given ``job``: a warm one if it still lives, else a new one."""
     with _pool_lock:
         while _idle:
             worker = _idle.pop()
-            if worker.alive() and worker.environ == os.environ:
+            if _usable(worker):
                 try:
-                    worker.send("pause" if _singles_running else "go")
-                    worker.send(*job)
+                    _hand(worker, job)
                 except OSError:  # it ended just now (its idle time ran out)
                     worker.stop()
                     continue
@@ -90,8 +100,7 @@ def _take(job: tuple) -> Worker:
                 return worker
             worker.stop()
         worker = Worker()
-        worker.send("pause" if _singles_running else "go")
-        worker.send(*job)
+        _hand(worker, job)
         _busy.add(worker)
         return worker
 
@@ -102,7 +111,7 @@ def prepare(model: str) -> None:
     A warm worker already there loads ``model`` too (the vendor changed the quality); while a
     batch runs nothing happens: the next batch takes that worker."""
     with _pool_lock:
-        for worker in [w for w in _idle if not (w.alive() and w.environ == os.environ)]:
+        for worker in [w for w in _idle if not _usable(w)]:
             _idle.remove(worker)
             worker.stop()
         if _busy:

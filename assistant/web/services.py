@@ -26,6 +26,7 @@ from PIL import Image
 
 import assistant
 from assistant import AssistantError, batch, pipeline, safety
+from assistant.errors import rebuild_keyed
 from assistant.mockup import files as packaging, label_from_brand, render_mockup, templates as mockup_templates
 from assistant.models import registry as models
 from assistant.photo import Notice, Photo, encode_image, encode_preview
@@ -68,10 +69,6 @@ def default_model() -> str:
     return models.DEFAULT_MODEL
 
 
-def _rebuild_message(key: str, params: dict) -> "AppMessage":
-    return AppMessage(key, **params)
-
-
 class AppMessage(Exception):
     """A problem found by the app itself (not the library), shown like an AssistantError."""
 
@@ -80,7 +77,7 @@ class AppMessage(Exception):
         super().__init__(key)
 
     def __reduce__(self):  # rebuilt from its key and params (a batch worker sends it to the app)
-        return _rebuild_message, (self.key, self.params)
+        return rebuild_keyed, (type(self), self.key, self.params)
 
     def message(self, lang: str | None = None) -> str:
         return t(self.key, lang, **self.params)
