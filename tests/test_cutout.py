@@ -415,6 +415,63 @@ def test_a_fragmented_pile_is_kept_whole_not_enlarged():
     assert (made.alpha[:, 100:700] == 255).all() and (made.alpha[:, :100] == 0).all()  # centred square
 
 
+def _display(size=(600, 800), seed=3) -> np.ndarray:
+    """A shop display filling the frame: rows of round fruit in several colours, shaded."""
+    rng = np.random.default_rng(seed)
+    h, w = size
+    rgb = np.full((h, w, 3), 60, np.uint8)
+    for y in range(0, h + 40, 70):
+        for x in range(rng.integers(0, 40), w + 40, 75):
+            colour = tuple(int(c) for c in rng.integers(60, 230, 3))
+            cv2.circle(rgb, (int(x), int(y)), 34, colour, -1)
+            cv2.circle(rgb, (int(x) - 10, int(y) - 10), 8, (240, 240, 230), -1)  # a highlight
+    return rgb
+
+
+def test_a_display_in_which_the_model_keeps_nothing_is_kept_whole():
+    """Issue 16: an apple display filling the frame, where the model is sure of nothing, ended in
+    "no product found"; a display is kept whole and squared, and the notice says how to retake."""
+    rgb = _display()
+    soft = np.full((1024, 1024), 0.08, np.float32)  # the model's doubt spread thin, nothing kept
+    made = cutout.cut(soft, rgb)
+    assert made.uncut and made.notices == (("realphoto_fragment_uncut", {}),)
+    assert (made.alpha[:, 100:700] == 255).all() and (made.alpha[:, :100] == 0).all()  # centred square
+
+
+@pytest.mark.parametrize("kind", ["flat", "noisy", "gradient"])
+def test_a_blank_photo_in_which_the_model_keeps_nothing_finds_no_product(kind):
+    """A plain wall or paper (JPEG-like noise or a light fall-off included) is not a display: it
+    still says that no product was found."""
+    rng = np.random.default_rng(1)
+    rgb = np.full((600, 800, 3), 190, np.float32)
+    if kind == "noisy":
+        rgb += rng.normal(0, 6, rgb.shape)
+    if kind == "gradient":
+        rgb *= np.linspace(0.5, 1.1, 800)[None, :, None]
+    rgb = np.clip(rgb, 0, 255).astype(np.uint8)
+    made = cutout.cut(np.full((1024, 1024), 0.08, np.float32), rgb)
+    assert not made.uncut and made.notices == (("cutout_empty", {}),) and not made.alpha.any()
+    assert cutout.busy_scene(_display()) and not cutout.busy_scene(rgb)
+
+
+def test_a_real_apple_display_is_kept_whole_with_a_retake_verdict():
+    """The review set's apple display (the model finds nothing in it) through the pipeline: the
+    photo kept whole and squared on the canvas, the verdict red with the reason."""
+    from assistant import load_preset
+    from assistant.photo import open_photo
+    from assistant.pipeline import process, working_side
+    from assistant.readiness.verdict import RETAKE, verdict_of
+
+    path = shared_path("grocery_phone", "images", "Fruit__Royal-Gala__Royal-Gala_002.jpg")
+    preset = load_preset("umum")
+    result = process(open_photo(path, max_side=working_side([preset])), [preset])
+    assert "kept whole" in result.photo.history[-1]
+    assert [n.code for n in result.photo.notices] == ["realphoto_fragment_uncut"]
+    assert result.outputs[0].image.size == preset.size
+    verdict = verdict_of(result)
+    assert verdict.level == RETAKE and "realphoto_fragment_uncut" in [r.name for r in verdict.reasons]
+
+
 def test_a_bright_round_lamp_at_the_top_of_the_frame_is_not_a_hand():
     """Issue 17: the hand check fired on a ceiling lamp "(keyakinan 100%)". A lamp is a burnt-out
     white core in a warm, skin-toned glow; the model may take it with the product below it."""
