@@ -44,7 +44,8 @@ def shared_root() -> Path:
 
 SHARED = shared_root()
 OUT = REPO / "bench" / "out" / "realphoto"
-SOFT = OUT / "soft"
+# ETALASE_REVIEW_SOFT: another cache (masks of another model file, e.g. the fp32 ISNet beside the int8 default)
+SOFT = Path(os.environ.get("ETALASE_REVIEW_SOFT", OUT / "soft"))
 MODEL = "isnet-general-use"  # the app's "Kualitas"
 PRESET = "umum"
 GROCERY_COUNT = 150
