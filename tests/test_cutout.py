@@ -459,7 +459,7 @@ def test_a_real_apple_display_is_kept_whole_with_a_retake_verdict():
     photo kept whole and squared on the canvas, the verdict red with the reason."""
     from assistant import load_preset
     from assistant.photo import open_photo
-    from assistant.pipeline import process, working_side
+    from assistant.pipeline import SCENE, process, working_side
     from assistant.readiness.verdict import RETAKE, verdict_of
 
     path = shared_path("grocery_phone", "images", "Fruit__Royal-Gala__Royal-Gala_002.jpg")
@@ -467,7 +467,7 @@ def test_a_real_apple_display_is_kept_whole_with_a_retake_verdict():
     result = process(open_photo(path, max_side=working_side([preset])), [preset])
     assert "kept whole" in result.photo.history[-1]
     assert [n.code for n in result.photo.notices] == ["realphoto_fragment_uncut"]
-    assert result.outputs[0].image.size == preset.size
+    assert result.outputs[0].image.size == preset.size and result.outputs[0].background == SCENE
     verdict = verdict_of(result)
     assert verdict.level == RETAKE and "realphoto_fragment_uncut" in [r.name for r in verdict.reasons]
 

@@ -127,6 +127,44 @@ def test_the_cards_notices_are_weighed_as_the_verdict_weighed_them():
     assert "arah foto" in verdict_for(OK_CHECKS, exif, umum).headline("id")
 
 
+def test_a_photo_kept_whole_fills_the_canvas_and_does_not_claim_a_plain_background():
+    """A pile or display kept whole is squared to fill the canvas (a photo padded with white would
+    read as a framed picture on a white background), and nothing says its background meets the
+    rules: the card's background line says it is the photo's own, the marketplace line is not a
+    tick, and the headline keeps the one reason with its retake advice."""
+    import numpy as np
+    from PIL import Image
+
+    from assistant.imaging.scene import uncut_alpha
+    from assistant.photo import Notice, Photo
+    from assistant.pipeline import KEPT_WHOLE, SCENE, process
+    from assistant.readiness.verdict import RETAKE, verdict_of
+    from assistant.web import render
+
+    rng = np.random.default_rng(2)
+    display = rng.integers(40, 220, (300, 400, 3), dtype=np.uint8)  # a busy scene, nothing plain
+    photo = Photo(image=Image.fromarray(display), alpha=Image.fromarray(uncut_alpha((300, 400)), "L"),
+                  history=(KEPT_WHOLE,), notices=(Notice("realphoto_fragment_uncut", {}),))
+    umum = load_preset("umum")
+    result = process(photo, [umum])
+    out = result.outputs[0]
+    assert out.background == SCENE and out.fill == 1.0
+    pixels = np.asarray(out.image)
+    assert (np.abs(pixels.astype(int) - 255).max(axis=2) > 30).mean() > 0.9  # the scene to the edges
+    verdict = verdict_of(result)
+    assert verdict.level == RETAKE and [r.name for r in verdict.reasons] == ["realphoto_fragment_uncut"]
+    assert not verdict.marketplace_ok and "background" in verdict.tips
+    entry = {"preset": "umum", "title": "Umum", "path": "/x/a.jpg", "width": 1200, "height": 1200,
+             "bytes": 1000, "want_width": 1200, "want_height": 1200, "max_bytes": 2_000_000,
+             "background": SCENE, "want_background": "#FFFFFF", "transparent_allowed": False,
+             "fill": 1.0, "want_fill": 0.85, "notices": [("realphoto_fragment_uncut", {})], "checks": [],
+             "verdict": verdict}
+    text = render.compliance_md(entry, "id")
+    assert "⚠ latar masih dari foto aslinya (diminta putih polos)" in text and "✓ latar" not in text
+    assert "aman untuk semua marketplace" not in text  # no tick over a scene
+    assert "still the photo's own" in render.compliance_md(entry, "en")
+
+
 def test_the_batch_report_weighs_notices_as_the_verdict_did(tmp_path):
     # A green photo whose hand was removed: the notice is information (no warning sign, no
     # "warning" card, not the grid's headline); fingers covering the product stay a warning.

@@ -51,9 +51,11 @@ NOTICE_LEVEL = {
     "transparent_not_allowed": CHECK,
     "photo_exif_ignored": CHECK,  # "check that the result is upright": a look is needed
 }
-# When the photo was kept whole, the cutout checks judge the whole square and say nothing new.
+# When the photo was kept whole, the cutout checks judge the whole square and say nothing new; its
+# background is the photo's own (the notice's advice, a retake on plain paper, is the remedy), which
+# the marketplace line still says.
 UNCUT_SILENT = ("cutoff", "product_size", "multiple_products", "cutout_uncertain", "hand", "product_lost",
-                "milky", "ghosts", "white_on_white", "resolution")
+                "milky", "ghosts", "white_on_white", "resolution", "background")
 # Notices read from skin colour alone: they count only when the output's ``hand`` check (the hand's
 # shape: a solid skin region reaching the frame's edge) agrees; measured on the review set's tuning
 # half, "fingers may still show" fired on clean cartons whose cut line was skin-toned.

@@ -14,7 +14,7 @@ import assistant
 from assistant import AssistantError, safety
 from assistant.models import registry as models
 from assistant.i18n import LANGUAGES, STRINGS, default_language, localized, t
-from assistant.pipeline import TRANSPARENT
+from assistant.pipeline import SCENE, TRANSPARENT
 from assistant.presets import load_preset
 from assistant.readiness import compliance
 from assistant.readiness.verdict import LEVELS as VERDICT_LEVELS
@@ -128,6 +128,8 @@ def compliance_md(entry: dict, lang: str) -> str:
         fill=entry["fill"], want_fill=entry["want_fill"])
     if entry["background"] == TRANSPARENT:
         bg_text = t("app_line_transparent", lang)
+    elif entry["background"] == SCENE:  # a pile or display kept whole fills the canvas
+        bg_text = t("app_line_background_scene", lang, expected=colour_name(entry["want_background"], lang))
     elif verdict.background_ok:
         bg_text = t("app_line_background", lang, colour=colour_name(entry["background"], lang))
     else:
