@@ -11,6 +11,7 @@ import io
 import json
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -305,6 +306,23 @@ def test_background_tolerance_both_sides(level, ok):
     assert ("background" not in [r.code for r in v.reasons]) is ok
     # a preset without a background rule never objects
     assert "background" not in [r.code for r in _verdict(img, alpha, load_preset("instagram-square")).reasons]
+
+
+def test_a_busy_background_is_named_without_quoting_an_edge_share():
+    """A display photo kept whole fills the canvas: no pixel of it is background to measure, yet
+    the background is not plain. The reason says so, not "not plain white (0% of the edge ...)"."""
+    rng = np.random.default_rng(4)
+    scene = np.zeros((SIDE, SIDE, 3), np.uint8)
+    for _ in range(120):  # fruit in a crate, to the edges
+        x, y = (int(v) for v in rng.integers(0, SIDE, 2))
+        colour = tuple(int(c) for c in rng.integers(40, 230, 3))
+        cv2.circle(scene, (x, y), int(rng.integers(40, 90)), colour, -1)
+    whole = np.full((SIDE, SIDE), 255, np.uint8)
+    v = _verdict(Image.fromarray(scene), whole, load_preset("shopee"))
+    codes = [r.code for r in v.reasons]
+    assert "background_busy" in codes and "background" not in codes
+    text = next(r for r in v.reasons if r.code == "background_busy").text("id")
+    assert "%" not in text and "tidak polos" in text
 
 
 @pytest.mark.parametrize("side,ok", [(499, False), (500, True)])

@@ -26,6 +26,7 @@ REASON_RULES = {
     "screenshot": "overlays_allowed",
     "no_product": "fill",
     "background": "background_tolerance",
+    "background_busy": "background_tolerance",  # its edge may be the colour, but things stand behind the product
     "fill": "min_fill",
     "aspect": "width",
     "min_size": "min_side",
@@ -36,7 +37,7 @@ REASONS = tuple(REASON_RULES)
 BACKGROUND_RING = 0.03    # the outer band of the image the background is judged on
 BACKGROUND_SHARE = 0.02   # a larger share of that band off the preset's colour fails
 ASPECT_TOLERANCE = 0.03   # |log(image ratio / preset ratio)| above this: wrong shape
-FIXABLE = {"overlay", "border", "screenshot", "background", "fill", "aspect", "min_size", "file_size", "format"}
+FIXABLE = {"overlay", "border", "screenshot", "background", "background_busy", "fill", "aspect", "min_size", "file_size", "format"}
 
 
 @dataclass(frozen=True)
@@ -158,8 +159,10 @@ def judge(rgb: np.ndarray, findings: Findings, preset: Preset, file_bytes: int |
     framed = findings.border or findings.screenshot or findings.collage
     if rules.background_tolerance < 255 and not framed:
         off = background_off_share(rgb, findings, preset.background_rgb, rules.background_tolerance)
-        if off > BACKGROUND_SHARE or not findings.plain:
+        if off > BACKGROUND_SHARE:
             reasons.append(Reason("background", {"colour": rules.background, "percent": round(100 * off)}))
+        elif not findings.plain:  # the edge passes, but the background is not plain: no share to quote
+            reasons.append(Reason("background_busy", {"colour": rules.background}))
     h, w = rgb.shape[:2]
     if abs(math.log((w / h) / (rules.width / rules.height))) > ASPECT_TOLERANCE:
         reasons.append(Reason("aspect", {"width": w, "height": h, "want_w": rules.width, "want_h": rules.height}))
