@@ -16,6 +16,7 @@ import numpy as np
 
 from assistant.imaging.filters import ellipse as _ellipse
 from assistant.imaging.filters import shrink as _shrink
+from assistant.imaging.masks import components
 from assistant.imaging.skin import skin_mask
 
 BROAD = 0.008  # uncertain regions wider than this share of the grid are judged, not kept soft
@@ -246,15 +247,16 @@ def round_parts(blob: np.ndarray) -> list[np.ndarray] | None:
     return None
 
 
-def stray_piece(mask: np.ndarray) -> float:
+def stray_piece(mask: np.ndarray, parts: tuple | None = None) -> float:
     """The largest separate piece of the cutout ``mask`` (bool) that is not part of the product
     (its largest blob), as a share of the product: 0 when there is none. A piece counts from
     ``STRAY_SHARE`` of the product, or from ``STRAY_MIN`` when it lies more than ``STRAY_APART``
     of the long side away (farther than the cap or tag the selection keeps), below
     ``STRAY_OTHER`` (a second product). A listing photo shows one product: a solid piece
     standing apart from it is a leftover of the scene (a bit of shelf, the light box's
-    calibration board, half a fruit from the pile), which ``ghosts``' faint parts do not see."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    calibration board, half a fruit from the pile), which ``ghosts``' faint parts do not see.
+    ``parts``: ``masks.components(mask)`` when already made."""
+    count, labels, stats = components(mask) if parts is None else parts
     if count <= 2:
         return 0.0
     order = np.argsort(-stats[1:, cv2.CC_STAT_AREA]) + 1
