@@ -524,11 +524,11 @@ def _interior(alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return filled > 0, inner > 0
 
 
-def check_milky(alpha: np.ndarray) -> CheckResult:
+def check_milky(alpha: np.ndarray, interior: tuple | None = None) -> CheckResult:
     """Share of the product's inside (its outline filled, edge band excluded) that is partly
     transparent (alpha 12..88 %): a milky, see-through product (ok for glass and clear plastic:
-    the tip says so)."""
-    _, inner = _interior(alpha)
+    the tip says so). ``interior``: ``_interior(alpha)`` when already made."""
+    _, inner = _interior(alpha) if interior is None else interior
     n = int(inner.sum())
     share = 0.0 if n == 0 else float(((alpha > 30) & (alpha < 225) & inner).sum()) / n
     status = _grade(share, LIMITS.milky_warn, LIMITS.milky_fail)
@@ -536,12 +536,12 @@ def check_milky(alpha: np.ndarray) -> CheckResult:
                    percent=round(100 * share))
 
 
-def check_ghosts(alpha: np.ndarray, parts: tuple | None = None) -> CheckResult:
+def check_ghosts(alpha: np.ndarray, parts: tuple | None = None, interior: tuple | None = None) -> CheckResult:
     """Faint parts of the cutout (alpha 4..60 %) lying apart from the product: pale ghosts of
     the background floating beside it. Value: their area per product pixel. A solid piece
     standing apart from the product (``scene.stray_piece``) warns too, with its own tip.
-    ``parts``: ``components(alpha > 128)`` when already made."""
-    filled, _ = _interior(alpha)
+    ``parts``: ``components(alpha > 128)``, ``interior``: ``_interior(alpha)`` when already made."""
+    filled, _ = _interior(alpha) if interior is None else interior
     n = int(filled.sum())
     if n == 0:
         return _result("ghosts", OK, 0.0, "realphoto_check_ghosts_ok", percent=0)
@@ -670,8 +670,9 @@ def run_checks(rgb: np.ndarray, alpha: np.ndarray | None, *, original_size: tupl
         results["white_on_white"] = check_white_on_white(small, mask)
         results["hand"] = check_hand(hand, mask)
         results["product_lost"] = check_product_lost(mask, parts)
-        results["milky"] = check_milky(a_small)
-        results["ghosts"] = check_ghosts(a_small, parts)
+        interior = _interior(a_small)  # the product's outline, found once for milky and ghosts
+        results["milky"] = check_milky(a_small, interior)
+        results["ghosts"] = check_ghosts(a_small, parts, interior)
     out = None
     if output is not None:
         out = _as_array(output)
