@@ -98,7 +98,11 @@ _last_half = threading.local()
 
 def _photo_half(img: np.ndarray) -> np.ndarray:
     """``_half`` of a read-only array (the pipeline's photo, ``pipeline.pixels``), made once per
-    thread: the guided filter's guide and the hand search both start by halving the same photo."""
+    thread: ``cutout.cut``'s readers of the photo (decide_alpha's colour models, the guided
+    filter's guide, the hand search) each start by halving the same photo. Measured (round 10,
+    58 real photos, CPU time): 32 halvings spared, 2.7 ms each, on photos at least twice as
+    large as the grid they are shrunk to (none on the review set's 348 px photos). To make it
+    explicit, ``cut`` would halve the photo once and hand the half to those three."""
     held = getattr(_last_half, "held", None)
     if held is not None and held[0]() is img:
         return held[1]

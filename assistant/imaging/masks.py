@@ -87,9 +87,17 @@ def blob_areas(mask: np.ndarray, close: int = 5) -> list[int]:
     return sorted((int(a) for a in stats[1:, cv2.CC_STAT_AREA]), reverse=True)
 
 
-def largest_blob(mask: np.ndarray) -> np.ndarray:
-    """The largest connected part of ``mask`` (8-connected), bool."""
+def components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """``mask``'s 8-connected parts as OpenCV labels them: (count with the background, labels,
+    stats). Made once where several readers of one mask need them (``run_checks``)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    return count, labels, stats
+
+
+def largest_blob(mask: np.ndarray, parts: tuple | None = None) -> np.ndarray:
+    """The largest connected part of ``mask`` (8-connected), bool; ``parts``: ``components(mask)``
+    when already made."""
+    count, labels, stats = components(mask) if parts is None else parts
     if count <= 2:
         return mask.astype(bool)
     return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))

@@ -9,13 +9,12 @@ Pure numpy/OpenCV on the model's grid; nothing here reads files or imports a sta
 
 from __future__ import annotations
 
-import functools
-
 import cv2
 import numpy as np
 
 from assistant.imaging.filters import ellipse as _ellipse
 from assistant.imaging.filters import shrink as _shrink
+from assistant.imaging.masks import components
 from assistant.imaging.skin import skin_mask
 
 BROAD = 0.008  # uncertain regions wider than this share of the grid are judged, not kept soft
@@ -109,10 +108,7 @@ def fill_pale_holes(alpha: np.ndarray, rgb: np.ndarray | None = None) -> np.ndar
     # most of the time after the model. The fill is written only inside the product's outline.
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     small = _shrink(alpha, size)
-    # The photo's colours are read only when a hole is found (most cuts have none): made then.
-    small_rgb = None if rgb is None else functools.cache(
-        lambda: cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR))
-    filled = _fill_pale_holes_here(small, small_rgb)
+    filled = _fill_pale_holes_here(small, rgb)  # the photo at full size: see _fill_holes
     if filled is small:
         return alpha
     fill = cv2.resize((filled > small).astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
@@ -121,14 +117,14 @@ def fill_pale_holes(alpha: np.ndarray, rgb: np.ndarray | None = None) -> np.ndar
     return out
 
 
-def _fill_pale_holes_here(alpha: np.ndarray, rgb) -> np.ndarray:
+def _fill_pale_holes_here(alpha: np.ndarray, rgb: np.ndarray | None) -> np.ndarray:
     """``fill_pale_holes`` at the alpha's own size (``alpha`` itself when nothing is filled);
-    ``rgb`` is the photo, or a function that makes it, or None."""
+    ``rgb`` is the photo at that size or larger, or None."""
     if _solid_share(alpha) < HOLE_PRODUCT:
         return alpha  # a frame, a mesh, a glass: its holes are real
     out = alpha
     for level in HOLE_LEVELS:  # the holes, then the pale specks left in the product
-        out = _fill_holes(out, rgb, level)
+        out, rgb = _fill_holes(out, rgb, level)
     return out
 
 
@@ -150,35 +146,40 @@ def _solid_share(alpha: np.ndarray, outline: np.ndarray | None = None) -> float:
     return float((alpha[outline > 0] >= HOLE_LEVELS[0]).mean())
 
 
-def _fill_holes(alpha: np.ndarray, rgb, level: int) -> np.ndarray:
+def _fill_holes(alpha: np.ndarray, rgb: np.ndarray | None, level: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """The holes below ``level`` filled (``alpha`` itself when none is), and the photo: resized
+    to ``alpha``'s size once a hole is judged on its colours (most cuts have none), so the next
+    level reads it without resizing again."""
     solid = (alpha >= level).astype(np.uint8)
     n_solid = int(solid.sum())
     if n_solid == 0:
-        return alpha
+        return alpha, rgb
     count, labels, stats, _ = cv2.connectedComponentsWithStats(1 - solid, connectivity=4)
     if count <= 2:
-        return alpha
+        return alpha, rgb
     h, w = alpha.shape
     x, y, bw, bh, area = (stats[:, i] for i in range(5))
     enclosed = (x > 0) & (y > 0) & (x + bw < w) & (y + bh < h) & (area <= HOLE_MAX * n_solid)
     enclosed[0] = False
     if not enclosed.any():
-        return alpha
+        return alpha, rgb
     r = max(2, round(HOLE_RIM * max(h, w)))
     holes = enclosed[labels]
     clear = np.bincount(labels[holes & (alpha < 13)], minlength=count)
     fill = enclosed & (clear < HOLE_CLEAR * area)
+    if rgb is not None and rgb.shape[:2] != (h, w):
+        rgb = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_LINEAR)
     fill = _judge_holes(rgb, labels, enclosed, fill, solid, area, r)
     if not fill.any():
-        return alpha
+        return alpha, rgb
     # With the soft rim around each hole (the model's ramp into it), never beyond the product.
     grown = cv2.dilate(fill[labels].astype(np.uint8), _ellipse(r, r)) > 0
     out = alpha.copy()
     out[grown & ((solid > 0) | holes)] = 255
-    return out
+    return out, rgb
 
 
-def _judge_holes(rgb, labels: np.ndarray, enclosed: np.ndarray, pale: np.ndarray,
+def _judge_holes(rgb: np.ndarray | None, labels: np.ndarray, enclosed: np.ndarray, pale: np.ndarray,
                  solid: np.ndarray, area: np.ndarray, r: int) -> np.ndarray:
     """``fill_pale_holes``' tests on the crop around the enclosed holes: a hole is filled only
     where the product around it is solid (``HOLE_DENSE`` of a ring twice its rim wide: not the
@@ -196,7 +197,7 @@ def _judge_holes(rgb, labels: np.ndarray, enclosed: np.ndarray, pale: np.ndarray
     dense = np.bincount(wide[ring & sol], minlength=count) >= HOLE_DENSE * np.bincount(wide[ring], minlength=count)
     if rgb is None:
         return pale & dense
-    crop = np.ascontiguousarray((rgb() if callable(rgb) else rgb)[y0:y1, x0:x1])
+    crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
     near = cv2.dilate(lab_.astype(np.float32), _ellipse(r, r)).astype(np.int32)
     rim = np.where(sol & (lab_ == 0), near, 0)
     lab = cv2.cvtColor(crop, cv2.COLOR_RGB2Lab).astype(np.float64)
@@ -246,15 +247,16 @@ def round_parts(blob: np.ndarray) -> list[np.ndarray] | None:
     return None
 
 
-def stray_piece(mask: np.ndarray) -> float:
+def stray_piece(mask: np.ndarray, parts: tuple | None = None) -> float:
     """The largest separate piece of the cutout ``mask`` (bool) that is not part of the product
     (its largest blob), as a share of the product: 0 when there is none. A piece counts from
     ``STRAY_SHARE`` of the product, or from ``STRAY_MIN`` when it lies more than ``STRAY_APART``
     of the long side away (farther than the cap or tag the selection keeps), below
     ``STRAY_OTHER`` (a second product). A listing photo shows one product: a solid piece
     standing apart from it is a leftover of the scene (a bit of shelf, the light box's
-    calibration board, half a fruit from the pile), which ``ghosts``' faint parts do not see."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    calibration board, half a fruit from the pile), which ``ghosts``' faint parts do not see.
+    ``parts``: ``masks.components(mask)`` when already made."""
+    count, labels, stats = components(mask) if parts is None else parts
     if count <= 2:
         return 0.0
     order = np.argsort(-stats[1:, cv2.CC_STAT_AREA]) + 1

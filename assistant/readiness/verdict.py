@@ -14,8 +14,9 @@ tip (``TIP``), never a reason. ``Verdict.weight(check)`` is the weight the verdi
 check, so the card's checks list draws a check at that weight (a tip is never a red "foto
 ulang" line under a green headline): one verdict, the same everywhere. Cutout notices count too: a pile
 kept whole or a fragment is red, fingers covering the product amber, a hand that was
-removed nothing. ``Verdict.marketplace_line`` says what the preset's own rules check
-("Ukuran, format dan latar sesuai aturan Shopee"). ``counts_line`` gives a batch's
+removed nothing. The special cases (in which situation a notice or a check weighs otherwise)
+are two tables read in one place: ``NOTICE_CASES`` and ``CHECK_TIPS``. ``Verdict.marketplace_line``
+says what the preset's own rules check ("Ukuran, format dan latar sesuai aturan Shopee"). ``counts_line`` gives a batch's
 "24 siap, 4 perlu dicek, 2 foto ulang".
 
 ``verdicts_of(result)`` (per preset name) and ``verdict_of(result)`` (the worst output's: the
@@ -66,6 +67,27 @@ SHAPE_BACKED = ("realphoto_hand_left",)
 REFRAMED = ("product_size",)
 MARKETPLACE_CHECKS = ("background", "file_size")
 FINGERS_RETAKE = 25  # percent of the product's outline the fingers cover from which it is red
+UNCUT = ("realphoto_pile_uncut", "realphoto_fragment_uncut")  # the notices of a photo kept whole
+
+# The special cases in one place: where a notice or a check weighs otherwise than ``NOTICE_LEVEL``
+# and ``check_level`` say, and in which situation (``_situation``: what one output's checks and
+# notices show). The first case that holds decides.
+# Notices: (codes, situation, the level they give then; None: information, no reason).
+NOTICE_CASES = (
+    # skin colour alone by the cut line, no hand's shape in the output (its hand check is ok)
+    (SHAPE_BACKED, "hand_check_ok", None),
+    # a quarter of the product hidden, or its outline torn where the fingers held it (on the review
+    # set 21 of 24 such outputs could not be listed): nothing to list, and the notice's own advice
+    # is to retake; "Bisa diunggah" above it would contradict it
+    (("realphoto_fingers_cover",), "quarter_covered", RETAKE),
+    (("realphoto_fingers_cover",), "torn", RETAKE),
+)
+# Checks that are not ok but a tip, never a reason: (checks, situation, the statuses it covers).
+CHECK_TIPS = (
+    (QUIET, "always", ("warn", "fail")),
+    (UNCUT_SILENT, "uncut", ("warn", "fail")),
+    (REFRAMED, "sharp", ("warn",)),
+)
 
 
 @dataclass(frozen=True)
@@ -162,6 +184,39 @@ def check_level(status: str) -> str:
     return RETAKE if status == "fail" else CHECK
 
 
+def _situation(checks, codes) -> set[str]:
+    """What one output shows that ``NOTICE_CASES`` and ``CHECK_TIPS`` name (but "quarter_covered",
+    the notice's own: ``_notice_level``)."""
+    found = {"always"}
+    hand = next((r for r in checks if r.check == "hand"), None)
+    if hand is not None and hand.status == "ok":
+        found.add("hand_check_ok")
+    if any(c in UNCUT for c, _ in codes):
+        found.add("uncut")
+    if any(r.check == "product_lost" and r.status != "ok" for r in checks):
+        found.add("torn")
+    if any(r.check == "resolution" and r.status == "ok" for r in checks):
+        found.add("sharp")
+    return found
+
+
+def _notice_level(code: str, params: dict, situation: set[str]) -> str | None:
+    """The level a notice gives in ``situation`` (None: it is information)."""
+    def holds(when: str) -> bool:
+        if when == "quarter_covered":  # the notice's own: how much of the outline the fingers cover
+            return params.get("percent", 0) >= FINGERS_RETAKE
+        return when in situation
+
+    return next((level for codes, when, level in NOTICE_CASES if code in codes and holds(when)),
+                NOTICE_LEVEL.get(code))
+
+
+def _is_tip(check, situation: set[str]) -> bool:
+    """Whether a check that is not ok is a tip in ``situation`` (``CHECK_TIPS``)."""
+    return any(check.check in names and when in situation and check.status in statuses
+               for names, when, statuses in CHECK_TIPS)
+
+
 def verdict_for(checks, notices=(), preset=None, lang: str | None = None) -> Verdict:
     """The verdict for one output: its checks (``CheckResult`` list) and the photo's notices
     (``Notice`` objects or ``(code, params)`` pairs)."""
@@ -169,32 +224,21 @@ def verdict_for(checks, notices=(), preset=None, lang: str | None = None) -> Ver
     for n in notices:
         code, params = (n.code, n.params) if hasattr(n, "code") else (n[0], n[1])
         codes.append((code, dict(params)))
-    uncut = any(c in ("realphoto_pile_uncut", "realphoto_fragment_uncut") for c, _ in codes)
     checks = list(checks)
-    hand = next((r for r in checks if r.check == "hand"), None)
-    torn = any(r.check == "product_lost" and r.status != "ok" for r in checks)
+    situation = _situation(checks, codes)
     reasons: list[Reason] = []
     for code, params in codes:
-        level = NOTICE_LEVEL.get(code)
-        if code in SHAPE_BACKED and hand is not None and hand.status == "ok":
-            level = None  # skin colour alone by the cut line, no hand's shape in the output: information
-        if code == "realphoto_fingers_cover" and (params.get("percent", 0) >= FINGERS_RETAKE or torn):
-            # a quarter of the product hidden, or its outline torn where the fingers held it (on
-            # the review set 21 of 24 such outputs could not be listed): nothing to list, and the
-            # notice's own advice is to retake; "Bisa diunggah" above it would contradict it
-            level = RETAKE
+        level = _notice_level(code, params, situation)
         if level is not None:
             reasons.append(Reason(code, level, code, params))
     marketplace_ok, checked, tips = True, False, []
-    sharp = any(r.check == "resolution" and r.status == "ok" for r in checks)
     for r in checks:
         if r.check in MARKETPLACE_CHECKS:
             checked = True
             marketplace_ok &= r.status == "ok"
         if r.status == "ok":
             continue
-        if r.check in QUIET or (uncut and r.check in UNCUT_SILENT) or (sharp and r.check in REFRAMED
-                                                                        and r.status == "warn"):
+        if _is_tip(r, situation):
             tips.append(r.check)
             continue
         reasons.append(Reason(r.check, check_level(r.status), r.tip_key, dict(r.params)))

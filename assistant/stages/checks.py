@@ -48,7 +48,8 @@ from PIL import Image
 
 from assistant.i18n import t
 from assistant.imaging.colour import lab_from_srgb8
-from assistant.imaging.masks import blob_areas, border_band, bounding_box, clipped_share, edge_shares, largest_blob
+from assistant.imaging.masks import (blob_areas, border_band, bounding_box, clipped_share, components, edge_shares,
+                                     largest_blob)
 from assistant.imaging import scene, skin
 
 CHECK_NAMES = ("blur", "exposure", "resolution", "cutoff", "product_size", "multiple_products",
@@ -380,11 +381,12 @@ def check_resolution(mask: np.ndarray | None, shape: tuple[int, int], original_s
     return _result("resolution", status, factor, have=max(px), need=need, factor=f"{factor:.1f}")
 
 
-def _product_region(mask: np.ndarray, fg: np.ndarray | None) -> np.ndarray:
+def _product_region(mask: np.ndarray, fg: np.ndarray | None, parts: tuple | None = None) -> np.ndarray:
     """The product: on a plain background the blob of cutout + things-on-the-paper holding
-    most of the cutout (the model may drop a part, never the paper); else the largest blob."""
+    most of the cutout (the model may drop a part, never the paper); else the largest blob
+    (``parts``: ``components(mask)`` when already made)."""
     if fg is None:
-        return largest_blob(mask)
+        return largest_blob(mask, parts)
     count, labels = cv2.connectedComponents((fg | mask).astype(np.uint8), connectivity=8)
     if count <= 1:
         return mask.astype(bool)
@@ -395,14 +397,16 @@ def _product_region(mask: np.ndarray, fg: np.ndarray | None) -> np.ndarray:
     return labels == int(np.argmax(inside))
 
 
-def check_cutoff(mask: np.ndarray, hand: np.ndarray, fg: np.ndarray | None = None) -> CheckResult:
+def check_cutoff(mask: np.ndarray, hand: np.ndarray, fg: np.ndarray | None = None,
+                 parts: tuple | None = None) -> CheckResult:
     """The longest share of the product's extent lying on one edge of the photo. A side where
     the product narrows into the frame (a carton's corner, a pack held tilted) only clips a
     corner: the part beyond, the outline carried on past the edge, is estimated
     (``clipped_share``), and a side hiding less than ``cutoff_sliver`` of the product does not
     count (measured on the review set's tuning half: the frame clipped 0.3-1.2 % off listable
-    cartons and juice packs; torn or ragged ones reached 2-3 %)."""
-    region = _product_region(mask & ~hand, None if fg is None else fg & ~hand)
+    cartons and juice packs; torn or ragged ones reached 2-3 %). ``parts``: ``components(mask)``
+    when already made (read when no hand is found: the cutout is then the mask itself)."""
+    region = _product_region(mask & ~hand, None if fg is None else fg & ~hand, None if hand.any() else parts)
     value = max((share for side, share in edge_shares(region)
                  if share < LIMITS.cutoff_warn or clipped_share(region, side) >= LIMITS.cutoff_sliver),
                 default=0.0)
@@ -520,11 +524,11 @@ def _interior(alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return filled > 0, inner > 0
 
 
-def check_milky(alpha: np.ndarray) -> CheckResult:
+def check_milky(alpha: np.ndarray, interior: tuple | None = None) -> CheckResult:
     """Share of the product's inside (its outline filled, edge band excluded) that is partly
     transparent (alpha 12..88 %): a milky, see-through product (ok for glass and clear plastic:
-    the tip says so)."""
-    _, inner = _interior(alpha)
+    the tip says so). ``interior``: ``_interior(alpha)`` when already made."""
+    _, inner = _interior(alpha) if interior is None else interior
     n = int(inner.sum())
     share = 0.0 if n == 0 else float(((alpha > 30) & (alpha < 225) & inner).sum()) / n
     status = _grade(share, LIMITS.milky_warn, LIMITS.milky_fail)
@@ -532,11 +536,12 @@ def check_milky(alpha: np.ndarray) -> CheckResult:
                    percent=round(100 * share))
 
 
-def check_ghosts(alpha: np.ndarray) -> CheckResult:
+def check_ghosts(alpha: np.ndarray, parts: tuple | None = None, interior: tuple | None = None) -> CheckResult:
     """Faint parts of the cutout (alpha 4..60 %) lying apart from the product: pale ghosts of
     the background floating beside it. Value: their area per product pixel. A solid piece
-    standing apart from the product (``scene.stray_piece``) warns too, with its own tip."""
-    filled, _ = _interior(alpha)
+    standing apart from the product (``scene.stray_piece``) warns too, with its own tip.
+    ``parts``: ``components(alpha > 128)``, ``interior``: ``_interior(alpha)`` when already made."""
+    filled, _ = _interior(alpha) if interior is None else interior
     n = int(filled.sum())
     if n == 0:
         return _result("ghosts", OK, 0.0, "realphoto_check_ghosts_ok", percent=0)
@@ -545,19 +550,20 @@ def check_ghosts(alpha: np.ndarray) -> CheckResult:
     faint = (alpha >= 10) & (alpha <= 153) & (near == 0)
     share = float(faint.sum()) / n
     status = _grade(share, LIMITS.ghost_warn, LIMITS.ghost_fail)
-    piece = scene.stray_piece(alpha > 128) if status == OK else 0.0
+    piece = scene.stray_piece(alpha > 128, parts) if status == OK else 0.0
     if piece:
         return _result("ghosts", WARN, share, "realphoto_check_piece_bad", percent=max(1, round(100 * piece)))
     return _result("ghosts", status, share, f"realphoto_check_ghosts_{'ok' if status == OK else 'bad'}",
                    percent=round(100 * share))
 
 
-def notch_depth(mask: np.ndarray) -> float:
+def notch_depth(mask: np.ndarray, parts: tuple | None = None) -> float:
     """The deepest notch into the largest blob's outline (its deepest convexity defect), as a
     share of the blob's size (the square root of its area): 0 for a convex outline. In a group
     of round things (``imaging.scene.round_parts``: melons side by side) the notches where they
-    meet are not counted: the deepest notch into one of them is."""
-    blob = largest_blob(mask)
+    meet are not counted: the deepest notch into one of them is. ``parts``: ``components(mask)``
+    when already made."""
+    blob = largest_blob(mask, parts)
     depth = _deepest_notch(blob)
     if depth < LIMITS.torn_depth:
         return depth
@@ -583,11 +589,12 @@ def _deepest_notch(blob: np.ndarray) -> float:
     return float(defects.reshape(-1, 4)[:, 3].max()) / 256.0 / float(np.sqrt(area))
 
 
-def check_product_lost(mask: np.ndarray) -> CheckResult:
+def check_product_lost(mask: np.ndarray, parts: tuple | None = None) -> CheckResult:
     """The cutout is not the photo's main object: tiny, or small and far off the centre
     (the model kept an arm and a leaf, the carton went): fail. Or a part of it is torn away:
     a notch deeper than ``torn_depth`` of its size cut into its outline (where fingers held
-    it, where the model lost its lower half): warn. Value: the cutout's frame share."""
+    it, where the model lost its lower half): warn. Value: the cutout's frame share. ``parts``:
+    ``components(mask)`` when already made."""
     h, w = mask.shape
     share = float(mask.mean())
     if share == 0:
@@ -597,7 +604,7 @@ def check_product_lost(mask: np.ndarray) -> CheckResult:
     lost = share < LIMITS.lost_min or (far > LIMITS.lost_far and share < LIMITS.lost_small)
     if lost:
         return _result("product_lost", FAIL, share, "realphoto_check_product_lost_bad")
-    depth = notch_depth(mask)
+    depth = notch_depth(mask, parts)
     if depth >= LIMITS.torn_depth:
         return _result("product_lost", WARN, share, "realphoto_check_product_torn", percent=round(100 * depth))
     return _result("product_lost", OK, share, "realphoto_check_product_lost_ok")
@@ -655,15 +662,17 @@ def run_checks(rgb: np.ndarray, alpha: np.ndarray | None, *, original_size: tupl
     elif mask is not None:
         hand = find_hand(small, mask)
         fg = plain_foreground(small)
-        results["cutoff"] = check_cutoff(mask, hand, fg)
+        parts = components(mask)  # the cutout's parts, labelled once for cutoff, product_lost and ghosts
+        results["cutoff"] = check_cutoff(mask, hand, fg, parts)
         results["cutout_uncertain"] = check_cutout_uncertain(a_small, second_alpha)
         results["product_size"] = check_product_size(mask, hand, results["cutout_uncertain"])
         results["multiple_products"] = check_multiple(mask & ~hand, fg, hand)
         results["white_on_white"] = check_white_on_white(small, mask)
         results["hand"] = check_hand(hand, mask)
-        results["product_lost"] = check_product_lost(mask)
-        results["milky"] = check_milky(a_small)
-        results["ghosts"] = check_ghosts(a_small)
+        results["product_lost"] = check_product_lost(mask, parts)
+        interior = _interior(a_small)  # the product's outline, found once for milky and ghosts
+        results["milky"] = check_milky(a_small, interior)
+        results["ghosts"] = check_ghosts(a_small, parts, interior)
     out = None
     if output is not None:
         out = _as_array(output)
