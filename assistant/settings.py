@@ -128,6 +128,8 @@ _DECLARED = (
             default_text="unset: none made", group="development"),
     Setting("ETALASE_CODE", None, "Checkout whose code the real-photo bench runs (its \"before\" runs use the "
             "base commit's).", _path, default_text="this checkout", group="development"),
+    Setting("ETALASE_REVIEW_SOFT", None, "Folder of cached model masks the real-photo bench reads (another "
+            "model file's, to compare).", _path, default_text="`bench/out/realphoto/soft`", group="development"),
 )
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _DECLARED}
