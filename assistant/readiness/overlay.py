@@ -573,7 +573,8 @@ def _painted_marks(painted: list[np.ndarray], prod: np.ndarray, diff: np.ndarray
 def _swallowed_text(prod: np.ndarray, inside: np.ndarray, diff: np.ndarray, scale: float, size: tuple[int, int],
                     limits: Limits, full: tuple[np.ndarray, np.ndarray], small: np.ndarray) -> list[Mark]:
     """Letters the cutout took for product: thin pieces of the product's outline (what an opening
-    of the product removes) of one flat paint whose whole paint, read into the product, is a row of letters."""
+    of the product removes) of one flat paint whose whole paint, read into the product, is a row of letters
+    flat too (a fragment a few px wide looks flat on a gently shaded surface; the word does not)."""
     h, w = prod.shape
     side = max(h, w)
     k = max(3, int(limits.swallow_open * side)) | 1
@@ -604,6 +605,8 @@ def _swallowed_text(prod: np.ndarray, inside: np.ndarray, diff: np.ndarray, scal
         if whole is None or whole["parts"] < limits.text_parts or whole["bw"] < limits.text_aspect * whole["bh"] \
                 or whole["span"] >= limits.shape_span or whole["bw"] * whole["bh"] < limits.whole_grow * bw * bh:
             continue
+        if _core_flatness(full, whole["mask"], whole["at"], scale, limits) > limits.swallow_flat:
+            continue  # the whole word shaded across: lettering the camera saw, not paint an app added
         marks.append(Mark("text", _full_box((x, y, x + bw, y + bh), scale, size), round(contrast, 1), True))
         break
     return marks
