@@ -763,3 +763,22 @@ def test_letters_the_cutout_took_for_product_are_added_text_when_one_flat_paint(
     assert ("text" in f.kinds) == flagged, f.marks
     if flagged:
         assert not f.removable  # it crosses the product: the fix refuses
+
+
+@pytest.mark.parametrize("sliver,flagged", [(LIMITS.sliver, False), (0.0, True)])
+def test_a_lines_pieces_the_cutout_took_for_product_are_no_letters(sliver, flagged):
+    """Flat 6 px dashes in a row beside the carton, the cutout's alpha running out along them: a frame
+    line's pieces the product stands in front of (left after the fix paints the frame over). They
+    are as flat as paint and their whole paint is a row of pieces, but thinner than ``sliver`` of the
+    long side and 4 times longer: a line, no word (without that limit they read as text)."""
+    img, alpha = packshot(box=(300, 150, 900, 1100), dense_text=False)
+    d = ImageDraw.Draw(img)
+    pieces = Image.new("L", img.size, 0)
+    dp = ImageDraw.Draw(pieces)
+    for x in range(860, 1140, 56):
+        d.rectangle([x, 597, x + 36, 602], fill=(250, 200, 0))
+        dp.rectangle([x, 597, x + 36, 602], fill=255)
+    soft = cv2.dilate(np.asarray(pieces), np.ones((3, 3), np.uint8))
+    soft[600:604, 880:1140] = 255  # joined to the carton along their foot
+    f = overlay.detect(np.asarray(img), np.maximum(alpha, soft), dataclasses.replace(LIMITS, sliver=sliver))
+    assert ("text" in f.kinds) == flagged, f.marks

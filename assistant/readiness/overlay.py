@@ -26,7 +26,9 @@ How it decides (docs/readiness.md has the measurements):
   (a small solid or compact mark), ``text`` (a row of letters). A shaded blot beside the product
   with nothing drawn in it is a piece of the photo the cutout left behind, not a mark; so is a
   shape apart from it shaded in light. A flat mark the cutout partly took for product is judged
-  on its whole paint (``ink.whole_paint``): the fragment outside is not a logo of its own.
+  on its whole paint (``ink.whole_paint``): the fragment outside is not a logo of its own. Letters the
+  cutout took for product (thin pieces of its outline, flat paint, whose whole paint is a row of letters)
+  are text against the product (``_swallowed_text``).
 """
 
 from __future__ import annotations
@@ -605,6 +607,8 @@ def _swallowed_text(prod: np.ndarray, inside: np.ndarray, diff: np.ndarray, scal
         if whole is None or whole["parts"] < limits.text_parts or whole["bw"] < limits.text_aspect * whole["bh"] \
                 or whole["span"] >= limits.shape_span or whole["bw"] * whole["bh"] < limits.whole_grow * bw * bh:
             continue
+        if whole["bh"] <= limits.sliver * side and whole["bw"] >= 4 * whole["bh"]:
+            continue  # a line's pieces (a frame line the product stands in front of), not letters
         if _core_flatness(full, whole["mask"], whole["at"], scale, limits) > limits.swallow_flat:
             continue  # the whole word shaded across: lettering the camera saw, not paint an app added
         marks.append(Mark("text", _full_box((x, y, x + bw, y + bh), scale, size), round(contrast, 1), True))
