@@ -29,6 +29,8 @@ looking at the ``tune`` half only; the table reports the ``held-out`` half (``--
     python bench/readiness_quality.py --half fresh8   # round 8's validation split: seed 8008
     python bench/readiness_quality.py --half screen-tune  # round 9's tuning cases: app screenshots whose
                                                           # product crosses the app bar's lower edge
+    python bench/readiness_quality.py --half fresh9   # round 10's validation split: seed 9009, new fonts,
+                                                      # held-out and unused phone photos, more crossing text
 
 Reports precision / recall per kind, false alarms on clean products (packshots with
 packaging text apart), after-fix pass rate of the fixable positives and how much the fix
@@ -719,6 +721,57 @@ def build_screentune_cached(bases: list[Base], cache: Path, seed: int = 22) -> l
     return _cases_in(cache / f"cases-screentune-{seed}", {b.name: b for b in tune + phones}, build)
 
 
+# The fresh9 split (round 10): a validation split no rule has seen, built before any round-10 rule was
+# measured on it: build_fresh's recipe with seed 9009 and fonts no other split uses (FRESH9_FONTS), on the
+# held-out half's photos only (none of the tuning photos) and Etalase's umum outputs of grocery_phone photos
+# [1::3][60:] (phone-tune has [1::3][:36], frame-tune [1::3][36:60]); plus one more text case per photo in
+# new sizes, half of them crossing the product's edge (the case round 9's figures were short on).
+FRESH9_SEED = 9009
+FRESH9_FONTS = ("DejaVuSansCondensed-Bold.ttf", "DejaVuSerif-Bold.ttf", "LiberationMono-Bold.ttf",
+                "LiberationSans-Bold.ttf", "LiberationSansNarrow-Regular.ttf", "DejaVuSans-BoldOblique.ttf",
+                "LiberationSerif-Regular.ttf", "DejaVuSansMono-Bold.ttf")
+
+
+def add_text9(rgb, mask, rng):
+    """add_text with other sizes and half of the texts placed over the product's edge."""
+    size = int(rng.choice([34, 50, 72]))
+    colour = COLOURS[rng.integers(len(COLOURS))]
+    outline = rng.random() < 0.2
+    fill = (255, 255, 255, 255) if outline else colour + (255,)
+    layer = _text_layer(str(rng.choice(PROMO)), font(rng, size), fill, stroke=3 if outline else 0,
+                        stroke_fill=(0, 0, 0, 255) if outline else None)
+    img = Image.fromarray(rgb).convert("RGBA")
+    cross = rng.random() < 0.5
+    spot = None if cross else _free_spot(_zone(mask), *layer.size, rng)
+    fixable = spot is not None
+    if spot is None:
+        spot = _free_spot(_zone(mask, 0.0), *layer.size, rng, clear=False) or (20, 20)
+    _paste(img, layer, spot)
+    return np.asarray(img.convert("RGB")), fixable, f"{size}px{'/outline' if outline else ''}{'/cross' if not fixable else ''}"
+
+
+def build_fresh9_cached(bases: list[Base], cache: Path, seed: int = FRESH9_SEED) -> list[Case]:
+    held = [b for b in bases if half_of(b.name) == "held-out"]
+    phones = load_phone_bases(cache, 1, 100, set(range(60)), "fresh9-bases", "phone9_")
+
+    def build() -> list[Case]:
+        global FONTS
+        kept = FONTS
+        FONTS = [d / n for n in FRESH9_FONTS for d in FONT_DIRS if (d / n).is_file()] or kept
+        try:
+            cases = build_fresh(held, phones, seed, "fresh9")
+            for b in held + phones:
+                rng = np.random.default_rng(zlib.crc32(b.name.encode()) + seed + 9)
+                mask = b.mask if b.mask is not None else _white_mask(b.rgb)
+                rgb, fixable, detail = add_text9(b.rgb, mask, rng)
+                cases.append(Case(f"{b.name}__text__g", b.name, "fresh9", b.group, "text", detail, fixable, rgb,
+                                  b.rgb))
+        finally:
+            FONTS = kept
+        return cases
+    return _cases_in(cache / f"cases-fresh9-{seed}", {b.name: b for b in held + phones}, build)
+
+
 def _white_mask(rgb: np.ndarray) -> np.ndarray:
     """A packshot's product, roughly: what is not the white paper (only to place overlays beside it)."""
     off = (np.abs(rgb.astype(np.int16) - 255).max(axis=2) > 12).astype(np.uint8)
@@ -812,14 +865,15 @@ def predicted(f: overlay.Findings) -> set[str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--half", choices=["tune", "held-out", "all", "fresh", "phone-tune", "fresh7", "frame-tune", "fresh8",
-                                       "screen-tune"], default="held-out",
+                                       "screen-tune", "fresh9"], default="held-out",
                     help="fresh: the round-5 validation split (new seed, new photos), kept apart from both halves; "
                          "phone-tune: round 6's tuning cases on Etalase's outputs of other phone photos; "
                          "fresh7: round 7's validation split (seed 7007, phone photos no other split uses); "
                          "frame-tune: round 8's tuning cases (frames the product crosses, seamless collages, "
                          "phone photos padded onto white); fresh8: round 8's validation split (seed 8008); "
                          "screen-tune: round 9's tuning cases (app screenshots whose product crosses the app "
-                         "bar's lower edge)")
+                         "bar's lower edge); fresh9: round 10's validation split (seed 9009, new fonts, held-out "
+                         "photos and phone photos no other split uses, one more text case per photo)")
     ap.add_argument("--model", default="u2netp")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/etalase_readiness_cache"))
     ap.add_argument("--sheet", type=Path, default=None, help="folder for contact sheets of misses and false alarms")
@@ -850,9 +904,12 @@ def main(argv: list[str] | None = None) -> int:
         cases = build_fresh8_cached(bases, args.cache)
     elif args.half == "screen-tune":
         cases = build_screentune_cached(bases, args.cache)
+    elif args.half == "fresh9":
+        cases = build_fresh9_cached(bases, args.cache)
     else:
         cases = build_cases_cached(bases, args.cache)
-    if args.half not in ("all", "fresh", "phone-tune", "fresh7", "frame-tune", "fresh8", "screen-tune"):
+    if args.half not in ("all", "fresh", "phone-tune", "fresh7", "frame-tune", "fresh8", "screen-tune",
+                         "fresh9"):
         cases = [c for c in cases if c.half == args.half]
     print(f"{len(bases)} photos, {len(cases)} cases ({args.half}), built in {time.perf_counter() - t0:.1f}s",
           file=sys.stderr)

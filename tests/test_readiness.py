@@ -756,3 +756,46 @@ def test_a_flat_mark_the_cutout_partly_took_for_product_is_judged_on_its_whole_p
     f = detect(img, alpha)
     assert f.kinds == kinds, f.marks
     assert all(m.touches_product for m in f.marks)
+
+
+@pytest.mark.parametrize("shade,flagged", [(0, True), (int(LIMITS.swallow_flat * 30), False)])
+def test_letters_the_cutout_took_for_product_are_added_text_when_one_flat_paint(shade, flagged):
+    """Promo text crossing the carton's right edge, the cutout's alpha following the letters out
+    (the model took the whole word for product: nothing lies outside the product to flag). The
+    letters beyond the carton's straight edge, one flat paint whose whole paint runs into the carton
+    as a row of letters, are added text against the product (round 10); the same letters shaded
+    across (a camera's surface) are the product's and stay unflagged."""
+    img, alpha = packshot(box=(300, 150, 900, 1100), dense_text=False)
+    at, font = (480, 520), _font(90)
+    img = _lettered(img, at, "DISKON 50%", font, (900, 120), shade)
+    letters = Image.new("L", img.size, 0)
+    ImageDraw.Draw(letters).text(at, "DISKON 50%", font=font, fill=255)
+    # the model's alpha follows the letters, joined to the carton by a faint run along their foot
+    soft = cv2.dilate(np.asarray(letters), np.ones((3, 3), np.uint8))
+    soft[599:604, 880:1140] = 255
+    alpha = np.maximum(alpha, soft)
+    beyond = np.asarray(letters)[:, 920:] > 127
+    assert beyond.sum() > 500 and overlay.product_mask(alpha)[:, 920:][beyond].mean() > 0.8  # taken for product
+    f = detect(img, alpha)
+    assert ("text" in f.kinds) == flagged, f.marks
+    if flagged:
+        assert not f.removable  # it crosses the product: the fix refuses
+
+
+@pytest.mark.parametrize("sliver,flagged", [(LIMITS.sliver, False), (0.0, True)])
+def test_a_lines_pieces_the_cutout_took_for_product_are_no_letters(sliver, flagged):
+    """Flat 6 px dashes in a row beside the carton, the cutout's alpha running out along them: a frame
+    line's pieces the product stands in front of (left after the fix paints the frame over). They
+    are as flat as paint and their whole paint is a row of pieces, but thinner than ``sliver`` of the
+    long side and 4 times longer: a line, no word (without that limit they read as text)."""
+    img, alpha = packshot(box=(300, 150, 900, 1100), dense_text=False)
+    d = ImageDraw.Draw(img)
+    pieces = Image.new("L", img.size, 0)
+    dp = ImageDraw.Draw(pieces)
+    for x in range(860, 1140, 56):
+        d.rectangle([x, 597, x + 36, 602], fill=(250, 200, 0))
+        dp.rectangle([x, 597, x + 36, 602], fill=255)
+    soft = cv2.dilate(np.asarray(pieces), np.ones((3, 3), np.uint8))
+    soft[600:604, 880:1140] = 255  # joined to the carton along their foot
+    f = overlay.detect(np.asarray(img), np.maximum(alpha, soft), dataclasses.replace(LIMITS, sliver=sliver))
+    assert ("text" in f.kinds) == flagged, f.marks

@@ -88,7 +88,8 @@ def whole_paint(small: np.ndarray, colour: np.ndarray, box: tuple[int, int, int,
     """The whole of a mark's paint, the part the cutout took for product included: pieces of the
     mark's colour (within ``level``; each piece flat, at most ``flat`` levels, as paint is) around
     its box (x0, y0, x1, y1; ``seed`` its pixels there), joined as letters are (``join``) to the
-    mark. Its box, pieces, solid share and the largest piece's span, or None when there is none."""
+    mark. Its box, pieces, solid share and the largest piece's span (and its pixels: ``mask`` over the
+    window read, whose corner is ``at``), or None when there is none."""
     h, w = small.shape[:2]
     x0, y0, x1, y1 = box
     grow = 2 * max(x1 - x0, y1 - y0)
@@ -115,4 +116,5 @@ def whole_paint(small: np.ndarray, colour: np.ndarray, box: tuple[int, int, int,
     k, _, st, _ = cv2.connectedComponentsWithStats(whole.astype(np.uint8), connectivity=8)
     big = st[1:][st[1:, cv2.CC_STAT_AREA] >= 4]
     span = float((big[:, cv2.CC_STAT_WIDTH] * big[:, cv2.CC_STAT_HEIGHT]).max()) / (bw * bh) if len(big) else 0.0
-    return dict(bw=bw, bh=bh, parts=len(big), solid=float(whole.sum()) / (bw * bh), span=span)
+    return dict(bw=bw, bh=bh, parts=len(big), solid=float(whole.sum()) / (bw * bh), span=span, mask=whole,
+                at=(wx0, wy0))

@@ -26,7 +26,9 @@ How it decides (docs/readiness.md has the measurements):
   (a small solid or compact mark), ``text`` (a row of letters). A shaded blot beside the product
   with nothing drawn in it is a piece of the photo the cutout left behind, not a mark; so is a
   shape apart from it shaded in light. A flat mark the cutout partly took for product is judged
-  on its whole paint (``ink.whole_paint``): the fragment outside is not a logo of its own.
+  on its whole paint (``ink.whole_paint``): the fragment outside is not a logo of its own. Letters the
+  cutout took for product (thin pieces of its outline, flat paint, whose whole paint is a row of letters)
+  are text against the product (``_swallowed_text``).
 """
 
 from __future__ import annotations
@@ -109,6 +111,11 @@ class Limits:
     paint_level: float = 1.5      # ... in one region whose colour strays at most this (90th percentile) ...
     paint_min: float = 0.004      # ... at least this share of the image ...
     paint_aspect: float = 2.5     # ... and no longer than this times its width: a badge the cutout took for product
+    swallow_open: float = 0.03    # letters the cutout took for product: what an opening of this share of the long
+                                  # side removes from the product's outline ...
+    swallow_min: float = 3e-5     # ... in pieces of at least this share of the image ...
+    swallow_flat: int = 2         # ... whose stroke cores (full resolution) stray at most this, and whose whole
+                                  # paint read into the product is a row of letters (round 10)
 
 
 LIMITS = Limits()
@@ -526,6 +533,8 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
             cand &= ~lines  # a crossed frame's pieces are the frame, not marks
         marks += _group_marks(cand, solid, diff, zone, scale, (W, H), limits, framed=bool(border), small=small,
                               full=(rgb, canvas))
+        if not any(m.kind == "text" for m in marks):
+            marks += _swallowed_text(prod, inside, diff, scale, (W, H), limits, (rgb, canvas), small)
 
     content = _full_box((left, top, right, bottom), scale, (W, H))
     if (screenshot or border) and content[2] - content[0] < 0.2 * W or content[3] - content[1] < 0.2 * H:
@@ -560,6 +569,50 @@ def _painted_marks(painted: list[np.ndarray], prod: np.ndarray, diff: np.ndarray
         touches = bool((cv2.dilate(m.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & prod).any())
         box = _full_box((x0, y0, x1, y1), scale, size)
         marks.append(Mark(kind, box, round(float(np.percentile(diff[m], 95)), 1), touches))
+    return marks
+
+
+def _swallowed_text(prod: np.ndarray, inside: np.ndarray, diff: np.ndarray, scale: float, size: tuple[int, int],
+                    limits: Limits, full: tuple[np.ndarray, np.ndarray], small: np.ndarray) -> list[Mark]:
+    """Letters the cutout took for product: thin pieces of the product's outline (what an opening
+    of the product removes) of one flat paint whose whole paint, read into the product, is a row of letters
+    flat too (a fragment a few px wide looks flat on a gently shaded surface; the word does not)."""
+    h, w = prod.shape
+    side = max(h, w)
+    k = max(3, int(limits.swallow_open * side)) | 1
+    body = cv2.morphologyEx(prod.astype(np.uint8), cv2.MORPH_OPEN, _disk(k // 2)).astype(bool)
+    thin = prod & ~body & inside & (diff > limits.colour_level)
+    if np.count_nonzero(thin) < limits.swallow_min * h * w:
+        return []
+    kx, ky = max(3, int(limits.join_x * side)) | 1, max(3, int(limits.join_y * side)) | 1
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(thin.astype(np.uint8), connectivity=8)
+    marks = []
+    for i in range(1, n):
+        x, y, bw, bh, count = stats[i]
+        if count < limits.swallow_min * h * w:
+            continue
+        px = labels[y:y + bh, x:x + bw] == i
+        flat = _core_flatness(full, px, (x, y), scale, limits)
+        if flat > limits.swallow_flat:
+            continue
+        d = diff[y:y + bh, x:x + bw]
+        contrast = float(np.percentile(d[px], 95))
+        if contrast < limits.watermark_contrast:
+            continue  # faint: a watermark's, not added text's
+        core = px & (d >= limits.core_share * contrast)
+        if core.sum() < 5:
+            continue
+        colour = np.median(small[y:y + bh, x:x + bw][core], axis=0)
+        whole = whole_paint(small, colour, (x, y, x + bw, y + bh), px, (kx, ky), limits.band_level, limits.flat_level)
+        if whole is None or whole["parts"] < limits.text_parts or whole["bw"] < limits.text_aspect * whole["bh"] \
+                or whole["span"] >= limits.shape_span or whole["bw"] * whole["bh"] < limits.whole_grow * bw * bh:
+            continue
+        if whole["bh"] <= limits.sliver * side and whole["bw"] >= 4 * whole["bh"]:
+            continue  # a line's pieces (a frame line the product stands in front of), not letters
+        if _core_flatness(full, whole["mask"], whole["at"], scale, limits) > limits.swallow_flat:
+            continue  # the whole word shaded across: lettering the camera saw, not paint an app added
+        marks.append(Mark("text", _full_box((x, y, x + bw, y + bh), scale, size), round(contrast, 1), True))
+        break
     return marks
 
 
