@@ -193,15 +193,16 @@ def _zone(mask: np.ndarray, grow: float = 0.035) -> np.ndarray:
     return cv2.dilate((mask > 127).astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2)) > 0
 
 
-def add_text(rgb, mask, rng):
-    size = int(rng.choice([30, 44, 64, 90]))
+def add_text(rgb, mask, rng, sizes=(30, 44, 64, 90), cross_share=0.2):
+    """Promo text in one of ``sizes`` (px), over the product's edge in ``cross_share`` of the cases."""
+    size = int(rng.choice(list(sizes)))
     colour = COLOURS[rng.integers(len(COLOURS))]
     outline = rng.random() < 0.2
     fill = (255, 255, 255, 255) if outline else colour + (255,)
     layer = _text_layer(str(rng.choice(PROMO)), font(rng, size), fill, stroke=3 if outline else 0,
                         stroke_fill=(0, 0, 0, 255) if outline else None)
     img = Image.fromarray(rgb).convert("RGBA")
-    cross = rng.random() < 0.2
+    cross = rng.random() < cross_share
     spot = None if cross else _free_spot(_zone(mask), *layer.size, rng)
     fixable = spot is not None
     if spot is None:  # over the product's edge
@@ -734,20 +735,7 @@ FRESH9_FONTS = ("DejaVuSansCondensed-Bold.ttf", "DejaVuSerif-Bold.ttf", "Liberat
 
 def add_text9(rgb, mask, rng):
     """add_text with other sizes and half of the texts placed over the product's edge."""
-    size = int(rng.choice([34, 50, 72]))
-    colour = COLOURS[rng.integers(len(COLOURS))]
-    outline = rng.random() < 0.2
-    fill = (255, 255, 255, 255) if outline else colour + (255,)
-    layer = _text_layer(str(rng.choice(PROMO)), font(rng, size), fill, stroke=3 if outline else 0,
-                        stroke_fill=(0, 0, 0, 255) if outline else None)
-    img = Image.fromarray(rgb).convert("RGBA")
-    cross = rng.random() < 0.5
-    spot = None if cross else _free_spot(_zone(mask), *layer.size, rng)
-    fixable = spot is not None
-    if spot is None:
-        spot = _free_spot(_zone(mask, 0.0), *layer.size, rng, clear=False) or (20, 20)
-    _paste(img, layer, spot)
-    return np.asarray(img.convert("RGB")), fixable, f"{size}px{'/outline' if outline else ''}{'/cross' if not fixable else ''}"
+    return add_text(rgb, mask, rng, sizes=(34, 50, 72), cross_share=0.5)
 
 
 def build_fresh9_cached(bases: list[Base], cache: Path, seed: int = FRESH9_SEED) -> list[Case]:
