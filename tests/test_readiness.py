@@ -196,6 +196,18 @@ def test_a_speck_below_the_noise_floor_is_ignored_and_a_mark_above_it_is_not():
     assert detect(img, alpha).marks != ()
 
 
+@pytest.mark.parametrize("size,dx", [(80, 0.9), (100, 0.9), (100, 1.6)])
+@pytest.mark.parametrize("colour", [(20, 20, 20, 255), (30, 90, 220, 255), (20, 160, 60, 255)])
+def test_a_word_across_the_products_edge_is_text_whatever_part_lies_outside(size, dx, colour):
+    """"PROMO 50%" across the carton's left edge: when only two or three letters lie outside, they
+    looked like an elongated shape against the product (a part the cutout missed) and the word went
+    unflagged (round 10's walk: "Siap tayang" under a promo across a cereal box). Read on across the
+    product, their flat paint is a word."""
+    img, alpha = packshot()
+    img = with_text(img, xy=(BOX[0] - int(dx * size), 600), size=size, fill=colour)
+    assert "text" in detect(img, alpha).kinds
+
+
 # --------------------------------------------------------------------------- frames, screenshots, collages
 
 @pytest.mark.parametrize("width,framed", [(4, False), (30, True)])

@@ -688,7 +688,13 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
         kind = "watermark" if f["contrast"] < limits.watermark_contrast or f["tiled"] else _shape_kind(f, side, limits)
         if f["touches"] and (kind in ("logo", "sticker") or (word and f["parts"] < limits.text_parts)) and (
                 f["flat"] > limits.flat_level or (kind != "text" and long_side > limits.badge_aspect * short_side)):
-            continue  # a shaded or elongated shape against the product: a part of it the cutout missed
+            # a shaded or elongated shape against the product: a part of it the cutout missed; unless
+            # it is flat and its paint, read on across the product, is a word: the letters beside the
+            # product of a text painted over it ("PROMO 50%" crossing a box's edge)
+            if f["flat"] > limits.flat_level or small is None or f["ink_flat"] > limits.swallow_flat \
+                    or _whole_kind(f, kind, small, diff, (kx, ky), side, limits) != "text":
+                continue
+            kind = "text"
         if not f["touches"] and kind in ("logo", "sticker") and full is not None and _core_flatness(
                 full, f["region"], f["at"], scale, limits, luma=True) > (
                 limits.flat_level if f["fill"] < limits.curve_fill else limits.shade_level):
