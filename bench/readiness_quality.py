@@ -42,7 +42,9 @@ not included: it is the pipeline's, timed separately).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
+import io
 import json
 import os
 import sys
@@ -191,6 +193,13 @@ def _paste(img: Image.Image, layer: Image.Image, xy: tuple[int, int]) -> None:
 def _zone(mask: np.ndarray, grow: float = 0.035) -> np.ndarray:
     r = int(grow * SIDE)
     return cv2.dilate((mask > 127).astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2)) > 0
+
+
+def _as_jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
+    """``rgb`` saved as a JPEG (Pillow's default 4:2:0 below quality 95 too) and read back."""
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "JPEG", quality=quality, subsampling=2)
+    return np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
 
 
 def add_text(rgb, mask, rng, sizes=(30, 44, 64, 90), cross_share=0.2):
@@ -874,6 +883,9 @@ def main(argv: list[str] | None = None) -> int:
                          "rapidocr-onnxruntime wheel) on the same cases")
     ap.add_argument("--ppocr-side", type=int, default=480)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--jpeg", type=int, default=None, metavar="Q",
+                    help="judge each image as a JPEG of this quality (4:2:0, as phones and apps save them); "
+                         "the cutouts stay the lossless images' (cached)")
     args = ap.parse_args(argv)
     if not DATA.is_dir():
         print(f"../shared/data is absent ({DATA}): nothing to measure", file=sys.stderr)
@@ -912,6 +924,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.cutouts_only:
         return 0
     cases = [c for c in cases if c.name in alphas]
+    if args.jpeg:
+        cases = [dataclasses.replace(c, rgb=_as_jpeg(c.rgb, args.jpeg)) for c in cases]
     from assistant.presets import load_presets
     from assistant.readiness import autofix, rules
     presets = load_presets(args.presets)

@@ -691,7 +691,7 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
             # a shaded or elongated shape against the product: a part of it the cutout missed; unless
             # it is flat and its paint, read on across the product, is a word: the letters beside the
             # product of a text painted over it ("PROMO 50%" crossing a box's edge)
-            if f["flat"] > limits.flat_level or small is None or f["ink_flat"] > limits.swallow_flat \
+            if f["flat"] > limits.flat_level or small is None or f["ink_flat"] > limits.flat_level \
                     or _whole_kind(f, kind, small, diff, (kx, ky), side, limits) != "text":
                 continue
             kind = "text"
