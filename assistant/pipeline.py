@@ -32,7 +32,6 @@ TRANSPARENT = "transparent"
 # An output's background when the photo was kept whole (a pile or display, cropped square): the
 # canvas is the photo's own surroundings, whatever colour was asked for.
 SCENE = "scene"
-KEPT_WHOLE = "kept whole"  # the photo's history says so when ``cutout.cut`` did not cut it
 # Share of the product's size kept around it for the lighting stage: it reads the light's
 # colour from the table or paper around the product (it needs at least 15 % of the crop).
 LIGHTING_CONTEXT = 0.12
@@ -149,11 +148,23 @@ def with_mask(photo: Photo, soft: np.ndarray, model: str | None = None) -> Photo
         _remember(image, made.rgb)  # process() reads both next: no second copy out of Pillow
     alpha = Image.fromarray(made.alpha, "L")
     _remember(alpha, made.alpha)
-    history = (f"cut out with {segmenter.name} on {segmenter.device}",) + ((KEPT_WHOLE,) if made.uncut else ())
+    history = (f"cut out with {segmenter.name} on {segmenter.device}",) + (("kept whole",) if made.uncut else ())
     photo = photo.with_(image=image, alpha=alpha, history=photo.history + history)
     for code, params in made.notices:
         photo = photo.noted(code, **params)
     return photo
+
+
+def kept_whole(photo: Photo) -> bool:
+    """Whether ``cutout.cut`` kept the photo whole (a pile or display): its notice says so."""
+    return any(n.code in cutout.UNCUT_NOTICES for n in photo.notices)
+
+
+def recut(photo: Photo, alpha: np.ndarray) -> Photo:
+    """``photo`` with the alpha the vendor's brush strokes made (``cutout.touch_up``): cut out
+    now, so no longer kept whole (the notice that said so goes; its output is framed again)."""
+    return photo.with_(alpha=Image.fromarray(alpha, "L"),
+                       notices=tuple(n for n in photo.notices if n.code not in cutout.UNCUT_NOTICES))
 
 
 def cut_out(photo: Photo, model: str | None = None) -> Photo:
@@ -247,12 +258,12 @@ def process(photo: Photo, presets: list[Preset] | str, model: str | None = None,
     box_w, box_h = box[2] - box[0], box[3] - box[1]
 
     # A photo kept whole is squared, not framed: it fills the canvas (padded with the background
-    # colour it would read as a photo in a frame, and look as if it stood on a plain background).
-    kept_whole = KEPT_WHOLE in photo.history
+    # colour, it would look like a framed picture standing on a plain background).
+    whole = kept_whole(photo)
 
     # Light once, at the largest scale any output needs.
     t0 = time.perf_counter()
-    scales = {p.name: framing.fit_scale(box, p.size, 1.0 if kept_whole else p.image.fill) for p in presets}
+    scales = {p.name: framing.fit_scale(box, p.size, 1.0 if whole else p.image.fill) for p in presets}
     master_scale = max(scales.values())
     _, lit_rgb, master_alpha, offset = lit_crop(rgb, alpha, box, master_scale,
                                                 lighting_settings or presets[0].lighting)
@@ -273,7 +284,7 @@ def process(photo: Photo, presets: list[Preset] | str, model: str | None = None,
         if p_light.sharpen > 0:
             p_rgb = framing.sharpen_rgb(p_rgb, p_light, scale)
         bg_rgb, bg_name, notices = _background_for(preset, background)
-        if kept_whole and bg_rgb is not None:
+        if whole and bg_rgb is not None:
             bg_name = SCENE
         fg, canvas_alpha = framing.place(p_rgb, p_alpha, p_offset, (box_w * scale, box_h * scale),
                                          preset.size)

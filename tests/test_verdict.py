@@ -137,14 +137,14 @@ def test_a_photo_kept_whole_fills_the_canvas_and_does_not_claim_a_plain_backgrou
 
     from assistant.imaging.scene import uncut_alpha
     from assistant.photo import Notice, Photo
-    from assistant.pipeline import KEPT_WHOLE, SCENE, process
+    from assistant.pipeline import SCENE, process, recut
     from assistant.readiness.verdict import RETAKE, verdict_of
     from assistant.web import render
 
     rng = np.random.default_rng(2)
     display = rng.integers(40, 220, (300, 400, 3), dtype=np.uint8)  # a busy scene, nothing plain
     photo = Photo(image=Image.fromarray(display), alpha=Image.fromarray(uncut_alpha((300, 400)), "L"),
-                  history=(KEPT_WHOLE,), notices=(Notice("realphoto_fragment_uncut", {}),))
+                  notices=(Notice("realphoto_fragment_uncut", {}),))
     umum = load_preset("umum")
     result = process(photo, [umum])
     out = result.outputs[0]
@@ -163,6 +163,12 @@ def test_a_photo_kept_whole_fills_the_canvas_and_does_not_claim_a_plain_backgrou
     assert "⚠ latar masih dari foto aslinya (diminta putih polos)" in text and "✓ latar" not in text
     assert "aman untuk semua marketplace" not in text  # no tick over a scene
     assert "still the photo's own" in render.compliance_md(entry, "en")
+    # The vendor's brush then cuts one product out of it: it is framed like any product again.
+    product = np.zeros((300, 400), np.uint8)
+    product[100:220, 150:260] = 255
+    touched = process(recut(result.photo, product), [umum])
+    assert touched.outputs[0].background != SCENE and touched.outputs[0].fill == umum.image.fill
+    assert "realphoto_fragment_uncut" not in [r.name for r in verdict_of(touched).reasons]
 
 
 def test_the_batch_report_weighs_notices_as_the_verdict_did(tmp_path):

@@ -67,7 +67,8 @@ SHAPE_BACKED = ("realphoto_hand_left",)
 REFRAMED = ("product_size",)
 MARKETPLACE_CHECKS = ("background", "file_size")
 FINGERS_RETAKE = 25  # percent of the product's outline the fingers cover from which it is red
-UNCUT = ("realphoto_pile_uncut", "realphoto_fragment_uncut")  # the notices of a photo kept whole
+# the notices of a photo kept whole: stages.cutout.UNCUT_NOTICES (this module imports no image code)
+UNCUT = ("realphoto_pile_uncut", "realphoto_fragment_uncut")
 
 # The special cases in one place: where a notice or a check weighs otherwise than ``NOTICE_LEVEL``
 # and ``check_level`` say, and in which situation (``_situation``: what one output's checks and

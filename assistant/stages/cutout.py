@@ -647,6 +647,8 @@ def notices(rgb: np.ndarray, alpha: np.ndarray) -> list[tuple[str, dict]]:
 # --------------------------------------------------------------------------- the whole cut
 
 HELD_OVERRULES = True  # a hand found holding the product overrules the pile / display judgement
+# What ``cut`` says when it keeps the photo whole (``scene_kind``'s two kinds; ``busy_scene``'s too)
+UNCUT_NOTICES = ("realphoto_pile_uncut", "realphoto_fragment_uncut")
 
 BUSY_SIDE = 256  # the photo's long side at which its edges are counted
 BUSY_STEP = 40  # a Sobel gradient of this many levels is an edge (a step of about 10 levels)

@@ -406,7 +406,7 @@ def touch_up_files(photo, keep, remove, preset_names, model: str, background: st
     if not keep.any() and not remove.any():
         raise AppMessage("app_touch_need_strokes")
     alpha = touch_up(np.asarray(photo.image), np.asarray(photo.alpha), keep, remove)
-    touched = photo.with_(alpha=Image.fromarray(alpha, "L"))
+    touched = pipeline.recut(photo, alpha)
     return _write_outputs(touched, load_presets(preset_names), model, background, lighting, shadow, stem, checks)
 
 
