@@ -37,7 +37,8 @@ REASONS = tuple(REASON_RULES)
 BACKGROUND_RING = 0.03    # the outer band of the image the background is judged on
 BACKGROUND_SHARE = 0.02   # a larger share of that band off the preset's colour fails
 ASPECT_TOLERANCE = 0.03   # |log(image ratio / preset ratio)| above this: wrong shape
-FIXABLE = {"overlay", "border", "screenshot", "background", "background_busy", "fill", "aspect", "min_size", "file_size", "format"}
+FIXABLE = {"overlay", "border", "screenshot", "background", "background_busy", "fill", "aspect", "min_size",
+           "file_size", "format"}
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ ulang" line under a green headline): one verdict, the same everywhere. Cutout no
 kept whole or a fragment is red, fingers covering the product amber, a hand that was
 removed nothing. The special cases (in which situation a notice or a check weighs otherwise)
 are two tables read in one place: ``NOTICE_CASES`` and ``CHECK_TIPS``. ``Verdict.marketplace_line``
-says what the preset's own rules check ("Ukuran, format dan latar sesuai aturan Shopee"). ``counts_line`` gives a batch's
-"24 siap, 4 perlu dicek, 2 foto ulang".
+says what the preset's own rules check ("Ukuran, format dan latar sesuai aturan Shopee").
+``counts_line`` gives a batch's "24 siap, 4 perlu dicek, 2 foto ulang".
 
 ``verdicts_of(result)`` (per preset name) and ``verdict_of(result)`` (the worst output's: the
 one headline for the photo) judge a ``pipeline.Result`` from its ``checks`` (measured once,
