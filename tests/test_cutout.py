@@ -438,6 +438,39 @@ def test_a_display_in_which_the_model_keeps_nothing_is_kept_whole():
     assert (made.alpha[:, 100:700] == 255).all() and (made.alpha[:, :100] == 0).all()  # centred square
 
 
+def _speck(share: float, confidence: float, soft_edge: bool = False) -> np.ndarray:
+    """The model's mask with one round region of ``share`` of the frame, believed at ``confidence``;
+    ``soft_edge``: a third of it a half-believed rim (as a thin product is mostly edge)."""
+    soft = np.zeros((1024, 1024), np.float32)
+    radius = 1024 * np.sqrt(share / np.pi)
+    cv2.circle(soft, (600, 400), round(radius), 0.5 if soft_edge else confidence, -1)
+    if soft_edge:
+        cv2.circle(soft, (600, 400), round(radius * np.sqrt(2 / 3)), confidence, -1)
+    return soft
+
+
+@pytest.mark.parametrize("share, confidence, soft_edge, busy, kept_whole", [
+    (0.012, 0.65, False, True, True),    # a scrap of a display the model half believes: kept whole
+    (0.03, 0.65, False, True, False),    # as unsure, but larger than a speck: cut (a product far away)
+    (0.012, 0.95, False, True, False),   # as small, but the model is sure of it: cut
+    (0.012, 1.0, True, True, False),     # sure of its middle, its rim soft (mean 0.83): cut
+    (0.012, 0.65, False, False, False),  # on a blank background: a small thing, cut
+])
+def test_a_speck_of_a_busy_scene_the_model_is_unsure_of_is_kept_whole_not_blown_up(share, confidence, soft_edge,
+                                                                                    busy, kept_whole):
+    """Issue 16: 'never enlarge a small uncertain fragment to fill the canvas'. On shop photos the
+    model sometimes keeps only a speck of the display (a tomato's shine, a carton's cap, a price
+    sign), which framed at 85 % came out as a blur enlarged 10-20x."""
+    rng = np.random.default_rng(2)
+    rgb = _display() if busy else np.clip(rng.normal(190, 4, (600, 800, 3)), 0, 255).astype(np.uint8)
+    made = cutout.cut(_speck(share, confidence, soft_edge), rgb)
+    assert made.uncut == kept_whole
+    if kept_whole:
+        assert made.notices == (("realphoto_fragment_uncut", {}),)
+    else:
+        assert (made.alpha > 127).mean() > 0.5 * share
+
+
 @pytest.mark.parametrize("kind", ["flat", "noisy", "gradient"])
 def test_a_blank_photo_in_which_the_model_keeps_nothing_finds_no_product(kind):
     """A plain wall or paper (JPEG-like noise or a light fall-off included) is not a display: it

@@ -700,7 +700,7 @@ def cut(soft: np.ndarray, rgb: np.ndarray) -> Cut:
     stats = scene_stats(soft.astype(np.float32), keep)
     # Judged on ISNet's fine grid only: u2netp's confidence on thin products (a tripod, a cart,
     # a dental chair in DIS5K) is as low as a display's, and those were kept whole.
-    kind = scene_kind(stats) if max(soft.shape) >= DECIDE_GRID else None
+    kind = scene_kind(dict(stats, busy=busy_scene(rgb))) if max(soft.shape) >= DECIDE_GRID else None
     alpha = _upsample(mask, rgb)
     found: list[tuple[str, dict]] = []
     before = alpha
