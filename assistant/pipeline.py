@@ -85,7 +85,8 @@ class Result:
         for out in self.outputs:
             found[out.preset.name] = run_checks(
                 rgb, alpha, original_size=self.photo.original_size, preset=out.preset, output=out.image,
-                output_bytes=len(out.data), output_fitted=True, same_photo=next(iter(found.values()), None))
+                output_bytes=len(out.data), output_fitted=True, same_photo=next(iter(found.values()), None),
+                output_scene=out.background == SCENE)
         return found
 
 

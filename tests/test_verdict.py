@@ -163,6 +163,11 @@ def test_a_photo_kept_whole_fills_the_canvas_and_does_not_claim_a_plain_backgrou
     assert "⚠ latar masih dari foto aslinya (diminta putih polos)" in text and "✓ latar" not in text
     assert "aman untuk semua marketplace" not in text  # no tick over a scene
     assert "still the photo's own" in render.compliance_md(entry, "en")
+    # Its background tip says how to retake, not to pick white and process again (which keeps the scene).
+    background = next(c for c in result.checks["umum"] if c.check == "background")
+    tip = render.plain(background.tip("id"), "id")
+    assert background.status != "ok" and "foto ulang satu produk" in tip and "Pilih" not in tip
+    assert "putih polos" in tip and "#" not in tip
     # The vendor's brush then cuts one product out of it: it is framed like any product again.
     product = np.zeros((300, 400), np.uint8)
     product[100:220, 150:260] = 255

@@ -76,18 +76,19 @@ def check_cut_photo(photo: Photo, preset: str | Preset | None = None, model: str
     (no "near the cap" warning). The benchmark calls this with cached cutouts."""
     chosen = _preset(preset)
     alpha = np.asarray(photo.alpha)
-    image, nbytes, refused = None, None, False
+    image, nbytes, refused, scene = None, None, False, False
     if chosen is not None and alpha_box(alpha) is not None:
         try:
             output = pipeline.process(photo, [chosen], model=model).outputs[0]
-            image, nbytes = output.image, len(output.data)
+            image, nbytes, scene = output.image, len(output.data), output.background == pipeline.SCENE
         except AssistantError as exc:
             if exc.code != "output_too_large":
                 raise
             nbytes, refused = int(exc.params["size"]), True
     return run_checks(np.asarray(photo.image), alpha, original_size=photo.original_size, preset=chosen,
                       output=image, output_bytes=nbytes, output_refused=refused,
-                      output_fitted=nbytes is not None and not refused, second_alpha=second_alpha)
+                      output_fitted=nbytes is not None and not refused, second_alpha=second_alpha,
+                      output_scene=scene)
 
 
 def check_outputs(result: pipeline.Result, second_alpha: np.ndarray | None = None,
@@ -104,7 +105,8 @@ def check_outputs(result: pipeline.Result, second_alpha: np.ndarray | None = Non
         found[out.preset.name] = run_checks(
             rgb, alpha, original_size=photo.original_size, preset=out.preset, output=out.image,
             output_bytes=len(out.data), output_fitted=True, residual_cast=residual_cast,
-            second_alpha=second_alpha, same_photo=next(iter(found.values()), None))
+            second_alpha=second_alpha, same_photo=next(iter(found.values()), None),
+            output_scene=out.background == pipeline.SCENE)
     return found
 
 

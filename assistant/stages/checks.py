@@ -462,7 +462,10 @@ def check_white_on_white(rgb: np.ndarray, mask: np.ndarray) -> CheckResult:
     return _result("white_on_white", status, de)
 
 
-def check_background(output: np.ndarray, preset=None) -> CheckResult | None:
+def check_background(output: np.ndarray, preset=None, scene: bool = False) -> CheckResult | None:
+    """The output's border against the preset's background colour. ``scene``: the photo was kept
+    whole (a pile or display the cutout could not separate), so its border is the scene's own:
+    choosing another background colour would not help, and the tip says how to retake instead."""
     if output.ndim == 3 and output.shape[2] == 4:
         return None  # a transparent PNG has no background to judge
     rgb = _rgb3(output)
@@ -472,8 +475,9 @@ def check_background(output: np.ndarray, preset=None) -> CheckResult | None:
     off = np.abs(rgb[band].astype(np.int16) - want).max(axis=1) > LIMITS.background_tolerance
     share = float(off.mean())
     colour = "#%02X%02X%02X" % tuple(int(c) for c in want)
-    return _result("background", _grade(share, LIMITS.background_warn, LIMITS.background_fail), share,
-                   percent=round(100 * share, 1), colour=colour)
+    status = _grade(share, LIMITS.background_warn, LIMITS.background_fail)
+    key = "check_background_scene" if scene and status != OK else None
+    return _result("background", status, share, key, percent=round(100 * share, 1), colour=colour)
 
 
 def check_file_size(nbytes: int, preset=None, refused: bool = False, fitted: bool = False) -> CheckResult:
@@ -616,7 +620,7 @@ def run_checks(rgb: np.ndarray, alpha: np.ndarray | None, *, original_size: tupl
                preset=None, output: Image.Image | np.ndarray | None = None, output_bytes: int | None = None,
                residual_cast: float | None = None, second_alpha: np.ndarray | None = None,
                output_refused: bool = False, output_fitted: bool = False,
-               same_photo: list[CheckResult] | None = None) -> list[CheckResult]:
+               same_photo: list[CheckResult] | None = None, output_scene: bool = False) -> list[CheckResult]:
     """Every check that applies, in ``CHECK_NAMES`` order.
 
     ``rgb``/``alpha``: the source photo at working resolution and its cutout (uint8, same
@@ -636,6 +640,7 @@ def run_checks(rgb: np.ndarray, alpha: np.ndarray | None, *, original_size: tupl
     ``color_cast`` is measured on the output when there is one, else on the source.
     ``same_photo``: this photo's results for another preset's output; the checks of the photo
     itself (``PHOTO_CHECKS``) are taken from it instead of being measured again.
+    ``output_scene``: ``output`` is a photo kept whole (``pipeline.SCENE``; ``check_background``).
     """
     rgb = _rgb3(_as_array(rgb))
     full_h, full_w = rgb.shape[:2]
@@ -676,7 +681,7 @@ def run_checks(rgb: np.ndarray, alpha: np.ndarray | None, *, original_size: tupl
     out = None
     if output is not None:
         out = _as_array(output)
-        bg = check_background(out, preset)
+        bg = check_background(out, preset, scene=output_scene)
         if bg is not None:
             results["background"] = bg
     if output_bytes is not None:
