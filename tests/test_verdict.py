@@ -163,6 +163,13 @@ def test_a_photo_kept_whole_fills_the_canvas_and_does_not_claim_a_plain_backgrou
     assert "⚠ latar masih dari foto aslinya (diminta putih polos)" in text and "✓ latar" not in text
     assert "aman untuk semua marketplace" not in text  # no tick over a scene
     assert "still the photo's own" in render.compliance_md(entry, "en")
+    # The checks that only measured the kept-whole square are not on the card ("part of the product
+    # cut off at the photo's edge" said of the square); the background, the hand, the enlargement are.
+    checks = result.checks["umum"]
+    assert any(c.check == "cutoff" and c.status != "ok" for c in checks) and "cutoff" in verdict.unmeasured
+    card = render.checks_md(dict(entry, checks=checks), "id")
+    assert "Produk terpotong" not in card and "Warna latar" in card
+    assert render.checks_md(dict(entry, checks=checks, verdict=None), "id").count("Produk terpotong") == 1
     # Its background tip says how to retake, not to pick white and process again (which keeps the scene).
     background = next(c for c in result.checks["umum"] if c.check == "background")
     tip = render.plain(background.tip("id"), "id")

@@ -153,7 +153,8 @@ def finish_stage(decoded: Decoded, soft: np.ndarray | None, recipe: Recipe, cuto
     verdicts = verdict.verdicts_of(result)  # the same checks, one headline per output (issue 16)
     outputs = [MadeOutput(o.preset.name, o.extension, o.data, o.size[0], o.size[1],
                           list(o.notices) + [Notice(r.tip_key, dict(r.params))
-                                             for r in checks[o.preset.name] if r.status != "ok"],
+                                             for r in checks[o.preset.name]
+                                             if r.status != "ok" and verdicts[o.preset.name].shows(r)],
                           _thumb(o.image, recipe.thumb_side), verdict.to_record(verdicts[o.preset.name]))
                for o in result.outputs]
     timings = {"decode": decoded.decode_s, "cutout": cutout_s + result.timings.get("cutout", 0.0),

@@ -10,7 +10,8 @@ checks (``stages.checks.run_checks``) and its photo's cutout notices into one of
 Every check's ``fail`` makes it red and every ``warn`` amber, except the checks listed in
 ``QUIET`` (measured on the real-photo review set: they fire on listable outputs and say
 nothing a buyer would see) and, on a photo kept whole, ``UNCUT_SILENT``: those are a soft
-tip (``TIP``), never a reason. ``Verdict.weight(check)`` is the weight the verdict gave each
+tip (``TIP``), never a reason; of those, the ones that only measured the kept-whole square
+(``UNCUT_UNMEASURED``) are not shown at all (``Verdict.shows``). ``Verdict.weight(check)`` is the weight the verdict gave each
 check, so the card's checks list draws a check at that weight (a tip is never a red "foto
 ulang" line under a green headline): one verdict, the same everywhere. Cutout notices count too: a pile
 kept whole or a fragment is red, fingers covering the product amber, a hand that was
@@ -57,6 +58,12 @@ NOTICE_LEVEL = {
 # the marketplace line still says.
 UNCUT_SILENT = ("cutoff", "product_size", "multiple_products", "cutout_uncertain", "hand", "product_lost",
                 "milky", "ghosts", "white_on_white", "resolution", "background")
+# ... and of those, the ones that measure the cutout's alpha, which on a photo kept whole is the
+# square itself: "part of the product cut off at the photo's edge" said of that square is noise
+# (seen in the phone walk under a tomato crate). They are not shown at all (``Verdict.unmeasured``);
+# the hand, the enlargement and the background still say something true of the photo.
+UNCUT_UNMEASURED = ("cutoff", "product_size", "multiple_products", "cutout_uncertain", "product_lost",
+                    "milky", "ghosts", "white_on_white")
 # Notices read from skin colour alone: they count only when the output's ``hand`` check (the hand's
 # shape: a solid skin region reaching the frame's edge) agrees; measured on the review set's tuning
 # half, "fingers may still show" fired on clean cartons whose cut line was skin-toned.
@@ -116,6 +123,11 @@ class Verdict:
     marketplace_checked: bool = False  # an output was checked against the preset's rules
     preset_name: str | None = None
     tips: tuple[str, ...] = ()  # checks that are not ok but were given no weight (QUIET, UNCUT_SILENT)
+    unmeasured: tuple[str, ...] = ()  # checks that measured nothing of this output (UNCUT_UNMEASURED): not shown
+
+    def shows(self, check) -> bool:
+        """Whether a check (a ``CheckResult``) belongs on the output's card at all."""
+        return check.check not in self.unmeasured
 
     def counts(self, notice_code: str) -> bool:
         """Whether a notice (its i18n code) moved this verdict; one that did not (the hand
@@ -233,6 +245,7 @@ def verdict_for(checks, notices=(), preset=None, lang: str | None = None) -> Ver
         if level is not None:
             reasons.append(Reason(code, level, code, params))
     marketplace_ok, checked, tips = True, False, []
+    unmeasured = tuple(r.check for r in checks if r.check in UNCUT_UNMEASURED) if "uncut" in situation else ()
     for r in checks:
         if r.check in MARKETPLACE_CHECKS:
             checked = True
@@ -246,7 +259,7 @@ def verdict_for(checks, notices=(), preset=None, lang: str | None = None) -> Ver
     reasons.sort(key=lambda r: -LEVELS.index(r.level))
     level = max((r.level for r in reasons), key=LEVELS.index, default=READY)
     return Verdict(level, tuple(reasons), _title(preset, lang), marketplace_ok, checked,
-                   getattr(preset, "name", None), tuple(tips))
+                   getattr(preset, "name", None), tuple(tips), unmeasured)
 
 
 def counts(verdicts) -> dict[str, int]:
@@ -283,7 +296,7 @@ def to_record(v: Verdict) -> dict:
     """A verdict as the batch journal keeps it (JSON)."""
     return {"level": v.level, "reasons": [[r.name, r.level, r.tip_key, r.params] for r in v.reasons],
             "marketplace_ok": v.marketplace_ok, "preset": v.preset_title, "preset_name": v.preset_name,
-            "tips": list(v.tips)}
+            "tips": list(v.tips), "unmeasured": list(v.unmeasured)}
 
 
 def from_record(data: dict | None) -> Verdict | None:
@@ -291,4 +304,5 @@ def from_record(data: dict | None) -> Verdict | None:
     if not data:
         return None
     return Verdict(data["level"], tuple(Reason(*r) for r in data["reasons"]), data.get("preset"),
-                   data.get("marketplace_ok", True), True, data.get("preset_name"), tuple(data.get("tips", ())))
+                   data.get("marketplace_ok", True), True, data.get("preset_name"), tuple(data.get("tips", ())),
+                   tuple(data.get("unmeasured", ())))

@@ -169,13 +169,19 @@ def check_weight(entry: dict, c) -> str | None:
     return None if c.status == "ok" else check_level(c.status)
 
 
+def _shown(entry: dict) -> list:
+    """The output's checks that belong on its card (``Verdict.shows``)."""
+    v = entry.get("verdict")
+    return [c for c in (entry.get("checks") or []) if v is None or v.shows(c)]
+
+
 def _check_key(entry: dict, c, lang: str) -> tuple:
     return (c.check, c.status, check_weight(entry, c), c.tip(lang) if c.status != "ok" else "")
 
 
 def shared_checks(entries: list[dict], lang: str) -> set:
     """The check findings every output has alike (one photo, so mostly all of them)."""
-    keys = [{_check_key(e, c, lang) for c in (e.get("checks") or [])} for e in entries]
+    keys = [{_check_key(e, c, lang) for c in _shown(e)} for e in entries]
     return set.intersection(*keys) if len(keys) > 1 else set()
 
 
@@ -186,7 +192,7 @@ def checks_md(entry: dict, lang: str, shared: set | frozenset = frozenset(), fir
 
     With several marketplaces, what every card would repeat (``shared``) shows on the first card
     only; the others say so (``first`` is that card's marketplace) and show what differs."""
-    found = [c for c in (entry.get("checks") or []) if _check_key(entry, c, lang) not in shared]
+    found = [c for c in _shown(entry) if _check_key(entry, c, lang) not in shared]
     if not found and not first:
         return ""
     bad = sorted(((c, check_weight(entry, c)) for c in found if c.status != "ok"),
