@@ -11,9 +11,10 @@ Every check's ``fail`` makes it red and every ``warn`` amber, except the checks 
 ``QUIET`` (measured on the real-photo review set: they fire on listable outputs and say
 nothing a buyer would see) and, on a photo kept whole, ``UNCUT_SILENT``: those are a soft
 tip (``TIP``), never a reason; of those, the ones that only measured the kept-whole square
-(``UNCUT_UNMEASURED``) are not shown at all (``Verdict.shows``). ``Verdict.weight(check)`` is the weight the verdict gave each
-check, so the card's checks list draws a check at that weight (a tip is never a red "foto
-ulang" line under a green headline): one verdict, the same everywhere. Cutout notices count too: a pile
+(``UNCUT_UNMEASURED``) are not shown at all (``Verdict.shows``). ``Verdict.weight(check)``
+is the weight the verdict gave each check, so the card's checks list draws a check at that
+weight (a tip is never a red "foto ulang" line under a green headline): one verdict, the same
+everywhere. Cutout notices count too: a pile
 kept whole or a fragment is red, fingers covering the product amber, a hand that was
 removed nothing. The special cases (in which situation a notice or a check weighs otherwise)
 are two tables read in one place: ``NOTICE_CASES`` and ``CHECK_TIPS``. ``Verdict.marketplace_line``
