@@ -214,6 +214,30 @@ def test_the_apps_batch_summary_counts_what_the_verdict_wants_looked_at():
                message="")]
     summary = render.batch_summary_md(NS(rows=rows), 10, "id")
     assert "1 dari 2 foto yang berhasil perlu dicek" in summary  # the removed hand alone is not a reason
+    assert "foto ulang" not in summary
+    # A red one is counted apart: "perlu dicek" alone hid that it is best taken again.
+    rows.append(NS(input="c.jpg", preset="umum", status="ok", warnings="realphoto_pile_uncut", verdict=RETAKE,
+                   message=""))
+    summary = render.batch_summary_md(NS(rows=rows), 10, "id")
+    assert "2 dari 3 foto yang berhasil perlu dicek, 1 di antaranya sebaiknya difoto ulang" in summary
+
+
+def test_the_batch_grid_marks_a_photo_to_retake_apart_from_one_to_check():
+    from assistant.batch.journal import Record
+    from assistant.web import batch_run
+
+    def record(level):
+        return Record(input=f"{level}.jpg", relative=f"{level}.jpg", vendor="", sku="", order=0, key=level, status="ok",
+                      outputs=[{"preset": "umum", "notices": [], "verdict": {"level": level, "reasons": []}}])
+
+    assert [reports.photo_verdict(record(level)) for level in (READY, CHECK, RETAKE)] == ["ok", "check", "retake"]
+    photos = [{"relative": f"{v}.jpg", "vendor": "", "verdict": v, "thumb": "x.jpg", "headline": ""}
+              for v in ("ok", "check", "retake", "failed")]
+    captions = [c for _, c in batch_run.grid_items(photos, batch_run.shown(photos, "all"), "id")]
+    assert captions == ["✓ ok.jpg", "⚠ check.jpg", "↻ retake.jpg", "✗ failed.jpg"]
+    assert batch_run.shown(photos, "check") == [1, 2, 3]  # the filter "perlu dicek" keeps all three
+    assert "↻ sebaiknya foto ulang" in t("batch_app_legend", "id")
+    assert "difoto ulang" in batch_run.photo_detail_md(photos[2], "id")
 
 
 def test_fingers_over_a_torn_outline_ask_for_a_retake():

@@ -94,19 +94,20 @@ def _verdict_summary(records: list[Record], lang: str | None) -> str:
 # --------------------------------------------------------------------------- one photo's verdict
 
 # What the app's grid shows per photo: "ok" (ready to upload), "check" (made, but a check or
-# notice wants a look: "perlu dicek"), "failed" (no image). Built from the check statuses the
-# the library's verdict (readiness.verdict, the same as the app's headline); a journal from before
-# it falls back to "any notice wants a look".
-VERDICTS = ("ok", "check", "failed")
+# notice wants a look: "perlu dicek"), "retake" (made, but best taken again: "foto ulang"),
+# "failed" (no image). Built from the library's verdict (readiness.verdict, the same as the app's
+# headline); a journal from before it falls back to "any notice wants a look".
+VERDICTS = ("ok", "check", "retake", "failed")
 
 
 def photo_verdict(record: Record) -> str:
-    """``ok``, ``check`` or ``failed`` for one photo (see VERDICTS)."""
+    """``ok``, ``check``, ``retake`` or ``failed`` for one photo (see VERDICTS)."""
     if record.status != "ok":
         return "failed"
     levels = [o["verdict"]["level"] for o in record.outputs if o.get("verdict")]
     if levels:
-        return "ok" if verdict.worst(levels) == verdict.READY else "check"
+        worst = verdict.worst(levels)
+        return {verdict.READY: "ok", verdict.RETAKE: "retake"}.get(worst, "check")
     notices = record.notices + [n for o in record.outputs for n in o["notices"]]
     return "check" if notices else "ok"
 

@@ -24,7 +24,7 @@ from assistant.web import batch_worker
 from assistant.web.config import OUT_ROOT, WORK_ROOT
 from assistant.web.services import AppMessage, _active_lock, _active_work, new_dir, stage_batch_inputs
 
-MARKS = {"ok": "✓", "check": "⚠", "failed": "✗"}
+MARKS = {"ok": "✓", "check": "⚠", "retake": "↻", "failed": "✗"}  # batch_app_legend says what each means
 
 
 def run_files(files: list[str], preset_names, model: str, background: str | None, lang: str,

@@ -247,8 +247,11 @@ def batch_summary_md(result, seconds: float, lang: str) -> str:
                  for rows in by_input.values())
     lines = [("✓ " if failed == 0 and skipped == 0 and not warned else "⚠ ") + t(
         "app_batch_summary", lang, time=duration(seconds, lang), ok=ok, failed=failed, skipped=skipped)]
-    if warned:  # "30 berhasil" alone hid that 29 of them want a look
-        lines[0] += " " + t("app_batch_warned", lang, count=warned, ok=ok)
+    retake = sum(all(r.status == "ok" for r in rows) and any(getattr(r, "verdict", "") == "retake" for r in rows)
+                 for rows in by_input.values())
+    if warned:  # "30 berhasil" alone hid that 29 of them want a look, and which are to be taken again
+        lines[0] += " " + (t("app_batch_warned_retake", lang, count=warned, ok=ok, retake=retake) if retake
+                           else t("app_batch_warned", lang, count=warned, ok=ok))
     problems = [(name, rows[0].message) for name, rows in by_input.items() if any(r.status != "ok" for r in rows)]
     if problems:
         lines += ["", t("app_batch_problems", lang)]
