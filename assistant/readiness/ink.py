@@ -36,9 +36,9 @@ def jpeg_step(rgb: np.ndarray, blocks: int = 1024, tol: float = 0.3, share: floa
     a lossless image or a JPEG of quality 94 or more). A JPEG keeps each 8x8 block's cosine
     coefficients as multiples of a step (about 2 at quality 90, 3 at 85, 4 at 80, 7 at 70): the two
     lowest AC coefficients of up to ``blocks`` textured blocks on the JPEG grid (every other block),
-    recomputed from the decoded light, lie within ``tol`` of a step's multiples in ``share`` of the
-    blocks for that step and its divisors only; a lossless image's lie anywhere. The step is the
-    largest that fits both coefficients (the smaller of the two)."""
+    recomputed from the decoded light, lie within ``tol`` of a step's multiples (``share`` of their
+    distinct values, at least 12) for that step and its divisors only; a lossless image's lie anywhere.
+    The step is the largest that fits, the smaller of the two coefficients' (round 11)."""
     h, w = rgb.shape[0] // 16 * 16, rgb.shape[1] // 16 * 16
     if h < 64 or w < 64:
         return 0.0
