@@ -31,6 +31,15 @@ looking at the ``tune`` half only; the table reports the ``held-out`` half (``--
                                                           # product crosses the app bar's lower edge
     python bench/readiness_quality.py --half fresh9   # round 10's validation split: seed 9009, new fonts,
                                                       # held-out and unused phone photos, more crossing text
+    python bench/readiness_quality.py --half fresh11  # round 11's validation split: seed 11011, new fonts,
+                                                      # held-out and unused phone photos
+    python bench/readiness_quality.py --lossless      # the images as built, no JPEG step (rounds 1-10's figures)
+    python bench/readiness_quality.py --jpeg 85       # every case a JPEG of quality 85
+
+Every case is judged as a JPEG, as vendors' images arrive (phones, chat apps, marketplace apps): its
+quality drawn per case in ``JPEG_RANGE`` (70-95, seeded by the case's name: reproducible), 4:2:0 chroma.
+Clean images go through the same step, so false alarms are counted on JPEGs too. The cutouts are the
+lossless images' (cached; u2netp works at 320 px, where a JPEG's blocks are gone).
 
 Reports precision / recall per kind, false alarms on clean products (packshots with
 packaging text apart), after-fix pass rate of the fixable positives and how much the fix
@@ -195,8 +204,21 @@ def _zone(mask: np.ndarray, grow: float = 0.035) -> np.ndarray:
     return cv2.dilate((mask > 127).astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2)) > 0
 
 
+# Vendors' images arrive as JPEGs (phones, chat apps, marketplace apps), so every case is judged as a
+# JPEG by default: its quality drawn per case (from its name: reproducible) in JPEG_RANGE, 4:2:0 chroma.
+# ``--lossless`` judges the images as built; ``--jpeg Q`` at one quality for every case.
+JPEG_RANGE = (70, 95)
+JPEG_SEED = 2212
+
+
+def jpeg_quality(name: str) -> int:
+    """The JPEG quality a case is saved at: drawn in JPEG_RANGE, seeded by the case's name."""
+    return int(np.random.default_rng(zlib.crc32(name.encode()) + JPEG_SEED).integers(JPEG_RANGE[0],
+                                                                                       JPEG_RANGE[1] + 1))
+
+
 def _as_jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
-    """``rgb`` saved as a JPEG (Pillow's default 4:2:0 below quality 95 too) and read back."""
+    """``rgb`` saved as a JPEG with 4:2:0 chroma (as phones and apps save them) and read back."""
     buf = io.BytesIO()
     Image.fromarray(rgb).save(buf, "JPEG", quality=quality, subsampling=2)
     return np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
@@ -769,6 +791,38 @@ def build_fresh9_cached(bases: list[Base], cache: Path, seed: int = FRESH9_SEED)
     return _cases_in(cache / f"cases-fresh9-{seed}", {b.name: b for b in held + phones}, build)
 
 
+# The fresh11 split (round 11): validation cases for the JPEG round, built (and cut out) before any rule of
+# that round was measured on them: build_fresh's recipe with seed 11011 and eight fonts no other split uses,
+# on the held-out half's photos and Etalase's umum outputs of grocery_phone [2::3][40:100] (no split used
+# them), plus one more text case per photo (half over the product's edge). Judged as JPEGs like every split.
+FRESH11_SEED = 11011
+FRESH11_FONTS = ("DejaVuSerifCondensed-Bold.ttf", "LiberationSans-Italic.ttf", "DejaVuSansMono.ttf",
+                 "LiberationSerif-BoldItalic.ttf", "DejaVuSansCondensed-BoldOblique.ttf", "LiberationMono-Regular.ttf",
+                 "DejaVuSerif.ttf", "LiberationSansNarrow-BoldItalic.ttf")
+
+
+def build_fresh11_cached(bases: list[Base], cache: Path, seed: int = FRESH11_SEED) -> list[Case]:
+    held = [b for b in bases if half_of(b.name) == "held-out"]
+    phones = load_phone_bases(cache, 2, 100, set(range(40)), "fresh11-bases", "phone11_")
+
+    def build() -> list[Case]:
+        global FONTS
+        kept = FONTS
+        FONTS = [d / n for n in FRESH11_FONTS for d in FONT_DIRS if (d / n).is_file()] or kept
+        try:
+            cases = build_fresh(held, phones, seed, "fresh11")
+            for b in held + phones:
+                rng = np.random.default_rng(zlib.crc32(b.name.encode()) + seed + 11)
+                mask = b.mask if b.mask is not None else _white_mask(b.rgb)
+                rgb, fixable, detail = add_text9(b.rgb, mask, rng)
+                cases.append(Case(f"{b.name}__text__h", b.name, "fresh11", b.group, "text", detail, fixable, rgb,
+                                  b.rgb))
+        finally:
+            FONTS = kept
+        return cases
+    return _cases_in(cache / f"cases-fresh11-{seed}", {b.name: b for b in held + phones}, build)
+
+
 def _white_mask(rgb: np.ndarray) -> np.ndarray:
     """A packshot's product, roughly: what is not the white paper (only to place overlays beside it)."""
     off = (np.abs(rgb.astype(np.int16) - 255).max(axis=2) > 12).astype(np.uint8)
@@ -862,7 +916,7 @@ def predicted(f: overlay.Findings) -> set[str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--half", choices=["tune", "held-out", "all", "fresh", "phone-tune", "fresh7", "frame-tune", "fresh8",
-                                       "screen-tune", "fresh9"], default="held-out",
+                                       "screen-tune", "fresh9", "fresh11"], default="held-out",
                     help="fresh: the round-5 validation split (new seed, new photos), kept apart from both halves; "
                          "phone-tune: round 6's tuning cases on Etalase's outputs of other phone photos; "
                          "fresh7: round 7's validation split (seed 7007, phone photos no other split uses); "
@@ -870,7 +924,8 @@ def main(argv: list[str] | None = None) -> int:
                          "phone photos padded onto white); fresh8: round 8's validation split (seed 8008); "
                          "screen-tune: round 9's tuning cases (app screenshots whose product crosses the app "
                          "bar's lower edge); fresh9: round 10's validation split (seed 9009, new fonts, held-out "
-                         "photos and phone photos no other split uses, one more text case per photo)")
+                         "photos and phone photos no other split uses, one more text case per photo); fresh11: round 11's "
+                         "validation split (seed 11011, new fonts, held-out photos and unused phone photos)")
     ap.add_argument("--model", default="u2netp")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/etalase_readiness_cache"))
     ap.add_argument("--sheet", type=Path, default=None, help="folder for contact sheets of misses and false alarms")
@@ -884,8 +939,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ppocr-side", type=int, default=480)
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--jpeg", type=int, default=None, metavar="Q",
-                    help="judge each image as a JPEG of this quality (4:2:0, as phones and apps save them); "
-                         "the cutouts stay the lossless images' (cached)")
+                    help="judge every image as a JPEG of this one quality (default: each case's own quality, "
+                         "drawn in JPEG_RANGE; 4:2:0, as phones and apps save them)")
+    ap.add_argument("--lossless", action="store_true",
+                    help="judge the images as built (no JPEG step): the figures of rounds 1-10")
     args = ap.parse_args(argv)
     if not DATA.is_dir():
         print(f"../shared/data is absent ({DATA}): nothing to measure", file=sys.stderr)
@@ -906,10 +963,12 @@ def main(argv: list[str] | None = None) -> int:
         cases = build_screentune_cached(bases, args.cache)
     elif args.half == "fresh9":
         cases = build_fresh9_cached(bases, args.cache)
+    elif args.half == "fresh11":
+        cases = build_fresh11_cached(bases, args.cache)
     else:
         cases = build_cases_cached(bases, args.cache)
     if args.half not in ("all", "fresh", "phone-tune", "fresh7", "frame-tune", "fresh8", "screen-tune",
-                         "fresh9"):
+                         "fresh9", "fresh11"):
         cases = [c for c in cases if c.half == args.half]
     print(f"{len(bases)} photos, {len(cases)} cases ({args.half}), built in {time.perf_counter() - t0:.1f}s",
           file=sys.stderr)
@@ -924,8 +983,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.cutouts_only:
         return 0
     cases = [c for c in cases if c.name in alphas]
-    if args.jpeg:
-        cases = [dataclasses.replace(c, rgb=_as_jpeg(c.rgb, args.jpeg)) for c in cases]
+    # the JPEG step of the recipe (the cutouts stay the lossless images': cached)
+    quality = {c.name: None if args.lossless else (args.jpeg or jpeg_quality(c.name)) for c in cases}
+    cases = [dataclasses.replace(c, rgb=_as_jpeg(c.rgb, quality[c.name])) if quality[c.name] else c for c in cases]
     from assistant.presets import load_presets
     from assistant.readiness import autofix, rules
     presets = load_presets(args.presets)
@@ -941,7 +1001,7 @@ def main(argv: list[str] | None = None) -> int:
         times.append((time.perf_counter() - t) * 1000)
         cpu_times.append((time.process_time() - cpu) * 1000)
         row = dict(name=c.name, half=c.half, group=c.group, kind=c.kind, detail=c.detail, fixable=c.fixable,
-                   on_product=bool(_on_product(c)),
+                   on_product=bool(_on_product(c)), jpeg=quality[c.name],
                    pred=sorted(predicted(f)), marks=[(m.kind, m.box, m.contrast, m.touches_product) for m in f.marks],
                    ok={v.preset.name: v.ok for v in verdicts},
                    reasons={v.preset.name: [r.code for r in v.reasons] for v in verdicts})
@@ -959,13 +1019,14 @@ def main(argv: list[str] | None = None) -> int:
                 row["after_reasons"] = [r.code for r in v2.reasons]
                 if c.kind in ("text", "watermark", "logo", "sticker") and c.base_rgb is not None \
                         and fixed.rgb.shape == c.base_rgb.shape:
-                    # the product's pixels as the fix left them, against the clean image: where the
-                    # fix kept product, less the pixels the overlay itself changed (a sticker the model
-                    # took for product is the overlay's doing, not the fix's)
+                    # the product's pixels as the fix left them, against the image it was given (the
+                    # clean image's where no overlay is; a JPEG's own noise is not the fix's doing):
+                    # where the fix kept product, less the pixels the overlay itself changed (a sticker
+                    # the model took for product is the overlay's doing, not the fix's)
                     by_overlay = cv2.dilate((np.abs(c.rgb.astype(np.int16) - c.base_rgb).max(axis=2) > 16)
                                             .astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
                     keep = (cv2.erode(fixed.alpha, np.ones((5, 5), np.uint8)) > 127) & ~by_overlay
-                    d = np.abs(fixed.rgb.astype(np.int16) - c.base_rgb)[keep].max(axis=1) if keep.any() else np.zeros(1)
+                    d = np.abs(fixed.rgb.astype(np.int16) - c.rgb)[keep].max(axis=1) if keep.any() else np.zeros(1)
                     row["product_change_mean"] = float(d.mean())
                     row["product_changed_share"] = float((d > 8).mean())
             else:
@@ -989,7 +1050,9 @@ def _pr(tp: int, fp: int, fn: int) -> tuple[float, float]:
 
 
 def report(rows: list[dict], times: list[float], args) -> None:
-    print(f"\n### Overlay detection, {args.half} half ({len(rows)} cases, cutout: {args.model})\n")
+    qs = [r["jpeg"] for r in rows if r.get("jpeg")]
+    saved = (f"JPEG 4:2:0, quality {min(qs)}-{max(qs)} (median {int(np.median(qs))})" if qs else "lossless")
+    print(f"\n### Overlay detection, {args.half} half ({len(rows)} cases, {saved}, cutout: {args.model})\n")
     onp = [r for r in rows if r.get("on_product")]
     rows = [r for r in rows if not r.get("on_product")]
     print("| kind | cases | precision | recall | missed | false alarms |")

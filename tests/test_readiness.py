@@ -811,3 +811,73 @@ def test_a_lines_pieces_the_cutout_took_for_product_are_no_letters(sliver, flagg
     soft[600:604, 880:1140] = 255  # joined to the carton along their foot
     f = overlay.detect(np.asarray(img), np.maximum(alpha, soft), dataclasses.replace(LIMITS, sliver=sliver))
     assert ("text" in f.kinds) == flagged, f.marks
+
+
+def _jpeg(img: Image.Image, quality: int) -> Image.Image:
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=quality, subsampling=2)
+    return Image.open(buf).convert("RGB")
+
+
+@pytest.mark.parametrize("quality,step", [(None, 0), (96, 0), (85, 3), (80, 4), (70, 7)])
+def test_the_jpeg_step_is_read_from_the_images_own_pixels(quality, step):
+    """A JPEG keeps its blocks' cosine coefficients as multiples of its quantisation step (3 at quality
+    85, 7 at 70): read back from the pixels; a lossless image (and a JPEG of quality 94 or more, whose
+    steps are 1) has none."""
+    from assistant.readiness.ink import jpeg_step
+    img, _ = packshot()
+    img = with_text(img)
+    if quality:
+        img = _jpeg(img, quality)
+    assert jpeg_step(np.asarray(img)) == step
+
+
+def _badge_with_word(img: Image.Image, x0: int) -> Image.Image:
+    """A yellow round badge with a black word in it, as promo stickers are: flat paint whose JPEG
+    rings around the letters (its cores then stray a few levels)."""
+    img = _blob(img, (x0, 470, x0 + 150, 620), (250, 200, 0))
+    ImageDraw.Draw(img).text((x0 + 18, 520), "50%", font=_font(46), fill=(0, 0, 0))
+    return img
+
+
+@pytest.mark.parametrize("quality", [None, 85, 75])
+def test_a_flat_badge_beside_the_product_saved_as_jpeg_is_still_a_mark(quality):
+    """Its cores stray 0 levels lossless and a few levels as a JPEG: within ``blot_stray`` plus the
+    JPEG's own stray (``jpeg_stray`` per quantisation step), so still an added mark."""
+    img, alpha = packshot(box=(300, 150, 900, 1100))
+    img = _badge_with_word(img, LEFT)
+    if quality:
+        img = _jpeg(img, quality)
+    assert detect(img, alpha).marks
+
+
+@pytest.mark.parametrize("extra,flagged", [(+1.5, False), (-1.5, True)])
+def test_a_shaded_blot_beside_the_product_saved_as_jpeg_is_judged_beyond_the_jpegs_own_stray(extra, flagged):
+    """Saved at quality 75 (step 6: the JPEG allowance at its cap, ``jpeg_stray_max``), a ramp whose
+    cores stray just over ``blot_stray`` + the allowance is a leftover of the photo, just under an
+    added mark."""
+    from assistant.readiness.ink import jpeg_step
+    img, alpha = packshot(box=(300, 150, 900, 1100))
+    allow = min(LIMITS.jpeg_stray_max, LIMITS.jpeg_stray * 6)
+    img = _blob(img, (LEFT, 500, LEFT + 90, 590), (30, 90, 200), int(round((LIMITS.blot_stray + allow + extra) * 4)))
+    img = _jpeg(img, 75)
+    assert jpeg_step(np.asarray(img)) == 6
+    assert bool(detect(img, alpha).marks) == flagged
+
+
+@pytest.mark.skipif(not THIN.is_file(), reason="DejaVuSans (regular) not installed")
+@pytest.mark.parametrize("shade,flagged", [(0, True), (int(LIMITS.flat_level * 10), False)])
+def test_thin_lettering_crossing_the_product_saved_as_jpeg_is_read_in_light(shade, flagged):
+    """In a JPEG (its step read from the image) a mark against the product is read in light: its colour
+    is stored at half resolution, so a thin blue stroke beside the red carton takes the carton's colour.
+    Flat lettering stays an added mark; lettering shaded in light stays the product's."""
+    img, alpha = packshot(box=(400, 300, 800, 900), dense_text=False)
+    arr = np.asarray(img).astype(np.int16)  # the carton photographed: a little grain, so its blocks carry texture
+    arr[300:901, 400:801] += np.random.default_rng(5).integers(-8, 9, (601, 401, 1))
+    img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+    img = _lettered(img, (250, 600), "GRATIS ONGKIR", ImageFont.truetype(str(THIN), 30), (250, 150), shade)
+    img = _jpeg(img, 80)
+    from assistant.readiness.ink import jpeg_step
+    assert jpeg_step(np.asarray(img)) == 4
+    f = detect(img, alpha)
+    assert bool(f.marks) == flagged, f.marks

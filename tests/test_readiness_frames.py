@@ -170,3 +170,20 @@ def test_growth_stops_leave_a_screenshots_chrome_rows_alone():
     assert not stops[8:13, 40:].any() and stops[88:93, 40:].all() and stops[:, 3:8].all()
     assert frames.growth_stops(rows, np.zeros(80, bool), 0)[8:13].all()
     assert frames.growth_stops(rows & (np.arange(100) < 40), np.zeros(80, bool), 40) is None
+
+
+def _as_jpeg(img: np.ndarray, quality: int) -> np.ndarray:
+    import io
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, "JPEG", quality=quality, subsampling=2)
+    return np.asarray(Image.open(buf).convert("RGB"))
+
+
+@pytest.mark.parametrize("quality", [90, 75])
+@pytest.mark.parametrize("line,framed", [(None, False), ((20, 60, 200), True)])
+def test_a_padded_photo_saved_as_jpeg_is_no_border_and_a_line_under_the_white_still_is(quality, line, framed):
+    """A JPEG's ringing and 4:2:0 colour along the photo's edge leave the last white row short of white
+    in places: still white paper (its paint is white), not a line between the white and the photo; a
+    real line there (blue) stays a frame."""
+    img, alpha = _padded(255, line=line)
+    assert overlay.detect(_as_jpeg(img, quality), alpha).border is framed

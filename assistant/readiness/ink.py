@@ -21,6 +21,51 @@ def full_box(box: tuple, scale: float, size: tuple[int, int]) -> tuple[int, int,
     return int(x0 * inv), int(y0 * inv), min(size[0], int(round(x1 * inv))), min(size[1], int(round(y1 * inv)))
 
 
+def _dct8() -> np.ndarray:
+    k, i = np.arange(8)[:, None], np.arange(8)[None, :]
+    m = np.sqrt(2 / 8) * np.cos(np.pi * (2 * i + 1) * k / 16)
+    m[0] /= np.sqrt(2)
+    return m.astype(np.float32)
+
+
+_D8 = _dct8()
+
+
+def jpeg_step(rgb: np.ndarray, blocks: int = 1024, tol: float = 0.3, share: float = 0.8) -> float:
+    """The quantisation step of the image's JPEG encoding, read from its own pixels (0: none found,
+    a lossless image or a JPEG of quality 94 or more). A JPEG keeps each 8x8 block's cosine
+    coefficients as multiples of a step (about 2 at quality 90, 3 at 85, 4 at 80, 7 at 70): the two
+    lowest AC coefficients of up to ``blocks`` textured blocks on the JPEG grid (every other block),
+    recomputed from the decoded light, lie within ``tol`` of a step's multiples (``share`` of their
+    distinct values, at least 12) for that step and its divisors only; a lossless image's lie anywhere.
+    The step is the largest that fits, the smaller of the two coefficients' (round 11)."""
+    h, w = rgb.shape[0] // 16 * 16, rgb.shape[1] // 16 * 16
+    if h < 64 or w < 64:
+        return 0.0
+    g = cv2.cvtColor(np.ascontiguousarray(rgb[:h, :w, :3]), cv2.COLOR_RGB2GRAY)
+    bl = g.reshape(h // 16, 16, w // 16, 16)[:, :8, :, :8]
+    lo, hi = bl.min(axis=(1, 3)), bl.max(axis=(1, 3))
+    # textured (a flat block's coefficients are all 0) and unclipped (clipping breaks the multiples)
+    ok = np.flatnonzero(((hi.astype(np.int16) - lo >= 6) & (lo > 2) & (hi < 253)).ravel())
+    if len(ok) < 64:
+        return 0.0
+    ok = ok[np.linspace(0, len(ok) - 1, min(blocks, len(ok))).astype(int)]
+    by, bx = np.divmod(ok, w // 16)
+    px = rgb[:h, :w, :3].reshape(h // 16, 16, w // 16, 16, 3)[by, :8, bx, :8].astype(np.float32)
+    c = _D8 @ (px @ np.array([0.299, 0.587, 0.114], np.float32) - 128) @ _D8.T
+    steps = []
+    for x in (np.abs(c[:, 0, 1]), np.abs(c[:, 1, 0])):
+        x = np.unique(np.round(x[x > 1.0], 1))  # each value once: drawn images repeat their blocks
+        best = 0.0
+        if len(x) >= 12:
+            for q in range(2, 17):
+                r = x / q
+                if np.mean(np.abs(r - np.round(r)) < tol) >= share:
+                    best = float(q)
+        steps.append(best)
+    return min(steps)
+
+
 def flatness(px: np.ndarray) -> float:
     """How far a mark's solid pixels stray from their median colour (median over pixels, worst
     channel): a few levels for a printed-on badge, more for a real object's shading and texture."""
@@ -30,11 +75,11 @@ def flatness(px: np.ndarray) -> float:
     return float(np.median(np.abs(px - np.median(px, axis=0)).max(axis=1)))
 
 
-def _mark_ink(full: tuple[np.ndarray, np.ndarray], region: np.ndarray, at: tuple[int, int], scale: float,
+def _mark_ink(full: tuple, region: np.ndarray, at: tuple[int, int], scale: float,
               limits) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """A mark at the image's own resolution: (its crop, its ink, its stroke cores: the ink at
     ``core_share`` of its contrast or more), or None when it holds under 10 pixels of ink."""
-    rgb, canvas = full
+    rgb, canvas = full[:2]
     x0, y0, x1, y1 = full_box((at[0], at[1], at[0] + region.shape[1], at[1] + region.shape[0]), scale,
                               (rgb.shape[1], rgb.shape[0]))
     crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
@@ -50,20 +95,29 @@ def _mark_ink(full: tuple[np.ndarray, np.ndarray], region: np.ndarray, at: tuple
     return crop, ink, ink & (d >= limits.core_share * float(np.percentile(d[ink], 95)))
 
 
-def core_flatness(full: tuple[np.ndarray, np.ndarray], region: np.ndarray, at: tuple[int, int], scale: float,
-                  limits, luma: bool = False) -> float:
+def _beyond_jpeg(stray: float, full: tuple) -> float:
+    """A stray less what the image's JPEG encoding itself makes flat paint stray (``full``'s third
+    item, levels: overlay's ``jpeg_stray`` per quantisation step; none for a lossless image)."""
+    return stray if len(full) < 3 or stray >= 255.0 else max(0.0, stray - full[2])
+
+
+def core_flatness(full: tuple, region: np.ndarray, at: tuple[int, int], scale: float,
+                  limits, luma: bool = False, less_jpeg: bool = True) -> float:
     """``flatness`` of a mark's stroke cores, read at the image's own resolution: at the work size
-    a thin stroke blends into its neighbours and looks shaded although it was painted in one colour."""
+    a thin stroke blends into its neighbours and looks shaded although it was painted in one colour.
+    ``full``: (image, canvas colour[, the JPEG's own stray, taken off unless ``less_jpeg`` is False])."""
     found = _mark_ink(full, region, at, scale, limits)
     if found is None:
         return 255.0
     crop, _, core = found
+    if not less_jpeg:
+        full = full[:2]
     if luma:  # a JPEG's colour is coarser than its light: a thin coloured stroke strays in colour only
-        return flatness(cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)[core][:, None])
-    return flatness(crop[core])
+        return _beyond_jpeg(flatness(cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)[core][:, None]), full)
+    return _beyond_jpeg(flatness(crop[core]), full)
 
 
-def structure(full: tuple[np.ndarray, np.ndarray], region: np.ndarray, at: tuple[int, int], scale: float,
+def structure(full: tuple, region: np.ndarray, at: tuple[int, int], scale: float,
               limits) -> tuple[int, int, float]:
     """A mark read at the image's own resolution: its ink's separate pieces and holes (each at
     least 2 % of the ink; letters, a symbol, a ring) and how far its stroke cores stray in colour."""
@@ -80,7 +134,7 @@ def structure(full: tuple[np.ndarray, np.ndarray], region: np.ndarray, at: tuple
                 parts += 1
             else:
                 holes += 1
-    return parts, holes, flatness(crop[core])
+    return parts, holes, _beyond_jpeg(flatness(crop[core]), full)
 
 
 def whole_paint(small: np.ndarray, colour: np.ndarray, box: tuple[int, int, int, int], seed: np.ndarray,

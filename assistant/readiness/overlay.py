@@ -42,6 +42,7 @@ from .ink import chmax as _chmax
 from .ink import core_flatness as _core_flatness
 from .ink import flatness as _flatness
 from .ink import full_box as _full_box
+from .ink import jpeg_step
 from .ink import structure as _structure
 from .ink import whole_paint
 from .frames import crossed_lines, growth_stops, line_mask, white_padding
@@ -116,6 +117,12 @@ class Limits:
     swallow_min: float = 3e-5     # ... in pieces of at least this share of the image ...
     swallow_flat: int = 2         # ... whose stroke cores (full resolution) stray at most this, and whose whole
                                   # paint read into the product is a row of letters (round 10)
+    jpeg_stray: float = 1.0       # round 11: a JPEG makes flat paint stray this many levels per step of its
+                                  # quantisation (read from the image, ``ink.jpeg_step``): full-resolution strays
+                                  # are judged less that ...
+    jpeg_stray_max: float = 3.0   # ... at most this many levels
+    jpeg_luma: float = 1.0        # 1: in a JPEG, a mark against the product is read in light (its colour is
+                                  # stored at half resolution: a thin stroke's colour is its neighbours')
 
 
 LIMITS = Limits()
@@ -524,6 +531,8 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
     if not collage and not screenshot:
         marks = _painted_marks(painted, prod, diff, scale, (W, H), limits)
     if plain and not collage and not screenshot:
+        # what the image's JPEG encoding makes flat paint stray at full resolution (0 when lossless)
+        full = (rgb, canvas, min(limits.jpeg_stray_max, limits.jpeg_stray * jpeg_step(rgb)))
         cand = (edges | solid) & ~zone & ~cv2.dilate(paint.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
         inside = np.zeros((h, w), bool)
         e = 1 + (int(limits.frame_edge * side) if border else 0)  # a frame's inner edge is no mark
@@ -532,9 +541,9 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         if lines is not None:
             cand &= ~lines  # a crossed frame's pieces are the frame, not marks
         marks += _group_marks(cand, solid, diff, zone, scale, (W, H), limits, framed=bool(border), small=small,
-                              full=(rgb, canvas))
+                              full=full)
         if not any(m.kind == "text" for m in marks):
-            marks += _swallowed_text(prod, inside, diff, scale, (W, H), limits, (rgb, canvas), small)
+            marks += _swallowed_text(prod, inside, diff, scale, (W, H), limits, full, small)
 
     content = _full_box((left, top, right, bottom), scale, (W, H))
     if (screenshot or border) and content[2] - content[0] < 0.2 * W or content[3] - content[1] < 0.2 * H:
@@ -573,7 +582,7 @@ def _painted_marks(painted: list[np.ndarray], prod: np.ndarray, diff: np.ndarray
 
 
 def _swallowed_text(prod: np.ndarray, inside: np.ndarray, diff: np.ndarray, scale: float, size: tuple[int, int],
-                    limits: Limits, full: tuple[np.ndarray, np.ndarray], small: np.ndarray) -> list[Mark]:
+                    limits: Limits, full: tuple, small: np.ndarray) -> list[Mark]:
     """Letters the cutout took for product: thin pieces of the product's outline (what an opening
     of the product removes) of one flat paint whose whole paint, read into the product, is a row of letters
     flat too (a fragment a few px wide looks flat on a gently shaded surface; the word does not)."""
@@ -609,7 +618,9 @@ def _swallowed_text(prod: np.ndarray, inside: np.ndarray, diff: np.ndarray, scal
             continue
         if whole["bh"] <= limits.sliver * side and whole["bw"] >= 4 * whole["bh"]:
             continue  # a line's pieces (a frame line the product stands in front of), not letters
-        if _core_flatness(full, whole["mask"], whole["at"], scale, limits) > limits.swallow_flat:
+        # the whole word at 2 levels with no JPEG allowance: a black product part a JPEG leaves flat to 3-4
+        # levels (a drum's rim, tune) read as a swallowed word with it
+        if _core_flatness(full, whole["mask"], whole["at"], scale, limits, less_jpeg=False) > limits.swallow_flat:
             continue  # the whole word shaded across: lettering the camera saw, not paint an app added
         marks.append(Mark("text", _full_box((x, y, x + bw, y + bh), scale, size), round(contrast, 1), True))
         break
@@ -619,7 +630,7 @@ def _swallowed_text(prod: np.ndarray, inside: np.ndarray, diff: np.ndarray, scal
 def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np.ndarray, scale: float,
                  size: tuple[int, int], limits: Limits, framed: bool = False,
                  small: np.ndarray | None = None,
-                 full: tuple[np.ndarray, np.ndarray] | None = None) -> list[Mark]:
+                 full: tuple | None = None) -> list[Mark]:
     h, w = cand.shape
     side = max(h, w)
     kx, ky = max(3, int(limits.join_x * side)) | 1, max(3, int(limits.join_y * side)) | 1
@@ -655,7 +666,12 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
         # the core of its strokes (at least 0.8 of its contrast): one colour for added text or a
         # watermark blended over a plain canvas, shaded for a part of the product
         if full is not None and touches:
-            ink_flat = _core_flatness(full, region & ~zone[y:y + bh, x:x + bw], (x, y), scale, limits)
+            # (judged at ``flat_level``, which allows for a JPEG already: no allowance taken off; in a JPEG
+            # read in light, its colour being stored at half resolution: the drum's black rim, a flat black
+            # part, read as text on tune with the allowance)
+            jpeg = limits.jpeg_luma > 0 and len(full) > 2 and full[2] > 0
+            ink_flat = _core_flatness(full, region & ~zone[y:y + bh, x:x + bw], (x, y), scale, limits,
+                                      luma=jpeg, less_jpeg=False)
         elif small is not None:
             ink_flat = _flatness(small[y:y + bh, x:x + bw][px & (d >= limits.core_share * contrast)])
         else:
