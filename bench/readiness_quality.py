@@ -769,26 +769,33 @@ def add_text9(rgb, mask, rng):
     return add_text(rgb, mask, rng, sizes=(34, 50, 72), cross_share=0.5)
 
 
-def build_fresh9_cached(bases: list[Base], cache: Path, seed: int = FRESH9_SEED) -> list[Case]:
+def _text_split_cached(bases: list[Base], cache: Path, split: str, seed: int, fonts: tuple, phones: list[Base],
+                       letter: str, salt: int) -> list[Case]:
+    """A validation split of build_fresh's recipe in ``fonts`` on the held-out half's photos and
+    ``phones``, plus one more text case per photo (``add_text9``: half over the product's edge)."""
     held = [b for b in bases if half_of(b.name) == "held-out"]
-    phones = load_phone_bases(cache, 1, 100, set(range(60)), "fresh9-bases", "phone9_")
 
     def build() -> list[Case]:
         global FONTS
         kept = FONTS
-        FONTS = [d / n for n in FRESH9_FONTS for d in FONT_DIRS if (d / n).is_file()] or kept
+        FONTS = [d / n for n in fonts for d in FONT_DIRS if (d / n).is_file()] or kept
         try:
-            cases = build_fresh(held, phones, seed, "fresh9")
+            cases = build_fresh(held, phones, seed, split)
             for b in held + phones:
-                rng = np.random.default_rng(zlib.crc32(b.name.encode()) + seed + 9)
+                rng = np.random.default_rng(zlib.crc32(b.name.encode()) + seed + salt)
                 mask = b.mask if b.mask is not None else _white_mask(b.rgb)
                 rgb, fixable, detail = add_text9(b.rgb, mask, rng)
-                cases.append(Case(f"{b.name}__text__g", b.name, "fresh9", b.group, "text", detail, fixable, rgb,
-                                  b.rgb))
+                cases.append(Case(f"{b.name}__text__{letter}", b.name, split, b.group, "text", detail, fixable,
+                                  rgb, b.rgb))
         finally:
             FONTS = kept
         return cases
-    return _cases_in(cache / f"cases-fresh9-{seed}", {b.name: b for b in held + phones}, build)
+    return _cases_in(cache / f"cases-{split}-{seed}", {b.name: b for b in held + phones}, build)
+
+
+def build_fresh9_cached(bases: list[Base], cache: Path, seed: int = FRESH9_SEED) -> list[Case]:
+    phones = load_phone_bases(cache, 1, 100, set(range(60)), "fresh9-bases", "phone9_")
+    return _text_split_cached(bases, cache, "fresh9", seed, FRESH9_FONTS, phones, "g", 9)
 
 
 # The fresh11 split (round 11): validation cases for the JPEG round, built (and cut out) before any rule of
@@ -802,25 +809,8 @@ FRESH11_FONTS = ("DejaVuSerifCondensed-Bold.ttf", "LiberationSans-Italic.ttf", "
 
 
 def build_fresh11_cached(bases: list[Base], cache: Path, seed: int = FRESH11_SEED) -> list[Case]:
-    held = [b for b in bases if half_of(b.name) == "held-out"]
     phones = load_phone_bases(cache, 2, 100, set(range(40)), "fresh11-bases", "phone11_")
-
-    def build() -> list[Case]:
-        global FONTS
-        kept = FONTS
-        FONTS = [d / n for n in FRESH11_FONTS for d in FONT_DIRS if (d / n).is_file()] or kept
-        try:
-            cases = build_fresh(held, phones, seed, "fresh11")
-            for b in held + phones:
-                rng = np.random.default_rng(zlib.crc32(b.name.encode()) + seed + 11)
-                mask = b.mask if b.mask is not None else _white_mask(b.rgb)
-                rgb, fixable, detail = add_text9(b.rgb, mask, rng)
-                cases.append(Case(f"{b.name}__text__h", b.name, "fresh11", b.group, "text", detail, fixable, rgb,
-                                  b.rgb))
-        finally:
-            FONTS = kept
-        return cases
-    return _cases_in(cache / f"cases-fresh11-{seed}", {b.name: b for b in held + phones}, build)
+    return _text_split_cached(bases, cache, "fresh11", seed, FRESH11_FONTS, phones, "h", 11)
 
 
 def _white_mask(rgb: np.ndarray) -> np.ndarray:
