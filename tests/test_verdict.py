@@ -123,7 +123,8 @@ def test_the_cards_notices_are_weighed_as_the_verdict_weighed_them():
     removed = [("realphoto_hand_removed", {})]
     amber = dict(entry, notices=removed, verdict=verdict_for(OK_CHECKS, removed, umum))
     assert amber["verdict"].level == CHECK and "tangan sudah dihapus, cek tepinya" in amber["verdict"].headline("id")
-    assert "⚠ Tangan yang memegang produk sudah dihapus otomatis. Cek tepi produk" in render.compliance_md(amber, "id")
+    assert ("⚠ Tangan yang memegang produk sudah dihapus otomatis. Cek tepi produk"
+            in render.compliance_md(amber, "id"))
     # A notice that counts keeps its warning sign, and a damaged orientation asks for a look.
     fingers = [("realphoto_fingers_cover", {"percent": 9})]
     amber = dict(entry, notices=fingers, verdict=verdict_for(OK_CHECKS, fingers, umum))

@@ -367,9 +367,10 @@ PILE_CONF_UNSURE = 0.8  # ... or below this with FRAGMENT_UNSURE doubt around it
 # sure (above SURE_LEVEL) of less than SPECK_SURE, is not the vendor's product but a scrap of the
 # display, a cap, a price sign; framed, it would be a blur enlarged many times. Measured on the 150
 # grocery_phone photos outside the review set: every output cut from such a speck (0.4-1.7 % of
-# the frame, sure of 0-31 % of it) was a blurred scrap. The smallest real products of the mask
-# sets: a rice bag on a light box, far from the camera, keeps 2.7 % of its frame; a shower's thin
-# hose and head 1.4 %, sure of 74 % of it (a thin product's mean confidence is low: it is mostly edge).
+# the frame, sure of 2-32 % of it; the review set's three: 0.1-0.4 %, 0-41 %) was a blurred scrap.
+# The smallest real products of the mask sets: a rice bag on a light box, far from the camera,
+# keeps 2.7 % of its frame; a shower's thin hose and head 1.4 %, sure of 74 % of it (a thin
+# product's mean confidence is low: it is mostly edge).
 SPECK_SHARE = 0.02
 SPECK_SURE = 0.5
 SURE_LEVEL = 0.9
@@ -404,7 +405,8 @@ def scene_stats(soft: np.ndarray, keep: np.ndarray) -> dict:
     sides = int(keep[:e].any()) + int(keep[-e:].any()) + int(keep[:, :e].any()) + int(keep[:, -e:].any())
     doubt_sides = int(doubt[:e].any()) + int(doubt[-e:].any()) + int(doubt[:, :e].any()) + int(doubt[:, -e:].any())
     return {"kept": kept / keep.size, "unsure": float(soft[doubt].sum()) / kept, "parts": parts, "sides": sides,
-            "conf": float(soft[keep].mean()), "sure": float((soft[keep] > SURE_LEVEL).mean()), "doubt_sides": doubt_sides}
+            "conf": float(soft[keep].mean()), "sure": float((soft[keep] > SURE_LEVEL).mean()),
+            "doubt_sides": doubt_sides}
 
 
 def scene_kind(stats: dict) -> str | None:

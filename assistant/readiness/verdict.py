@@ -14,10 +14,10 @@ tip (``TIP``), never a reason; of those, the ones that only measured the kept-wh
 (``UNCUT_UNMEASURED``) are not shown at all (``Verdict.shows``). ``Verdict.weight(check)``
 is the weight the verdict gave each check, so the card's checks list draws a check at that
 weight (a tip is never a red "foto ulang" line under a green headline): one verdict, the same
-everywhere. Cutout notices count too: a pile
-kept whole or a fragment is red, fingers covering the product and a hand the program removed
-amber (the edge where it was wants a look). The special cases (in which situation a notice or a check weighs otherwise)
-are two tables read in one place: ``NOTICE_CASES`` and ``CHECK_TIPS``. ``Verdict.marketplace_line``
+everywhere. Cutout notices count too: a pile kept whole or a fragment is red, fingers covering
+the product and a hand the program removed amber (the edge where it was wants a look). The
+special cases (in which situation a notice or a check weighs otherwise) are two tables read in
+one place: ``NOTICE_CASES`` and ``CHECK_TIPS``. ``Verdict.marketplace_line``
 says what the preset's own rules check ("Ukuran, format dan latar sesuai aturan Shopee").
 ``counts_line`` gives a batch's "24 siap, 4 perlu dicek, 2 foto ulang".
 
@@ -136,8 +136,8 @@ class Verdict:
         return check.check not in self.unmeasured
 
     def counts(self, notice_code: str) -> bool:
-        """Whether a notice (its i18n code) moved this verdict; one that did not (the hand
-        was removed, the first frame of an animation was used) is information, not a warning."""
+        """Whether a notice (its i18n code) moved this verdict; one that did not (the first frame
+        of an animation was used, fingers read from skin colour alone) is information, not a warning."""
         return any(r.name == notice_code for r in self.reasons)
 
     def weight(self, check) -> str | None:
