@@ -4,8 +4,21 @@ partly took for product. Pure numpy/cv2; used by ``overlay``."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
+
+
+class FullImage(NamedTuple):
+    """The image at its own resolution as the mark readers need it: its pixels, the canvas colour
+    around the product, and ``jpeg_stray``: how many levels the image's own JPEG encoding makes flat
+    paint stray (overlay's ``jpeg_stray`` per quantisation step; 0 for a lossless image), taken off
+    the strays read here."""
+
+    rgb: np.ndarray
+    canvas: tuple
+    jpeg_stray: float = 0.0
 
 
 def chmax(img: np.ndarray) -> np.ndarray:
@@ -75,11 +88,11 @@ def flatness(px: np.ndarray) -> float:
     return float(np.median(np.abs(px - np.median(px, axis=0)).max(axis=1)))
 
 
-def _mark_ink(full: tuple, region: np.ndarray, at: tuple[int, int], scale: float,
+def _mark_ink(full: FullImage, region: np.ndarray, at: tuple[int, int], scale: float,
               limits) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """A mark at the image's own resolution: (its crop, its ink, its stroke cores: the ink at
     ``core_share`` of its contrast or more), or None when it holds under 10 pixels of ink."""
-    rgb, canvas = full[:2]
+    rgb, canvas = full.rgb, full.canvas
     x0, y0, x1, y1 = full_box((at[0], at[1], at[0] + region.shape[1], at[1] + region.shape[0]), scale,
                               (rgb.shape[1], rgb.shape[0]))
     crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
@@ -95,29 +108,27 @@ def _mark_ink(full: tuple, region: np.ndarray, at: tuple[int, int], scale: float
     return crop, ink, ink & (d >= limits.core_share * float(np.percentile(d[ink], 95)))
 
 
-def _beyond_jpeg(stray: float, full: tuple) -> float:
-    """A stray less what the image's JPEG encoding itself makes flat paint stray (``full``'s third
-    item, levels: overlay's ``jpeg_stray`` per quantisation step; none for a lossless image)."""
-    return stray if len(full) < 3 or stray >= 255.0 else max(0.0, stray - full[2])
+def _beyond_jpeg(stray: float, jpeg_stray: float) -> float:
+    """A stray less what the image's JPEG encoding itself makes flat paint stray (none read: 255)."""
+    return stray if stray >= 255.0 else max(0.0, stray - jpeg_stray)
 
 
-def core_flatness(full: tuple, region: np.ndarray, at: tuple[int, int], scale: float,
+def core_flatness(full: FullImage, region: np.ndarray, at: tuple[int, int], scale: float,
                   limits, luma: bool = False, less_jpeg: bool = True) -> float:
     """``flatness`` of a mark's stroke cores, read at the image's own resolution: at the work size
     a thin stroke blends into its neighbours and looks shaded although it was painted in one colour.
-    ``full``: (image, canvas colour[, the JPEG's own stray, taken off unless ``less_jpeg`` is False])."""
+    The JPEG's own stray (``full.jpeg_stray``) is taken off unless ``less_jpeg`` is False."""
     found = _mark_ink(full, region, at, scale, limits)
     if found is None:
         return 255.0
     crop, _, core = found
-    if not less_jpeg:
-        full = full[:2]
+    jpeg_stray = full.jpeg_stray if less_jpeg else 0.0
     if luma:  # a JPEG's colour is coarser than its light: a thin coloured stroke strays in colour only
-        return _beyond_jpeg(flatness(cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)[core][:, None]), full)
-    return _beyond_jpeg(flatness(crop[core]), full)
+        return _beyond_jpeg(flatness(cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)[core][:, None]), jpeg_stray)
+    return _beyond_jpeg(flatness(crop[core]), jpeg_stray)
 
 
-def structure(full: tuple, region: np.ndarray, at: tuple[int, int], scale: float,
+def structure(full: FullImage, region: np.ndarray, at: tuple[int, int], scale: float,
               limits) -> tuple[int, int, float]:
     """A mark read at the image's own resolution: its ink's separate pieces and holes (each at
     least 2 % of the ink; letters, a symbol, a ring) and how far its stroke cores stray in colour."""
@@ -134,7 +145,7 @@ def structure(full: tuple, region: np.ndarray, at: tuple[int, int], scale: float
                 parts += 1
             else:
                 holes += 1
-    return parts, holes, _beyond_jpeg(flatness(crop[core]), full)
+    return parts, holes, _beyond_jpeg(flatness(crop[core]), full.jpeg_stray)
 
 
 def whole_paint(small: np.ndarray, colour: np.ndarray, box: tuple[int, int, int, int], seed: np.ndarray,

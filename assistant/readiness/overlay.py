@@ -41,6 +41,7 @@ import numpy as np
 from .ink import chmax as _chmax
 from .ink import core_flatness as _core_flatness
 from .ink import flatness as _flatness
+from .ink import FullImage
 from .ink import full_box as _full_box
 from .ink import jpeg_step
 from .ink import structure as _structure
@@ -532,7 +533,7 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         marks = _painted_marks(painted, prod, diff, scale, (W, H), limits)
     if plain and not collage and not screenshot:
         # what the image's JPEG encoding makes flat paint stray at full resolution (0 when lossless)
-        full = (rgb, canvas, min(limits.jpeg_stray_max, limits.jpeg_stray * jpeg_step(rgb)))
+        full = FullImage(rgb, canvas, min(limits.jpeg_stray_max, limits.jpeg_stray * jpeg_step(rgb)))
         cand = (edges | solid) & ~zone & ~cv2.dilate(paint.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
         inside = np.zeros((h, w), bool)
         e = 1 + (int(limits.frame_edge * side) if border else 0)  # a frame's inner edge is no mark
@@ -582,7 +583,7 @@ def _painted_marks(painted: list[np.ndarray], prod: np.ndarray, diff: np.ndarray
 
 
 def _swallowed_text(prod: np.ndarray, inside: np.ndarray, diff: np.ndarray, scale: float, size: tuple[int, int],
-                    limits: Limits, full: tuple, small: np.ndarray) -> list[Mark]:
+                    limits: Limits, full: FullImage, small: np.ndarray) -> list[Mark]:
     """Letters the cutout took for product: thin pieces of the product's outline (what an opening
     of the product removes) of one flat paint whose whole paint, read into the product, is a row of letters
     flat too (a fragment a few px wide looks flat on a gently shaded surface; the word does not)."""
@@ -630,7 +631,7 @@ def _swallowed_text(prod: np.ndarray, inside: np.ndarray, diff: np.ndarray, scal
 def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np.ndarray, scale: float,
                  size: tuple[int, int], limits: Limits, framed: bool = False,
                  small: np.ndarray | None = None,
-                 full: tuple | None = None) -> list[Mark]:
+                 full: FullImage | None = None) -> list[Mark]:
     h, w = cand.shape
     side = max(h, w)
     kx, ky = max(3, int(limits.join_x * side)) | 1, max(3, int(limits.join_y * side)) | 1
@@ -669,7 +670,7 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
             # (judged at ``flat_level``, which allows for a JPEG already: no allowance taken off; in a JPEG
             # read in light, its colour being stored at half resolution: the drum's black rim, a flat black
             # part, read as text on tune with the allowance)
-            jpeg = limits.jpeg_luma > 0 and len(full) > 2 and full[2] > 0
+            jpeg = limits.jpeg_luma > 0 and full.jpeg_stray > 0
             ink_flat = _core_flatness(full, region & ~zone[y:y + bh, x:x + bw], (x, y), scale, limits,
                                       luma=jpeg, less_jpeg=False)
         elif small is not None:
