@@ -79,13 +79,21 @@ class Result:
 
     @cached_property
     def checks(self) -> dict[str, list]:
+        """``measure_checks()``, measured once per result (shared with its verdict)."""
+        return self.measure_checks()
+
+    def measure_checks(self, residual_cast: float | None = None,
+                       second_alpha: np.ndarray | None = None) -> dict[str, list]:
+        """The listing checks of each output (keyed by preset name), the source photo's own checks
+        measured once and shared by every preset's list (``run_checks``' other arguments as there)."""
         rgb = pixels(self.photo.image)
         alpha = None if self.photo.alpha is None else pixels(self.photo.alpha)
         found: dict[str, list] = {}
         for out in self.outputs:
             found[out.preset.name] = run_checks(
                 rgb, alpha, original_size=self.photo.original_size, preset=out.preset, output=out.image,
-                output_bytes=len(out.data), output_fitted=True, same_photo=next(iter(found.values()), None),
+                output_bytes=len(out.data), output_fitted=True, residual_cast=residual_cast,
+                second_alpha=second_alpha, same_photo=next(iter(found.values()), None),
                 output_scene=out.background == SCENE)
         return found
 

@@ -97,17 +97,7 @@ def check_outputs(result: pipeline.Result, second_alpha: np.ndarray | None = Non
     The photo's own checks are measured once and shared by every preset's list."""
     if second_alpha is None and residual_cast is None:
         return result.checks  # measured once per result, shared with its verdict (readiness.verdict)
-    photo = result.photo
-    rgb = np.asarray(photo.image)
-    alpha = None if photo.alpha is None else np.asarray(photo.alpha)
-    found: dict[str, list[CheckResult]] = {}
-    for out in result.outputs:
-        found[out.preset.name] = run_checks(
-            rgb, alpha, original_size=photo.original_size, preset=out.preset, output=out.image,
-            output_bytes=len(out.data), output_fitted=True, residual_cast=residual_cast,
-            second_alpha=second_alpha, same_photo=next(iter(found.values()), None),
-            output_scene=out.background == pipeline.SCENE)
-    return found
+    return result.measure_checks(residual_cast=residual_cast, second_alpha=second_alpha)
 
 
 def as_json(results: list[CheckResult], lang: str | None = None) -> list[dict]:
