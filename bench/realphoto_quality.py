@@ -39,13 +39,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from realphoto_set import OUT, REPO, half  # noqa: E402
 
 TSV = REPO / "bench" / "realphoto_review.tsv"
+# The other 150 grocery_phone photos, labelled once in round 12 from that round's outputs and never
+# tuned on: path, class, hand_in_photo, label, reason, note (``realphoto_set.fresh_set``).
+FRESH_TSV = REPO / "bench" / "realphoto_fresh.tsv"
 DOC = REPO / "docs" / "realphoto.md"
 HAND_NOTES = ("hand in it", "with the hand", "only the hand", "mostly the hand", "finger left", "thumb still")
 COLUMNS = ("path", "class", "hand_in_photo", "label", "reason", "note", "after_label", "after_reason", "after_note")
 
 
-def read_labels() -> list[dict]:
-    lines = TSV.read_text(encoding="utf-8").splitlines()
+def read_labels(tsv: Path = TSV) -> list[dict]:
+    lines = tsv.read_text(encoding="utf-8").splitlines()
     head = lines[0].split("\t")
     rows = []
     for line in lines[1:]:
@@ -53,6 +56,13 @@ def read_labels() -> list[dict]:
             parts = line.split("\t") + [""] * len(head)
             rows.append(dict(zip(head, parts)))
     return rows
+
+
+def read_fresh() -> list[dict]:
+    """The fresh split's labels, under the review set's "after" keys (they judge the outputs
+    of the code they were made from, as the review set's ``after_*`` columns do)."""
+    return [dict(r, after_label=r["label"], after_reason=r["reason"], after_note=r["note"])
+            for r in read_labels(FRESH_TSV)] if FRESH_TSV.exists() else []
 
 
 def records(tag: str) -> dict[str, dict]:
@@ -98,9 +108,13 @@ def table(labels: list[dict], before: dict, after: dict) -> str:
     cols = []
     for name in ("tune", "held"):
         part = [r for r in labels if half(r["path"]) == name]
-        cols.append((f"{name}: before (app)", score(part, before, False, headline_green=True)))
-        cols.append((f"{name}: before (worst check)", score(part, before, False)))
+        if before:  # the base commit's run (``ETALASE_CODE``), when it has been made
+            cols.append((f"{name}: before (app)", score(part, before, False, headline_green=True)))
+            cols.append((f"{name}: before (worst check)", score(part, before, False)))
         cols.append((f"{name}: after", score(part, after, True)))
+    fresh = read_fresh()
+    if fresh:  # ``realphoto_run.py --tag fresh --half fresh``
+        cols.append(("fresh: now", score(fresh, records("fresh"), True)))
     keys = list(cols[0][1])
     out = ["| measure | " + " | ".join(c[0] for c in cols) + " |", "|---" * (len(cols) + 1) + "|"]
     for k in keys:

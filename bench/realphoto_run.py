@@ -20,10 +20,10 @@ import time
 import numpy as np
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-from realphoto_set import MODEL, OUT, PRESET, half, open_review_photo, review_set, soft_mask, stem  # noqa: E402
+from realphoto_set import MODEL, OUT, PRESET, fresh_set, half, open_review_photo, review_set, soft_mask, stem  # noqa: E402
 
 
-def run_one(rel: str, cls: str, dest) -> dict:
+def run_one(rel: str, cls: str, dest, split: str | None = None) -> dict:
     from assistant import pipeline
     from assistant.readiness.listing import check_outputs
     from assistant.readiness.verdict import verdict_of
@@ -31,7 +31,7 @@ def run_one(rel: str, cls: str, dest) -> dict:
     from assistant.presets import load_presets
     photo = open_review_photo(rel)
     soft = soft_mask(rel, photo)
-    rec = {"rel": rel, "class": cls, "half": half(rel), "stem": stem(rel)}
+    rec = {"rel": rel, "class": cls, "half": split or half(rel), "stem": stem(rel)}
     t0, c0 = time.perf_counter(), time.process_time()
     try:
         cut = pipeline.with_mask(photo, soft, MODEL)
@@ -63,7 +63,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tag", default="after")
     ap.add_argument("--only", default="", help="substring of the path: run only those")
-    ap.add_argument("--half", choices=("tune", "held", "all"), default="all")
+    ap.add_argument("--half", choices=("tune", "held", "all", "fresh"), default="all",
+                    help="fresh: the 150 grocery_phone photos outside the review set (bench/realphoto_fresh.tsv)")
     ap.add_argument("--cached-only", action="store_true", help="skip photos whose mask is not cached yet")
     ap.add_argument("--missing-only", action="store_true", help="only photos without a record yet")
     args = ap.parse_args()
@@ -71,20 +72,21 @@ def main() -> int:
     dest.mkdir(parents=True, exist_ok=True)
     records_path = OUT / args.tag / "records.json"
     old = {}
-    if records_path.exists() and (args.only or args.missing_only or args.half != "all"):
+    if records_path.exists() and (args.only or args.missing_only or args.half not in ("all", "fresh")):
         old = {r["rel"]: r for r in json.loads(records_path.read_text())}
-    items = [(r, c) for r, c in review_set() if args.only in r and (args.half == "all" or half(r) == args.half)]
+    photos = fresh_set() if args.half == "fresh" else review_set()
+    items = [(r, c) for r, c in photos if args.only in r and args.half in ("all", "fresh", half(r))]
     if args.cached_only:
         from realphoto_set import SOFT
         items = [(r, c) for r, c in items if (SOFT / (stem(r) + ".npy")).exists()]
     if args.missing_only:
         items = [(r, c) for r, c in items if r not in old]
     for i, (rel, cls) in enumerate(items):
-        old[rel] = run_one(rel, cls, dest)
+        old[rel] = run_one(rel, cls, dest, "fresh" if args.half == "fresh" else None)
         if i % 10 == 0:
             print(f"{i}/{len(items)}", flush=True)
-            records_path.write_text(json.dumps([old[r] for r, _ in review_set() if r in old], indent=1, default=float))
-    records = [old[r] for r, _ in review_set() if r in old]
+            records_path.write_text(json.dumps([old[r] for r, _ in photos if r in old], indent=1, default=float))
+    records = [old[r] for r, _ in photos if r in old]
     records_path.write_text(json.dumps(records, indent=1, default=float))
     times = [r["after_model_s"] for r in records]
     print(f"{len(records)} photos; after the model median {1000 * np.median(times):.0f} ms, mean {1000 * np.mean(times):.0f} ms")

@@ -76,6 +76,20 @@ def review_set() -> list[tuple[str, str]]:
     return items
 
 
+def fresh_set() -> list[tuple[str, str]]:
+    """The other 150 ``grocery_phone`` photos: no round tuned on them. Labelled once, in round 12,
+    from that round's outputs (``bench/realphoto_fresh.tsv``): a third split that shows how the
+    figures hold on photos the rules were never fitted to."""
+    picked = {rel for rel, _ in review_set()}
+    rows = []
+    for line in (SHARED / "grocery_phone" / "index.csv").read_text().splitlines()[1:]:
+        parts = line.split(",")
+        rel = f"grocery_phone/images/{parts[0]}" if len(parts) >= 4 else None
+        if rel and rel not in picked:
+            rows.append((rel, parts[2]))
+    return sorted(rows)
+
+
 def stem(rel: str) -> str:
     return rel.replace("/images/", "__").replace("/", "__").rsplit(".", 1)[0]
 
