@@ -638,7 +638,7 @@ def test_a_photo_to_retake_is_never_a_green_done(app, render):
     assert "etalase-ok" in fine and "Siap diunggah" in fine
     assert "Ukuran, format dan latar sesuai aturan Shopee" in fine
     warned = render.photo_verdict([entry(check("cutoff", "warn"))], 3.0, "u2netp", "id")
-    assert "etalase-verdict-check" in warned and "Bisa diunggah, tapi cek dulu: produk terpotong" in warned
+    assert "etalase-verdict-check" in warned and "Bisa diunggah, tapi cek dulu: produk terpotong tepi foto" in warned
     # Without a verdict (the checks broke) the line says it is done, never that it is ready.
     assert "Siap" not in render.photo_verdict([{"title": "Shopee"}], 3.0, "u2netp", "id")
 

@@ -264,14 +264,44 @@ def test_fingers_may_show_counts_only_with_the_hands_shape():
     """Issue 16 (verdict16b): "fingers may still show" is read from skin colour by the cut line.
     Alone (the output's ``hand`` check, the hand's shape, is ok) it is information under a green
     headline: it fired on clean cartons. With the hand check warning it makes the verdict amber,
-    and without the cutout checks (nothing to weigh it against) it still counts."""
+    and without the cutout checks (nothing to weigh it against) it still counts. With the hand
+    check warning, the check is the reason that says so (round 12: one thing, said once)."""
     umum = load_preset("umum")
     notice = [("realphoto_hand_left", {"percent": 2})]
     alone = verdict_for(OK_CHECKS + [_r("hand", "ok")], notice, umum)
     assert alone.level == READY and not alone.counts("realphoto_hand_left")
     shaped = verdict_for(OK_CHECKS + [_r("hand", "warn", "realphoto_check_hand_bad", percent=1)], notice, umum)
-    assert shaped.level == CHECK and shaped.counts("realphoto_hand_left")
+    assert shaped.level == CHECK and [r.name for r in shaped.reasons] == ["hand"]
     assert verdict_for(OK_CHECKS, notice, umum).level == CHECK
+
+
+def test_a_hand_left_in_the_output_is_said_once():
+    """Round 12's phone walk: a carton whose removed hand left a finger read "Bisa diunggah, tapi
+    cek dulu: tangan sudah dihapus, cek tepinya, sisa jari mungkin masih terlihat, tangan masih
+    terlihat": the hand removed and still there, in one line. When the output's own hand check
+    sees a hand, it alone says so (its tip is the advice); the removal notices are information.
+    Without that check's warning, the removal still asks for a look at the edge."""
+    umum = load_preset("umum")
+    removed_left = [("realphoto_hand_removed", {}), ("realphoto_hand_left", {"percent": 3})]
+    hand_warn = _r("hand", "warn", "realphoto_check_hand_bad", percent=2)
+    v = verdict_for(OK_CHECKS + [hand_warn], removed_left, umum)
+    assert v.level == CHECK and v.headline("id") == "Bisa diunggah, tapi cek dulu: tangan masih terlihat"
+    assert v.advice("id").startswith("Tangan atau lengan masih ikut di hasil (2% dari potongan)")
+    assert not v.counts("realphoto_hand_removed") and not v.counts("realphoto_hand_left")
+    red = verdict_for(OK_CHECKS + [_r("hand", "fail", "realphoto_check_hand_bad", percent=12)], removed_left, umum)
+    assert red.level == RETAKE and red.headline("id") == "Sebaiknya foto ulang: tangan masih terlihat"
+    clean = verdict_for(OK_CHECKS + [_r("hand", "ok")], [("realphoto_hand_removed", {})], umum)
+    assert clean.level == CHECK and clean.headline("id") == "Bisa diunggah, tapi cek dulu: tangan sudah dihapus, cek tepinya"
+
+
+def test_cut_off_and_torn_read_as_two_different_things():
+    """Round 12's phone walk: "produk terpotong, produknya tidak terpotong dengan benar" (the frame
+    cuts the product; the cutout tore it) read as "cut, not cut properly" on a phone. Each reason
+    now names where it happened."""
+    umum = load_preset("umum")
+    v = verdict_for(OK_CHECKS + [_r("cutoff", "fail"), _r("product_lost", "warn")], (), umum)
+    assert v.headline("id") == "Sebaiknya foto ulang: produk terpotong tepi foto, sebagian produk ikut terbuang"
+    assert v.headline("en") == "Better retake the photo: the product is cut off at the photo's edge, part of the product was cut away"
 
 
 def test_a_small_product_counts_only_through_its_enlargement():

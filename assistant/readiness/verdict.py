@@ -88,6 +88,10 @@ UNCUT = ("realphoto_pile_uncut", "realphoto_fragment_uncut")
 # notices show). The first case that holds decides.
 # Notices: (codes, situation, the level they give then; None: information, no reason).
 NOTICE_CASES = (
+    # the output's own hand check says a hand is still there: "the hand was removed, check its edge"
+    # and "some fingers may still show" beside "a hand is still visible" said one thing three ways,
+    # the first two against the third (seen in round 12's phone walk); the check speaks for them
+    (("realphoto_hand_removed",) + SHAPE_BACKED, "hand_said", None),
     # skin colour alone by the cut line, no hand's shape in the output (its hand check is ok)
     (SHAPE_BACKED, "hand_check_ok", None),
     # a quarter of the product hidden, or its outline torn where the fingers held it (on the review
@@ -212,6 +216,8 @@ def _situation(checks, codes) -> set[str]:
         found.add("hand_check_ok")
     if any(c in UNCUT for c, _ in codes):
         found.add("uncut")
+    elif hand is not None and hand.status != "ok":  # kept whole, the hand check is only a tip
+        found.add("hand_said")
     if any(r.check == "product_lost" and r.status != "ok" for r in checks):
         found.add("torn")
     if any(r.check == "resolution" and r.status == "ok" for r in checks):
