@@ -319,3 +319,13 @@ def test_a_small_product_counts_only_through_its_enlargement():
     assert alone.level == CHECK
     tiny = verdict_for(OK_CHECKS + [_r("resolution", "ok"), _r("product_size", "fail", percent=12)], (), umum)
     assert tiny.level == RETAKE  # a fail still counts
+
+
+def test_the_verdicts_kept_whole_notices_are_the_cutouts():
+    """``verdict.UNCUT`` copies ``stages.cutout.UNCUT_NOTICES`` (the verdict imports no image code):
+    a notice added to one and not the other would leave a photo kept whole judged as cut out."""
+    from assistant.readiness import verdict
+    from assistant.stages import cutout
+
+    assert set(verdict.UNCUT) == set(cutout.UNCUT_NOTICES)
+    assert all(verdict.NOTICE_LEVEL[code] == RETAKE for code in verdict.UNCUT)
