@@ -64,6 +64,11 @@ class Output:
     def size(self) -> tuple[int, int]:
         return self.image.size
 
+    @property
+    def kept_whole(self) -> bool:
+        """The photo kept whole (a pile or display) fills this canvas: its background is the photo's."""
+        return self.background == SCENE
+
 
 @dataclass(frozen=True)
 class Result:
@@ -94,7 +99,7 @@ class Result:
                 rgb, alpha, original_size=self.photo.original_size, preset=out.preset, output=out.image,
                 output_bytes=len(out.data), output_fitted=True, residual_cast=residual_cast,
                 second_alpha=second_alpha, same_photo=next(iter(found.values()), None),
-                output_scene=out.background == SCENE)
+                output_scene=out.kept_whole)
         return found
 
 

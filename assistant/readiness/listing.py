@@ -80,7 +80,7 @@ def check_cut_photo(photo: Photo, preset: str | Preset | None = None, model: str
     if chosen is not None and alpha_box(alpha) is not None:
         try:
             output = pipeline.process(photo, [chosen], model=model).outputs[0]
-            image, nbytes, scene = output.image, len(output.data), output.background == pipeline.SCENE
+            image, nbytes, scene = output.image, len(output.data), output.kept_whole
         except AssistantError as exc:
             if exc.code != "output_too_large":
                 raise
