@@ -340,6 +340,21 @@ def test_a_skin_coloured_arm_from_the_frame_edge_is_removed():
     assert {r.check: r for r in kept}["hand"].status == "fail"  # an output that keeps it says so
 
 
+@pytest.mark.parametrize("lab", [(72, 14, 13), (55, 17, 19), (42, 11, 22), (35, 15, 18), (25, 11, 12)],
+                         ids=["very-light", "intermediate", "brown-yellowish", "brown", "dark"])
+def test_an_arm_of_any_skin_tone_from_the_frame_edge_is_removed(lab):
+    """The same arm in five skin tones as skin colorimetry measures them (CIELAB; ITA +59 to -64).
+    Flat colour: this holds the skin box open across tones; on real hands, with their shading,
+    the detector finds fewer very dark and yellower brown hands (bench/skin_tones.py)."""
+    rgb, carton, arm = _arm_photo()
+    tone = cv2.cvtColor(np.array([[lab]], np.float32), cv2.COLOR_Lab2RGB)[0, 0]
+    rgb[arm] = np.clip(tone * 255 + 0.5, 0, 255).astype(np.uint8)
+    made = cutout.cut(_grid(carton | arm), rgb)
+    assert (made.alpha[500:, 250:380] > 127).mean() < 0.05  # the forearm is gone
+    assert (made.alpha[120:340, 240:380] > 127).mean() > 0.98  # the carton stays
+    assert {k for k, _ in made.notices} & {"realphoto_hand_removed", "realphoto_fingers_cover"}
+
+
 def test_a_beige_carton_touching_the_edge_is_kept():
     rgb = _shop(1)
     carton = np.zeros((600, 600), np.uint8)

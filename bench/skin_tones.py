@@ -1,0 +1,93 @@
+"""The hand detector on people the photos do not show: real hands recoloured across skin tones.
+
+The real-photo review set's hands are mostly light skin in Swedish shops; Etalase's vendors are
+mostly Indonesian. For every hand-held photo of a split whose hand ``imaging.skin.find_hand``
+finds as photographed, the hand (its mask, grown by a pixel) is recoloured in CIELAB to a target
+lightness L* and yellowness b* with its own shading kept (each pixel's offset from the hand's
+mean), and ``find_hand`` is asked again with the same cutout. Ten targets span the individual
+typology angle (ITA = atan((L* - 50) / b*), skin colorimetry's tone scale) from very light
+(+59 degrees) to dark (-64). Redness a* is the photographed hand's own (it carries the shop's
+light), and again 5 lower: a yellower brown, as much South-East Asian skin photographs.
+It measures the detector only: the model's mask is the cached one of the original photo.
+
+    /work/main/.venv/bin/python bench/skin_tones.py [--half tune|held|fresh]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from realphoto_set import fresh_set, half, open_review_photo, review_set, soft_mask  # noqa: E402
+
+from assistant.imaging import skin  # noqa: E402
+from assistant.pipeline import pixels  # noqa: E402
+from assistant.stages import cutout  # noqa: E402
+
+# (L*, b*) from very light to dark skin, as skin colorimetry measures them
+TONES = [(72, 13), (66, 15), (60, 17), (55, 19), (50, 21), (45, 21), (40, 20), (35, 18), (30, 15), (25, 12)]
+LESS_RED = 5.0
+
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+
+
+def _rgb(lab: np.ndarray) -> np.ndarray:
+    return np.clip(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * 255 + 0.5, 0, 255).astype(np.uint8)
+
+
+def hands(split: str):
+    """(small photo, cutout mask, hand mask) for each photo of ``split`` whose hand is found."""
+    items = [r for r, _ in fresh_set()] if split == "fresh" else [r for r, _ in review_set() if half(r) == split]
+    for rel in items:
+        photo = open_review_photo(rel)
+        rgb = pixels(photo.image)
+        mask, keep = cutout.clean_mask(soft_mask(rel, photo), rgb)
+        if not keep.any():
+            continue
+        alpha = cutout._upsample(mask, rgb)
+        h, w = alpha.shape
+        sub = max(1.0, max(h, w) / skin.HAND_SIDE)
+        size = (max(8, round(w / sub)), max(8, round(h / sub)))
+        small, product = skin._shrink(rgb, size), skin._shrink(alpha, size) > 127
+        if product.mean() < skin.HELD_MIN:
+            continue
+        hand = skin.find_hand(small, product)
+        if hand.found:
+            yield small, product, cv2.dilate(hand.mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--half", choices=("tune", "held", "fresh"), default="tune")
+    args = ap.parse_args()
+    found = np.zeros((len(TONES), 2), int)
+    means, n = [], 0
+    for small, product, hand in hands(args.half):
+        n += 1
+        lab = _lab(small)
+        mean = lab[hand].mean(axis=0)
+        means.append(mean)
+        for k, (lt, bt) in enumerate(TONES):
+            for j, da in enumerate((0.0, -LESS_RED)):
+                toned = lab.copy()
+                toned[hand] = lab[hand] - mean + np.array([lt, mean[1] + da, bt], np.float32)
+                found[k, j] += skin.find_hand(_rgb(toned), product).found
+    print(f"{args.half}: {n} hands found as photographed, their mean L*a*b* "
+          f"{', '.join(f'{v:.1f}' for v in np.mean(means, axis=0))}\n")
+    print("| L* | b* | ITA | found again (own a*) | found again (a* - 5) |\n|---|---|---|---|---|")
+    for k, (lt, bt) in enumerate(TONES):
+        ita = np.degrees(np.arctan2(lt - 50, bt))
+        print(f"| {lt} | {bt} | {ita:+.0f} | {found[k, 0]}/{n} ({100 * found[k, 0] / n:.0f} %) "
+              f"| {found[k, 1]}/{n} ({100 * found[k, 1] / n:.0f} %) |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
