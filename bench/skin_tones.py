@@ -38,6 +38,23 @@ def _lab(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
 
 
+def _toned(lab: np.ndarray, hand: np.ndarray, mean: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """``lab`` with the hand's skin turned to ``target`` (L*, a*, b*) under the same light: its
+    luminance scaled by one factor (a shadow on darker skin is as many times darker, not as many
+    L* lower), its a* and b* moved by the difference of the means."""
+    y = _luminance(lab[hand][:, 0]) * (_luminance(target[0]) / _luminance(mean[0]))
+    out = lab.copy()
+    out[hand, 0] = np.where(y > 0.008856, 116 * np.cbrt(y) - 16, 903.3 * y)
+    out[hand, 1:] = lab[hand][:, 1:] - mean[1:] + target[1:]
+    return out
+
+
+def _luminance(lstar):
+    """CIE L* to relative luminance Y (0..1)."""
+    lstar = np.asarray(lstar, np.float32)
+    return np.where(lstar > 8.0, ((lstar + 16) / 116) ** 3, lstar / 903.3)
+
+
 def _rgb(lab: np.ndarray) -> np.ndarray:
     return np.clip(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * 255 + 0.5, 0, 255).astype(np.uint8)
 
@@ -76,8 +93,7 @@ def main() -> int:
         means.append(mean)
         for k, (lt, bt) in enumerate(TONES):
             for j, da in enumerate((0.0, -LESS_RED)):
-                toned = lab.copy()
-                toned[hand] = lab[hand] - mean + np.array([lt, mean[1] + da, bt], np.float32)
+                toned = _toned(lab, hand, mean, np.array([lt, mean[1] + da, bt], np.float32))
                 found[k, j] += skin.find_hand(_rgb(toned), product).found
     print(f"{args.half}: {n} hands found as photographed, their mean L*a*b* "
           f"{', '.join(f'{v:.1f}' for v in np.mean(means, axis=0))}\n")
