@@ -297,8 +297,11 @@ def press_and_answer(page, button: str, status: str) -> str:
 def make_mockups(page) -> None:
     """Press the Kemasan button and wait for its answer: the button busy, then back, the answer undimmed.
     (Not "a status element without a mark": an answer worded exactly like the last one is not redrawn.)"""
+    before = page.evaluate("window.__etalaseBusyAt || 0")
     page.click("#mk-btn")
-    page.wait_for_selector("#mk-btn[aria-busy=true]", state="attached", timeout=RESULT_TIMEOUT_MS)
+    # The button went busy: busy() stamps the time. A refusal can come back before a poll sees the
+    # attribute (round 12: one clean-clone run under load waited 120 s for a state already gone).
+    page.wait_for_function("t => (window.__etalaseBusyAt || 0) !== t", arg=before, timeout=RESULT_TIMEOUT_MS)
     page.wait_for_selector("#mk-btn:not([aria-busy])", state="attached", timeout=RESULT_TIMEOUT_MS)
     page.wait_for_selector("#mk-status .etalase-ok, #mk-status .etalase-alert", timeout=RESULT_TIMEOUT_MS)
     assert not page.locator("#mk-status .etalase-stale").count(), "the answer is still dimmed"
