@@ -42,11 +42,9 @@ def _dct8() -> np.ndarray:
 
 
 _D8 = _dct8()
-_BLOCK_KEY = np.random.default_rng(8).random(192)  # a block's pixels to one number: equal blocks, equal keys
 
 
-def jpeg_step(rgb: np.ndarray, blocks: int = 1024, tol: float = 0.3, share: float = 0.8,
-              cos2: float = 0.1) -> float:
+def jpeg_step(rgb: np.ndarray, blocks: int = 1024, tol: float = 0.3, share: float = 0.8) -> float:
     """The quantisation step of the image's JPEG encoding, read from its own pixels (0: none found,
     a lossless image or a JPEG of quality 94 or more). A JPEG keeps each 8x8 block's cosine
     coefficients as multiples of a step (about 2 at quality 90, 3 at 85, 4 at 80, 7 at 70): the two
@@ -68,25 +66,15 @@ def jpeg_step(rgb: np.ndarray, blocks: int = 1024, tol: float = 0.3, share: floa
     by, bx = np.divmod(ok, w // 16)
     px = rgb[:h, :w, :3].reshape(h // 16, 16, w // 16, 16, 3)[by, :8, bx, :8].astype(np.float32)
     c = _D8 @ (px @ np.array([0.299, 0.587, 0.114], np.float32) - 128) @ _D8.T
-    # each block once (drawn images repeat their blocks), for the step-2 reading below
-    _, once = np.unique(px.reshape(len(px), -1) @ _BLOCK_KEY, return_index=True)
     steps = []
-    for raw in (np.abs(c[:, 0, 1]), np.abs(c[:, 1, 0])):
-        x = np.unique(np.round(raw[raw > 1.0], 1))  # each value once: drawn images repeat their blocks
+    for x in (np.abs(c[:, 0, 1]), np.abs(c[:, 1, 0])):
+        x = np.unique(np.round(x[x > 1.0], 1))  # each value once: drawn images repeat their blocks
         best = 0.0
         if len(x) >= 12:
             for q in range(2, 17):
                 r = x / q
                 if np.mean(np.abs(r - np.round(r)) < tol) >= share:
                     best = float(q)
-        if best == 0.0:
-            # a step of 2 (quality about 89-93): the decoded light's rounding spreads each multiple by
-            # about a third of a level, as wide as the tolerance, so the share above misses it; the
-            # coefficients' mean cos(pi x) is about 0 for values lying anywhere, 0.18-0.65 for multiples of 2
-            y = raw[once]
-            y = y[y > 1.0]
-            if len(y) >= 64 and float(np.mean(np.cos(np.pi * y))) >= cos2:
-                best = 2.0
         steps.append(best)
     return min(steps)
 

@@ -627,7 +627,7 @@ def _swallowed_text(prod: np.ndarray, inside: np.ndarray, diff: np.ndarray, scal
             continue  # a line's pieces (a frame line the product stands in front of), not letters
         # the whole word at 2 levels, in light in a JPEG, less the JPEG's allowance unless its paint is dark: a
         # JPEG flattens a camera's dark surfaces as much as paint (a drum's black rim, tune, strays 3 levels at
-        # quality 80 and 90, as a word of black paint does), while coloured and light paint keep their gap
+        # quality 80, as a word of black paint does), while coloured and light paint keep their gap
         dark = float(colour.max()) < limits.colour_dark
         if _core_flatness(full, whole["mask"], whole["at"], scale, limits, luma=jpeg,
                           less_jpeg=not dark) > limits.swallow_flat:
