@@ -131,7 +131,9 @@ def core_flatness(full: FullImage, region: np.ndarray, at: tuple[int, int], scal
 def structure(full: FullImage, region: np.ndarray, at: tuple[int, int], scale: float,
               limits) -> tuple[int, int, float]:
     """A mark read at the image's own resolution: its ink's separate pieces and holes (each at
-    least 2 % of the ink; letters, a symbol, a ring) and how far its stroke cores stray in colour."""
+    least 2 % of the ink; letters, a symbol, a ring) and how far its stroke cores stray in colour, less
+    the JPEG's own stray unless the cores are dark (under ``colour_dark`` in every channel: a JPEG
+    flattens a camera's dark surfaces as much as paint, round 12)."""
     found = _mark_ink(full, region, at, scale, limits)
     if found is None:
         return 0, 0, 255.0
@@ -145,7 +147,9 @@ def structure(full: FullImage, region: np.ndarray, at: tuple[int, int], scale: f
                 parts += 1
             else:
                 holes += 1
-    return parts, holes, _beyond_jpeg(flatness(crop[core]), full.jpeg_stray)
+    px = crop[core]
+    dark = len(px) >= 10 and float(np.median(px.max(axis=1))) < limits.colour_dark
+    return parts, holes, _beyond_jpeg(flatness(px), 0.0 if dark else full.jpeg_stray)
 
 
 def whole_paint(small: np.ndarray, colour: np.ndarray, box: tuple[int, int, int, int], seed: np.ndarray,
