@@ -12,13 +12,15 @@ import numpy as np
 
 class FullImage(NamedTuple):
     """The image at its own resolution as the mark readers need it: its pixels, the canvas colour
-    around the product, and ``jpeg_stray``: how many levels the image's own JPEG encoding makes flat
+    around the product, ``jpeg_stray``: how many levels the image's own JPEG encoding makes flat
     paint stray (overlay's ``jpeg_stray`` per quantisation step; 0 for a lossless image), taken off
-    the strays read here."""
+    the strays read here, and ``luma``: marks against the product are read in light (a JPEG, whose
+    colour is stored at half resolution: a thin stroke's colour is its neighbours')."""
 
     rgb: np.ndarray
     canvas: tuple
     jpeg_stray: float = 0.0
+    luma: bool = False
 
 
 def chmax(img: np.ndarray) -> np.ndarray:
@@ -122,10 +124,9 @@ def core_flatness(full: FullImage, region: np.ndarray, at: tuple[int, int], scal
     if found is None:
         return 255.0
     crop, _, core = found
-    jpeg_stray = full.jpeg_stray if less_jpeg else 0.0
-    if luma:  # a JPEG's colour is coarser than its light: a thin coloured stroke strays in colour only
-        return _beyond_jpeg(flatness(cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)[core][:, None]), jpeg_stray)
-    return _beyond_jpeg(flatness(crop[core]), jpeg_stray)
+    # a JPEG's colour is coarser than its light: a thin coloured stroke strays in colour only
+    px = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)[core][:, None] if luma else crop[core]
+    return _beyond_jpeg(flatness(px), full.jpeg_stray if less_jpeg else 0.0)
 
 
 def structure(full: FullImage, region: np.ndarray, at: tuple[int, int], scale: float,

@@ -533,7 +533,8 @@ def detect(rgb: np.ndarray, alpha: np.ndarray | None, limits: Limits = LIMITS) -
         marks = _painted_marks(painted, prod, diff, scale, (W, H), limits)
     if plain and not collage and not screenshot:
         # what the image's JPEG encoding makes flat paint stray at full resolution (0 when lossless)
-        full = FullImage(rgb, canvas, min(limits.jpeg_stray_max, limits.jpeg_stray * jpeg_step(rgb)))
+        jpeg_stray = min(limits.jpeg_stray_max, limits.jpeg_stray * jpeg_step(rgb))
+        full = FullImage(rgb, canvas, jpeg_stray, luma=limits.jpeg_luma > 0 and jpeg_stray > 0)
         cand = (edges | solid) & ~zone & ~cv2.dilate(paint.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
         inside = np.zeros((h, w), bool)
         e = 1 + (int(limits.frame_edge * side) if border else 0)  # a frame's inner edge is no mark
@@ -596,17 +597,16 @@ def _swallowed_text(prod: np.ndarray, inside: np.ndarray, diff: np.ndarray, scal
         return []
     kx, ky = max(3, int(limits.join_x * side)) | 1, max(3, int(limits.join_y * side)) | 1
     n, labels, stats, _ = cv2.connectedComponentsWithStats(thin.astype(np.uint8), connectivity=8)
-    # in a JPEG each fragment and the whole word are read in light (round 12): a thin stroke's colour is stored
-    # at half resolution and takes its neighbours' (on the tuning splits at quality 70-95, 12 % of the added
-    # letters' fragments were within 2 levels in colour less the allowance, 95 % in light)
-    jpeg = limits.jpeg_luma > 0 and full.jpeg_stray > 0
+    # in a JPEG each fragment and the whole word are read in light (``full.luma``, round 12): a thin stroke's
+    # colour is stored at half resolution and takes its neighbours' (on the tuning splits at quality 70-95,
+    # 12 % of the added letters' fragments were within 2 levels in colour less the allowance, 95 % in light)
     marks = []
     for i in range(1, n):
         x, y, bw, bh, count = stats[i]
         if count < limits.swallow_min * h * w:
             continue
         px = labels[y:y + bh, x:x + bw] == i
-        flat = _core_flatness(full, px, (x, y), scale, limits, luma=jpeg)
+        flat = _core_flatness(full, px, (x, y), scale, limits, luma=full.luma)
         if flat > limits.swallow_flat:
             continue
         d = diff[y:y + bh, x:x + bw]
@@ -629,7 +629,7 @@ def _swallowed_text(prod: np.ndarray, inside: np.ndarray, diff: np.ndarray, scal
         # JPEG flattens a camera's dark surfaces as much as paint (a drum's black rim, tune, strays 3 levels at
         # quality 80, as a word of black paint does), while coloured and light paint keep their gap
         dark = float(colour.max()) < limits.colour_dark
-        if _core_flatness(full, whole["mask"], whole["at"], scale, limits, luma=jpeg,
+        if _core_flatness(full, whole["mask"], whole["at"], scale, limits, luma=full.luma,
                           less_jpeg=not dark) > limits.swallow_flat:
             continue  # the whole word shaded across: lettering the camera saw, not paint an app added
         marks.append(Mark("text", _full_box((x, y, x + bw, y + bh), scale, size), round(contrast, 1), True))
@@ -679,9 +679,8 @@ def _group_marks(cand: np.ndarray, solid: np.ndarray, diff: np.ndarray, zone: np
             # (judged at ``flat_level``, which allows for a JPEG already: no allowance taken off; in a JPEG
             # read in light, its colour being stored at half resolution: the drum's black rim, a flat black
             # part, read as text on tune with the allowance)
-            jpeg = limits.jpeg_luma > 0 and full.jpeg_stray > 0
             ink_flat = _core_flatness(full, region & ~zone[y:y + bh, x:x + bw], (x, y), scale, limits,
-                                      luma=jpeg, less_jpeg=False)
+                                      luma=full.luma, less_jpeg=False)
         elif small is not None:
             ink_flat = _flatness(small[y:y + bh, x:x + bw][px & (d >= limits.core_share * contrast)])
         else:

@@ -230,7 +230,7 @@ def mockup_download_label(entry: dict, lang: str) -> str:
 
 def _wants_a_look(row) -> bool:
     """A made output that needs attention: its verdict is not green (an old journal without a
-    verdict: it has a notice). "The hand was removed" alone is no reason to look."""
+    verdict: it has a notice)."""
     level = getattr(row, "verdict", "")
     return level in ("check", "retake") if level else bool(getattr(row, "warnings", ""))
 
@@ -240,15 +240,14 @@ def batch_summary_md(result, seconds: float, lang: str) -> str:
     by_input: dict[str, list] = {}
     for row in result.rows:
         by_input.setdefault(row.input, []).append(row)
-    ok = sum(all(r.status == "ok" for r in rows) for rows in by_input.values())
+    made = [rows for rows in by_input.values() if all(r.status == "ok" for r in rows)]
+    ok = len(made)
     skipped = sum(all(r.status == "skipped" for r in rows) for rows in by_input.values())
     failed = len(by_input) - ok - skipped
-    warned = sum(all(r.status == "ok" for r in rows) and any(_wants_a_look(r) for r in rows)
-                 for rows in by_input.values())
+    warned = sum(any(_wants_a_look(r) for r in rows) for rows in made)
+    retake = sum(any(getattr(r, "verdict", "") == "retake" for r in rows) for rows in made)
     lines = [("✓ " if failed == 0 and skipped == 0 and not warned else "⚠ ") + t(
         "app_batch_summary", lang, time=duration(seconds, lang), ok=ok, failed=failed, skipped=skipped)]
-    retake = sum(all(r.status == "ok" for r in rows) and any(getattr(r, "verdict", "") == "retake" for r in rows)
-                 for rows in by_input.values())
     if warned:  # "30 berhasil" alone hid that 29 of them want a look, and which are to be taken again
         lines[0] += " " + (t("app_batch_warned_retake", lang, count=warned, ok=ok, retake=retake) if retake
                            else t("app_batch_warned", lang, count=warned, ok=ok))
