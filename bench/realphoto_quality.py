@@ -90,6 +90,8 @@ def score(labels: list[dict], recs: dict[str, dict], after: bool, headline_green
     def green(r):
         return headline_green or recs[r["path"]].get("level") == "ready"
     milky = [r for r in rows if any(k in r[why_key] for k in ("milky", "ghost"))]
+    # The target (<= 2 %) is about the product's own face; ghosts lie beside it: both are shown.
+    milky_face = [r for r in rows if "milky" in r[why_key]]
     cpu = [recs[r["path"]].get("after_model_cpu_s") for r in rows]
     cpu = [c for c in cpu if c is not None]
     return {
@@ -98,6 +100,7 @@ def score(labels: list[dict], recs: dict[str, dict], after: bool, headline_green
         "hand gone (hand-held photos)": _share(len(held) - len(hand_left), len(held)),
         "hand left, verdict says so": _share(len(hand_said), len(hand_left)),
         "milky or ghosted": _share(len(milky), len(rows)),
+        "... of which milky (the product's own face)": _share(len(milky_face), len(rows)),
         "unlistable not green": _share(sum(not green(r) for r in unlistable), len(unlistable)),
         "listable green": _share(sum(green(r) for r in listable), len(listable)),
         "CPU s after the model (median)": f"{np.median(cpu):.3f}" if cpu else "–",

@@ -10,7 +10,11 @@ typology angle (ITA = atan((L* - 50) / b*), skin colorimetry's tone scale) from 
 light), and again 5 lower: a yellower brown, as much South-East Asian skin photographs.
 It measures the detector only: the model's mask is the cached one of the original photo.
 
-    /work/main/.venv/bin/python bench/skin_tones.py [--half tune|held|fresh]
+``--lights``: the same hands with the whole photo seen under another light instead (linear-RGB
+channel gains: cooler or warmer lamps, green fluorescent tubes, a magenta LED, a stop darker,
+half a stop brighter), as a shop with other lamps or a phone's partial white balance gives.
+
+    /work/main/.venv/bin/python bench/skin_tones.py [--half tune|held|fresh] [--lights]
 """
 
 from __future__ import annotations
@@ -32,6 +36,11 @@ from assistant.stages import cutout  # noqa: E402
 # (L*, b*) from very light to dark skin, as skin colorimetry measures them
 TONES = [(72, 13), (66, 15), (60, 17), (55, 19), (50, 21), (45, 21), (40, 20), (35, 18), (30, 15), (25, 12)]
 LESS_RED = 5.0
+# the whole photo under another light: linear-RGB gains (R, G, B)
+LIGHTS = [("much cooler", (0.80, 1.0, 1.25)), ("cooler", (0.90, 1.0, 1.12)),
+          ("warmer", (1.10, 1.0, 0.88)), ("green (fluorescent tubes)", (0.92, 1.05, 0.95)),
+          ("magenta (some LEDs)", (1.05, 0.93, 1.05)), ("a stop darker", (0.5, 0.5, 0.5)),
+          ("half a stop brighter", (1.41, 1.41, 1.41))]
 
 
 def _lab(rgb: np.ndarray) -> np.ndarray:
@@ -80,10 +89,30 @@ def hands(split: str):
             yield small, product, cv2.dilate(hand.mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
 
 
+def _under(rgb: np.ndarray, gains) -> np.ndarray:
+    from assistant.imaging.colour import SRGB_TO_LINEAR, linear_to_srgb
+    return (linear_to_srgb(SRGB_TO_LINEAR[rgb] * np.asarray(gains, np.float32)) * 255.0 + 0.5).astype(np.uint8)
+
+
+def lights(split: str) -> int:
+    found, n = np.zeros(len(LIGHTS), int), 0
+    for small, product, _ in hands(split):
+        n += 1
+        for k, (_, gains) in enumerate(LIGHTS):
+            found[k] += skin.find_hand(_under(small, gains), product).found
+    print(f"{split}: {n} hands found as photographed\n\n| the whole photo | found again |\n|---|---|")
+    for k, (name, gains) in enumerate(LIGHTS):
+        print(f"| {name}, gains {gains} | {found[k]}/{n} ({100 * found[k] / n:.0f} %) |")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--half", choices=("tune", "held", "fresh"), default="tune")
+    ap.add_argument("--lights", action="store_true", help="the whole photo under other lights, not other skin")
     args = ap.parse_args()
+    if args.lights:
+        return lights(args.half)
     found = np.zeros((len(TONES), 2), int)
     means, n = [], 0
     for small, product, hand in hands(args.half):
