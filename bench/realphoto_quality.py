@@ -40,7 +40,8 @@ from realphoto_set import OUT, REPO, half  # noqa: E402
 
 TSV = REPO / "bench" / "realphoto_review.tsv"
 # The other 150 grocery_phone photos, labelled once in round 12 from that round's outputs and never
-# tuned on: path, class, hand_in_photo, label, reason, note (``realphoto_set.fresh_set``).
+# tuned on before round 13: path, class, hand_in_photo, label, reason, note (round 12's outputs),
+# after_label, after_reason, after_note (round 13's: the outputs that changed looked at again).
 FRESH_TSV = REPO / "bench" / "realphoto_fresh.tsv"
 DOC = REPO / "docs" / "realphoto.md"
 HAND_NOTES = ("hand in it", "with the hand", "only the hand", "mostly the hand", "finger left", "thumb still")
@@ -59,10 +60,9 @@ def read_labels(tsv: Path = TSV) -> list[dict]:
 
 
 def read_fresh() -> list[dict]:
-    """The fresh split's labels, under the review set's "after" keys (they judge the outputs
-    of the code they were made from, as the review set's ``after_*`` columns do)."""
-    return [dict(r, after_label=r["label"], after_reason=r["reason"], after_note=r["note"])
-            for r in read_labels(FRESH_TSV)] if FRESH_TSV.exists() else []
+    """The fresh split's labels: ``label``/``reason`` judge round 12's outputs (records ``fresh12``),
+    ``after_*`` the current ones (records ``fresh``), as the review set's columns do."""
+    return read_labels(FRESH_TSV) if FRESH_TSV.exists() else []
 
 
 def records(tag: str) -> dict[str, dict]:
@@ -116,6 +116,8 @@ def table(labels: list[dict], before: dict, after: dict) -> str:
             cols.append((f"{name}: before (worst check)", score(part, before, False)))
         cols.append((f"{name}: after", score(part, after, True)))
     fresh = read_fresh()
+    if fresh and records("fresh12"):  # round 12's run (``realphoto_run.py --tag fresh12 --half fresh``)
+        cols.append(("fresh: round 12", score(fresh, records("fresh12"), False)))
     if fresh:  # ``realphoto_run.py --tag fresh --half fresh``
         cols.append(("fresh: now", score(fresh, records("fresh"), True)))
     keys = list(cols[0][1])
@@ -143,7 +145,10 @@ def main() -> int:
     text = table(labels, records("before"), records("after"))
     text += "\n\nWhy not listable, before: " + reasons(labels, False) + ".\nAfter: " + reasons(labels, True) + "."
     print(text)
-    if not args.no_write and DOC.exists():
+    if not args.no_write and DOC.exists() and not records("before"):
+        print("\n(docs/realphoto.md not rewritten: its table is the before / after one, and the base "
+              "commit's run, bench/out/realphoto/before, is absent)")
+    elif not args.no_write and DOC.exists():
         doc = DOC.read_text(encoding="utf-8")
         mark = "<!-- table: written by bench/realphoto_quality.py -->"
         if mark in doc:

@@ -598,6 +598,43 @@ def test_pale_pieces_left_apart_by_the_removed_hand_go_with_it():
     assert (made.alpha[120:340, 240:380] > 127).mean() > 0.98  # the carton stays
 
 
+def _shaded_finger_photo(band: bool = False):
+    """``_arm_photo`` with a thumb in the hand's own shadow lying over the carton's left edge:
+    the skin's colour three stops darker (in linear light: the same chromaticity), which the
+    skin box does not take (too dark). ``band``: instead a stripe of the carton's print in that
+    same dark colour, starting at the palm and running up the whole carton."""
+    rgb, carton, arm = _arm_photo()
+    lit = np.array([224, 172, 140], np.float32) / 255.0
+    lin = np.where(lit <= 0.04045, lit / 12.92, ((lit + 0.055) / 1.055) ** 2.4) / 8.0  # three stops
+    shade = np.round(255 * np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin ** (1 / 2.4) - 0.055))
+    extra = np.zeros(carton.shape, np.uint8)
+    if band:
+        extra[100:372, 262:282] = 1  # to the palm's top
+    else:
+        cv2.line(extra, (255, 385), (214, 362), 1, 14)  # from the palm over the carton's left edge
+    extra = extra.astype(bool) & ~arm
+    rgb[extra] = shade.astype(np.uint8)
+    return rgb, carton, arm, extra
+
+
+def test_a_thumb_in_the_hands_shadow_goes_with_the_hand():
+    rgb, carton, arm, thumb = _shaded_finger_photo()
+    from assistant.imaging import skin
+    assert not skin.skin_mask(rgb)[thumb].any()  # the skin box alone misses it: too dark
+    made = cutout.cut(_grid(carton | arm | thumb), rgb)
+    outside = thumb & ~carton  # where it sticks out past the carton's edge
+    assert outside.sum() > 100
+    assert (made.alpha[outside] > 127).mean() < 0.1  # the thumb is gone
+    assert (made.alpha[120:320, 240:380] > 127).mean() > 0.98  # the carton stays
+
+
+def test_the_products_own_print_in_the_hands_shadow_colour_stays():
+    rgb, carton, arm, band = _shaded_finger_photo(band=True)
+    made = cutout.cut(_grid(carton | arm), rgb)
+    assert (made.alpha[110:300, 264:280] > 127).mean() > 0.98  # the stripe goes on away from the hand: print
+    assert (made.alpha[500:, 250:380] > 127).mean() < 0.05  # the forearm is still removed
+
+
 def _carton_with_hole(hole_alpha, hole_colour=(40, 80, 190), hole_side=40):
     """A solid blue carton (alpha 255) on the shop shelf with one square hole of ``hole_alpha``
     in its face, the photo there coloured ``hole_colour``."""
@@ -771,3 +808,29 @@ def test_a_see_through_product_keeps_its_pale_parts_and_large_cuts_get_the_same_
     out = drop_pale_leftovers(alpha)
     assert (out[2000 + 16:2000 + 4 * thick, 1040:1520] == 0).all()
     assert (out[400:2000, 800:1760] == 255).all() and (out[2000 + 8:2000 + 12, 1100:1200] == 200).all()
+
+
+@pytest.mark.parametrize("ring, added", [(False, True), (True, False)], ids=["a-thumb", "more-than-half-the-hand"])
+def test_shaded_skin_is_a_part_of_the_hand_not_more_of_it(ring, added):
+    """The shadow's growth adds a finger (a small part of the hand's share of the cutout); as much
+    of that colour as half the hand, all around it, is more of what was taken for a hand (a wooden
+    floor around a chair's legs), and nothing is added. Both lie within the zone looked in."""
+    from assistant.imaging import skin
+    rng = np.random.default_rng(0)
+    rgb = np.full((200, 200, 3), (40, 80, 190), np.float32)  # a blue carton
+    hand = np.zeros((200, 200), bool)
+    hand[100:140, 60:140] = True  # the hand's part in the cutout: 3200 px
+    shaded = np.zeros((200, 200), bool)
+    if ring:
+        shaded[90:150, 50:150] = True  # 10 px all around it: 2800 px
+    else:
+        shaded[94:100, 60:140] = True  # a thumb's strip along its top: 480 px
+    shaded &= ~hand
+    rgb[hand] = (224, 172, 140)
+    rgb[shaded] = (86, 64, 51)  # the hand's colour three stops darker (its chromaticity)
+    rgb = np.clip(rgb + rng.normal(0, 1, rgb.shape), 0, 255).astype(np.uint8)
+    mask = np.zeros((200, 200), bool)
+    mask[40:160, 40:160] = True
+    out = skin._with_shaded_skin(rgb, hand, mask, hand)
+    assert out[hand].all()
+    assert out[shaded].mean() > 0.8 if added else not out[shaded].any()

@@ -20,6 +20,9 @@
     - not the warm glow around a light: a region wrapped around a burnt-out white core (a
       ceiling lamp, a bulb at the top of the frame).
 
+    The hand's removal (``remove_hand``) takes with it the fingers in the hand's own shadow
+    beside it, which the skin box misses (too dark): judged by the found hand's own colour.
+
     ``Hand.mask`` is the hand (bool), ``Hand.in_cutout`` its part inside the cutout,
     ``Hand.covers`` the share of the product's own outline (its convex hull) that the hand
     lies over: fingers across the edge give a few percent, fingers over the face more.
@@ -34,6 +37,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from assistant.imaging.colour import SRGB_TO_LINEAR
 from assistant.imaging.filters import ellipse as _ellipse
 from assistant.imaging.filters import shrink as _shrink
 
@@ -205,7 +209,8 @@ def remove_hand(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndar
     """The cutout without the hand holding it: ``(alpha, rgb, hand, covers)``.
 
     The hand is found on a ``HAND_SIDE`` px copy (``imaging.find_hand``), grown by a
-    pixel or two (its darker fringe) and cut from the alpha; what stays is the product's
+    pixel or two (its darker fringe) and by the fingers in its own shadow beside it
+    (``_with_shaded_skin``) and cut from the alpha; what stays is the product's
     largest part (and parts at least a tenth of it). Where fingers only cross the product's
     edge (they lie over at most ``FILL_COVER`` of its convex hull) the outline is restored
     along the hull and the finger pixels there are painted over from the product around them;
@@ -223,6 +228,7 @@ def remove_hand(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndar
     if not hand.found or hand.in_cutout < 0.01:
         return alpha, rgb, None, 0.0
     grown = cv2.dilate(hand.mask.astype(np.uint8), _ellipse(2, 2)) > 0
+    grown = _with_shaded_skin(small, grown, mask, hand.mask)  # fingers in its shadow go with it
     product = mask & ~grown
     count, labels, stats, _ = cv2.connectedComponentsWithStats(product.astype(np.uint8), connectivity=8)
     if count <= 1:
@@ -269,6 +275,59 @@ def remove_hand(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndar
         out_rgb[y0:y1, x0:x1] = cv2.inpaint(np.ascontiguousarray(rgb[y0:y1, x0:x1]),
                                             big_restore[y0:y1, x0:x1].astype(np.uint8), 3, cv2.INPAINT_TELEA)
     return _drop_pale_pieces(out), out_rgb, hand, covers
+
+
+SHADE_ZONE = 0.1  # fingers in the hand's shadow are looked for this near it (share of the product's size)
+SHADE_DIST = 3.0  # ... coloured like the hand: within this Mahalanobis distance of its chromaticity
+SHADE_WITHIN = 0.9  # ... a region of that colour this much inside the zone: a finger, not the product's print
+SHADE_MOST = 0.5  # ... at most this share of the hand's part in the cutout: more is more of what the "hand" is
+SHADE_SPREAD = 0.003  # the least spread of a hand's chromaticity (a flat-lit hand, 8-bit levels in a shadow)
+
+
+def _with_shaded_skin(rgb: np.ndarray, grown: np.ndarray, mask: np.ndarray, hand: np.ndarray) -> np.ndarray:
+    """``grown`` (the hand found, grown) with the fingers in its own shadow beside it.
+
+    The skin box misses a finger or thumb in the hand's shadow (too dark, its chroma shrunk
+    towards grey): left in the cutout, it is the piece of thumb at the carton's edge that most
+    real outputs with a hand left show. Such a finger has the hand's own colour at a lower
+    brightness, so it is judged by this photo's hand, whatever the skin and the light: its
+    linear-light chromaticity (r, g) within ``SHADE_DIST`` of the found hand's (Mahalanobis),
+    no brighter than the lit hand and not black (a black pixel's chromaticity is noise), in the
+    cutout, touching the hand, and lying within ``SHADE_ZONE`` of it: a region of that colour
+    that goes on away from the hand is the product's own print (a brown or black carton).
+    Nothing is added when it would come to more than ``SHADE_MOST`` of the hand's part in the
+    cutout: then the "hand" is likely not one (on two DIS5K photos a wooden floor around a
+    chair's and a shower's base was taken for one, and the growth took the legs with it)."""
+    lin = SRGB_TO_LINEAR[rgb]
+    total = lin.sum(axis=2)
+    chroma = lin[..., :2] / np.maximum(total, 1e-6)[..., None]
+    own = chroma[hand]
+    if len(own) < 20:
+        return grown
+    # no narrower than 8-bit levels make a shadow's chromaticity (a flat, evenly lit hand)
+    cov_inv = np.linalg.inv(np.cov(own.T) + np.eye(2) * SHADE_SPREAD ** 2)
+    dr, dg = (chroma - own.mean(axis=0)).transpose(2, 0, 1)
+    to_hand = np.sqrt(cov_inv[0, 0] * dr * dr + 2 * cov_inv[0, 1] * dr * dg + cov_inv[1, 1] * dg * dg)
+    lit = float(np.median(total[hand]))
+    like = mask & ~grown & (to_hand < SHADE_DIST) & (total <= lit) & (total > 0.01)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(like.astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return grown
+    beside = cv2.dilate(grown.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    touching = np.zeros(count, bool)
+    touching[np.unique(labels[beside & like])] = True
+    ys, xs = np.nonzero(mask)
+    z = max(2, round(SHADE_ZONE * max(xs.max() - xs.min(), ys.max() - ys.min())))
+    near = cv2.distanceTransform((~grown).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= z
+    within = np.bincount(labels[near & like], minlength=count)
+    keep = touching & (within >= SHADE_WITHIN * stats[:, cv2.CC_STAT_AREA])
+    keep[0] = False
+    shaded = keep[labels]
+    if shaded.sum() > SHADE_MOST * (hand & mask).sum():
+        # A finger or a thumb is a part of the hand, not more of it: this much of its colour
+        # beside it is more of what the "hand" is (a wooden floor around a chair's legs).
+        return grown
+    return grown | shaded
 
 
 def _drop_pale_pieces(alpha: np.ndarray) -> np.ndarray:
