@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from realphoto_set import fresh_set, half, open_review_photo, review_set, soft_mask  # noqa: E402
 
 from assistant.imaging import skin  # noqa: E402
+from assistant.imaging.colour import SRGB_TO_LINEAR, linear_to_srgb  # noqa: E402
 from assistant.pipeline import pixels  # noqa: E402
 from assistant.stages import cutout  # noqa: E402
 
@@ -90,7 +91,7 @@ def hands(split: str):
 
 
 def _under(rgb: np.ndarray, gains) -> np.ndarray:
-    from assistant.imaging.colour import SRGB_TO_LINEAR, linear_to_srgb
+    """``rgb`` seen under another light: linear-light channel gains."""
     return (linear_to_srgb(SRGB_TO_LINEAR[rgb] * np.asarray(gains, np.float32)) * 255.0 + 0.5).astype(np.uint8)
 
 
