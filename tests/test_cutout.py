@@ -834,3 +834,27 @@ def test_shaded_skin_is_a_part_of_the_hand_not_more_of_it(ring, added):
     out = skin._with_shaded_skin(rgb, hand, mask, hand)
     assert out[hand].all()
     assert out[shaded].mean() > 0.8 if added else not out[shaded].any()
+
+
+def test_a_piece_coloured_as_the_hand_beside_it_goes_and_a_piece_of_the_product_stays():
+    """Parts of the cutout left apart by the hand's removal: a lit thumb (the hand's colour, which
+    the skin box found too pale) beside the hand goes; a piece of the carton beside it, and a
+    hand-coloured part away from it, stay; the largest part (the product) always stays."""
+    from assistant.imaging import skin
+    rng = np.random.default_rng(1)
+    rgb = np.full((200, 200, 3), (40, 80, 190), np.float32)  # a blue carton
+    hand = np.zeros((200, 200), bool)
+    hand[90:150, 90:110] = True
+    parts = np.zeros((200, 200), np.int32)
+    parts[20:180, 20:88] = 1  # the carton, left of the hand
+    parts[90:120, 112:140] = 2  # a thumb beside the hand
+    parts[125:150, 112:140] = 3  # a piece of the carton beside the hand
+    parts[20:40, 150:180] = 4  # hand-coloured, away from the hand (a label's print)
+    rgb[hand] = (224, 172, 140)
+    rgb[(parts == 2) | (parts == 4)] = (240, 186, 152)  # the hand's colour, lit brighter
+    rgb = np.clip(rgb + rng.normal(0, 1, rgb.shape), 0, 255).astype(np.uint8)
+    count = 5
+    areas = np.bincount(parts.ravel(), minlength=count)[1:]
+    grown = cv2.dilate(hand.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    pieces = skin._hand_pieces(rgb, parts, count, areas, grown, hand)
+    assert pieces.tolist() == [False, False, True, False, False]

@@ -211,7 +211,8 @@ def remove_hand(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndar
     The hand is found on a ``HAND_SIDE`` px copy (``imaging.find_hand``), grown by a
     pixel or two (its darker fringe) and by the fingers in its own shadow beside it
     (``_with_shaded_skin``) and cut from the alpha; what stays is the product's
-    largest part (and parts at least a tenth of it). Where fingers only cross the product's
+    largest part (and parts at least a tenth of it, unless coloured as the hand and beside
+    it: a piece of the hand, ``_hand_pieces``). Where fingers only cross the product's
     edge (they lie over at most ``FILL_COVER`` of its convex hull) the outline is restored
     along the hull and the finger pixels there are painted over from the product around them;
     where they cover more, nothing is invented and ``covers`` says how much they cover.
@@ -236,6 +237,7 @@ def remove_hand(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndar
     areas = stats[1:, cv2.CC_STAT_AREA]
     big = np.zeros(count, bool)
     big[1:] = areas >= 0.1 * areas.max()
+    big &= ~_hand_pieces(small, labels, count, areas, grown, hand.mask)
     product = big[labels]
     # Near the hand, slivers of the product seen between fingers go: open the product
     # there with a disc of a few percent of its size, so the cut runs as one clean line.
@@ -284,6 +286,21 @@ SHADE_MOST = 0.5  # ... at most this share of the hand's part in the cutout: mor
 SHADE_SPREAD = 0.003  # the least spread of a hand's chromaticity (a flat-lit hand, 8-bit levels in a shadow)
 
 
+def _hand_colour(rgb: np.ndarray, hand: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(each pixel's Mahalanobis distance to the hand's linear-light chromaticity (r, g), each
+    pixel's linear-light sum), or None when the hand is too small to measure."""
+    lin = SRGB_TO_LINEAR[rgb]
+    total = lin.sum(axis=2)
+    chroma = lin[..., :2] / np.maximum(total, 1e-6)[..., None]
+    own = chroma[hand]
+    if len(own) < 20:
+        return None
+    # no narrower than 8-bit levels make a shadow's chromaticity (a flat, evenly lit hand)
+    cov_inv = np.linalg.inv(np.cov(own.T) + np.eye(2) * SHADE_SPREAD ** 2)
+    dr, dg = (chroma - own.mean(axis=0)).transpose(2, 0, 1)
+    return np.sqrt(cov_inv[0, 0] * dr * dr + 2 * cov_inv[0, 1] * dr * dg + cov_inv[1, 1] * dg * dg), total
+
+
 def _with_shaded_skin(rgb: np.ndarray, grown: np.ndarray, mask: np.ndarray, hand: np.ndarray) -> np.ndarray:
     """``grown`` (the hand found, grown) with the fingers in its own shadow beside it.
 
@@ -298,16 +315,10 @@ def _with_shaded_skin(rgb: np.ndarray, grown: np.ndarray, mask: np.ndarray, hand
     Nothing is added when it would come to more than ``SHADE_MOST`` of the hand's part in the
     cutout: then the "hand" is likely not one (on two DIS5K photos a wooden floor around a
     chair's and a shower's base was taken for one, and the growth took the legs with it)."""
-    lin = SRGB_TO_LINEAR[rgb]
-    total = lin.sum(axis=2)
-    chroma = lin[..., :2] / np.maximum(total, 1e-6)[..., None]
-    own = chroma[hand]
-    if len(own) < 20:
+    measured = _hand_colour(rgb, hand)
+    if measured is None:
         return grown
-    # no narrower than 8-bit levels make a shadow's chromaticity (a flat, evenly lit hand)
-    cov_inv = np.linalg.inv(np.cov(own.T) + np.eye(2) * SHADE_SPREAD ** 2)
-    dr, dg = (chroma - own.mean(axis=0)).transpose(2, 0, 1)
-    to_hand = np.sqrt(cov_inv[0, 0] * dr * dr + 2 * cov_inv[0, 1] * dr * dg + cov_inv[1, 1] * dg * dg)
+    to_hand, total = measured
     lit = float(np.median(total[hand]))
     like = mask & ~grown & (to_hand < SHADE_DIST) & (total <= lit) & (total > 0.01)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(like.astype(np.uint8), connectivity=8)
@@ -328,6 +339,30 @@ def _with_shaded_skin(rgb: np.ndarray, grown: np.ndarray, mask: np.ndarray, hand
         # beside it is more of what the "hand" is (a wooden floor around a chair's legs).
         return grown
     return grown | shaded
+
+
+HAND_PIECE = 0.6  # a piece of the cutout apart from the product, beside the hand, this much hand-coloured
+
+
+def _hand_pieces(rgb: np.ndarray, labels: np.ndarray, count: int, areas: np.ndarray, grown: np.ndarray,
+                 hand: np.ndarray) -> np.ndarray:
+    """Which parts (``labels``, 1..count-1) of the cutout without the hand are a piece of the hand
+    itself: not the largest part, touching the hand, and for at least ``HAND_PIECE`` of their
+    pixels coloured as this hand is at any brightness (a lit thumb the skin box found too pale,
+    cut apart from the product by the hand's removal)."""
+    pieces = np.zeros(count, bool)
+    measured = _hand_colour(rgb, hand)
+    if measured is None or count <= 2:
+        return pieces
+    to_hand, total = measured
+    like = (to_hand < SHADE_DIST) & (total > 0.01)
+    beside = cv2.dilate(grown.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    touching = np.zeros(count, bool)
+    touching[np.unique(labels[beside])] = True
+    liked = np.bincount(labels[like], minlength=count)
+    pieces[1:] = touching[1:] & (liked[1:] >= HAND_PIECE * areas)
+    pieces[1 + int(np.argmax(areas))] = False  # the product itself stays
+    return pieces
 
 
 def _drop_pale_pieces(alpha: np.ndarray) -> np.ndarray:
