@@ -63,12 +63,7 @@ def half(rel: str) -> str:
 def review_set() -> list[tuple[str, str]]:
     """``[(path relative to ../shared/data, class), ...]`` in a stable order."""
     items: list[tuple[str, str]] = []
-    index = SHARED / "grocery_phone" / "index.csv"
-    rows = []
-    for line in index.read_text().splitlines()[1:]:
-        parts = line.split(",")
-        if len(parts) >= 4:
-            rows.append((f"grocery_phone/images/{parts[0]}", parts[2]))
+    rows = _grocery_phone()
     rows.sort(key=lambda r: _hash("pick:" + r[0]))
     items += sorted(rows[:GROCERY_COUNT])
     for p in sorted((SHARED / "bigbird6" / "images").iterdir()):
@@ -76,18 +71,22 @@ def review_set() -> list[tuple[str, str]]:
     return items
 
 
-def fresh_set() -> list[tuple[str, str]]:
-    """The other 150 ``grocery_phone`` photos: no round tuned on them. Labelled once, in round 12,
-    from that round's outputs (``bench/realphoto_fresh.tsv``): a third split that shows how the
-    figures hold on photos the rules were never fitted to."""
-    picked = {rel for rel, _ in review_set()}
+def _grocery_phone() -> list[tuple[str, str]]:
+    """Every ``grocery_phone`` photo in its index order: ``(path relative to ../shared/data, class)``."""
     rows = []
     for line in (SHARED / "grocery_phone" / "index.csv").read_text().splitlines()[1:]:
         parts = line.split(",")
-        rel = f"grocery_phone/images/{parts[0]}" if len(parts) >= 4 else None
-        if rel and rel not in picked:
-            rows.append((rel, parts[2]))
-    return sorted(rows)
+        if len(parts) >= 4:
+            rows.append((f"grocery_phone/images/{parts[0]}", parts[2]))
+    return rows
+
+
+def fresh_set() -> list[tuple[str, str]]:
+    """The other 150 ``grocery_phone`` photos. Labelled once, in round 12, from that round's outputs
+    (``bench/realphoto_fresh.tsv``) before any rule was fitted to them; round 13 looked at them while
+    making its hand change (docs/realphoto.md), so they are no longer unseen."""
+    picked = {rel for rel, _ in review_set()}
+    return sorted(r for r in _grocery_phone() if r[0] not in picked)
 
 
 def stem(rel: str) -> str:

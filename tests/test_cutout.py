@@ -831,7 +831,7 @@ def test_shaded_skin_is_a_part_of_the_hand_not_more_of_it(ring, added):
     rgb = np.clip(rgb + rng.normal(0, 1, rgb.shape), 0, 255).astype(np.uint8)
     mask = np.zeros((200, 200), bool)
     mask[40:160, 40:160] = True
-    out = skin._with_shaded_skin(rgb, hand, mask, hand)
+    out = skin._with_shaded_skin(skin._hand_colour(rgb, hand), hand, mask, hand)
     assert out[hand].all()
     assert out[shaded].mean() > 0.8 if added else not out[shaded].any()
 
@@ -856,5 +856,5 @@ def test_a_piece_coloured_as_the_hand_beside_it_goes_and_a_piece_of_the_product_
     count = 5
     areas = np.bincount(parts.ravel(), minlength=count)[1:]
     grown = cv2.dilate(hand.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-    pieces = skin._hand_pieces(rgb, parts, count, areas, grown, hand)
+    pieces = skin._hand_pieces(skin._hand_colour(rgb, hand), parts, count, areas, grown)
     assert pieces.tolist() == [False, False, True, False, False]

@@ -229,7 +229,8 @@ def remove_hand(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndar
     if not hand.found or hand.in_cutout < 0.01:
         return alpha, rgb, None, 0.0
     grown = cv2.dilate(hand.mask.astype(np.uint8), _ellipse(2, 2)) > 0
-    grown = _with_shaded_skin(small, grown, mask, hand.mask)  # fingers in its shadow go with it
+    colour = _hand_colour(small, hand.mask)  # measured once: the shadow's growth and the pieces read it
+    grown = _with_shaded_skin(colour, grown, mask, hand.mask)  # fingers in its shadow go with it
     product = mask & ~grown
     count, labels, stats, _ = cv2.connectedComponentsWithStats(product.astype(np.uint8), connectivity=8)
     if count <= 1:
@@ -237,7 +238,7 @@ def remove_hand(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndar
     areas = stats[1:, cv2.CC_STAT_AREA]
     big = np.zeros(count, bool)
     big[1:] = areas >= 0.1 * areas.max()
-    big &= ~_hand_pieces(small, labels, count, areas, grown, hand.mask)
+    big &= ~_hand_pieces(colour, labels, count, areas, grown)
     product = big[labels]
     # Near the hand, slivers of the product seen between fingers go: open the product
     # there with a disc of a few percent of its size, so the cut runs as one clean line.
@@ -284,6 +285,7 @@ SHADE_DIST = 3.0  # ... coloured like the hand: within this Mahalanobis distance
 SHADE_WITHIN = 0.9  # ... a region of that colour this much inside the zone: a finger, not the product's print
 SHADE_MOST = 0.5  # ... at most this share of the hand's part in the cutout: more is more of what the "hand" is
 SHADE_SPREAD = 0.003  # the least spread of a hand's chromaticity (a flat-lit hand, 8-bit levels in a shadow)
+NOT_BLACK = 0.01  # linear-light sum under which a pixel's chromaticity is noise
 
 
 def _hand_colour(rgb: np.ndarray, hand: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -301,7 +303,15 @@ def _hand_colour(rgb: np.ndarray, hand: np.ndarray) -> tuple[np.ndarray, np.ndar
     return np.sqrt(cov_inv[0, 0] * dr * dr + 2 * cov_inv[0, 1] * dr * dg + cov_inv[1, 1] * dg * dg), total
 
 
-def _with_shaded_skin(rgb: np.ndarray, grown: np.ndarray, mask: np.ndarray, hand: np.ndarray) -> np.ndarray:
+def _touching(labels: np.ndarray, count: int, grown: np.ndarray) -> np.ndarray:
+    """Which of ``labels``' regions (0..count-1) touch ``grown`` (within a pixel)."""
+    touching = np.zeros(count, bool)
+    touching[np.unique(labels[cv2.dilate(grown.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0])] = True
+    return touching
+
+
+def _with_shaded_skin(colour: tuple[np.ndarray, np.ndarray] | None, grown: np.ndarray, mask: np.ndarray,
+                      hand: np.ndarray) -> np.ndarray:
     """``grown`` (the hand found, grown) with the fingers in its own shadow beside it.
 
     The skin box misses a finger or thumb in the hand's shadow (too dark, its chroma shrunk
@@ -315,18 +325,15 @@ def _with_shaded_skin(rgb: np.ndarray, grown: np.ndarray, mask: np.ndarray, hand
     Nothing is added when it would come to more than ``SHADE_MOST`` of the hand's part in the
     cutout: then the "hand" is likely not one (on two DIS5K photos a wooden floor around a
     chair's and a shower's base was taken for one, and the growth took the legs with it)."""
-    measured = _hand_colour(rgb, hand)
-    if measured is None:
+    if colour is None:
         return grown
-    to_hand, total = measured
+    to_hand, total = colour
     lit = float(np.median(total[hand]))
-    like = mask & ~grown & (to_hand < SHADE_DIST) & (total <= lit) & (total > 0.01)
+    like = mask & ~grown & (to_hand < SHADE_DIST) & (total <= lit) & (total > NOT_BLACK)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(like.astype(np.uint8), connectivity=8)
     if count <= 1:
         return grown
-    beside = cv2.dilate(grown.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    touching = np.zeros(count, bool)
-    touching[np.unique(labels[beside & like])] = True
+    touching = _touching(labels, count, grown)
     ys, xs = np.nonzero(mask)
     z = max(2, round(SHADE_ZONE * max(xs.max() - xs.min(), ys.max() - ys.min())))
     near = cv2.distanceTransform((~grown).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= z
@@ -344,23 +351,19 @@ def _with_shaded_skin(rgb: np.ndarray, grown: np.ndarray, mask: np.ndarray, hand
 HAND_PIECE = 0.6  # a piece of the cutout apart from the product, beside the hand, this much hand-coloured
 
 
-def _hand_pieces(rgb: np.ndarray, labels: np.ndarray, count: int, areas: np.ndarray, grown: np.ndarray,
-                 hand: np.ndarray) -> np.ndarray:
+def _hand_pieces(colour: tuple[np.ndarray, np.ndarray] | None, labels: np.ndarray, count: int,
+                 areas: np.ndarray, grown: np.ndarray) -> np.ndarray:
     """Which parts (``labels``, 1..count-1) of the cutout without the hand are a piece of the hand
     itself: not the largest part, touching the hand, and for at least ``HAND_PIECE`` of their
     pixels coloured as this hand is at any brightness (a lit thumb the skin box found too pale,
     cut apart from the product by the hand's removal)."""
     pieces = np.zeros(count, bool)
-    measured = _hand_colour(rgb, hand)
-    if measured is None or count <= 2:
+    if colour is None or count <= 2:
         return pieces
-    to_hand, total = measured
-    like = (to_hand < SHADE_DIST) & (total > 0.01)
-    beside = cv2.dilate(grown.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    touching = np.zeros(count, bool)
-    touching[np.unique(labels[beside])] = True
+    to_hand, total = colour
+    like = (to_hand < SHADE_DIST) & (total > NOT_BLACK)
     liked = np.bincount(labels[like], minlength=count)
-    pieces[1:] = touching[1:] & (liked[1:] >= HAND_PIECE * areas)
+    pieces[1:] = _touching(labels, count, grown)[1:] & (liked[1:] >= HAND_PIECE * areas)
     pieces[1 + int(np.argmax(areas))] = False  # the product itself stays
     return pieces
 
