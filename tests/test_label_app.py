@@ -44,7 +44,7 @@ def test_problems_are_told_in_plain_indonesian_and_nothing_is_approved(step):
     s, values = _filled(step, izin_nomor="", bahan="gula, aspartam")
     html = step.checks_html(label.check(s.info(values)), "id")
     assert "Wajib diperbaiki sebelum dicetak (1)" in html and "Nomor izin edar belum diisi" in html
-    assert "pemanis buatan" in html and "yang memutuskan tetap BPOM" in html
+    assert "pemanis buatan" in html and "keputusannya tetap di BPOM" in html
     assert "label_" not in html  # no internal codes
 
 
