@@ -79,10 +79,8 @@ def hands(split: str):
         if not keep.any():
             continue
         alpha = cutout._upsample(mask, rgb)
-        h, w = alpha.shape
-        sub = max(1.0, max(h, w) / skin.HAND_SIDE)
-        size = (max(8, round(w / sub)), max(8, round(h / sub)))
-        small, product = skin._shrink(rgb, size), skin._shrink(alpha, size) > 127
+        small, small_alpha, _ = skin.search_copy(rgb, alpha)
+        product = small_alpha > 127
         if product.mean() < skin.HELD_MIN:
             continue
         hand = skin.find_hand(small, product)

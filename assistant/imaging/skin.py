@@ -205,6 +205,16 @@ FILL_COVER = 0.05  # fingers over at most this share of the product's hull only 
 FACE_COVER = FILL_COVER  # over more they cover a real part of its face: said, not restored
 
 
+def search_copy(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """The photo and the cutout's alpha at the ``HAND_SIDE`` long side hands are found at, and the
+    scale between them and the photo (>= 1): ``(small rgb, small alpha, scale)``. The removal, the
+    cutout's hand notices and the skin-tone bench all search this copy."""
+    h, w = alpha.shape
+    sub = max(1.0, max(h, w) / HAND_SIDE)
+    size = (max(8, round(w / sub)), max(8, round(h / sub)))
+    return _shrink(rgb, size), _shrink(alpha, size), sub
+
+
 def remove_hand(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray, Hand | None, float]:
     """The cutout without the hand holding it: ``(alpha, rgb, hand, covers)``.
 
@@ -218,10 +228,8 @@ def remove_hand(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndar
     where they cover more, nothing is invented and ``covers`` says how much they cover.
     """
     h, w = alpha.shape
-    sub = max(1.0, max(h, w) / HAND_SIDE)
-    lw, lh = max(8, round(w / sub)), max(8, round(h / sub))
-    small = _shrink(rgb, (lw, lh))
-    small_alpha = _shrink(alpha, (lw, lh))
+    small, small_alpha, sub = search_copy(rgb, alpha)
+    lh, lw = small_alpha.shape
     mask = small_alpha > 127
     if mask.mean() < HELD_MIN:
         return alpha, rgb, None, 0.0  # a product held up to the camera fills more of the frame

@@ -594,7 +594,6 @@ def touch_up(rgb: np.ndarray, alpha: np.ndarray, keep: np.ndarray | None = None,
 
 HAND_SCORE = 0.5  # detect_hand's threshold on hand_score
 HAND_FULL = 0.15  # hand_score is 1 when the hand is this share of the cutout
-HAND_SIDE = 480  # the hand is looked for at this long side
 
 def hand_mask(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """The hand or arm in the cutout (bool, photo size): ``imaging.skin.find_hand``."""
@@ -604,12 +603,10 @@ def hand_mask(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 
 
 def _hand_small(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``hand_mask`` and the product's mask at the ``HAND_SIDE`` scale the search runs at."""
-    h, w = alpha.shape
-    sub = max(1.0, max(h, w) / HAND_SIDE)
-    lw, lh = max(8, round(w / sub)), max(8, round(h / sub))
-    product = _shrink(alpha, (lw, lh)) > 127
-    found = skin.find_hand(_shrink(rgb, (lw, lh)), product)
+    """``hand_mask`` and the product's mask at the scale the search runs at (``skin.search_copy``)."""
+    small, small_alpha, _ = skin.search_copy(rgb, alpha)
+    product = small_alpha > 127
+    found = skin.find_hand(small, product)
     return found.mask & product, product
 
 
