@@ -505,6 +505,29 @@ def test_a_part_torn_out_of_the_product_is_said():
     assert check_product_lost(bottle.astype(bool)).status == "ok"
 
 
+def test_a_product_with_a_side_gone_asks_for_a_retake():
+    """Round 14: a notch twice the torn depth (most of the carton's lower half gone, a carton
+    shredded where the model was unsure) is no listing photo: the check fails and the verdict is
+    red "Sebaiknya foto ulang", where a smaller tear stays amber ("Bisa diunggah, tapi cek dulu")."""
+    from assistant.readiness.verdict import CHECK, RETAKE, verdict_for
+    from assistant.stages.checks import LIMITS, check_product_lost, notch_depth
+
+    carton = np.zeros((512, 512), bool)
+    carton[80:440, 160:360] = True
+    bitten = carton.copy()
+    bitten[300:440, 160:270] = False  # a corner torn away where the fingers were
+    halved = carton.copy()
+    halved[200:440, 160:300] = False  # most of the lower half gone
+    assert LIMITS.torn_depth <= notch_depth(bitten) < LIMITS.torn_fail <= notch_depth(halved)
+    small, large = check_product_lost(bitten), check_product_lost(halved)
+    assert small.status == "warn" and large.status == "fail"
+    assert large.tip_key == "realphoto_check_product_torn_bad"
+    assert "foto ulang" in large.tip("id").lower() and "retake" in large.tip("en").lower()
+    assert verdict_for([small]).level == CHECK
+    red = verdict_for([large])
+    assert red.level == RETAKE and red.headline("id").startswith("Sebaiknya foto ulang: sebagian produk ikut terbuang")
+
+
 def _discs(centres, radius=80, size=512):
     mask = np.zeros((size, size), np.uint8)
     for c in centres:

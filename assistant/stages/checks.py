@@ -114,6 +114,9 @@ class Limits:
     lost_far: float = 0.5  # ... or whose centre lies this far off the photo's (share of the half-diagonal)
     lost_small: float = 0.10  # ... while it is smaller than this: not the photo's main object
     torn_depth: float = 0.2  # a notch into the product's outline this deep (share of its size): a part torn away
+    # ... and this deep, twice that: a side of the product is gone, nothing to list (the real-photo review
+    # set's tuning half: no listable output reaches 0.32, 11 of its 44 unlistable ones pass 0.4)
+    torn_fail: float = 0.4
 
 
 LIMITS = Limits()
@@ -597,8 +600,9 @@ def check_product_lost(mask: np.ndarray, parts: tuple | None = None) -> CheckRes
     """The cutout is not the photo's main object: tiny, or small and far off the centre
     (the model kept an arm and a leaf, the carton went): fail. Or a part of it is torn away:
     a notch deeper than ``torn_depth`` of its size cut into its outline (where fingers held
-    it, where the model lost its lower half): warn. Value: the cutout's frame share. ``parts``:
-    ``components(mask)`` when already made."""
+    it, where the model lost its lower half): warn; deeper than ``torn_fail`` (a side of it gone,
+    a carton shredded into pieces) it is no listing photo: fail, with the advice to retake.
+    Value: the cutout's frame share. ``parts``: ``components(mask)`` when already made."""
     h, w = mask.shape
     share = float(mask.mean())
     if share == 0:
@@ -609,6 +613,8 @@ def check_product_lost(mask: np.ndarray, parts: tuple | None = None) -> CheckRes
     if lost:
         return _result("product_lost", FAIL, share, "realphoto_check_product_lost_bad")
     depth = notch_depth(mask, parts)
+    if depth >= LIMITS.torn_fail:
+        return _result("product_lost", FAIL, share, "realphoto_check_product_torn_bad", percent=round(100 * depth))
     if depth >= LIMITS.torn_depth:
         return _result("product_lost", WARN, share, "realphoto_check_product_torn", percent=round(100 * depth))
     return _result("product_lost", OK, share, "realphoto_check_product_lost_ok")
