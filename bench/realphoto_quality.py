@@ -44,8 +44,13 @@ TSV = REPO / "bench" / "realphoto_review.tsv"
 # after_label, after_reason, after_note (round 13's: the outputs that changed looked at again).
 FRESH_TSV = REPO / "bench" / "realphoto_fresh.tsv"
 DOC = REPO / "docs" / "realphoto.md"
-HAND_NOTES = ("hand in it", "with the hand", "only the hand", "mostly the hand", "finger left", "thumb still")
-COLUMNS = ("path", "class", "hand_in_photo", "label", "reason", "note", "after_label", "after_reason", "after_note")
+# hand_left / after_hand_left: for a hand-held photo, whether its output keeps any of the hand or arm ("yes"
+# / "no"), whatever the reason the output is not listable (a display kept whole with the hand in it, an
+# output that is only the hand, a thumb left on a torn carton); empty for a photo without a hand. Until
+# round 14 this was read from the reason and from phrases of the free-text note; the columns were made
+# from that reading (the figures did not move) and are now set with each label.
+COLUMNS = ("path", "class", "hand_in_photo", "label", "reason", "note", "after_label", "after_reason", "after_note",
+           "hand_left", "after_hand_left")
 
 
 def read_labels(tsv: Path = TSV) -> list[dict]:
@@ -80,11 +85,7 @@ def score(labels: list[dict], recs: dict[str, dict], after: bool, headline_green
     listable = [r for r in rows if r[lab_key] == "yes"]
     unlistable = [r for r in rows if r[lab_key] != "yes"]
     held = [r for r in rows if r["hand_in_photo"] == "yes"]
-    note_key = "after_note" if after else "note"
-    # An output keeps the hand when its reason is "hand", or when the note says the hand is in
-    # it for another reason (a hand-held photo kept whole as a "pile", only the hand cut out).
-    hand_left = [r for r in held if "hand" in r[why_key]
-                 or any(k in r[note_key] for k in HAND_NOTES)]
+    hand_left = [r for r in held if r["after_hand_left" if after else "hand_left"] == "yes"]
     hand_said = [r for r in hand_left if recs[r["path"]].get("level") != "ready" and not headline_green]
 
     def green(r):
