@@ -122,9 +122,9 @@ def table(labels: list[dict], before: dict, after: dict) -> str:
             cols.append((f"{name}: before (app)", score(part, before, False, headline_green=True)))
             cols.append((f"{name}: before (worst check)", score(part, before, False)))
         cols.append((f"{name}: after", score(part, after, True)))
-    fresh = read_fresh()
-    if fresh and records("fresh12"):  # round 12's run (``realphoto_run.py --tag fresh12 --half fresh``)
-        cols.append(("fresh: round 12", score(fresh, records("fresh12"), False)))
+    fresh, fresh12 = read_fresh(), records("fresh12")
+    if fresh and fresh12:  # round 12's run (``realphoto_run.py --tag fresh12 --half fresh``)
+        cols.append(("fresh: round 12", score(fresh, fresh12, False)))
     if fresh:  # ``realphoto_run.py --tag fresh --half fresh``
         cols.append(("fresh: now", score(fresh, records("fresh"), True)))
     keys = list(cols[0][1])
@@ -149,10 +149,11 @@ def main() -> int:
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     labels = read_labels()
-    text = table(labels, records("before"), records("after"))
+    before = records("before")
+    text = table(labels, before, records("after"))
     text += "\n\nWhy not listable, before: " + reasons(labels, False) + ".\nAfter: " + reasons(labels, True) + "."
     print(text)
-    if not args.no_write and DOC.exists() and not records("before"):
+    if not args.no_write and DOC.exists() and not before:
         print("\n(docs/realphoto.md not rewritten: its table is the before / after one, and the base "
               "commit's run, bench/out/realphoto/before, is absent)")
     elif not args.no_write and DOC.exists():

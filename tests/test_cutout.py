@@ -603,10 +603,11 @@ def _shaded_finger_photo(band: bool = False):
     the skin's colour three stops darker (in linear light: the same chromaticity), which the
     skin box does not take (too dark). ``band``: instead a stripe of the carton's print in that
     same dark colour, starting at the palm and running up the whole carton."""
+    from assistant.imaging.colour import SRGB_TO_LINEAR, linear_to_srgb
+
     rgb, carton, arm = _arm_photo()
-    lit = np.array([224, 172, 140], np.float32) / 255.0
-    lin = np.where(lit <= 0.04045, lit / 12.92, ((lit + 0.055) / 1.055) ** 2.4) / 8.0  # three stops
-    shade = np.round(255 * np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin ** (1 / 2.4) - 0.055))
+    lit = np.array([224, 172, 140], np.uint8)
+    shade = np.round(255 * linear_to_srgb(SRGB_TO_LINEAR[lit] / 8.0))  # three stops darker, in linear light
     extra = np.zeros(carton.shape, np.uint8)
     if band:
         extra[100:372, 262:282] = 1  # to the palm's top
