@@ -525,7 +525,7 @@ def test_a_product_with_a_side_gone_asks_for_a_retake():
     assert "foto ulang" in large.tip("id").lower() and "retake" in large.tip("en").lower()
     assert verdict_for([small]).level == CHECK
     red = verdict_for([large])
-    assert red.level == RETAKE and red.headline("id").startswith("Sebaiknya foto ulang: sebagian produk ikut terbuang")
+    assert red.level == RETAKE and red.headline("id").startswith("Sebaiknya foto ulang: pemisahan produk dari latar kurang tepat")
 
 
 def _discs(centres, radius=80, size=512):

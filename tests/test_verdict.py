@@ -300,8 +300,8 @@ def test_cut_off_and_torn_read_as_two_different_things():
     now names where it happened."""
     umum = load_preset("umum")
     v = verdict_for(OK_CHECKS + [_r("cutoff", "fail"), _r("product_lost", "warn")], (), umum)
-    assert v.headline("id") == "Sebaiknya foto ulang: produk terpotong tepi foto, sebagian produk ikut terbuang"
-    assert v.headline("en") == "Better retake the photo: the product is cut off at the photo's edge, part of the product was cut away"
+    assert v.headline("id") == "Sebaiknya foto ulang: produk terpotong tepi foto, pemisahan produk dari latar kurang tepat"
+    assert v.headline("en") == "Better retake the photo: the product is cut off at the photo's edge, the product was not separated from its background properly"
 
 
 def test_a_small_product_counts_only_through_its_enlargement():
