@@ -103,6 +103,9 @@ class Photo:
     original_size: tuple[int, int] = (0, 0)  # upright, as the camera stored it
     decoded_size: tuple[int, int] = (0, 0)  # what was actually decoded (draft mode)
     hint_alpha: Image.Image | None = None  # a transparent PNG's own alpha
+    # mode L, same size, white where the cutout found the hand holding the product (taken away or
+    # not): a skin-coloured surface beside the product, which the lighting must not read as the light
+    hand: Image.Image | None = None
     history: tuple[str, ...] = ()
     notices: tuple[Notice, ...] = ()
 

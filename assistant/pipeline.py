@@ -162,8 +162,9 @@ def with_mask(photo: Photo, soft: np.ndarray, model: str | None = None) -> Photo
         _remember(image, made.rgb)  # process() reads both next: no second copy out of Pillow
     alpha = Image.fromarray(made.alpha, "L")
     _remember(alpha, made.alpha)
+    hand = None if made.hand is None else Image.fromarray(made.hand, "L")
     history = (f"cut out with {segmenter.name} on {segmenter.device}",) + (("kept whole",) if made.uncut else ())
-    photo = photo.with_(image=image, alpha=alpha, history=photo.history + history)
+    photo = photo.with_(image=image, alpha=alpha, hand=hand, history=photo.history + history)
     for code, params in made.notices:
         photo = photo.noted(code, **params)
     return photo
@@ -241,15 +242,17 @@ def _background_for(preset: Preset, background: str | None) -> tuple[tuple[int, 
 
 
 def lit_crop(rgb: np.ndarray, alpha: np.ndarray, box: tuple[int, int, int, int], scale: float,
-             settings: LightingSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[float, float]]:
+             settings: LightingSettings, hand: np.ndarray | None = None
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[float, float]]:
     """The product's crop at ``scale`` (``EDGE_CONTEXT`` around it), decontaminated and then lit,
-    its light measured with ``LIGHTING_CONTEXT`` around it: (crop before the light, lit crop,
-    its alpha, where the box's corner lies in it). One path for ``process`` and the listing set."""
+    its light measured with ``LIGHTING_CONTEXT`` around it, never on the hand that held it (``hand``:
+    ``Photo.hand``'s pixels): (crop before the light, lit crop, its alpha, where the box's corner lies
+    in it). One path for ``process`` and the listing set."""
     crop_rgb, crop_alpha, offset = framing.crop_scaled(rgb, alpha, box, scale, context=EDGE_CONTEXT)
     # The old background's colour must not fringe the product's edge on the new canvas.
     crop_rgb = cutout.decontaminate(crop_rgb, crop_alpha)
     lit = lighting.standardize_rgb(crop_rgb, crop_alpha, settings,
-                                   surroundings=framing.surroundings(rgb, alpha, box, LIGHTING_CONTEXT))
+                                   surroundings=framing.surroundings(rgb, alpha, box, LIGHTING_CONTEXT, hand))
     return crop_rgb, lit, crop_alpha, offset
 
 
@@ -279,8 +282,8 @@ def process(photo: Photo, presets: list[Preset] | str, model: str | None = None,
     t0 = time.perf_counter()
     scales = {p.name: framing.fit_scale(box, p.size, 1.0 if whole else p.image.fill) for p in presets}
     master_scale = max(scales.values())
-    _, lit_rgb, master_alpha, offset = lit_crop(rgb, alpha, box, master_scale,
-                                                lighting_settings or presets[0].lighting)
+    _, lit_rgb, master_alpha, offset = lit_crop(rgb, alpha, box, master_scale, lighting_settings or presets[0].lighting,
+                                                None if photo.hand is None else pixels(photo.hand))
     timings["lighting"] = time.perf_counter() - t0
 
     outputs: list[Output] = []

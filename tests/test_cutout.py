@@ -355,6 +355,36 @@ def test_an_arm_of_any_skin_tone_from_the_frame_edge_is_removed(lab):
     assert {k for k, _ in made.notices} & {"realphoto_hand_removed", "realphoto_fingers_cover"}
 
 
+def test_the_holders_skin_does_not_colour_the_product():
+    """Round 15: the lighting read its light from around the product, and after the cut the hand
+    that held it is part of that: the same carton came out bluer or warmer with the holder's skin
+    (bench/skin_tones.py's real hands: median 0.7-1.1, 95th percentile 3.4-3.7 CIEDE2000 on the
+    tuning half). The cutout hands the hand it found to the lighting (``Photo.hand``), which leaves
+    it out; a light and a brown hand then give the same carton to the pixel."""
+    from assistant import pipeline
+    from assistant.imaging.colour import ciede2000, lab_from_srgb8
+    from assistant.photo import Photo
+    outputs = {}
+    for name, lab in (("light", (72, 14, 13)), ("brown", (35, 15, 18))):
+        rgb, carton, arm = _arm_photo()
+        tone = cv2.cvtColor(np.array([[lab]], np.float32), cv2.COLOR_Lab2RGB)[0, 0]
+        rgb[arm] = np.clip(tone * 255 + 0.5, 0, 255).astype(np.uint8)
+        made = cutout.cut(_grid(carton | arm), rgb)
+        assert made.hand is not None and (made.hand[arm] > 0).mean() > 0.9  # the hand it found, photo-sized
+        for told in (True, False):
+            photo = Photo(image=Image.fromarray(made.rgb), alpha=Image.fromarray(made.alpha, "L"),
+                          hand=Image.fromarray(made.hand, "L") if told else None, original_size=(2400, 2400))
+            outputs[name, told] = np.asarray(pipeline.process(photo, "umum").outputs[0].image.convert("RGB"))
+
+    def carton_difference(told: bool) -> float:
+        light, brown = outputs["light", told], outputs["brown", told]
+        product = np.any(light < 245, axis=2) & np.any(brown < 245, axis=2)
+        return float(np.median(ciede2000(lab_from_srgb8(light[product][None]), lab_from_srgb8(brown[product][None]))))
+
+    assert carton_difference(told=True) < 0.5
+    assert carton_difference(told=False) > 2.0  # read as the light, the skin moves the carton's colour
+
+
 def test_a_beige_carton_touching_the_edge_is_kept():
     rgb = _shop(1)
     carton = np.zeros((600, 600), np.uint8)

@@ -873,6 +873,14 @@ def test_a_session_keeps_a_path_not_the_photo(tmp_path):
     back = services.unpark_photo(parked)
     assert back.size == photo.size and np.array_equal(np.asarray(back.alpha), np.asarray(photo.alpha))
     assert np.array_equal(np.asarray(back.image), np.asarray(photo.image))
+    assert back.hand is None
+    # the hand the cutout found comes back too: a touch-up is lit as the first result was
+    held = photo.with_(hand=Image.new("L", (300, 200), 0))
+    held.hand.paste(255, (0, 150, 80, 200))
+    (tmp_path / "held").mkdir()
+    again = services.unpark_photo(services.park_photo(held, tmp_path / "held"))
+    assert np.array_equal(np.asarray(again.hand), np.asarray(held.hand))
+    assert np.array_equal(np.asarray(again.alpha), np.asarray(held.alpha))
     Path(parked["path"]).unlink()
     assert services.unpark_photo(parked) is None  # expired with the cache: "make the photo again"
 

@@ -676,6 +676,7 @@ class Cut:
     notices: tuple[tuple[str, dict], ...]
     uncut: bool = False
     scene: dict | None = None
+    hand: np.ndarray | None = None  # uint8, 255 where the hand holding the product was found
 
 
 def cut(soft: np.ndarray, rgb: np.ndarray) -> Cut:
@@ -717,4 +718,11 @@ def cut(soft: np.ndarray, rgb: np.ndarray) -> Cut:
     alpha = fill_pale_holes(alpha, rgb)  # imaging.scene: the model's doubt inside the product, decided
     if max(soft.shape) >= DECIDE_GRID:  # ... and the pale leftovers by its edge (on u2netp's coarse
         alpha = drop_unsure_fringe(drop_pale_leftovers(alpha), soft, rgb)  # grid a cart's or a trolley's thin parts: DIS5K IoU fell)
-    return Cut(alpha, rgb, tuple(found), scene=stats)
+    return Cut(alpha, rgb, tuple(found), scene=stats, hand=None if hand is None else hand_at(hand, (w, h)))
+
+
+def hand_at(hand, size: tuple[int, int]) -> np.ndarray:
+    """The hand ``find_hand`` found on the search copy, with its fringe (two pixels there), at the
+    photo's ``size`` (w, h): uint8, 255 = hand."""
+    grown = cv2.dilate(hand.mask.astype(np.uint8), np.ones((5, 5), np.uint8))
+    return cv2.resize(grown * 255, size, interpolation=cv2.INTER_NEAREST)

@@ -35,12 +35,16 @@ def crop_scaled(rgb: np.ndarray, alpha: np.ndarray, box: tuple[int, int, int, in
     return rgb_c, alpha_c, ((box[0] - x0) * scale, (box[1] - y0) * scale)
 
 
-def surroundings(rgb: np.ndarray, alpha: np.ndarray, box: tuple[int, int, int, int],
-                 context: float) -> tuple[np.ndarray, np.ndarray]:
+def surroundings(rgb: np.ndarray, alpha: np.ndarray, box: tuple[int, int, int, int], context: float,
+                 hand: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """The product's box with ``context`` of its longer side around it, at the photo's own
-    resolution (views, no copy): what the lighting stage reads its statistics from."""
+    resolution (views, no copy): what the lighting stage reads its statistics from. The third
+    item: where in it the hand that held the product lies outside the product (``hand``: 255 =
+    hand, the photo's size), which is no measurement of the light; None without a hand."""
     x0, y0, x1, y1 = _with_margin(alpha.shape, box, max(2, int(context * max(box[2] - box[0], box[3] - box[1]))))
-    return rgb[y0:y1, x0:x1], alpha[y0:y1, x0:x1]
+    a = alpha[y0:y1, x0:x1]
+    ignore = None if hand is None else (hand[y0:y1, x0:x1] > 0) & (a < 128)
+    return rgb[y0:y1, x0:x1], a, ignore
 
 
 def _with_margin(shape: tuple[int, int], box: tuple[int, int, int, int], margin: int) -> tuple[int, int, int, int]:

@@ -373,9 +373,10 @@ def park_photo(photo: Photo, out_dir: Path | None = None) -> dict:
     result and its touch-up, not the photo, its cut-out and every output (issue 18)."""
     folder = out_dir or new_dir(OUT_ROOT)
     path = folder / "cutout.npy"
-    rgba = np.dstack([np.asarray(photo.image), np.asarray(photo.alpha)]) if photo.alpha is not None \
-        else np.asarray(photo.image)
-    np.save(path, rgba, allow_pickle=False)
+    # RGB, then the alpha, then the hand (the lighting leaves it out: a touch-up is lit as the first result)
+    layers = [np.asarray(photo.image)] + [np.asarray(extra)[..., None] for extra in (photo.alpha, photo.hand)
+                                          if photo.alpha is not None and extra is not None]
+    np.save(path, np.dstack(layers), allow_pickle=False)
     return {"path": str(path), "source": photo.source, "original_size": list(photo.original_size),
             "decoded_size": list(photo.decoded_size), "history": list(photo.history),
             "notices": [[n.code, n.params] for n in photo.notices]}
@@ -390,8 +391,9 @@ def unpark_photo(parked: dict | None) -> Photo | None:
     except (OSError, ValueError, KeyError):
         return None
     image = Image.fromarray(np.ascontiguousarray(arr[..., :3]), "RGB")
-    alpha = Image.fromarray(np.ascontiguousarray(arr[..., 3]), "L") if arr.shape[2] == 4 else None
-    return Photo(image=image, alpha=alpha, source=parked["source"], original_size=tuple(parked["original_size"]),
+    alpha = Image.fromarray(np.ascontiguousarray(arr[..., 3]), "L") if arr.shape[2] >= 4 else None
+    hand = Image.fromarray(np.ascontiguousarray(arr[..., 4]), "L") if arr.shape[2] == 5 else None
+    return Photo(image=image, alpha=alpha, hand=hand, source=parked["source"], original_size=tuple(parked["original_size"]),
                  decoded_size=tuple(parked["decoded_size"]), history=tuple(parked["history"]),
                  notices=tuple(Notice(c, p) for c, p in parked["notices"]))
 

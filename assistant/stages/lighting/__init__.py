@@ -119,13 +119,14 @@ def _image(rgb: np.ndarray, alpha: np.ndarray | None) -> Image.Image:
 
 def standardize_rgb(rgb: np.ndarray, mask: np.ndarray | None = None,
                     settings: LightingSettings | None = None,
-                    surroundings: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+                    surroundings: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None) -> np.ndarray:
     """``standardize_lighting`` on arrays (HxWx3 uint8 ``rgb``, HxW uint8 ``mask``, white = product):
     the same pixels, without the round trips through Pillow images (the pipeline's path).
 
-    ``surroundings`` (RGB and mask, any resolution) is where the light is measured when it is
-    not ``rgb`` itself: the pipeline lights a crop tight around the product and reads the light's
-    colour from the product with more of its backdrop, at the working photo's resolution."""
+    ``surroundings`` (RGB, mask and the pixels to leave out or None, any resolution;
+    ``framing.surroundings``) is where the light is measured when it is not ``rgb`` itself: the
+    pipeline lights a crop tight around the product and reads the light's colour from the product
+    with more of its backdrop, at the working photo's resolution, never on the seller's hand."""
     settings = settings or LightingSettings()
     rgb = np.ascontiguousarray(rgb)
     h, w = rgb.shape[:2]
@@ -137,7 +138,8 @@ def standardize_rgb(rgb: np.ndarray, mask: np.ndarray | None = None,
 
 
 def _correct(rgb: np.ndarray, m: np.ndarray | None, settings: LightingSettings,
-             report: bool = True, surroundings: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, dict]:
+             report: bool = True, surroundings: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None
+             ) -> tuple[np.ndarray, dict]:
     """The corrected RGB and what was measured and done (``LightingResult``'s other fields; with
     ``report`` False an empty dict: the pipeline keeps only the pixels, and measuring what the
     correction did to the product costs a CIEDE2000 pass on every photo)."""

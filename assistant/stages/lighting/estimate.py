@@ -136,6 +136,7 @@ class _Stats:
     product: np.ndarray | None   # bool product mask (given or derived)
     background: np.ndarray | None  # bool background region usable as a reference
     mask_given: bool
+    ignore: np.ndarray | None = None  # bool: no measurement of the light (the hand that held the product)
     _grad: np.ndarray | None = None
     _clip_near: np.ndarray | None = None
     _scene_valid: np.ndarray | None = None   # _scene_candidates' pixels before a region is applied
@@ -156,7 +157,11 @@ class _Stats:
         return self._clip_near
 
 
-def _stats(rgb: np.ndarray, mask: np.ndarray | None) -> _Stats:
+def _stats(rgb: np.ndarray, mask: np.ndarray | None, ignore: np.ndarray | None = None) -> _Stats:
+    """The small copy every statistic reads. ``ignore`` (bool, ``rgb``'s size): pixels that are no
+    measurement of the light, neither backdrop nor scene: the seller's hand beside the product
+    (skin is a coloured surface; read as the light's colour, the same carton came out bluer or
+    warmer with the holder's skin)."""
     h, w = rgb.shape[:2]
     # whole blocks (the last rows and columns that do not fill one are left out) keep OpenCV's
     # area resize on its fast path: at the ratio w / (w // factor) it took 15 ms a photo, now 3
@@ -170,6 +175,8 @@ def _stats(rgb: np.ndarray, mask: np.ndarray | None) -> _Stats:
     else:
         small, clip, m_small = rgb, clip_full > 0, mask
     lin = SRGB_TO_LINEAR[small]
+    if ignore is not None:  # a block with any hand in it is left out
+        ignore = block_mean(ignore.astype(np.uint8) * 255, factor) > 0 if factor > 1 else ignore
     clip_any, bright = _any3(clip), _max3(lin)
     top = float(np.percentile(_thin(bright.ravel()), 97))
     dark = max(LIMITS.dark, LIMITS.dark_rel * top)
@@ -177,7 +184,9 @@ def _stats(rgb: np.ndarray, mask: np.ndarray | None) -> _Stats:
         product = m_small >= 128
         background = ~cv2.dilate(product.astype(np.uint8), _K3, iterations=2).astype(bool)
         background &= m_small < 32
-        return _Stats(small, lin, clip, clip_any, bright, dark, product, background, True)
+        if ignore is not None:
+            background &= ~ignore
+        return _Stats(small, lin, clip, clip_any, bright, dark, product, background, True, ignore)
     background = _border_background(small)
     product = None if background is None else ~background
     return _Stats(small, lin, clip, clip_any, bright, dark, product, background, False)
@@ -249,6 +258,8 @@ def _scene_candidates(st: _Stats, region: np.ndarray | None = None) -> dict[str,
         tops = np.percentile(_thin(st.lin.reshape(-1, 3)), 99.9, axis=0).astype(np.float32)
         clipped |= _any3(st.lin >= 0.93 * tops)
         st._scene_valid = ~clipped & (st.bright > st.dark)
+        if st.ignore is not None:
+            st._scene_valid &= ~st.ignore
     valid = st._scene_valid if region is None else st._scene_valid & region
     out = _scene_statistics(st, valid)
     if region is None:
