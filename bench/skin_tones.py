@@ -14,7 +14,18 @@ It measures the detector only: the model's mask is the cached one of the origina
 channel gains: cooler or warmer lamps, green fluorescent tubes, a magenta LED, a stop darker,
 half a stop brighter), as a shop with other lamps or a phone's partial white balance gives.
 
-    /work/main/.venv/bin/python bench/skin_tones.py [--half tune|held|fresh] [--lights]
+``--verdict`` (round 15): the whole pipeline, the model included, on the photos whose output a
+person labelled free of the hand, the hand recoloured to three darker tones: is it still gone, and
+where it is not, does the verdict say so? The "hand" is the region the detector found as
+photographed, grown through the skin connected to it; where the detector took carton print for
+a hand, that print is recoloured too and counts as a hand left, so the figures are an upper bound
+of what is left (pairs to look at in bench/out/skin_tones/<split>/).
+
+``--holder`` (round 15): does the holder's skin move the product's colour? Only the hand around
+the product is recoloured, the cut fixed; the output's product compared, with the hand left out
+of the light's surroundings and read as part of them.
+
+    /work/main/.venv/bin/python bench/skin_tones.py [--half tune|held|fresh] [--lights | --verdict | --holder]
 """
 
 from __future__ import annotations
@@ -25,9 +36,10 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from realphoto_set import fresh_set, half, open_review_photo, review_set, soft_mask  # noqa: E402
+from realphoto_set import OUT, fresh_set, half, open_review_photo, review_set, soft_mask  # noqa: E402
 
 from assistant.imaging import skin  # noqa: E402
 from assistant.imaging.colour import SRGB_TO_LINEAR, linear_to_srgb  # noqa: E402
@@ -69,8 +81,9 @@ def _rgb(lab: np.ndarray) -> np.ndarray:
     return np.clip(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * 255 + 0.5, 0, 255).astype(np.uint8)
 
 
-def hands(split: str):
-    """(small photo, cutout mask, hand mask) for each photo of ``split`` whose hand is found."""
+def hands(split: str, with_photo: bool = False):
+    """(small photo, cutout mask, hand mask) for each photo of ``split`` whose hand is found;
+    ``with_photo``: the photo's path and the opened photo (working size) first."""
     items = [r for r, _ in fresh_set()] if split == "fresh" else [r for r, _ in review_set() if half(r) == split]
     for rel in items:
         photo = open_review_photo(rel)
@@ -85,7 +98,8 @@ def hands(split: str):
             continue
         hand = skin.find_hand(small, product)
         if hand.found:
-            yield small, product, cv2.dilate(hand.mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+            grown = cv2.dilate(hand.mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+            yield (rel, photo, small, product, grown) if with_photo else (small, product, grown)
 
 
 def _under(rgb: np.ndarray, gains) -> np.ndarray:
@@ -104,12 +118,193 @@ def lights(split: str) -> int:
         print(f"| {name}, gains {gains} | {found[k]}/{n} ({100 * found[k] / n:.0f} %) |")
     return 0
 
+# --verdict: the tones the detector holds worst on, and the photographed hand as the baseline
+VERDICT_TONES = [None, (45, 21), (35, 18), (25, 12)]
+HAND_REASONS = {"hand", "realphoto_hand_removed", "realphoto_hand_left", "realphoto_fingers_cover",
+                "cutout_hand_detected"}
+LEFT_SHARE = 0.005  # hand pixels left, as a share of the output's cutout, from which a hand shows
+UNCHANGED = 12.0  # CIEDE76 under which a kept pixel is the hand's own (not painted over)
+
+
+def _keep_pair(split: str, count: int, tone, toned: np.ndarray, result, left: bool, level: str) -> None:
+    """The recoloured photo beside its output, to look at: bench/out/skin_tones/<split>/."""
+    dest = OUT.parent / "skin_tones" / split
+    dest.mkdir(parents=True, exist_ok=True)
+    pair = Image.new("RGB", (640, 320), "white")
+    for k, img in enumerate((Image.fromarray(toned), result.outputs[0].image.convert("RGB"))):
+        img.thumbnail((320, 320))
+        pair.paste(img, (320 * k, 0))
+    name = "photo" if tone is None else f"L{tone[0]}"
+    pair.save(dest / f"{count:03d}-{name}-{'left' if left else 'gone'}-{level}.jpg", quality=85)
+
+
+def _skin_weight(hand: np.ndarray, product: np.ndarray, lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How much of each working-size pixel is the hand (0..1), and the hand's core. The detector's
+    region is found at 480 px inside the cutout and often covers only part of the hand: it is
+    upsampled smoothly and grown through the skin connected to it (pixels whose a*b* lie within 15
+    of the found hand's and whose L* is not far off: its darker rim, shaded knuckles, the palm and
+    arm outside the cutout). Inside the cutout it grows by 1 % of the photo's side at most: a carton
+    under a shop's warm light has skin's a*b* too, and recolouring it would put a dark patch on
+    the product that no hand left; outside it, 30 %."""
+    h, w = lab.shape[:2]
+    found = cv2.resize(hand.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR) > 0.5
+    inside = cv2.resize(product.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR) > 0.5
+    mean = lab[found].mean(axis=0)
+    skinlike = (np.linalg.norm(lab[..., 1:] - mean[1:], axis=2) < 15.0) & (lab[..., 0] > mean[0] - 35) \
+        & (lab[..., 0] < mean[0] + 25)
+
+    def grown(share: float) -> np.ndarray:
+        r = max(3, round(share * max(h, w)))
+        return cv2.dilate(found.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))) > 0
+
+    near = np.where(inside, grown(0.01), grown(0.3))
+    count, labels = cv2.connectedComponents((skinlike & near | found).astype(np.uint8), connectivity=8)
+    touching = np.unique(labels[found])
+    region = np.isin(labels, touching[touching > 0])
+    weight = cv2.GaussianBlur(region.astype(np.float32), (0, 0), 1.5)
+    return np.clip(weight, 0.0, 1.0), cv2.erode(region.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+
+
+def verdicts(split: str) -> int:
+    """The whole pipeline, the model included, on each hand-held photo with its hand recoloured
+    (at the working size): is the hand still gone from the output, and where it is not, does the
+    verdict say so? Only photos whose output a person labelled free of the hand as photographed
+    (``after_hand_left`` "no") are recoloured: what changes is then the skin alone. The hand left
+    at a tone is what its output keeps of the recoloured region, still the hand's own colour (the
+    removal paints restored finger pixels over), beyond what the output as photographed kept of it
+    (the region bleeds into skin-coloured print on some cartons; that part is kept at every tone)."""
+    from assistant import pipeline
+    from assistant.presets import load_presets
+    from assistant.readiness.verdict import verdict_of
+    from realphoto_quality import FRESH_TSV, read_labels
+    from realphoto_set import MODEL, PRESET
+
+    labels = {r["path"]: r for r in read_labels() + read_labels(FRESH_TSV)}
+    preset = load_presets([PRESET])
+    tones = VERDICT_TONES[1:]
+    rows = {t: dict(left=0, left_said=0, left_not_green=0, green=0) for t in tones}
+    held = gone = 0
+    for count, (rel, photo, small, product, hand) in enumerate(hands(split, with_photo=True)):
+        label = labels.get(rel, {})
+        if label.get("hand_in_photo") != "yes":
+            continue  # the detector's "hand" on a pile of fruit: nothing to recolour
+        held += 1
+        if label.get("after_hand_left") != "no":
+            continue  # the hand is left as photographed already
+        gone += 1
+        lab = _lab(pixels(photo.image))
+        weight, core = _skin_weight(hand, product, lab)
+        zone = weight > 0
+        mean = lab[core].mean(axis=0)
+        kept_before = None
+        for tone in VERDICT_TONES:
+            if tone is None:
+                toned = pixels(photo.image)
+            else:
+                target = np.array([tone[0], mean[1], tone[1]], np.float32)
+                blend = _toned(lab, zone, mean, target)
+                toned = _rgb(lab + (blend - lab) * weight[..., None])
+            shown = photo.with_(image=Image.fromarray(toned))
+            cut = pipeline.with_mask(shown, pipeline.soft_mask(shown, MODEL), MODEL)
+            result = pipeline.process(cut, preset)
+            verdict = verdict_of(result)
+            alpha = np.asarray(cut.alpha) > 128
+            same = np.linalg.norm(_lab(pixels(cut.image)) - _lab(toned), axis=2) < UNCHANGED
+            kept = int((alpha & core & same).sum())
+            if tone is None:
+                kept_before = kept
+                continue
+            left = (kept - kept_before) / max(1, int(alpha.sum())) >= LEFT_SHARE
+            said = any(r.name in HAND_REASONS for r in verdict.reasons)
+            _keep_pair(split, count, tone, toned, result, left, verdict.level)
+            row = rows[tone]
+            row["green"] += verdict.level == "ready"
+            row["left"] += left
+            row["left_said"] += left and said
+            row["left_not_green"] += left and verdict.level != "ready"
+    print(f"{split}: {held} hand-held photos whose hand the detector finds; in {gone} the output as "
+          f"photographed is free of it (a person's label); those, their hand recoloured, through the "
+          f"whole pipeline ({MODEL}, {PRESET}):\n")
+    print("| the hand | hand still gone | of the hands left: verdict not green | verdict names the hand "
+          "| verdict green |\n|---|---|---|---|---|")
+    for tone, r in rows.items():
+        name = f"L* {tone[0]}, b* {tone[1]} (ITA {np.degrees(np.arctan2(tone[0] - 50, tone[1])):+.0f})"
+        n, left = max(1, gone), r["left"]
+        print(f"| {name} | {gone - left}/{gone} ({100 * (gone - left) / n:.0f} %) | {r['left_not_green']}/{left} "
+              f"| {r['left_said']}/{left} | {100 * r['green'] / n:.0f} % |")
+    return 0
+
+
+
+def holder(split: str) -> int:
+    """Does the holder's skin move the product's colour? Each hand-held photo is cut once as
+    photographed; then only the hand around the product (outside its cutout) is recoloured, so
+    every product pixel that goes into the lighting is the same, and any change in the output's
+    product is the light estimate reacting to the skin. Per photo: the median CIEDE2000 between
+    the output as photographed and with the recoloured hand, over the product's pixels. Measured
+    with the hand the cutout found left out of the light's surroundings (``Photo.hand``, round 15)
+    and read as part of them (the photo without ``hand``, as before)."""
+    from assistant import pipeline
+    from assistant.imaging.colour import ciede2000, lab_from_srgb8
+    from assistant.presets import load_presets
+    from realphoto_quality import FRESH_TSV, read_labels
+    from realphoto_set import MODEL, PRESET
+
+    labels = {r["path"]: r for r in read_labels() + read_labels(FRESH_TSV)}
+    preset = load_presets([PRESET])
+    tones = VERDICT_TONES[1:]
+    shifts = {(tone, told): [] for tone in tones for told in (True, False)}
+    for rel, photo, _, product, hand in hands(split, with_photo=True):
+        if labels.get(rel, {}).get("hand_in_photo") != "yes":
+            continue
+        cut = pipeline.with_mask(photo, soft_mask(rel, photo), MODEL)
+        if cut.hand is None or pipeline.kept_whole(cut):
+            continue
+        rgb, alpha = pixels(cut.image), np.asarray(cut.alpha)
+        lab = _lab(pixels(photo.image))
+        weight, core = _skin_weight(hand, product, lab)
+        weight *= alpha < 128  # the product's own pixels stay as they are
+        zone = weight > 0
+        if not zone.any():
+            continue
+        mean = lab[core].mean(axis=0)
+        for told in (True, False):
+            base_photo = cut if told else cut.with_(hand=None)
+            base = np.asarray(pipeline.process(base_photo, preset).outputs[0].image.convert("RGB"))
+            for tone in tones:
+                target = np.array([tone[0], mean[1], tone[1]], np.float32)
+                toned = _rgb(lab + (_toned(lab, zone, mean, target) - lab) * weight[..., None])
+                shown = base_photo.with_(image=Image.fromarray(np.where(zone[..., None], toned, rgb).astype(np.uint8)))
+                out = np.asarray(pipeline.process(shown, preset).outputs[0].image.convert("RGB"))
+                on_product = np.any(base < 245, axis=2) & np.any(out < 245, axis=2)
+                shift = ciede2000(lab_from_srgb8(base[on_product][None]), lab_from_srgb8(out[on_product][None]))
+                shifts[tone, told].append(float(np.median(shift)))
+    n = len(shifts[tones[0], True])
+    print(f"{split}: {n} hand-held photos cut out with their hand found; the product's colour (median "
+          f"CIEDE2000 per photo) with only the hand recoloured\n")
+    print("| the hand | hand read as the light: median / 95th pct / photos over 2 | hand left out (round 15) |\n|---|---|---|")
+    for tone in tones:
+        cells = []
+        for told in (False, True):
+            v = np.array(shifts[tone, told])
+            cells.append(f"{np.median(v):.2f} / {np.percentile(v, 95):.2f} / {int((v > 2).sum())}")
+        print(f"| L* {tone[0]}, b* {tone[1]} | {cells[0]} | {cells[1]} |")
+    return 0
+
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--half", choices=("tune", "held", "fresh"), default="tune")
     ap.add_argument("--lights", action="store_true", help="the whole photo under other lights, not other skin")
+    ap.add_argument("--verdict", action="store_true",
+                    help="the whole pipeline on darker hands: hand gone, and the verdict where it is not")
+    ap.add_argument("--holder", action="store_true",
+                    help="the product's colour with the hand around it recoloured: does the holder's skin move it?")
     args = ap.parse_args()
+    if args.holder:
+        return holder(args.half)
+    if args.verdict:
+        return verdicts(args.half)
     if args.lights:
         return lights(args.half)
     found = np.zeros((len(TONES), 2), int)
