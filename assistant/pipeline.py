@@ -212,14 +212,18 @@ def standardize_lighting(image: Image.Image, mask: Image.Image | None = None,
 
     The lighting reads the light from around the product and protects the product's own
     colours, so it needs to know where the product is: ``mask`` (L, white = product), else
-    a transparent image's own alpha, else the cutout ``remove_background`` gives (the model
-    runs once).
+    a transparent image's own alpha, else the cutout ``process`` makes (the model runs once),
+    whose hand, if it found one, is not read as the light (as in ``process``).
     """
+    hand = None
     if mask is None and isinstance(image, Image.Image) and image.mode in ("RGB", "RGBA"):
         own = image.getchannel("A") if image.mode == "RGBA" else None
         if own is None or own.getextrema()[0] >= 128:
-            mask = remove_background(image, model).getchannel("A")
-    return lighting.standardize_lighting(image, mask, settings)
+            cut = cut_out(Photo(image=image.convert("RGB")), model)
+            mask = cut.alpha
+            if cut.hand is not None:
+                hand = Image.fromarray(((pixels(cut.hand) > 0) & (pixels(mask) < 128)).astype(np.uint8) * 255, "L")
+    return lighting.standardize_lighting(image, mask, settings, ignore=hand)
 
 
 def output_extension(preset: Preset, background: str | None) -> str:

@@ -385,6 +385,22 @@ def test_the_holders_skin_does_not_colour_the_product():
     assert carton_difference(told=False) > 2.0  # read as the light, the skin moves the carton's colour
 
 
+def test_the_public_lighting_api_does_not_read_the_hand_either():
+    """``assistant.standardize_lighting(image)`` without a mask cuts the photo as ``process`` does
+    (the real model) and leaves the hand it found out of the light, as ``process`` does."""
+    import assistant
+    from assistant.imaging.colour import ciede2000, lab_from_srgb8
+    lit = {}
+    for name, lab in (("light", (72, 14, 13)), ("brown", (35, 15, 18))):
+        rgb, carton, arm = _arm_photo()
+        tone = cv2.cvtColor(np.array([[lab]], np.float32), cv2.COLOR_Lab2RGB)[0, 0]
+        rgb[arm] = np.clip(tone * 255 + 0.5, 0, 255).astype(np.uint8)
+        lit[name] = np.asarray(assistant.standardize_lighting(Image.fromarray(rgb)))
+    inside = cv2.erode((carton & ~arm).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    shift = ciede2000(lab_from_srgb8(lit["light"][inside][None]), lab_from_srgb8(lit["brown"][inside][None]))
+    assert float(np.median(shift)) < 0.5  # it was 4.0 with the hand read as the light
+
+
 def test_a_beige_carton_touching_the_edge_is_kept():
     rgb = _shop(1)
     carton = np.zeros((600, 600), np.uint8)

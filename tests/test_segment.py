@@ -85,9 +85,10 @@ def test_standardize_lighting_without_a_mask_uses_the_cutout(monkeypatch):
     photo = product_photo((480, 360))
     seen = []
     real = lighting.standardize_lighting
-    monkeypatch.setattr(lighting, "standardize_lighting", lambda image, mask, settings=None: seen.append(mask)
-                        or real(image, mask, settings))
+    monkeypatch.setattr(lighting, "standardize_lighting", lambda image, mask, settings=None, ignore=None:
+                        seen.append((mask, ignore)) or real(image, mask, settings, ignore))
     out = standardize_lighting(photo, model="u2netp")
     assert out.size == photo.size and out.mode == "RGB"
     expected = remove_background(photo, model="u2netp").getchannel("A")
-    assert seen and np.array_equal(np.asarray(seen[0]), np.asarray(expected))
+    assert seen and np.array_equal(np.asarray(seen[0][0]), np.asarray(expected))
+    assert seen[0][1] is None  # no hand in this photo: nothing left out of the light

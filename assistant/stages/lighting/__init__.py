@@ -232,15 +232,19 @@ def _correct(rgb: np.ndarray, m: np.ndarray | None, settings: LightingSettings,
 
 
 def standardize_lighting(image: Image.Image, mask: Image.Image | None = None,
-                         settings: LightingSettings | None = None) -> Image.Image:
+                         settings: LightingSettings | None = None, ignore: Image.Image | None = None) -> Image.Image:
     """Neutral light, standard brightness and true colours; same size and mode as ``image``.
 
     ``analyse_lighting``'s image, without its report (what the correction did to the product's
-    colours, a CIEDE2000 pass on every call) that would be thrown away here."""
+    colours, a CIEDE2000 pass on every call) that would be thrown away here. ``ignore`` (L, same
+    size, white = leave out): pixels that are no measurement of the light, such as the hand that
+    held the product (``pipeline.standardize_lighting`` passes the one the cutout found)."""
     settings = settings or LightingSettings()
     rgb, alpha = _rgb_array(image)
     h, w = rgb.shape[:2]
     if h < 8 or w < 8:
         return analyse_lighting(image, mask, settings).image
-    return _image(_correct(rgb, _mask_array(mask, image.size, alpha), settings, report=False)[0], alpha)
+    m = _mask_array(mask, image.size, alpha)
+    surroundings = None if ignore is None else (rgb, m, _mask_array(ignore, image.size, None) > 127)
+    return _image(_correct(rgb, m, settings, report=False, surroundings=surroundings)[0], alpha)
 
