@@ -302,6 +302,7 @@ def test_a_single_photo_is_not_stuck_behind_a_batch(browser, server, tmp_path): 
     idle = single()
     other, batch_page = open_phone(browser, server)
     batch_page.get_by_role("tab", name="Banyak Foto").click()
+    batch_page.wait_for_selector("#batch-btn")  # the tab is drawn (on a loaded machine the radio was not yet live)
     photos = []
     for i in range(BATCH_PHOTOS):
         path = tmp_path / f"batch-{i}.jpg"
