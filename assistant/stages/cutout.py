@@ -721,7 +721,7 @@ def cut(soft: np.ndarray, rgb: np.ndarray) -> Cut:
     return Cut(alpha, rgb, tuple(found), scene=stats, hand=None if hand is None else hand_at(hand, (w, h)))
 
 
-def hand_at(hand, size: tuple[int, int]) -> np.ndarray:
+def hand_at(hand: skin.Hand, size: tuple[int, int]) -> np.ndarray:
     """The hand ``find_hand`` found on the search copy, with its fringe (two pixels there), at the
     photo's ``size`` (w, h): uint8, 255 = hand."""
     grown = cv2.dilate(hand.mask.astype(np.uint8), np.ones((5, 5), np.uint8))

@@ -189,7 +189,9 @@ def _stats(rgb: np.ndarray, mask: np.ndarray | None, ignore: np.ndarray | None =
         return _Stats(small, lin, clip, clip_any, bright, dark, product, background, True, ignore)
     background = _border_background(small)
     product = None if background is None else ~background
-    return _Stats(small, lin, clip, clip_any, bright, dark, product, background, False)
+    if background is not None and ignore is not None:
+        background &= ~ignore
+    return _Stats(small, lin, clip, clip_any, bright, dark, product, background, False, ignore)
 
 
 def _border_background(small: np.ndarray) -> np.ndarray | None:
