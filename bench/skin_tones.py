@@ -118,6 +118,7 @@ def lights(split: str) -> int:
         print(f"| {name}, gains {gains} | {found[k]}/{n} ({100 * found[k] / n:.0f} %) |")
     return 0
 
+
 # --verdict: the tones the detector holds worst on, and the photographed hand as the baseline
 VERDICT_TONES = [None, (45, 21), (35, 18), (25, 12)]
 HAND_REASONS = {"hand", "realphoto_hand_removed", "realphoto_hand_left", "realphoto_fingers_cover",
