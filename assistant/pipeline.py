@@ -220,9 +220,7 @@ def standardize_lighting(image: Image.Image, mask: Image.Image | None = None,
         own = image.getchannel("A") if image.mode == "RGBA" else None
         if own is None or own.getextrema()[0] >= 128:
             cut = cut_out(Photo(image=image.convert("RGB")), model)
-            mask = cut.alpha
-            if cut.hand is not None:
-                hand = Image.fromarray(((pixels(cut.hand) > 0) & (pixels(mask) < 128)).astype(np.uint8) * 255, "L")
+            mask, hand = cut.alpha, cut.hand
     return lighting.standardize_lighting(image, mask, settings, ignore=hand)
 
 
@@ -246,17 +244,18 @@ def _background_for(preset: Preset, background: str | None) -> tuple[tuple[int, 
 
 
 def lit_crop(rgb: np.ndarray, alpha: np.ndarray, box: tuple[int, int, int, int], scale: float,
-             settings: LightingSettings, hand: np.ndarray | None = None
+             settings: LightingSettings, hand: Image.Image | None = None
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[float, float]]:
     """The product's crop at ``scale`` (``EDGE_CONTEXT`` around it), decontaminated and then lit,
     its light measured with ``LIGHTING_CONTEXT`` around it, never on the hand that held it (``hand``:
-    ``Photo.hand``'s pixels): (crop before the light, lit crop, its alpha, where the box's corner lies
-    in it). One path for ``process`` and the listing set."""
+    ``Photo.hand``): (crop before the light, lit crop, its alpha, where the box's corner lies in it).
+    One path for ``process`` and the listing set."""
     crop_rgb, crop_alpha, offset = framing.crop_scaled(rgb, alpha, box, scale, context=EDGE_CONTEXT)
     # The old background's colour must not fringe the product's edge on the new canvas.
     crop_rgb = cutout.decontaminate(crop_rgb, crop_alpha)
     lit = lighting.standardize_rgb(crop_rgb, crop_alpha, settings,
-                                   surroundings=framing.surroundings(rgb, alpha, box, LIGHTING_CONTEXT, hand))
+                                   surroundings=framing.surroundings(rgb, alpha, box, LIGHTING_CONTEXT,
+                                                                     None if hand is None else pixels(hand)))
     return crop_rgb, lit, crop_alpha, offset
 
 
@@ -286,8 +285,8 @@ def process(photo: Photo, presets: list[Preset] | str, model: str | None = None,
     t0 = time.perf_counter()
     scales = {p.name: framing.fit_scale(box, p.size, 1.0 if whole else p.image.fill) for p in presets}
     master_scale = max(scales.values())
-    _, lit_rgb, master_alpha, offset = lit_crop(rgb, alpha, box, master_scale, lighting_settings or presets[0].lighting,
-                                                None if photo.hand is None else pixels(photo.hand))
+    _, lit_rgb, master_alpha, offset = lit_crop(rgb, alpha, box, master_scale,
+                                                lighting_settings or presets[0].lighting, photo.hand)
     timings["lighting"] = time.perf_counter() - t0
 
     outputs: list[Output] = []

@@ -207,14 +207,14 @@ def verdicts(split: str) -> int:
                 toned = _rgb(lab + (blend - lab) * weight[..., None])
             shown = photo.with_(image=Image.fromarray(toned))
             cut = pipeline.with_mask(shown, pipeline.soft_mask(shown, MODEL), MODEL)
-            result = pipeline.process(cut, preset)
-            verdict = verdict_of(result)
             alpha = np.asarray(cut.alpha) > 128
             same = np.linalg.norm(_lab(pixels(cut.image)) - _lab(toned), axis=2) < UNCHANGED
             kept = int((alpha & core & same).sum())
-            if tone is None:
+            if tone is None:  # the photo as taken: only what its cut keeps of the region is needed
                 kept_before = kept
                 continue
+            result = pipeline.process(cut, preset)
+            verdict = verdict_of(result)
             left = (kept - kept_before) / max(1, int(alpha.sum())) >= LEFT_SHARE
             said = any(r.name in HAND_REASONS for r in verdict.reasons)
             _keep_pair(split, count, tone, toned, result, left, verdict.level)

@@ -73,8 +73,7 @@ def prepare(photo: Photo, presets: list[Preset], name: str = "", model: str | No
     master = max(scales.values())
     custom = settings
     settings = settings or presets[0].lighting
-    m_rgb, lit, m_alpha, offset = lit_crop(rgb, alpha, box, master, settings,
-                                           None if photo.hand is None else np.asarray(photo.hand))
+    m_rgb, lit, m_alpha, offset = lit_crop(rgb, alpha, box, master, settings, photo.hand)
     return Prepared(name or photo.source, photo, lit, m_alpha, offset, box, master, scales,
                     _gains(m_rgb, lit, m_alpha), settings, custom)
 

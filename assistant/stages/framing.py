@@ -39,12 +39,11 @@ def surroundings(rgb: np.ndarray, alpha: np.ndarray, box: tuple[int, int, int, i
                  hand: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """The product's box with ``context`` of its longer side around it, at the photo's own
     resolution (views, no copy): what the lighting stage reads its statistics from. The third
-    item: where in it the hand that held the product lies outside the product (``hand``: 255 =
-    hand, the photo's size), which is no measurement of the light; None without a hand."""
+    item: where in it the hand that held the product lies (``hand``: 255 = hand, the photo's size),
+    which is no measurement of the light; None without a hand."""
     x0, y0, x1, y1 = _with_margin(alpha.shape, box, max(2, int(context * max(box[2] - box[0], box[3] - box[1]))))
-    a = alpha[y0:y1, x0:x1]
-    ignore = None if hand is None else (hand[y0:y1, x0:x1] > 0) & (a < 128)
-    return rgb[y0:y1, x0:x1], a, ignore
+    ignore = None if hand is None else hand[y0:y1, x0:x1] > 0
+    return rgb[y0:y1, x0:x1], alpha[y0:y1, x0:x1], ignore
 
 
 def _with_margin(shape: tuple[int, int], box: tuple[int, int, int, int], margin: int) -> tuple[int, int, int, int]:

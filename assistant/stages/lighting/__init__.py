@@ -238,7 +238,8 @@ def standardize_lighting(image: Image.Image, mask: Image.Image | None = None,
     ``analyse_lighting``'s image, without its report (what the correction did to the product's
     colours, a CIEDE2000 pass on every call) that would be thrown away here. ``ignore`` (L, same
     size, white = leave out): pixels that are no measurement of the light, such as the hand that
-    held the product (``pipeline.standardize_lighting`` passes the one the cutout found)."""
+    held the product (``pipeline.standardize_lighting`` passes the one the cutout found); the
+    product's own pixels are never left out."""
     settings = settings or LightingSettings()
     rgb, alpha = _rgb_array(image)
     h, w = rgb.shape[:2]

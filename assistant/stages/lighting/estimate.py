@@ -161,7 +161,7 @@ def _stats(rgb: np.ndarray, mask: np.ndarray | None, ignore: np.ndarray | None =
     """The small copy every statistic reads. ``ignore`` (bool, ``rgb``'s size): pixels that are no
     measurement of the light, neither backdrop nor scene: the seller's hand beside the product
     (skin is a coloured surface; read as the light's colour, the same carton came out bluer or
-    warmer with the holder's skin)."""
+    warmer with the holder's skin). The product's own pixels (``mask`` >= 128) are never left out."""
     h, w = rgb.shape[:2]
     # whole blocks (the last rows and columns that do not fill one are left out) keep OpenCV's
     # area resize on its fast path: at the ratio w / (w // factor) it took 15 ms a photo, now 3
@@ -175,7 +175,9 @@ def _stats(rgb: np.ndarray, mask: np.ndarray | None, ignore: np.ndarray | None =
     else:
         small, clip, m_small = rgb, clip_full > 0, mask
     lin = SRGB_TO_LINEAR[small]
-    if ignore is not None:  # a block with any hand in it is left out
+    if ignore is not None:  # a block with any hand beside the product in it is left out
+        if mask is not None:
+            ignore = ignore & (mask < 128)
         ignore = block_mean(ignore.astype(np.uint8) * 255, factor) > 0 if factor > 1 else ignore
     clip_any, bright = _any3(clip), _max3(lin)
     top = float(np.percentile(_thin(bright.ravel()), 97))
