@@ -373,9 +373,11 @@ def park_photo(photo: Photo, out_dir: Path | None = None) -> dict:
     result and its touch-up, not the photo, its cut-out and every output (issue 18)."""
     folder = out_dir or new_dir(OUT_ROOT)
     path = folder / "cutout.npy"
-    # RGB, then the alpha, then the hand (the lighting leaves it out: a touch-up is lit as the first result)
-    layers = [np.asarray(photo.image)] + [np.asarray(extra)[..., None] for extra in (photo.alpha, photo.hand)
-                                          if photo.alpha is not None and extra is not None]
+    layers = [np.asarray(photo.image)]
+    if photo.alpha is not None:
+        layers.append(np.asarray(photo.alpha))
+        if photo.hand is not None:  # the lighting leaves it out: a touch-up is lit as the first result was
+            layers.append(np.asarray(photo.hand))
     np.save(path, np.dstack(layers), allow_pickle=False)
     return {"path": str(path), "source": photo.source, "original_size": list(photo.original_size),
             "decoded_size": list(photo.decoded_size), "history": list(photo.history),
